@@ -1,0 +1,50 @@
+/**
+ * The lines people read: date/time, chat lines and the client's summary, as the spec writes them.
+ *
+ * @module
+ */
+
+/** Formats `date` in local time as `YYYY-MM-DD HH:mm:ss`, the spec's `<dt>`. */
+export function formatDateTime(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/**
+ * Makes text safe to print on a terminal: control characters (other than tab) are shown as
+ * escapes such as `\x1b`, so nobody can move the cursor or recolour the screen with a message.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, (c) => {
+    if (c === "\t") return c;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`;
+  });
+}
+
+/** An incoming chat line: `<dt> :: <nickname>: <message>`. */
+export function formatChatLine(date: Date, nickname: string, message: string): string {
+  return `${formatDateTime(date)} :: ${escapeControls(nickname)}: ${escapeControls(message)}`;
+}
+
+/** What a client counts over a session. */
+export interface SessionStats {
+  start: Date;
+  messagesSent: number;
+  messagesReceived: number;
+  /** Unicode code points of the message texts sent. */
+  charsSent: number;
+  /** Unicode code points of the message texts received. */
+  charsReceived: number;
+}
+
+/** The client's closing line: `Summary: start:<dt>, end:<dt>, msg sent:<n>, ...`. */
+export function formatSummary(stats: SessionStats, end: Date): string {
+  return `Summary: start:${formatDateTime(stats.start)}, end:${formatDateTime(end)}, ` +
+    `msg sent:${stats.messagesSent}, msg rcv:${stats.messagesReceived}, ` +
+    `char sent:${stats.charsSent}, char rcv:${stats.charsReceived}`;
+}
+
+function pad(value: number): string {
+  return value < 10 ? `0${value}` : `${value}`;
+}

@@ -1,0 +1,112 @@
+/**
+ * The per-connection outbox (Ergo's "sendq"): a byte-capped queue that producers append to
+ * without waiting, flushed by one writer loop that writes everything queued in one write.
+ *
+ * @module
+ */
+
+import { concat } from "../protocol.ts";
+
+/** Anything bytes can be written to, such as a `Deno.Conn` or `Deno.stdout`. */
+export interface ByteWriter {
+  /** Writes some of `bytes` and resolves to how many were written. */
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** How an outbox is set up. */
+export interface OutboxOptions {
+  /** Most bytes queued and not yet written; past it `enqueue` refuses. */
+  capBytes: number;
+  /** Called once when a write fails; the outbox then refuses everything. */
+  onError?: (error: unknown) => void;
+  /** The clock, in milliseconds, for stall detection. */
+  now?: () => number;
+}
+
+/** A byte-capped queue of outgoing bytes with a single writer loop. */
+export class Outbox {
+  readonly #writer: ByteWriter;
+  readonly #capBytes: number;
+  readonly #onError?: (error: unknown) => void;
+  readonly #now: () => number;
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
+  #inFlightBytes = 0;
+  #flushing: Promise<void> | undefined;
+  #lastProgressAt = 0;
+  #failed = false;
+
+  /** Creates an outbox that writes to `writer`. */
+  constructor(writer: ByteWriter, options: OutboxOptions) {
+    this.#writer = writer;
+    this.#capBytes = options.capBytes;
+    this.#onError = options.onError;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Bytes queued or being written. */
+  get queuedBytes(): number {
+    return this.#chunkBytes + this.#inFlightBytes;
+  }
+
+  /** Whether a write has failed. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /**
+   * Queues `bytes` to be written; never waits. Returns false, queuing nothing, when the cap
+   * would be passed or a write has failed.
+   */
+  enqueue(bytes: Uint8Array): boolean {
+    if (this.#failed || this.queuedBytes + bytes.length > this.#capBytes) return false;
+    this.#chunks.push(bytes);
+    this.#chunkBytes += bytes.length;
+    this.#flushing ??= this.#flush();
+    return true;
+  }
+
+  /** Drops what is queued but not yet being written, so that a last word can go next. */
+  clear(): void {
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+  }
+
+  /** How long, in milliseconds, the current write has made no progress; 0 when idle. */
+  stalledFor(now: number = this.#now()): number {
+    return this.#flushing === undefined ? 0 : Math.max(0, now - this.#lastProgressAt);
+  }
+
+  /** Resolves once everything queued so far is written, or writing has failed. */
+  async drained(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#chunks.length > 0) {
+        const batch = this.#chunks.length === 1
+          ? this.#chunks[0]
+          : concat(this.#chunks, this.#chunkBytes);
+        this.#inFlightBytes = batch.length;
+        this.#chunks = [];
+        this.#chunkBytes = 0;
+        this.#lastProgressAt = this.#now();
+        let written = 0;
+        while (written < batch.length) {
+          written += await this.#writer.write(batch.subarray(written));
+          this.#lastProgressAt = this.#now();
+        }
+        this.#inFlightBytes = 0;
+      }
+    } catch (error) {
+      this.#failed = true;
+      this.#chunks = [];
+      this.#chunkBytes = 0;
+      this.#inFlightBytes = 0;
+      this.#onError?.(error);
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+}

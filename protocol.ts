@@ -1,0 +1,402 @@
+/**
+ * The wire protocol shared by ChatServer and ChatClient: message types, their
+ * validation and encoding, the frame reader and the limits (spec part C).
+ *
+ * Nothing outside this module builds or parses JSON for the wire.
+ *
+ * @module
+ */
+
+/** Largest frame (one JSON object) either side accepts, in bytes. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Longest excerpt of a bad frame quoted back in an error message, in characters. */
+const QUOTE_CHARS = 40;
+
+// ---------------------------------------------------------------------------
+// Messages
+
+/** Registration: the first message a client sends. */
+export interface NicknameMessage {
+  type: "nickname";
+  nickname: string;
+  clientID: string;
+  /** ISO 8601 time the client sent it; absent when the sender gave none. */
+  timestamp?: string;
+}
+
+/** A chat line from a client. */
+export interface ChatMessage {
+  type: "message";
+  /** The nickname the sender claims; the server ignores it and uses the registered one. */
+  nickname?: string;
+  message: string;
+  timestamp?: string;
+}
+
+/** A client's request to leave. */
+export interface DisconnectMessage {
+  type: "disconnect";
+  nickname?: string;
+  clientID?: string;
+}
+
+/** Everything a client may send. */
+export type ClientMessage = NicknameMessage | ChatMessage | DisconnectMessage;
+
+/** A chat line relayed by the server to everyone but its sender. */
+export interface BroadcastMessage {
+  type: "broadcast";
+  nickname: string;
+  message: string;
+  /** Always sent by this server; other servers may leave it out. */
+  timestamp?: string;
+}
+
+/** The server's reply to anything it refuses. */
+export interface ErrorMessage {
+  type: "error";
+  message: string;
+}
+
+/** The server's acknowledgement of a registration. */
+export interface WelcomeMessage {
+  type: "welcome";
+  nickname?: string;
+  clientID?: string;
+  timestamp?: string;
+}
+
+/** The server's acknowledgement of a disconnect request; the connection closes after it. */
+export interface GoodbyeMessage {
+  type: "goodbye";
+  timestamp?: string;
+}
+
+/** The server's notice that it is shutting down; the connection closes after it. */
+export interface ShutdownMessage {
+  type: "shutdown";
+  message?: string;
+  timestamp?: string;
+}
+
+/** Everything the server may send. */
+export type ServerMessage =
+  | BroadcastMessage
+  | ErrorMessage
+  | WelcomeMessage
+  | GoodbyeMessage
+  | ShutdownMessage;
+
+/** The result of decoding one frame. */
+export type Decoded<T> =
+  | { kind: "message"; message: T }
+  /** A well-formed object whose `type` this side does not know. */
+  | { kind: "unknown"; type: string; error: string }
+  | { kind: "invalid"; error: string };
+
+type Fields = Record<string, unknown>;
+
+/** Field names of each message type, with whether each is required; all fields are strings. */
+const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, boolean>> = {
+  nickname: { nickname: true, clientID: true, timestamp: false },
+  message: { nickname: false, message: true, timestamp: false },
+  disconnect: { nickname: false, clientID: false },
+};
+
+const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, boolean>> = {
+  broadcast: { nickname: true, message: true, timestamp: false },
+  error: { message: true },
+  welcome: { nickname: false, clientID: false, timestamp: false },
+  goodbye: { timestamp: false },
+  shutdown: { message: false, timestamp: false },
+};
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const utf8Encoder = new TextEncoder();
+
+/** Decodes one frame sent by a client. */
+export function decodeClientMessage(frame: Uint8Array): Decoded<ClientMessage> {
+  return decodeWith(frame, CLIENT_FIELDS) as Decoded<ClientMessage>;
+}
+
+/** Decodes one frame sent by the server. */
+export function decodeServerMessage(frame: Uint8Array): Decoded<ServerMessage> {
+  return decodeWith(frame, SERVER_FIELDS) as Decoded<ServerMessage>;
+}
+
+/** Encodes a message as one line of JSON (JSON Lines), ready to write. */
+export function encodeMessage(message: ClientMessage | ServerMessage): Uint8Array {
+  return utf8Encoder.encode(JSON.stringify(message) + "\n");
+}
+
+function decodeWith(
+  frame: Uint8Array,
+  schema: Record<string, Record<string, boolean>>,
+): Decoded<unknown> {
+  let text: string;
+  try {
+    text = utf8Decoder.decode(frame);
+  } catch {
+    return { kind: "invalid", error: "Cannot decode frame: invalid UTF-8" };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: "invalid", error: `Cannot parse frame ${quote(text)}: invalid JSON` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { kind: "invalid", error: `Cannot parse frame ${quote(text)}: expected a JSON object` };
+  }
+  const fields = value as Fields;
+  const type = fields.type;
+  if (typeof type !== "string") {
+    return {
+      kind: "invalid",
+      error: type === undefined
+        ? `Cannot read message ${quote(text)}: missing field "type"`
+        : `Cannot read message ${quote(text)}: field "type" must be a string`,
+    };
+  }
+  if (!Object.hasOwn(schema, type)) {
+    return { kind: "unknown", type, error: `Unknown message type ${quote(type)}` };
+  }
+  if (type === "nickname" && fields.timestamp === undefined) {
+    // The original specification spells the field "timstamp".
+    fields.timestamp = fields.timstamp;
+  }
+  const message: Fields = { type };
+  for (const [name, required] of Object.entries(schema[type])) {
+    const field = fields[name];
+    if (field === undefined || field === null) {
+      if (required) {
+        return { kind: "invalid", error: `Invalid "${type}" message: missing field "${name}"` };
+      }
+    } else if (typeof field !== "string") {
+      return {
+        kind: "invalid",
+        error: `Invalid "${type}" message: field "${name}" must be a string`,
+      };
+    } else {
+      message[name] = field;
+    }
+  }
+  return { kind: "message", message };
+}
+
+/** Quotes a value for an error message, cut to a readable length. */
+function quote(text: string): string {
+  const cut = [...text.slice(0, QUOTE_CHARS * 2)];
+  const shown = cut.length > QUOTE_CHARS ? cut.slice(0, QUOTE_CHARS).join("") + "…" : text;
+  return JSON.stringify(shown);
+}
+
+// ---------------------------------------------------------------------------
+// Values
+
+/** Why a nickname cannot be used, or undefined when it can. */
+export function nicknameProblem(nickname: string): string | undefined {
+  if (nickname.trim() === "") return "Nickname must not be empty";
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(nickname)) {
+    return `Nickname ${quote(nickname)} must not contain control characters`;
+  }
+  return undefined;
+}
+
+const ISO_8601 =
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Reads an ISO 8601 timestamp (`2024-03-21T10:30:44.000Z`, or one with an offset, or a local
+ * time with none); undefined when it is absent or cannot be read.
+ */
+export function parseTimestamp(timestamp: string | undefined): Date | undefined {
+  if (timestamp === undefined || !ISO_8601.test(timestamp)) return undefined;
+  // Date.parse wants a "T", a "." and at most milliseconds, and an offset written "+hh:mm".
+  const normal = timestamp.replace(" ", "T").replace(",", ".")
+    .replace(/(\.\d{3})\d+/, "$1")
+    .replace(/([+-]\d{2})(\d{2})$/, "$1:$2")
+    .replace(/([+-]\d{2})$/, "$1:00");
+  const ms = Date.parse(normal);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+/** The number of bytes `text` takes in UTF-8, without encoding it. */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The number of Unicode code points in `text`. */
+export function codePointLength(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+// ---------------------------------------------------------------------------
+// Framing
+
+/** One event of the frame reader: a complete frame, or a frame over the limit. */
+export type FrameEvent =
+  | { kind: "frame"; bytes: Uint8Array }
+  | { kind: "oversize"; limit: number };
+
+const enum Mode {
+  /** Between frames: white space is skipped. */
+  Idle,
+  /** Inside a frame that began with "{": it ends where its braces balance, or at a newline. */
+  Object,
+  /** Inside a frame that began with anything else: it ends at a newline. */
+  Line,
+  /** After a frame over the limit: everything up to the next newline is dropped. */
+  Discard,
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Splits a byte stream into frames: JSON objects ended by a newline, or simply following one
+ * another with nothing between them. A newline always ends a frame, so a broken frame never
+ * swallows the next one; anything that does not start with `{` is a frame up to the newline
+ * (and will fail to parse). It holds at most one frame of `maxBytes` plus one chunk in memory.
+ */
+export class FrameReader {
+  readonly #maxBytes: number;
+  #mode = Mode.Idle;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  /** Copies of the current frame's bytes from earlier chunks. */
+  #parts: Uint8Array[] = [];
+  #partBytes = 0;
+
+  /** Creates a reader that refuses frames longer than `maxBytes`. */
+  constructor(maxBytes: number = MAX_FRAME_BYTES) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /**
+   * Feeds the next chunk of the stream and returns the events it completes, in order.
+   * A frame's bytes may be a view into `chunk`: use them before reusing `chunk`.
+   */
+  push(chunk: Uint8Array): FrameEvent[] {
+    const events: FrameEvent[] = [];
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      switch (this.#mode) {
+        case Mode.Idle:
+          if (byte === LF || byte === CR || byte === SPACE || byte === TAB) continue;
+          start = i;
+          if (byte === OPEN_BRACE) {
+            this.#mode = Mode.Object;
+            this.#depth = 1;
+          } else {
+            this.#mode = Mode.Line;
+          }
+          break;
+        case Mode.Line:
+          if (byte === LF) {
+            this.#emit(events, chunk, start, chunk[i - 1] === CR ? i - 1 : i);
+          }
+          break;
+        case Mode.Object:
+          if (byte === LF) {
+            // A raw newline is never inside a valid frame: end this (broken) one here.
+            this.#emit(events, chunk, start, i);
+          } else if (this.#inString) {
+            if (this.#escaped) this.#escaped = false;
+            else if (byte === BACKSLASH) this.#escaped = true;
+            else if (byte === QUOTE) this.#inString = false;
+          } else if (byte === QUOTE) {
+            this.#inString = true;
+          } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+            this.#depth++;
+          } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+            if (--this.#depth === 0) this.#emit(events, chunk, start, i + 1);
+          }
+          break;
+        case Mode.Discard:
+          if (byte === LF) this.#mode = Mode.Idle;
+          break;
+      }
+    }
+    if (this.#mode === Mode.Object || this.#mode === Mode.Line) {
+      const rest = chunk.slice(start);
+      this.#parts.push(rest);
+      this.#partBytes += rest.length;
+      if (this.#partBytes > this.#maxBytes) this.#overflow(events);
+    }
+    return events;
+  }
+
+  /** Whether the reader holds part of a frame that has not ended yet. */
+  get pending(): boolean {
+    return this.#mode === Mode.Object || this.#mode === Mode.Line;
+  }
+
+  #emit(events: FrameEvent[], chunk: Uint8Array, start: number, end: number): void {
+    const length = this.#partBytes + end - start;
+    if (length > this.#maxBytes) {
+      this.#overflow(events);
+      // The frame ended in this chunk: the reader is between frames again.
+      this.#mode = Mode.Idle;
+      return;
+    }
+    let bytes = chunk.subarray(start, end);
+    if (this.#parts.length > 0) {
+      this.#parts.push(bytes);
+      bytes = concat(this.#parts, length);
+    }
+    this.#reset(Mode.Idle);
+    events.push({ kind: "frame", bytes });
+  }
+
+  #overflow(events: FrameEvent[]): void {
+    this.#reset(Mode.Discard);
+    events.push({ kind: "oversize", limit: this.#maxBytes });
+  }
+
+  #reset(mode: Mode): void {
+    this.#mode = mode;
+    this.#depth = 0;
+    this.#inString = false;
+    this.#escaped = false;
+    this.#parts = [];
+    this.#partBytes = 0;
+  }
+}
+
+/** Joins byte arrays whose lengths add up to `length` into one. */
+export function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
