@@ -43,10 +43,12 @@ export const CLIENT_USAGE = "usage: ChatClient.ts <host> <port> <nickname> <clie
 
 /** Parses ChatServer's arguments. */
 export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
+  // The port comes first when given; "-5" is a bad port, not an option.
+  const portText = args[0] !== undefined && !args[0].startsWith("--") ? args[0] : undefined;
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: portText === undefined ? args : args.slice(1),
       allowPositionals: true,
       options: { sendq: { type: "string" }, "write-timeout": { type: "string" } },
     });
@@ -54,12 +56,14 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     return { ok: false, error: `ERR - ${(error as Error).message.split(". ")[0]}` };
   }
   const { positionals, values } = parsed;
-  if (positionals.length > 1) return { ok: false, error: "ERR - arg 2" };
   let port = 0;
-  if (positionals.length === 1) {
-    const value = parsePort(positionals[0]);
+  if (portText !== undefined) {
+    const value = parsePort(portText);
     if (value === undefined) return { ok: false, error: "ERR - arg 1" };
     port = value;
+  }
+  if (positionals.length > 0) {
+    return { ok: false, error: `ERR - unexpected argument "${positionals[0]}"` };
   }
   const sendqBytes = parseWholeNumber(values.sendq ?? `${DEFAULT_SENDQ_BYTES}`);
   if (sendqBytes === undefined || sendqBytes < 1) {

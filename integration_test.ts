@@ -1,0 +1,405 @@
+/**
+ * End-to-end tests: real `deno run` processes of ChatServer.ts and ChatClient.ts talking over
+ * 127.0.0.1 on ports the system picks, checked against the exact lines of spec part A.
+ */
+
+import assert from "node:assert/strict";
+import { line, Program, RawClient, ServerProgram, startClient, within } from "./lib/testing.ts";
+import { MAX_FRAME_BYTES } from "./protocol.ts";
+
+/** Declares a test with the resource and op sanitizers on, so leaked sockets fail it. */
+function integrationTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true, sanitizeExit: true });
+}
+
+integrationTest("ChatServer prints ERR - arg 1 for a port that is not 1 to 65535", async () => {
+  for (const port of ["0", "65536", "abc", "-5", "12.5"]) {
+    await using server = new Program("ChatServer.ts", [port]);
+    assert.notEqual(await server.exitCode(), 0);
+    assert.deepEqual(server.stdout.lines, ["ERR - arg 1"], `port ${port}`);
+  }
+});
+
+integrationTest("ChatServer reports a port that is in use", async () => {
+  await using first = await ServerProgram.start();
+  await using second = new Program("ChatServer.ts", [`${first.port}`]);
+  assert.notEqual(await second.exitCode(), 0);
+  assert.deepEqual(second.stdout.lines, [
+    `ERR - cannot create ChatServer socket using port number ${first.port}`,
+  ]);
+});
+
+integrationTest(
+  "ChatServer with a port argument listens on it and prints its start line",
+  async () => {
+    // Find a free port, release it, and ask the server for exactly that one.
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
+    await using server = new Program("ChatServer.ts", [`${port}`]);
+    await server.stdout.waitFor(
+      new RegExp(String.raw`^ChatServer started with server IP: [\d.]+, port: ${port} \.\.\.$`),
+    );
+    await using client = await RawClient.connect(port);
+    await client.register("Probe");
+    assert.equal((await client.next()).type, "welcome");
+  },
+);
+
+integrationTest("ChatClient prints ERR - arg x for the first bad or missing argument", async () => {
+  const cases: [string[], string][] = [
+    [[], "ERR - arg 1"],
+    [["127.0.0.1"], "ERR - arg 2"],
+    [["127.0.0.1", "0", "Alice", "001"], "ERR - arg 2"],
+    [["127.0.0.1", "65536", "Alice", "001"], "ERR - arg 2"],
+    [["127.0.0.1", "port", "Alice", "001"], "ERR - arg 2"],
+    [["127.0.0.1", "12345"], "ERR - arg 3"],
+    [["127.0.0.1", "12345", " "], "ERR - arg 3"],
+    [["127.0.0.1", "12345", "Alice"], "ERR - arg 4"],
+    [["host.that-does-not-exist.invalid", "12345", "Alice", "001"], "ERR - arg 1"],
+  ];
+  for (const [args, expected] of cases) {
+    await using client = new Program("ChatClient.ts", args);
+    assert.notEqual(await client.exitCode(), 0);
+    assert.deepEqual(client.stdout.lines, [expected], `args ${JSON.stringify(args)}`);
+  }
+});
+
+integrationTest(
+  "three clients chat: the spec's server and client lines, never echoed to the sender",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = startClient(server.port, "Alice", "001");
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using bob = startClient(server.port, "Bob", "002");
+    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using john = startClient(server.port, "John", "003");
+    const joined = await server.stdout.waitFor(line("<dt> :: John: connected."));
+
+    await john.stdout.waitFor(line(
+      `ChatClient started with server IP: 127.0.0.1, port: ${server.port}, nickname: John, ` +
+        "client ID: 003, Date/Time: <dt>",
+    ));
+    await john.type("Hello everybody");
+    const received = await server.stdout.waitFor(
+      line(
+        "Received: IP:127.0.0.1, Port:<n>, Client-Nickname:John, ClientID:003, " +
+          "Date/Time:<dt>, Msg-Size:15",
+      ),
+      { from: joined.index },
+    );
+    assert.equal(await server.stdout.lineAt(received.index + 1), "Broadcasted: Alice, Bob");
+    await alice.stdout.waitFor(line("<dt> :: John: Hello everybody"));
+    await bob.stdout.waitFor(line("<dt> :: John: Hello everybody"));
+
+    // Msg-Size counts UTF-8 bytes; the summary counts code points.
+    await alice.type("héllo 😀");
+    await server.stdout.waitFor(/Client-Nickname:Alice, ClientID:001, .*, Msg-Size:11$/);
+    await john.stdout.waitFor(line("<dt> :: Alice: héllo 😀"));
+    await bob.stdout.waitFor(line("<dt> :: Alice: héllo 😀"));
+
+    await john.type("disconnect");
+    await server.stdout.waitFor(line("<dt> :: John: disconnected."));
+    await john.stdout.waitFor(line(
+      "Summary: start:<dt>, end:<dt>, msg sent:1, msg rcv:1, char sent:15, char rcv:7",
+    ));
+    assert.equal(await john.exitCode(), 0);
+    assert.equal(john.stdout.lines.filter((l) => l.includes(":: John: Hello")).length, 0);
+
+    // Nobody else is left for Bob's message but Alice.
+    await bob.type("still here?");
+    const last = await server.stdout.waitFor(/Client-Nickname:Bob, ClientID:002, /);
+    assert.equal(await server.stdout.lineAt(last.index + 1), "Broadcasted: Alice");
+    await alice.endInput();
+    await alice.stdout.waitFor(line(
+      "Summary: start:<dt>, end:<dt>, msg sent:1, msg rcv:2, char sent:7, char rcv:26",
+    ));
+    assert.equal(await alice.exitCode(), 0);
+  },
+);
+
+integrationTest(
+  "a lone sender's message is broadcast to nobody: 'Broadcasted: ' with nothing after it",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using solo = await RawClient.connect(server.port);
+    await solo.register("Solo");
+    await solo.nextOfType("welcome");
+    await solo.send(JSON.stringify({
+      type: "message",
+      nickname: "Solo",
+      message: "anyone?",
+      timestamp: "2024-03-21T10:30:44.000Z",
+    }));
+    const received = await server.stdout.waitFor(/^Received: .*Client-Nickname:Solo, /);
+    const expected = new Date("2024-03-21T10:30:44.000Z");
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const dt = `${expected.getFullYear()}-${pad(expected.getMonth() + 1)}-` +
+      `${pad(expected.getDate())} ${pad(expected.getHours())}:${pad(expected.getMinutes())}:` +
+      `${pad(expected.getSeconds())}`;
+    assert.match(received.line, new RegExp(`Date/Time:${dt}, Msg-Size:7$`));
+    assert.equal(await server.stdout.lineAt(received.index + 1), "Broadcasted: ");
+  },
+);
+
+integrationTest(
+  "a duplicate nickname is refused and the client registers again with the next typed line",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using first = await RawClient.connect(server.port);
+    await first.register("Alice");
+    await first.nextOfType("welcome");
+
+    await using raw = await RawClient.connect(server.port);
+    await raw.register("Alice");
+    assert.deepEqual(await raw.next(), { type: "error", message: "Nickname already in use" });
+
+    await using client = startClient(server.port, "Alice", "002");
+    await client.stdout.waitFor('Nickname "Alice" refused: Nickname already in use');
+    await client.type("Alicia");
+    await server.stdout.waitFor(line("<dt> :: Alicia: connected."));
+    await client.type("it is me");
+    const broadcast = await first.nextOfType("broadcast");
+    assert.equal(broadcast.nickname, "Alicia");
+    assert.equal(broadcast.message, "it is me");
+  },
+);
+
+integrationTest(
+  "the broadcast carries the registered nickname and the sender's own timestamp",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using mallory = await RawClient.connect(server.port);
+    await mallory.register("Mallory");
+    await mallory.nextOfType("welcome");
+    await using bob = await RawClient.connect(server.port);
+    await bob.register("Bob");
+    await bob.nextOfType("welcome");
+    // Two objects in one write with nothing between them, as other clients send.
+    await mallory.send(
+      JSON.stringify({
+        type: "message",
+        nickname: "Alice",
+        message: "I am Alice",
+        timestamp: "2024-03-21T10:30:44.123+02:00",
+      }) + JSON.stringify({ type: "message", nickname: "Mallory", message: "second" }),
+    );
+    assert.deepEqual(await bob.next(), {
+      type: "broadcast",
+      nickname: "Mallory",
+      message: "I am Alice",
+      timestamp: "2024-03-21T10:30:44.123+02:00",
+    });
+    const second = await bob.next();
+    assert.equal(second.message, "second");
+    assert.ok(!Number.isNaN(Date.parse(String(second.timestamp))), "the server stamps it");
+  },
+);
+
+integrationTest(
+  "malformed input gets an error naming the problem and the server keeps serving",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using bob = await RawClient.connect(server.port);
+    await bob.register("Bob");
+    await bob.nextOfType("welcome");
+
+    await using bad = await RawClient.connect(server.port);
+    const expectError = async (input: string | Uint8Array, pattern: RegExp) => {
+      await bad.send(input);
+      const reply = await bad.next();
+      assert.equal(reply.type, "error", `reply to ${input}`);
+      assert.match(String(reply.message), pattern);
+    };
+    await expectError('{"type": "message", "message": "early"}\n', /^Not registered/);
+    await expectError(
+      "this is not json\n",
+      /^Cannot parse frame "this is not json": invalid JSON$/,
+    );
+    await expectError("[1, 2, 3]\n", /expected a JSON object/);
+    await expectError('{"type": "dance"}', /^Unknown message type "dance"$/);
+    await expectError('{"nickname": "x"}', /missing field "type"/);
+    await expectError('{"type": "nickname", "clientID": "9"}', /missing field "nickname"/);
+    await expectError(
+      '{"type": "nickname", "nickname": 5, "clientID": "9"}',
+      /field "nickname" must be a string/,
+    );
+    await expectError(
+      new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
+      /^Cannot decode frame: invalid UTF-8$/,
+    );
+    await expectError('{"type": "message", "message": "broken\n', /invalid JSON/);
+    await bad.register("Bad");
+    assert.equal((await bad.next()).type, "welcome");
+    await expectError(
+      '{"type": "nickname", "nickname": "Other", "clientID": "1"}',
+      /^Already registered as "Bad"$/,
+    );
+
+    // After all that, both still chat.
+    await bad.send('{"type": "message", "nickname": "Bad", "message": "fine now"}\n');
+    assert.equal((await bob.nextOfType("broadcast")).message, "fine now");
+  },
+);
+
+integrationTest(
+  "a frame over 64 KiB gets an error and the connection is closed; others are unaffected",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using bob = await RawClient.connect(server.port);
+    await bob.register("Bob");
+    await bob.nextOfType("welcome");
+    await using big = await RawClient.connect(server.port);
+    await big.register("Big");
+    await big.nextOfType("welcome");
+
+    // A frame that never ends: no newline, no closing brace.
+    const sending = big.send(`{"type": "message", "message": "${"x".repeat(MAX_FRAME_BYTES + 10)}`)
+      .catch(() => {});
+    const reply = await big.next();
+    assert.deepEqual(reply, { type: "error", message: "Frame too long: the limit is 65536 bytes" });
+    await big.closedByServer();
+    await sending;
+    await server.stdout.waitFor(line("<dt> :: Big: disconnected."));
+
+    await using carol = await RawClient.connect(server.port);
+    await carol.register("Carol");
+    await carol.nextOfType("welcome");
+    await carol.send('{"type": "message", "message": "hi Bob"}\n');
+    assert.equal((await bob.nextOfType("broadcast")).message, "hi Bob");
+  },
+);
+
+integrationTest("an abrupt close is a disconnect", async () => {
+  await using server = await ServerProgram.start();
+  const raw = await RawClient.connect(server.port);
+  await raw.register("Ghost");
+  await raw.nextOfType("welcome");
+  await raw.close();
+  await server.stdout.waitFor(line("<dt> :: Ghost: disconnected."));
+});
+
+integrationTest(
+  "a client that stops reading is cut off at its sendq while the others receive everything",
+  async () => {
+    await using server = await ServerProgram.start(["--sendq", "65536", "--write-timeout", "3"]);
+    await using stalled = await RawClient.connect(server.port);
+    await stalled.register("Stalled");
+    await stalled.nextOfType("welcome");
+    // From here on the stalled client reads nothing.
+    await using reader = await RawClient.connect(server.port);
+    await reader.register("Reader");
+    await reader.nextOfType("welcome");
+    await using sender = await RawClient.connect(server.port);
+    await sender.register("Sender");
+    await sender.nextOfType("welcome");
+
+    // Past what the kernel buffers hold for a client that reads nothing (about 4 MiB here).
+    const count = 150;
+    const text = "y".repeat(60_000);
+    const receiving = (async () => {
+      for (let i = 0; i < count; i++) {
+        const message = await reader.nextOfType("broadcast");
+        assert.equal(message.message, `${i} ${text}`);
+      }
+    })();
+    for (let i = 0; i < count; i++) {
+      await sender.send(JSON.stringify({ type: "message", message: `${i} ${text}` }) + "\n");
+    }
+    await receiving;
+    await server.stdout.waitFor(line("<dt> :: Stalled: disconnected."));
+    const lastBroadcast = server.stdout.lines.findLast((l) => l.startsWith("Broadcasted: "));
+    assert.equal(lastBroadcast, "Broadcasted: Reader");
+  },
+);
+
+integrationTest(
+  "the client works against a server that sends no acknowledgements and words errors its own way",
+  async () => {
+    // A minimal baseline server written by someone else: it answers only a duplicate nickname.
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    await using client = startClient(port, "Taken", "007");
+    const conn = await within(listener.accept(), 15_000, "the client to connect");
+    const other = RawClient.from(conn);
+    try {
+      const first = await other.next();
+      assert.equal(first.type, "nickname");
+      assert.equal(first.nickname, "Taken");
+      assert.equal(first.clientID, "007");
+      assert.ok(!Number.isNaN(Date.parse(String(first.timestamp))));
+      await other.send(JSON.stringify({ type: "error", message: "That name is taken, sorry" }));
+      await client.stdout.waitFor('Nickname "Taken" refused: That name is taken, sorry');
+      await client.type("Fresh");
+      assert.equal((await other.next()).nickname, "Fresh");
+      // No acknowledgement: the client must carry on regardless.
+      await client.type("first words");
+      const message = await other.next();
+      assert.equal(message.type, "message");
+      assert.equal(message.message, "first words");
+      await other.send(JSON.stringify({
+        type: "broadcast",
+        nickname: "Zed",
+        message: "welcome",
+        timestamp: "not a time",
+      }));
+      await other.send('{"type": "something-new", "x": 1}');
+      await client.stdout.waitFor(line("<dt> :: Zed: welcome"));
+      await client.type("disconnect");
+      assert.equal((await other.next()).type, "disconnect");
+      // No acknowledgement of the disconnect either: the client leaves after a few seconds.
+      await client.stdout.waitFor(line(
+        "Summary: start:<dt>, end:<dt>, msg sent:1, msg rcv:1, char sent:11, char rcv:7",
+      ));
+      assert.equal(await client.exitCode(), 0);
+    } finally {
+      await other.close();
+    }
+  },
+);
+
+integrationTest("the client prints its summary when the server goes away", async () => {
+  await using server = await ServerProgram.start();
+  await using client = startClient(server.port, "Left", "001");
+  await server.stdout.waitFor(line("<dt> :: Left: connected."));
+  server.kill("SIGKILL");
+  await client.stdout.waitFor("The connection to the server was lost.");
+  await client.stdout.waitFor(line(
+    "Summary: start:<dt>, end:<dt>, msg sent:0, msg rcv:0, char sent:0, char rcv:0",
+  ));
+  assert.equal(await client.exitCode(), 1);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  integrationTest(
+    `on ${signal} the server tells every client it is shutting down and exits 0`,
+    async () => {
+      await using server = await ServerProgram.start();
+      await using client = startClient(server.port, "Stay", "001");
+      await server.stdout.waitFor(line("<dt> :: Stay: connected."));
+      await using raw = await RawClient.connect(server.port);
+      await raw.register("Raw");
+      await raw.nextOfType("welcome");
+
+      server.kill(signal);
+      const notice = await raw.nextOfType("shutdown");
+      assert.equal(notice.message, "Server is shutting down");
+      await raw.closedByServer();
+      await client.stdout.waitFor("The server is shutting down; the session has ended.");
+      await client.stdout.waitFor(/^Summary: start:/);
+      assert.equal(await client.exitCode(), 0);
+      assert.equal(await server.exitCode(), 0);
+      assert.ok(server.stdout.lines.some((l) => line("<dt> :: Stay: disconnected.").test(l)));
+    },
+  );
+}
+
+integrationTest("Ctrl-C in the client disconnects politely and prints the summary", async () => {
+  await using server = await ServerProgram.start();
+  await using client = startClient(server.port, "Quitter", "001");
+  await server.stdout.waitFor(line("<dt> :: Quitter: connected."));
+  client.kill("SIGINT");
+  await server.stdout.waitFor(line("<dt> :: Quitter: disconnected."));
+  await client.stdout.waitFor(/^Summary: start:/);
+  assert.equal(await client.exitCode(), 0);
+});

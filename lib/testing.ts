@@ -1,0 +1,288 @@
+/**
+ * Helpers for tests that run real ChatServer and ChatClient processes over 127.0.0.1: wait for
+ * output lines (never for sleeps), always within a time bound, and clean up every process.
+ *
+ * @module
+ */
+
+/** The longest any single wait in a test may take, in milliseconds. */
+export const WAIT_MS = 15_000;
+
+const ROOT = new URL("../", import.meta.url);
+const encoder = new TextEncoder();
+
+/** Resolves `promise`, or rejects after `ms` with a message naming what was awaited. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Every line a stream has produced, with a way to wait for a particular one. */
+export class LineLog {
+  readonly lines: string[] = [];
+  readonly done: Promise<void>;
+  #listeners = new Set<() => void>();
+
+  /** Starts collecting the lines of `stream`. */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.done = this.#collect(stream);
+  }
+
+  /**
+   * Waits for a line (at index `from` or later) equal to `match` or matching it, and returns
+   * it with its index.
+   */
+  async waitFor(
+    match: string | RegExp,
+    { from = 0, ms = WAIT_MS }: { from?: number; ms?: number } = {},
+  ): Promise<{ line: string; index: number }> {
+    const test = (line: string) => typeof match === "string" ? line === match : match.test(line);
+    const find = () => {
+      for (let i = from; i < this.lines.length; i++) {
+        if (test(this.lines[i])) return { line: this.lines[i], index: i };
+      }
+      return undefined;
+    };
+    let listener: (() => void) | undefined;
+    const found = new Promise<{ line: string; index: number }>((resolve, reject) => {
+      listener = () => {
+        const hit = find();
+        if (hit !== undefined) resolve(hit);
+        else if (this.#ended) reject(new Error(`Output ended without ${match}`));
+      };
+      this.#listeners.add(listener);
+      listener();
+    });
+    try {
+      return await within(
+        found,
+        ms,
+        `${match}\n--- last lines of output:\n${this.lines.slice(-30).join("\n")}`,
+      );
+    } finally {
+      this.#listeners.delete(listener!);
+    }
+  }
+
+  /** Waits for the line at `index` (counting from 0) and returns it. */
+  async lineAt(index: number, ms = WAIT_MS): Promise<string> {
+    const { line } = await this.waitFor(/^/, { from: index, ms });
+    return line;
+  }
+
+  #ended = false;
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let partial = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (partial + text).split("\n");
+      partial = parts.pop()!;
+      this.lines.push(...parts);
+      this.#notify();
+    }
+    if (partial !== "") this.lines.push(partial);
+    this.#ended = true;
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+/** A running `deno run` of one of our programs. */
+export class Program {
+  readonly child: Deno.ChildProcess;
+  readonly stdout: LineLog;
+  readonly stderr: LineLog;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #stdinOpen = true;
+
+  /** Starts `deno run --allow-net <script> ...args` in the project folder. */
+  constructor(script: string, args: string[]) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-net", script, ...args],
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.stdout = new LineLog(this.child.stdout);
+    this.stderr = new LineLog(this.child.stderr);
+    this.#stdin = this.child.stdin.getWriter();
+  }
+
+  /** Types a line on standard input. */
+  async type(line: string): Promise<void> {
+    await this.#stdin.write(encoder.encode(line + "\n"));
+  }
+
+  /** Ends standard input. */
+  async endInput(): Promise<void> {
+    if (!this.#stdinOpen) return;
+    this.#stdinOpen = false;
+    await this.#stdin.close().catch(() => {});
+  }
+
+  /** Waits for the process to exit by itself and returns its exit code. */
+  async exitCode(ms = WAIT_MS): Promise<number> {
+    const status = await within(this.child.status, ms, "the process to exit");
+    await this.endInput();
+    await Promise.all([this.stdout.done, this.stderr.done]);
+    return status.code;
+  }
+
+  /** Sends `signal` to the process. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+
+  /** Kills the process if it still runs and releases everything it holds. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill("SIGKILL");
+    await this.child.status;
+    await this.endInput();
+    await Promise.all([this.stdout.done, this.stderr.done]);
+  }
+}
+
+/** A ChatServer process. */
+export class ServerProgram extends Program {
+  /** The port it listens on, once started. */
+  port = 0;
+
+  /** Starts a server on a free port and waits for its start line. */
+  static async start(args: string[] = []): Promise<ServerProgram> {
+    const server = new ServerProgram("ChatServer.ts", args);
+    const { line } = await server.stdout.waitFor(/^ChatServer started with server IP: /);
+    server.port = Number(/port: (\d+) \.\.\.$/.exec(line)![1]);
+    return server;
+  }
+}
+
+/** Starts a ChatClient on `port` with piped standard input. */
+export function startClient(port: number, nickname: string, clientID: string): Program {
+  return new Program("ChatClient.ts", ["127.0.0.1", `${port}`, nickname, clientID]);
+}
+
+/**
+ * A hand-driven TCP client that speaks the wire protocol byte by byte, the way other programs
+ * written to the spec do, and reads replies as JSON lines (one `JSON.parse` per line).
+ */
+export class RawClient {
+  readonly conn: Deno.Conn;
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+  #closed = false;
+
+  private constructor(conn: Deno.Conn) {
+    this.conn = conn;
+    this.#reader = conn.readable.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** Speaks over a connection that is already open. */
+  static from(conn: Deno.Conn): RawClient {
+    return new RawClient(conn);
+  }
+
+  /** Connects to 127.0.0.1:`port`. */
+  static async connect(port: number): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Sends text or bytes exactly as given. */
+  async send(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    let written = 0;
+    while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+  }
+
+  /** Sends a registration with no newline after it. */
+  register(nickname: string, clientID = "001"): Promise<void> {
+    return this.send(JSON.stringify({
+      type: "nickname",
+      nickname,
+      clientID,
+      timestamp: new Date().toISOString(),
+    }));
+  }
+
+  /** The next line the server sends, parsed as JSON. */
+  async next(ms = WAIT_MS): Promise<Record<string, unknown>> {
+    const line = await within(this.#line(), ms, "a line from the server");
+    if (line === null) throw new Error("The server closed the connection");
+    return JSON.parse(line);
+  }
+
+  /** Waits for the next message of `type`, skipping others, and returns it. */
+  async nextOfType(type: string, ms = WAIT_MS): Promise<Record<string, unknown>> {
+    while (true) {
+      const message = await this.next(ms);
+      if (message.type === type) return message;
+    }
+  }
+
+  /** Resolves once the server has closed the connection (all lines before it are skipped). */
+  async closedByServer(ms = WAIT_MS): Promise<void> {
+    while (await within(this.#line(), ms, "the server to close the connection") !== null) {
+      // Skip.
+    }
+  }
+
+  /** Closes the connection from this side. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#reader.cancel().catch(() => {});
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Releases the connection. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #line(): Promise<string | null> {
+    while (true) {
+      const newline = this.#buffer.indexOf("\n");
+      if (newline >= 0) {
+        const line = this.#buffer.slice(0, newline);
+        this.#buffer = this.#buffer.slice(newline + 1);
+        return line;
+      }
+      const { value, done } = await this.#reader.read().catch(() => ({ value: "", done: true }));
+      if (done) return null;
+      this.#buffer += value;
+    }
+  }
+}
+
+/** What the spec's `<dt>` matches: `YYYY-MM-DD HH:mm:ss`. */
+export const DT = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`;
+
+/**
+ * A regular expression for one whole output line written as in the spec, where `<dt>` stands
+ * for a date/time and `<n>` for a whole number.
+ */
+export function line(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("<dt>", DT)
+    .replaceAll("<n>", String.raw`\d+`);
+  return new RegExp(`^${escaped}$`);
+}
