@@ -178,7 +178,7 @@ export class ChatSession {
     const registration = new Signal<RegistrationOutcome>();
     this.#registration = registration;
     const timer = setTimeout(
-      () => registration.resolve({ accepted: true }),
+      () => this.#settleRegistration({ accepted: true }),
       this.#registrationReplyMs,
     );
     this.#send({
@@ -187,10 +187,13 @@ export class ChatSession {
       clientID: this.#clientID,
       timestamp: this.#now().toISOString(),
     });
-    return registration.promise.finally(() => {
-      clearTimeout(timer);
-      this.#registration = undefined;
-    });
+    return registration.promise.finally(() => clearTimeout(timer));
+  }
+
+  /** Ends the wait for a registration reply at once, so later replies are not taken for it. */
+  #settleRegistration(outcome: RegistrationOutcome): void {
+    this.#registration?.resolve(outcome);
+    this.#registration = undefined;
   }
 
   #sendChat(text: string): void {
@@ -255,25 +258,25 @@ export class ChatSession {
     } catch {
       // A reset, or our own close: the session is over either way.
     }
-    this.#registration?.resolve({ accepted: true });
+    this.#settleRegistration({ accepted: true });
     this.#ended.resolve("lost");
   }
 
   #onMessage(message: ServerMessage): void {
     switch (message.type) {
       case "welcome":
-        this.#registration?.resolve({ accepted: true });
+        this.#settleRegistration({ accepted: true });
         break;
       case "error":
         if (this.#registration !== undefined) {
-          this.#registration.resolve({ accepted: false, reason: message.message });
+          this.#settleRegistration({ accepted: false, reason: message.message });
         } else {
           this.#ui.print(`Error from server: ${escapeControls(message.message)}`);
         }
         break;
       case "broadcast": {
         // Only registered clients receive broadcasts.
-        this.#registration?.resolve({ accepted: true });
+        this.#settleRegistration({ accepted: true });
         const date = parseTimestamp(message.timestamp) ?? this.#now();
         this.#ui.print(formatChatLine(date, message.nickname, message.message));
         this.#stats.messagesReceived++;

@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { ChatSession, type ClientUi, type LineSource } from "./client.ts";
+import { RawClient, within } from "./testing.ts";
+
+/** Lines typed by a pretend user, and everything the session shows. */
+class FakeUser implements ClientUi, LineSource {
+  readonly printed: string[] = [];
+  readonly prompts: string[] = [];
+  #lines: (string | null)[] = [];
+  #waiting: ((line: string | null) => void) | undefined;
+
+  type(line: string | null): void {
+    if (this.#waiting) {
+      const resolve = this.#waiting;
+      this.#waiting = undefined;
+      resolve(line);
+    } else this.#lines.push(line);
+  }
+
+  next(): Promise<string | null> {
+    if (this.#lines.length > 0) return Promise.resolve(this.#lines.shift()!);
+    return new Promise((resolve) => this.#waiting = resolve);
+  }
+
+  print(line: string): void {
+    this.printed.push(line);
+  }
+
+  setPrompt(prompt: string): void {
+    this.prompts.push(prompt);
+  }
+}
+
+const FIXED_NOW = new Date(2024, 2, 21, 10, 30, 0);
+
+/** Runs a session against a fake server driven by `serve`, and returns how it ended. */
+async function withFakeServer(
+  user: FakeUser,
+  serve: (server: RawClient) => Promise<void>,
+  options: { registrationReplyMs?: number; disconnectAckMs?: number } = {},
+) {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const server = RawClient.from(await listener.accept());
+  const session = new ChatSession(conn, {
+    nickname: "Alice",
+    clientID: "001",
+    ui: user,
+    now: () => FIXED_NOW,
+    ...options,
+  });
+  try {
+    const [end] = await within(Promise.all([session.run(user), serve(server)]), 10_000, "session");
+    return { end, stats: session.stats };
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("ChatSession registers, sends typed lines, and leaves after the acknowledgement", async () => {
+  const user = new FakeUser();
+  const { end, stats } = await withFakeServer(user, async (server) => {
+    assert.deepEqual(await server.next(), {
+      type: "nickname",
+      nickname: "Alice",
+      clientID: "001",
+      timestamp: FIXED_NOW.toISOString(),
+    });
+    await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');
+    user.type("Hello 😀");
+    user.type("   ");
+    user.type("disconnect");
+    assert.deepEqual(await server.next(), {
+      type: "message",
+      nickname: "Alice",
+      message: "Hello 😀",
+      timestamp: FIXED_NOW.toISOString(),
+    });
+    assert.deepEqual(await server.next(), {
+      type: "disconnect",
+      nickname: "Alice",
+      clientID: "001",
+    });
+    await server.send('{"type":"goodbye"}\n');
+  });
+  assert.equal(end, "disconnected");
+  assert.equal(stats.messagesSent, 1, "a blank line is not sent");
+  assert.equal(stats.charsSent, 7);
+  assert.deepEqual(user.prompts, ["Alice> "]);
+});
+
+Deno.test("ChatSession shows the server's refusal and registers again with the next line", async () => {
+  const user = new FakeUser();
+  const { end } = await withFakeServer(user, async (server) => {
+    await server.next();
+    await server.send('{"type":"error","message":"Name taken, pick another"}');
+    user.type("bad\x07name");
+    user.type("Alicia");
+    const second = await server.next();
+    assert.equal(second.type, "nickname");
+    assert.equal(second.nickname, "Alicia");
+    await server.send('{"type":"welcome"}');
+    user.type(null);
+    assert.equal((await server.next()).nickname, "Alicia", "the disconnect names the new nickname");
+    await server.send('{"type":"goodbye"}');
+  });
+  assert.equal(end, "disconnected");
+  assert.deepEqual(user.printed, [
+    'Nickname "Alice" refused: Name taken, pick another',
+    'Nickname "bad\\u0007name" must not contain control characters',
+  ]);
+  assert.deepEqual(user.prompts, [
+    "Choose another nickname: ",
+    "Choose another nickname: ",
+    "Alicia> ",
+  ]);
+});
+
+Deno.test("ChatSession carries on when the server acknowledges nothing", async () => {
+  const user = new FakeUser();
+  user.type("typed before any reply");
+  user.type(null);
+  const { end, stats } = await withFakeServer(user, async (server) => {
+    await server.next();
+    // Silence: the session assumes the registration went through.
+    assert.equal((await server.next()).message, "typed before any reply");
+    assert.equal((await server.next()).type, "disconnect");
+    // No goodbye either: the session leaves after its short wait.
+  }, { registrationReplyMs: 100, disconnectAckMs: 100 });
+  assert.equal(end, "disconnected");
+  assert.equal(stats.messagesSent, 1);
+});
+
+Deno.test("ChatSession shows incoming messages, counts them, and ignores unknown types", async () => {
+  const user = new FakeUser();
+  const { stats } = await withFakeServer(user, async (server) => {
+    await server.next();
+    await server.send(
+      '{"type":"welcome"}' +
+        '{"type":"broadcast","nickname":"John","message":"héllo","timestamp":"2024-03-21T09:15:00"}' +
+        '{"type":"something-new","data":[1,2]}\n' +
+        '{"type":"broadcast","nickname":"Eve","message":"\\u001b[2Jboo","timestamp":"garbage"}\n' +
+        '{"type":"error","message":"Slow down"}\n' +
+        '{"type":"shutdown","message":"bye"}\n',
+    );
+  });
+  assert.deepEqual(user.printed, [
+    "2024-03-21 09:15:00 :: John: héllo",
+    "2024-03-21 10:30:00 :: Eve: \\x1b[2Jboo",
+    "Error from server: Slow down",
+  ]);
+  assert.equal(stats.messagesReceived, 2);
+  assert.equal(stats.charsReceived, 5 + 7, "héllo, then ESC [ 2 J b o o");
+});
+
+Deno.test("ChatSession ends with 'shutdown' on the server's notice and 'lost' on a dropped connection", async () => {
+  const shutdown = await withFakeServer(new FakeUser(), async (server) => {
+    await server.next();
+    await server.send('{"type":"shutdown","message":"Server is shutting down"}\n');
+  });
+  assert.equal(shutdown.end, "shutdown");
+  const lost = await withFakeServer(new FakeUser(), async (server) => {
+    await server.next();
+    await server.close();
+  });
+  assert.equal(lost.end, "lost");
+});

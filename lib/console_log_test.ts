@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { ConsoleLog } from "./console_log.ts";
+
+/** A terminal that can be made to stop taking output. */
+class SlowTerminal {
+  text = "";
+  #held: (() => void)[] = [];
+  #holding = false;
+  hold(): void {
+    this.#holding = true;
+  }
+  release(): void {
+    this.#holding = false;
+    for (const resume of this.#held.splice(0)) resume();
+  }
+  async write(bytes: Uint8Array): Promise<number> {
+    if (this.#holding) await new Promise<void>((resolve) => this.#held.push(resolve));
+    this.text += new TextDecoder().decode(bytes);
+    return bytes.length;
+  }
+}
+
+Deno.test("ConsoleLog writes lines in order without making the caller wait", async () => {
+  const terminal = new SlowTerminal();
+  terminal.hold();
+  const log = new ConsoleLog(terminal);
+  log.line("one");
+  log.line("two");
+  assert.equal(terminal.text, "", "nothing is written synchronously");
+  terminal.release();
+  await log.flush();
+  assert.equal(terminal.text, "one\ntwo\n");
+});
+
+Deno.test("ConsoleLog drops lines past its cap and says how many it dropped", async () => {
+  const terminal = new SlowTerminal();
+  terminal.hold();
+  const log = new ConsoleLog(terminal, 60);
+  const a = "a".repeat(29); // 30 bytes with its newline: in flight
+  const b = "b".repeat(24); // 25 bytes: queued, 55 in all
+  log.line(a);
+  log.line(b);
+  log.line("third"); // 6 bytes more would pass 60: dropped
+  log.line("fourth"); // dropped
+  terminal.release();
+  await log.flush();
+  log.line("fifth");
+  await log.flush();
+  assert.equal(
+    terminal.text,
+    `${a}\n${b}\n(2 console lines dropped: the console is too slow)\nfifth\n`,
+  );
+});

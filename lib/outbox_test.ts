@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { type ByteWriter, Outbox } from "./outbox.ts";
+
+/** A writer that records writes, takes at most `limit` bytes a call, and can be held. */
+class FakeWriter implements ByteWriter {
+  readonly writes: number[][] = [];
+  limit = Infinity;
+  fail: Error | undefined;
+  #held: (() => void)[] = [];
+  #holding = false;
+
+  hold(): void {
+    this.#holding = true;
+  }
+
+  release(): void {
+    this.#holding = false;
+    for (const resume of this.#held.splice(0)) resume();
+  }
+
+  async write(bytes: Uint8Array): Promise<number> {
+    if (this.#holding) await new Promise<void>((resolve) => this.#held.push(resolve));
+    if (this.fail) throw this.fail;
+    const n = Math.min(bytes.length, this.limit);
+    this.writes.push([...bytes.subarray(0, n)]);
+    return n;
+  }
+}
+
+Deno.test("Outbox writes everything queued meanwhile in one write", async () => {
+  const writer = new FakeWriter();
+  writer.hold();
+  const outbox = new Outbox(writer, { capBytes: 100 });
+  outbox.enqueue(new Uint8Array([1]));
+  await Promise.resolve();
+  outbox.enqueue(new Uint8Array([2, 3]));
+  outbox.enqueue(new Uint8Array([4]));
+  writer.release();
+  await outbox.drained();
+  assert.deepEqual(writer.writes, [[1], [2, 3, 4]]);
+  assert.equal(outbox.queuedBytes, 0);
+});
+
+Deno.test("Outbox finishes partial writes in order", async () => {
+  const writer = new FakeWriter();
+  writer.limit = 2;
+  const outbox = new Outbox(writer, { capBytes: 100 });
+  outbox.enqueue(new Uint8Array([1, 2, 3, 4, 5]));
+  await outbox.drained();
+  assert.deepEqual(writer.writes, [[1, 2], [3, 4], [5]]);
+});
+
+Deno.test("Outbox.enqueue() refuses bytes past the cap, counting bytes being written", async () => {
+  const writer = new FakeWriter();
+  writer.hold();
+  const outbox = new Outbox(writer, { capBytes: 10 });
+  assert.equal(outbox.enqueue(new Uint8Array(6)), true);
+  await Promise.resolve();
+  assert.equal(outbox.queuedBytes, 6, "in flight still counts");
+  assert.equal(outbox.enqueue(new Uint8Array(4)), true);
+  assert.equal(outbox.enqueue(new Uint8Array(1)), false);
+  assert.equal(outbox.queuedBytes, 10);
+  writer.release();
+  await outbox.drained();
+  assert.equal(outbox.enqueue(new Uint8Array(10)), true);
+  await outbox.drained();
+});
+
+Deno.test("Outbox reports a failed write once and refuses everything after it", async () => {
+  const writer = new FakeWriter();
+  writer.fail = new Error("Broken pipe");
+  const errors: unknown[] = [];
+  const outbox = new Outbox(writer, { capBytes: 100, onError: (e) => errors.push(e) });
+  outbox.enqueue(new Uint8Array(3));
+  await outbox.drained();
+  assert.deepEqual(errors, [writer.fail]);
+  assert.equal(outbox.failed, true);
+  assert.equal(outbox.enqueue(new Uint8Array(1)), false);
+  assert.equal(outbox.queuedBytes, 0);
+});
+
+Deno.test("Outbox.stalledFor() measures time since the last progress of a pending write", async () => {
+  let now = 1000;
+  const writer = new FakeWriter();
+  const outbox = new Outbox(writer, { capBytes: 100, now: () => now });
+  assert.equal(outbox.stalledFor(), 0, "idle is not stalled");
+  writer.hold();
+  outbox.enqueue(new Uint8Array(3));
+  now = 4000;
+  assert.equal(outbox.stalledFor(), 3000);
+  writer.release();
+  await outbox.drained();
+  assert.equal(outbox.stalledFor(), 0);
+});
+
+Deno.test("Outbox.clear() drops what is queued but not what is being written", async () => {
+  const writer = new FakeWriter();
+  writer.hold();
+  const outbox = new Outbox(writer, { capBytes: 100 });
+  outbox.enqueue(new Uint8Array([1]));
+  await Promise.resolve();
+  outbox.enqueue(new Uint8Array([2]));
+  outbox.clear();
+  outbox.enqueue(new Uint8Array([9]));
+  writer.release();
+  await outbox.drained();
+  assert.deepEqual(writer.writes, [[1], [9]]);
+});
