@@ -314,6 +314,36 @@ integrationTest(
 );
 
 integrationTest(
+  "a client whose writes stall past the write timeout is dropped even under its sendq cap",
+  async () => {
+    await using server = await ServerProgram.start([
+      "--sendq",
+      "100000000",
+      "--write-timeout",
+      "1",
+    ]);
+    await using stalled = await RawClient.connect(server.port);
+    await stalled.register("Stalled");
+    await stalled.nextOfType("welcome");
+    await using sender = await RawClient.connect(server.port);
+    await sender.register("Sender");
+    await sender.nextOfType("welcome");
+    // About 6 MB: more than the kernel buffers take, far less than the sendq cap.
+    const text = "z".repeat(60_000);
+    for (let i = 0; i < 100; i++) {
+      await sender.send(JSON.stringify({ type: "message", message: text }) + "\n");
+    }
+    const started = Date.now();
+    await server.stdout.waitFor(line("<dt> :: Stalled: disconnected."));
+    assert.ok(Date.now() - started < 5000, "dropped within a few seconds of the deadline");
+    // The sender is still served.
+    await sender.send(JSON.stringify({ type: "message", message: "after" }) + "\n");
+    const last = await server.stdout.waitFor(/Client-Nickname:Sender, .*Msg-Size:5$/);
+    assert.equal(await server.stdout.lineAt(last.index + 1), "Broadcasted: ");
+  },
+);
+
+integrationTest(
   "the client works against a server that sends no acknowledgements and words errors its own way",
   async () => {
     // A minimal baseline server written by someone else: it answers only a duplicate nickname.

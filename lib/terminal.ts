@@ -44,15 +44,16 @@ export class Terminal implements ClientUi, LineSource {
       process.stdout.write(line + "\n");
       return;
     }
+    // Write over the prompt line, then draw the prompt and the typing again below.
     readline.clearLine(process.stdout, 0);
     readline.cursorTo(process.stdout, 0);
     process.stdout.write(line + "\n");
-    this.#rl.prompt(true);
+    if (!this.#closed) this.#rl.prompt(true);
   }
 
   /** Sets the prompt (shown on a terminal only). */
   setPrompt(prompt: string): void {
-    if (!this.#interactive) return;
+    if (!this.#interactive || this.#closed) return;
     this.#rl.setPrompt(prompt);
     this.#rl.prompt(true);
   }
@@ -67,7 +68,7 @@ export class Terminal implements ClientUi, LineSource {
 
   /** Stops reading input and leaves the terminal as it was. */
   close(): void {
-    if (this.#interactive) {
+    if (this.#interactive && !this.#closed) {
       readline.clearLine(process.stdout, 0);
       readline.cursorTo(process.stdout, 0);
     }

@@ -107,7 +107,7 @@ export class Program {
 
   /** Starts `deno run --allow-net <script> ...args` in the project folder. */
   constructor(script: string, args: string[]) {
-    this.child = new Deno.Command(Deno.execPath(), {
+    this.child = new Deno.Command("deno", {
       args: ["run", "--quiet", "--allow-net", script, ...args],
       cwd: ROOT,
       stdin: "piped",
