@@ -188,7 +188,11 @@ export class ChatServer {
     } catch {
       // The peer is already gone; reading will tell.
     }
-    const peer = new Peer(conn, this.#options.sendqBytes, () => this.#disconnect(peer));
+    // A failed write may be noticed inside a broadcast loop: mark the peer, reap it after.
+    const peer = new Peer(conn, this.#options.sendqBytes, () => {
+      this.#markDead(peer);
+      queueMicrotask(() => this.#reap());
+    });
     this.#peers.add(peer);
     await peer.read((event) => this.#onFrame(peer, event));
     this.#disconnect(peer);
