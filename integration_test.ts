@@ -122,9 +122,7 @@ integrationTest(
   "a lone sender's message is broadcast to nobody: 'Broadcasted: ' with nothing after it",
   async () => {
     await using server = await ServerProgram.start();
-    await using solo = await RawClient.connect(server.port);
-    await solo.register("Solo");
-    await solo.nextOfType("welcome");
+    await using solo = await RawClient.registered(server.port, "Solo");
     await solo.send(JSON.stringify({
       type: "message",
       nickname: "Solo",
@@ -146,9 +144,7 @@ integrationTest(
   "a duplicate nickname is refused and the client registers again with the next typed line",
   async () => {
     await using server = await ServerProgram.start();
-    await using first = await RawClient.connect(server.port);
-    await first.register("Alice");
-    await first.nextOfType("welcome");
+    await using first = await RawClient.registered(server.port, "Alice");
 
     await using raw = await RawClient.connect(server.port);
     await raw.register("Alice");
@@ -169,12 +165,8 @@ integrationTest(
   "the broadcast carries the registered nickname and the sender's own timestamp",
   async () => {
     await using server = await ServerProgram.start();
-    await using mallory = await RawClient.connect(server.port);
-    await mallory.register("Mallory");
-    await mallory.nextOfType("welcome");
-    await using bob = await RawClient.connect(server.port);
-    await bob.register("Bob");
-    await bob.nextOfType("welcome");
+    await using mallory = await RawClient.registered(server.port, "Mallory");
+    await using bob = await RawClient.registered(server.port, "Bob");
     // Two objects in one write with nothing between them, as other clients send.
     await mallory.send(
       JSON.stringify({
@@ -200,9 +192,7 @@ integrationTest(
   "malformed input gets an error naming the problem and the server keeps serving",
   async () => {
     await using server = await ServerProgram.start();
-    await using bob = await RawClient.connect(server.port);
-    await bob.register("Bob");
-    await bob.nextOfType("welcome");
+    await using bob = await RawClient.registered(server.port, "Bob");
 
     await using bad = await RawClient.connect(server.port);
     const expectError = async (input: string | Uint8Array, pattern: RegExp) => {
@@ -246,12 +236,8 @@ integrationTest(
   "a frame over 64 KiB gets an error and the connection is closed; others are unaffected",
   async () => {
     await using server = await ServerProgram.start();
-    await using bob = await RawClient.connect(server.port);
-    await bob.register("Bob");
-    await bob.nextOfType("welcome");
-    await using big = await RawClient.connect(server.port);
-    await big.register("Big");
-    await big.nextOfType("welcome");
+    await using bob = await RawClient.registered(server.port, "Bob");
+    await using big = await RawClient.registered(server.port, "Big");
 
     // A frame that never ends: no newline, no closing brace.
     const sending = big.send(`{"type": "message", "message": "${"x".repeat(MAX_FRAME_BYTES + 10)}`)
@@ -262,9 +248,7 @@ integrationTest(
     await sending;
     await server.stdout.waitFor(line("<dt> :: Big: disconnected."));
 
-    await using carol = await RawClient.connect(server.port);
-    await carol.register("Carol");
-    await carol.nextOfType("welcome");
+    await using carol = await RawClient.registered(server.port, "Carol");
     await carol.send('{"type": "message", "message": "hi Bob"}\n');
     assert.equal((await bob.nextOfType("broadcast")).message, "hi Bob");
   },
@@ -283,16 +267,10 @@ integrationTest(
   "a client that stops reading is cut off at its sendq while the others receive everything",
   async () => {
     await using server = await ServerProgram.start(["--sendq", "65536", "--write-timeout", "3"]);
-    await using stalled = await RawClient.connect(server.port);
-    await stalled.register("Stalled");
-    await stalled.nextOfType("welcome");
-    // From here on the stalled client reads nothing.
-    await using reader = await RawClient.connect(server.port);
-    await reader.register("Reader");
-    await reader.nextOfType("welcome");
-    await using sender = await RawClient.connect(server.port);
-    await sender.register("Sender");
-    await sender.nextOfType("welcome");
+    // Registered, then never reads again; disposed (closed) when the test ends.
+    await using _stalled = await RawClient.registered(server.port, "Stalled");
+    await using reader = await RawClient.registered(server.port, "Reader");
+    await using sender = await RawClient.registered(server.port, "Sender");
 
     // Past what the kernel buffers hold for a client that reads nothing (about 4 MiB here).
     const count = 150;
@@ -322,12 +300,9 @@ integrationTest(
       "--write-timeout",
       "1",
     ]);
-    await using stalled = await RawClient.connect(server.port);
-    await stalled.register("Stalled");
-    await stalled.nextOfType("welcome");
-    await using sender = await RawClient.connect(server.port);
-    await sender.register("Sender");
-    await sender.nextOfType("welcome");
+    // Registered, then never reads again; disposed (closed) when the test ends.
+    await using _stalled = await RawClient.registered(server.port, "Stalled");
+    await using sender = await RawClient.registered(server.port, "Sender");
     // About 6 MB: more than the kernel buffers take, far less than the sendq cap.
     const text = "z".repeat(60_000);
     for (let i = 0; i < 100; i++) {
@@ -407,9 +382,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       await using server = await ServerProgram.start();
       await using client = startClient(server.port, "Stay", "001");
       await server.stdout.waitFor(line("<dt> :: Stay: connected."));
-      await using raw = await RawClient.connect(server.port);
-      await raw.register("Raw");
-      await raw.nextOfType("welcome");
+      await using raw = await RawClient.registered(server.port, "Raw");
 
       server.kill(signal);
       const notice = await raw.nextOfType("shutdown");

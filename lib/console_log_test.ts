@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
 import { ConsoleLog } from "./console_log.ts";
-
-/** A terminal that can be made to stop taking output. */
-class SlowTerminal {
-  text = "";
-  #held: (() => void)[] = [];
-  #holding = false;
-  hold(): void {
-    this.#holding = true;
-  }
-  release(): void {
-    this.#holding = false;
-    for (const resume of this.#held.splice(0)) resume();
-  }
-  async write(bytes: Uint8Array): Promise<number> {
-    if (this.#holding) await new Promise<void>((resolve) => this.#held.push(resolve));
-    this.text += new TextDecoder().decode(bytes);
-    return bytes.length;
-  }
-}
+import { FakeWriter } from "./testing.ts";
 
 Deno.test("ConsoleLog writes lines in order without making the caller wait", async () => {
-  const terminal = new SlowTerminal();
+  const terminal = new FakeWriter();
   terminal.hold();
   const log = new ConsoleLog(terminal);
   log.line("one");
@@ -33,7 +15,7 @@ Deno.test("ConsoleLog writes lines in order without making the caller wait", asy
 });
 
 Deno.test("ConsoleLog drops lines past its cap and says how many it dropped", async () => {
-  const terminal = new SlowTerminal();
+  const terminal = new FakeWriter();
   terminal.hold();
   const log = new ConsoleLog(terminal, 60);
   const a = "a".repeat(29); // 30 bytes with its newline: in flight

@@ -1,31 +1,6 @@
 import assert from "node:assert/strict";
-import { type ByteWriter, Outbox } from "./outbox.ts";
-
-/** A writer that records writes, takes at most `limit` bytes a call, and can be held. */
-class FakeWriter implements ByteWriter {
-  readonly writes: number[][] = [];
-  limit = Infinity;
-  fail: Error | undefined;
-  #held: (() => void)[] = [];
-  #holding = false;
-
-  hold(): void {
-    this.#holding = true;
-  }
-
-  release(): void {
-    this.#holding = false;
-    for (const resume of this.#held.splice(0)) resume();
-  }
-
-  async write(bytes: Uint8Array): Promise<number> {
-    if (this.#holding) await new Promise<void>((resolve) => this.#held.push(resolve));
-    if (this.fail) throw this.fail;
-    const n = Math.min(bytes.length, this.limit);
-    this.writes.push([...bytes.subarray(0, n)]);
-    return n;
-  }
-}
+import { Outbox } from "./outbox.ts";
+import { FakeWriter } from "./testing.ts";
 
 Deno.test("Outbox writes everything queued meanwhile in one write", async () => {
   const writer = new FakeWriter();
@@ -37,7 +12,7 @@ Deno.test("Outbox writes everything queued meanwhile in one write", async () => 
   outbox.enqueue(new Uint8Array([4]));
   writer.release();
   await outbox.drained();
-  assert.deepEqual(writer.writes, [[1], [2, 3, 4]]);
+  assert.deepEqual(writer.writes.map((w) => [...w]), [[1], [2, 3, 4]]);
   assert.equal(outbox.queuedBytes, 0);
 });
 
@@ -47,7 +22,7 @@ Deno.test("Outbox finishes partial writes in order", async () => {
   const outbox = new Outbox(writer, { capBytes: 100 });
   outbox.enqueue(new Uint8Array([1, 2, 3, 4, 5]));
   await outbox.drained();
-  assert.deepEqual(writer.writes, [[1, 2], [3, 4], [5]]);
+  assert.deepEqual(writer.writes.map((w) => [...w]), [[1, 2], [3, 4], [5]]);
 });
 
 Deno.test("Outbox.enqueue() refuses bytes past the cap, counting bytes being written", async () => {
@@ -104,5 +79,5 @@ Deno.test("Outbox.clear() drops what is queued but not what is being written", a
   outbox.enqueue(new Uint8Array([9]));
   writer.release();
   await outbox.drained();
-  assert.deepEqual(writer.writes, [[1], [9]]);
+  assert.deepEqual(writer.writes.map((w) => [...w]), [[1], [9]]);
 });

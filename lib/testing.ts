@@ -97,6 +97,43 @@ export class LineLog {
   }
 }
 
+/**
+ * A stand-in for a socket or terminal: records what is written, takes at most `limit` bytes a
+ * call, can be held (writes wait until released) and can be made to fail.
+ */
+export class FakeWriter {
+  readonly writes: Uint8Array[] = [];
+  limit = Infinity;
+  fail: Error | undefined;
+  #held: (() => void)[] = [];
+  #holding = false;
+
+  /** Everything written so far, as text. */
+  get text(): string {
+    return this.writes.map((bytes) => new TextDecoder().decode(bytes)).join("");
+  }
+
+  /** Makes writes wait until `release`. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Lets waiting and later writes through. */
+  release(): void {
+    this.#holding = false;
+    for (const resume of this.#held.splice(0)) resume();
+  }
+
+  /** Writes (some of) `bytes`. */
+  async write(bytes: Uint8Array): Promise<number> {
+    if (this.#holding) await new Promise<void>((resolve) => this.#held.push(resolve));
+    if (this.fail) throw this.fail;
+    const n = Math.min(bytes.length, this.limit);
+    this.writes.push(bytes.slice(0, n));
+    return n;
+  }
+}
+
 /** A running `deno run` of one of our programs. */
 export class Program {
   readonly child: Deno.ChildProcess;
@@ -200,6 +237,14 @@ export class RawClient {
   /** Connects to 127.0.0.1:`port`. */
   static async connect(port: number): Promise<RawClient> {
     return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Connects, registers as `nickname` and waits for the server's welcome. */
+  static async registered(port: number, nickname: string): Promise<RawClient> {
+    const client = await RawClient.connect(port);
+    await client.register(nickname);
+    await client.nextOfType("welcome");
+    return client;
   }
 
   /** Sends text or bytes exactly as given. */
