@@ -1,41 +1,67 @@
 /**
  * ChatServer: a TCP chat server (spec part A).
  *
- * Run: `deno run --allow-net ChatServer.ts [<port>] [--sendq <bytes>] [--write-timeout <s>]`
+ * Run: `deno run --allow-net ChatServer.ts [<port>] [options]` (`--help` lists the options;
+ * TLS also needs `--allow-read` for the certificate and key files).
  *
  * @module
  */
 
-import { parseServerArgs, SERVER_USAGE } from "./lib/args.ts";
+import { parseServerArgs, SERVER_USAGE, type TlsSettings } from "./lib/args.ts";
 import { ConsoleLog } from "./lib/console_log.ts";
+import { formatDateTime } from "./lib/format.ts";
 import { machineAddress } from "./lib/net.ts";
 import { ChatServer } from "./lib/server.ts";
 
 const args = parseServerArgs(Deno.args);
 if (!args.ok) {
   console.log(args.error);
+  if (args.help) Deno.exit(0);
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, sendqBytes, writeTimeoutMs } = args.value;
+const { port, limits, tls } = args.value;
 
-let listener: Deno.Listener;
-try {
-  listener = Deno.listen({ hostname: "0.0.0.0", port, transport: "tcp" });
-} catch {
-  console.log(`ERR - cannot create ChatServer socket using port number ${port}`);
-  Deno.exit(1);
+/** Reads the TLS certificate and key, or exits with a clear error. */
+function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
+  const read = (file: string, what: string) => {
+    try {
+      return Deno.readTextFileSync(file);
+    } catch (error) {
+      console.log(`ERR - cannot read TLS ${what} "${file}": ${(error as Error).message}`);
+      Deno.exit(1);
+    }
+  };
+  return { cert: read(tls.certFile, "certificate"), key: read(tls.keyFile, "key") };
 }
 
-const console_ = new ConsoleLog();
-const boundPort = (listener.addr as Deno.NetAddr).port;
-console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${boundPort} ...`);
+/** Listens on `port` (TLS when `pem` is given), or exits with the spec's error. */
+function listen(port: number, pem?: { cert: string; key: string }): Deno.Listener {
+  try {
+    return pem === undefined
+      ? Deno.listen({ hostname: "0.0.0.0", port, transport: "tcp" })
+      : Deno.listenTls({ hostname: "0.0.0.0", port, ...pem });
+  } catch (error) {
+    if (pem !== undefined && !(error instanceof Deno.errors.AddrInUse)) {
+      console.log(`ERR - cannot use the TLS certificate and key: ${(error as Error).message}`);
+    } else {
+      console.log(`ERR - cannot create ChatServer socket using port number ${port}`);
+    }
+    Deno.exit(1);
+  }
+}
 
-const server = new ChatServer(listener, {
-  sendqBytes,
-  writeTimeoutMs,
-  log: (line) => console_.line(line),
-});
+const pem = tls === undefined ? undefined : readTlsFiles(tls);
+const main = listen(port, tls?.port === undefined ? pem : undefined);
+const listeners = [main];
+if (tls?.port !== undefined) listeners.push(listen(tls.port, pem));
+
+const console_ = new ConsoleLog();
+const portOf = (listener: Deno.Listener) => (listener.addr as Deno.NetAddr).port;
+console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${portOf(main)} ...`);
+if (tls !== undefined) console_.line(`TLS on port ${portOf(listeners.at(-1)!)}`);
+
+const server = new ChatServer(listeners, { limits, log: (line) => console_.line(line) });
 
 async function stop(): Promise<never> {
   await server.shutdown();
@@ -44,5 +70,15 @@ async function stop(): Promise<never> {
 }
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
+// `kill -USR1 <pid>` prints the server's load and memory.
+Deno.addSignalListener("SIGUSR1", () => {
+  const { connections, registered } = server.stats();
+  const { rss, heapUsed } = Deno.memoryUsage();
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  console_.line(
+    `${formatDateTime(new Date())} :: stats: connections ${connections}, ` +
+      `registered ${registered}, rss ${mib(rss)} MiB, heap ${mib(heapUsed)} MiB`,
+  );
+});
 
 await server.serve();

@@ -266,7 +266,14 @@ integrationTest("an abrupt close is a disconnect", async () => {
 integrationTest(
   "a client that stops reading is cut off at its sendq while the others receive everything",
   async () => {
-    await using server = await ServerProgram.start(["--sendq", "65536", "--write-timeout", "3"]);
+    await using server = await ServerProgram.start([
+      "--sendq",
+      "65536",
+      "--write-timeout",
+      "3",
+      "--max-rate",
+      "0",
+    ]);
     // Registered, then never reads again; disposed (closed) when the test ends.
     await using _stalled = await RawClient.registered(server.port, "Stalled");
     await using reader = await RawClient.registered(server.port, "Reader");
@@ -299,6 +306,8 @@ integrationTest(
       "100000000",
       "--write-timeout",
       "1",
+      "--max-rate",
+      "0",
     ]);
     // Registered, then never reads again; disposed (closed) when the test ends.
     await using _stalled = await RawClient.registered(server.port, "Stalled");

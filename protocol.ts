@@ -195,13 +195,30 @@ function quote(text: string): string {
 // ---------------------------------------------------------------------------
 // Values
 
-/** Why a nickname cannot be used, or undefined when it can. */
+/** Longest nickname, in characters (code points). */
+export const MAX_NICKNAME_CHARS = 32;
+
+/**
+ * Why a nickname cannot be used, or undefined when it can: 1 to 32 characters, no white space,
+ * no control characters and no invisible direction marks (which could disguise a name).
+ */
 export function nicknameProblem(nickname: string): string | undefined {
-  if (nickname.trim() === "") return "Nickname must not be empty";
-  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(nickname)) {
+  const length = codePointLength(nickname);
+  if (length < 1 || length > MAX_NICKNAME_CHARS) {
+    return `Nickname ${quote(nickname)} must be 1 to ${MAX_NICKNAME_CHARS} characters`;
+  }
+  if (/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(nickname)) {
     return `Nickname ${quote(nickname)} must not contain control characters`;
   }
+  if (/[\s\p{Z}]/u.test(nickname)) {
+    return `Nickname ${quote(nickname)} must not contain white space`;
+  }
   return undefined;
+}
+
+/** The form under which nicknames are compared: `Bob` and `bob` are the same person. */
+export function nicknameKey(nickname: string): string {
+  return nickname.normalize("NFC").toLowerCase();
 }
 
 const ISO_8601 =
@@ -245,6 +262,31 @@ export function codePointLength(text: string): number {
   let count = 0;
   for (const _ of text) count++;
   return count;
+}
+
+// ---------------------------------------------------------------------------
+// Other protocols
+
+/** Another protocol recognised at the start of a connection to the plain port. */
+export type ForeignProtocol = "tls" | "http";
+
+const HTTP_REQUEST = /^(?:GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) \S/;
+
+/** Recognises a TLS handshake or an HTTP request in the first bytes a client sends. */
+export function detectForeignProtocol(first: Uint8Array): ForeignProtocol | undefined {
+  // A TLS record: handshake (22), protocol version 3.x.
+  if (first.length >= 2 && first[0] === 0x16 && first[1] === 0x03) return "tls";
+  const start = String.fromCharCode(...first.subarray(0, 8));
+  return HTTP_REQUEST.test(start) ? "http" : undefined;
+}
+
+/** The reply to an HTTP request: a short plain-text 400 saying what this port speaks. */
+export function httpRefusal(): Uint8Array {
+  const body = "This is a chat server: it speaks JSON Lines over TCP, not HTTP.\n";
+  return utf8Encoder.encode(
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 // ---------------------------------------------------------------------------

@@ -3,10 +3,13 @@ import {
   codePointLength,
   decodeClientMessage,
   decodeServerMessage,
+  detectForeignProtocol,
   encodeMessage,
   type FrameEvent,
   FrameReader,
+  httpRefusal,
   MAX_FRAME_BYTES,
+  nicknameKey,
   nicknameProblem,
   parseTimestamp,
   type ServerMessage,
@@ -278,13 +281,45 @@ Deno.test("codePointLength() counts code points, not UTF-16 units", () => {
   assert.equal(codePointLength("日本"), 2);
 });
 
-Deno.test("nicknameProblem() refuses empty names and control characters", () => {
+Deno.test("nicknameProblem() takes 1 to 32 characters with no white space or control characters", () => {
   assert.equal(nicknameProblem("Alice"), undefined);
-  assert.equal(nicknameProblem("Zoë 😀"), undefined);
-  assert.equal(nicknameProblem(""), "Nickname must not be empty");
-  assert.equal(nicknameProblem("   "), "Nickname must not be empty");
+  assert.equal(nicknameProblem("Zoë😀"), undefined);
+  assert.equal(nicknameProblem("x".repeat(32)), undefined);
+  assert.equal(nicknameProblem("日".repeat(32)), undefined, "characters, not bytes");
+  assert.equal(nicknameProblem(""), 'Nickname "" must be 1 to 32 characters');
+  assert.equal(
+    nicknameProblem("x".repeat(33)),
+    `Nickname "${"x".repeat(33)}" must be 1 to 32 characters`,
+  );
+  assert.equal(nicknameProblem("two words"), 'Nickname "two words" must not contain white space');
+  assert.equal(nicknameProblem("nbsp\u00a0"), 'Nickname "nbsp\u00a0" must not contain white space');
   assert.equal(nicknameProblem("a\nb"), 'Nickname "a\\nb" must not contain control characters');
+  assert.equal(
+    nicknameProblem("nul\0"),
+    'Nickname "nul\\u0000" must not contain control characters',
+  );
   assert.match(nicknameProblem("\x1b[31mred")!, /must not contain control characters/);
+  assert.match(nicknameProblem("evil\u202egnp.exe")!, /must not contain control characters/);
+});
+
+Deno.test("nicknameKey() makes nicknames that differ only in case the same", () => {
+  assert.equal(nicknameKey("Bob"), nicknameKey("bob"));
+  assert.equal(nicknameKey("ZOË"), nicknameKey("zoë"));
+  assert.equal(nicknameKey("Zoe\u0308"), nicknameKey("zoë"), "composed and decomposed alike");
+  assert.notEqual(nicknameKey("Bob"), nicknameKey("Rob"));
+});
+
+Deno.test("detectForeignProtocol() recognises a TLS handshake and an HTTP request", () => {
+  assert.equal(detectForeignProtocol(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00])), "tls");
+  assert.equal(detectForeignProtocol(bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), "http");
+  assert.equal(detectForeignProtocol(bytes("POST /chat HTTP/1.1\r\n")), "http");
+  assert.equal(detectForeignProtocol(bytes('{"type":"nickname"}')), undefined);
+  assert.equal(detectForeignProtocol(bytes("GET")), undefined, "too short to tell");
+  assert.equal(detectForeignProtocol(new Uint8Array()), undefined);
+  const reply = decoder.decode(httpRefusal());
+  assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  const [head, body] = reply.split("\r\n\r\n");
+  assert.match(head, new RegExp(`Content-Length: ${encoder.encode(body).length}`));
 });
 
 // ---------------------------------------------------------------------------

@@ -6,24 +6,29 @@
  */
 
 import { parseArgs } from "node:util";
-import { nicknameProblem } from "../protocol.ts";
-
-/** Default per-client outbox (sendq) cap in bytes. */
-export const DEFAULT_SENDQ_BYTES = 1024 * 1024;
-/** Default time a write may make no progress before its client is dropped, in seconds. */
-export const DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
+import { MAX_FRAME_BYTES, nicknameProblem } from "../protocol.ts";
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
 /** The result of parsing arguments: the values, or the line to print before exiting. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Parsed<T> =
+  | { ok: true; value: T }
+  /** `help` is set when the user asked for the usage, which `error` then holds. */
+  | { ok: false; error: string; help?: boolean };
+
+/** Where the server serves TLS. */
+export interface TlsSettings {
+  certFile: string;
+  keyFile: string;
+  /** A second port for TLS, the main port staying plain; undefined: the main port is TLS. */
+  port?: number;
+}
 
 /** ChatServer's settings. */
 export interface ServerArgs {
   /** Port to listen on; 0 asks the system for a free one. */
   port: number;
-  /** Per-client outbox cap in bytes. */
-  sendqBytes: number;
-  /** Milliseconds a write may make no progress before its client is dropped. */
-  writeTimeoutMs: number;
+  limits: ServerLimits;
+  tls?: TlsSettings;
 }
 
 /** ChatClient's settings. */
@@ -32,25 +37,140 @@ export interface ClientArgs {
   port: number;
   nickname: string;
   clientID: string;
+  /** Connect with TLS. */
+  tls: boolean;
+  /** A PEM file of certificate authorities to trust instead of the system's. */
+  caFile?: string;
 }
 
-/** Usage of ChatServer, printed with an argument error. */
-export const SERVER_USAGE =
-  "usage: ChatServer.ts [<port>] [--sendq <bytes>] [--write-timeout <seconds>]";
+type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
 
-/** Usage of ChatClient, printed with an argument error. */
-export const CLIENT_USAGE = "usage: ChatClient.ts <host> <port> <nickname> <clientID>";
+/** A numeric server flag: the limit it sets, its unit, range and help. */
+interface NumberFlag {
+  flag: string;
+  limit: NumericLimit;
+  unit: "bytes" | "seconds" | "count" | "per second";
+  min: number;
+  max: number;
+  help: string;
+}
+
+/** The server's numeric flags, in the order `--help` lists them. */
+export const SERVER_NUMBER_FLAGS: readonly NumberFlag[] = [
+  {
+    flag: "max-frame",
+    limit: "maxFrameBytes",
+    unit: "bytes",
+    min: 1024,
+    max: MAX_FRAME_BYTES,
+    help: "largest frame a client may send",
+  },
+  {
+    flag: "sendq",
+    limit: "sendqBytes",
+    unit: "bytes",
+    min: 1024,
+    max: 2 ** 30,
+    help: "bytes queued for one client before it is cut off",
+  },
+  {
+    flag: "write-timeout",
+    limit: "writeTimeoutMs",
+    unit: "seconds",
+    min: 0.1,
+    max: 3600,
+    help: "how long a write may stall before its client is cut off",
+  },
+  {
+    flag: "register-timeout",
+    limit: "registerTimeoutMs",
+    unit: "seconds",
+    min: 0.1,
+    max: 3600,
+    help: "how long a connection has to register",
+  },
+  {
+    flag: "max-clients",
+    limit: "maxClients",
+    unit: "count",
+    min: 1,
+    max: 1_000_000,
+    help: "most connections at once",
+  },
+  {
+    flag: "max-per-ip",
+    limit: "maxPerIp",
+    unit: "count",
+    min: 0,
+    max: 1_000_000,
+    help: "most connections from one IP address, 0 for no cap",
+  },
+  {
+    flag: "burst",
+    limit: "burst",
+    unit: "count",
+    min: 1,
+    max: 1_000_000,
+    help: "messages a client may send at once before the rate applies",
+  },
+  {
+    flag: "max-rate",
+    limit: "maxRate",
+    unit: "per second",
+    min: 0,
+    max: 1_000_000,
+    help: "sustained messages per second per client, 0 for no limit",
+  },
+  {
+    flag: "flood-timeout",
+    limit: "floodTimeoutMs",
+    unit: "seconds",
+    min: 1,
+    max: 3600,
+    help: "how long a client may stay over the rate before it is cut off",
+  },
+];
+
+/** Usage of ChatServer, printed with `--help` and argument errors. */
+export const SERVER_USAGE = [
+  "usage: ChatServer.ts [<port>] [options]",
+  "  <port>                        1 to 65535; none: a free port the system picks",
+  ...SERVER_NUMBER_FLAGS.map((f) => {
+    const value = DEFAULT_LIMITS[f.limit] / (f.unit === "seconds" ? 1000 : 1);
+    return `  --${f.flag} <${f.unit === "per second" ? "n" : f.unit}>`.padEnd(32) +
+      `${f.help} (default ${value})`;
+  }),
+  "  --limit-loopback              apply --max-per-ip to loopback addresses too",
+  "  --tls-cert <pem> --tls-key <pem>",
+  "                                serve TLS (on the main port, or on --tls-port)",
+  "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
+].join("\n");
+
+/** Usage of ChatClient, printed with `--help` and argument errors. */
+export const CLIENT_USAGE = [
+  "usage: ChatClient.ts <host> <port> <nickname> <clientID> [--tls [--ca <pem>]]",
+  "  --tls        connect with TLS, verifying the server's certificate",
+  "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
+].join("\n");
 
 /** Parses ChatServer's arguments. */
 export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   // The port comes first when given; "-5" is a bad port, not an option.
   const portText = args[0] !== undefined && !args[0].startsWith("--") ? args[0] : undefined;
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    "limit-loopback": { type: "boolean" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "tls-port": { type: "string" },
+    help: { type: "boolean" },
+  };
+  for (const f of SERVER_NUMBER_FLAGS) options[f.flag] = { type: "string" };
   let parsed;
   try {
     parsed = parseArgs({
       args: portText === undefined ? args : args.slice(1),
       allowPositionals: true,
-      options: { sendq: { type: "string" }, "write-timeout": { type: "string" } },
+      options,
     });
   } catch (error) {
     return { ok: false, error: `ERR - ${(error as Error).message.split(". ")[0]}` };
@@ -65,24 +185,61 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   if (positionals.length > 0) {
     return { ok: false, error: `ERR - unexpected argument "${positionals[0]}"` };
   }
-  const sendqBytes = parseWholeNumber(values.sendq ?? `${DEFAULT_SENDQ_BYTES}`);
-  if (sendqBytes === undefined || sendqBytes < 1) {
-    return { ok: false, error: `ERR - option --sendq: expected bytes, got "${values.sendq}"` };
+  if (values.help) return { ok: false, error: SERVER_USAGE, help: true };
+  const limits: ServerLimits = {
+    ...DEFAULT_LIMITS,
+    limitLoopback: values["limit-loopback"] === true,
+  };
+  for (const f of SERVER_NUMBER_FLAGS) {
+    const text = values[f.flag];
+    if (typeof text !== "string") continue;
+    const value = parseNumberFlag(text, f);
+    if (value === undefined) {
+      return {
+        ok: false,
+        error: `ERR - option --${f.flag}: expected ${describe(f)}, got "${text}"`,
+      };
+    }
+    limits[f.limit] = value;
   }
-  const timeout = values["write-timeout"] ?? `${DEFAULT_WRITE_TIMEOUT_SECONDS}`;
-  const seconds = /^\d+(\.\d+)?$/.test(timeout) ? Number(timeout) : NaN;
-  if (!(seconds > 0)) {
-    return {
-      ok: false,
-      error: `ERR - option --write-timeout: expected seconds, got "${timeout}"`,
-    };
+  const tls = parseTlsFlags(values);
+  if (tls !== undefined && !tls.ok) return tls;
+  return { ok: true, value: { port, limits, tls: tls?.value } };
+}
+
+function parseTlsFlags(
+  values: Record<string, string | boolean | undefined>,
+): Parsed<TlsSettings> | undefined {
+  const certFile = values["tls-cert"] as string | undefined;
+  const keyFile = values["tls-key"] as string | undefined;
+  const portText = values["tls-port"] as string | undefined;
+  if (certFile === undefined && keyFile === undefined && portText === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    return { ok: false, error: "ERR - options --tls-cert and --tls-key go together" };
   }
-  return { ok: true, value: { port, sendqBytes, writeTimeoutMs: seconds * 1000 } };
+  if (portText === undefined) return { ok: true, value: { certFile, keyFile } };
+  const port = portText === "0" ? 0 : parsePort(portText);
+  if (port === undefined) {
+    return { ok: false, error: `ERR - option --tls-port: expected a port, got "${portText}"` };
+  }
+  return { ok: true, value: { certFile, keyFile, port } };
 }
 
 /** Parses ChatClient's arguments (the host is only checked for presence here). */
 export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
-  const [host, portText, nickname, clientID] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { tls: { type: "boolean" }, ca: { type: "string" }, help: { type: "boolean" } },
+    });
+  } catch (error) {
+    return { ok: false, error: `ERR - ${(error as Error).message.split(". ")[0]}` };
+  }
+  const { positionals, values } = parsed;
+  if (values.help) return { ok: false, error: CLIENT_USAGE, help: true };
+  const [host, portText, nickname, clientID] = positionals;
   if (host === undefined || host.trim() === "") return { ok: false, error: "ERR - arg 1" };
   const port = portText === undefined ? undefined : parsePort(portText);
   if (port === undefined) return { ok: false, error: "ERR - arg 2" };
@@ -92,16 +249,38 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   if (clientID === undefined || clientID.trim() === "" || /\p{Cc}/u.test(clientID)) {
     return { ok: false, error: "ERR - arg 4" };
   }
-  if (args.length > 4) return { ok: false, error: "ERR - arg 5" };
-  return { ok: true, value: { host: host.trim(), port, nickname, clientID } };
+  if (positionals.length > 4) return { ok: false, error: "ERR - arg 5" };
+  if (values.ca !== undefined && !values.tls) {
+    return { ok: false, error: "ERR - option --ca goes with --tls" };
+  }
+  return {
+    ok: true,
+    value: {
+      host: host.trim(),
+      port,
+      nickname,
+      clientID,
+      tls: values.tls === true,
+      caFile: values.ca,
+    },
+  };
 }
 
 /** A TCP port from 1 to 65535 written as a whole number, or undefined. */
 export function parsePort(text: string): number | undefined {
-  const port = parseWholeNumber(text);
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : undefined;
   return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
 }
 
-function parseWholeNumber(text: string): number | undefined {
-  return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+function parseNumberFlag(text: string, flag: NumberFlag): number | undefined {
+  const whole = flag.unit === "bytes" || flag.unit === "count";
+  if (!(whole ? /^\d{1,15}$/ : /^\d{1,15}(\.\d+)?$/).test(text)) return undefined;
+  const value = Number(text);
+  if (value < flag.min || value > flag.max) return undefined;
+  return flag.unit === "seconds" ? value * 1000 : value;
+}
+
+function describe(flag: NumberFlag): string {
+  const unit = flag.unit === "count" ? "a whole number" : flag.unit;
+  return `${unit} from ${flag.min} to ${flag.max}`;
 }

@@ -1,36 +1,66 @@
 import assert from "node:assert/strict";
-import {
-  DEFAULT_SENDQ_BYTES,
-  DEFAULT_WRITE_TIMEOUT_SECONDS,
-  parseClientArgs,
-  parsePort,
-  parseServerArgs,
-} from "./args.ts";
+import { parseClientArgs, parsePort, parseServerArgs, SERVER_USAGE } from "./args.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 Deno.test("parsePort() takes whole numbers from 1 to 65535 only", () => {
   assert.equal(parsePort("1"), 1);
   assert.equal(parsePort("65535"), 65535);
-  for (const bad of ["0", "65536", "", "-1", "1.5", "1e3", " 80", "0x50", "abc"]) {
+  for (const bad of ["0", "65536", "", "-1", "1.5", "1e3", " 80", "0x50", "abc", "000080000"]) {
     assert.equal(parsePort(bad), undefined, `port ${bad}`);
   }
 });
 
-Deno.test("parseServerArgs() takes an optional port and the sendq and write-timeout options", () => {
+Deno.test("parseServerArgs() takes an optional port, with every limit at its default", () => {
   assert.deepEqual(parseServerArgs([]), {
     ok: true,
+    value: { port: 0, limits: DEFAULT_LIMITS, tls: undefined },
+  });
+  assert.deepEqual(parseServerArgs(["12345"]), {
+    ok: true,
+    value: { port: 12345, limits: DEFAULT_LIMITS, tls: undefined },
+  });
+});
+
+Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseconds", () => {
+  const parsed = parseServerArgs([
+    "12345",
+    "--sendq=65536",
+    "--write-timeout",
+    "2.5",
+    "--register-timeout",
+    "1",
+    "--max-clients",
+    "100",
+    "--max-per-ip",
+    "0",
+    "--limit-loopback",
+    "--burst",
+    "5",
+    "--max-rate",
+    "0.5",
+    "--flood-timeout",
+    "10",
+    "--max-frame",
+    "4096",
+  ]);
+  assert.deepEqual(parsed, {
+    ok: true,
     value: {
-      port: 0,
-      sendqBytes: DEFAULT_SENDQ_BYTES,
-      writeTimeoutMs: DEFAULT_WRITE_TIMEOUT_SECONDS * 1000,
+      port: 12345,
+      tls: undefined,
+      limits: {
+        maxFrameBytes: 4096,
+        sendqBytes: 65536,
+        writeTimeoutMs: 2500,
+        registerTimeoutMs: 1000,
+        maxClients: 100,
+        maxPerIp: 0,
+        limitLoopback: true,
+        burst: 5,
+        maxRate: 0.5,
+        floodTimeoutMs: 10_000,
+      },
     },
-  });
-  assert.deepEqual(parseServerArgs(["12345", "--sendq", "65536", "--write-timeout", "2.5"]), {
-    ok: true,
-    value: { port: 12345, sendqBytes: 65536, writeTimeoutMs: 2500 },
-  });
-  assert.deepEqual(parseServerArgs(["--sendq=1000"]), {
-    ok: true,
-    value: { port: 0, sendqBytes: 1000, writeTimeoutMs: DEFAULT_WRITE_TIMEOUT_SECONDS * 1000 },
   });
 });
 
@@ -38,27 +68,82 @@ Deno.test("parseServerArgs() answers ERR - arg 1 for a bad port and names a bad 
   for (const port of ["0", "65536", "abc", "-5", "12.5"]) {
     assert.deepEqual(parseServerArgs([port]), { ok: false, error: "ERR - arg 1" }, port);
   }
-  assert.deepEqual(parseServerArgs(["--sendq", "lots"]), {
-    ok: false,
-    error: 'ERR - option --sendq: expected bytes, got "lots"',
-  });
-  assert.deepEqual(parseServerArgs(["--write-timeout", "0"]), {
-    ok: false,
-    error: 'ERR - option --write-timeout: expected seconds, got "0"',
-  });
-  assert.deepEqual(parseServerArgs(["1234", "5678"]), {
-    ok: false,
-    error: 'ERR - unexpected argument "5678"',
-  });
+  const cases: [string[], string][] = [
+    [
+      ["--sendq", "lots"],
+      'ERR - option --sendq: expected bytes from 1024 to 1073741824, got "lots"',
+    ],
+    [
+      ["--write-timeout", "0"],
+      'ERR - option --write-timeout: expected seconds from 0.1 to 3600, got "0"',
+    ],
+    [
+      ["--max-clients", "1.5"],
+      'ERR - option --max-clients: expected a whole number from 1 to 1000000, got "1.5"',
+    ],
+    [
+      ["--max-frame", "100000"],
+      'ERR - option --max-frame: expected bytes from 1024 to 65536, got "100000"',
+    ],
+    [["1234", "5678"], 'ERR - unexpected argument "5678"'],
+    [["--tls-cert", "c.pem"], "ERR - options --tls-cert and --tls-key go together"],
+    [
+      ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-port", "x"],
+      'ERR - option --tls-port: expected a port, got "x"',
+    ],
+  ];
+  for (const [args, error] of cases) {
+    assert.deepEqual(parseServerArgs(args), { ok: false, error }, JSON.stringify(args));
+  }
   const unknown = parseServerArgs(["--bogus"]);
-  assert.equal(unknown.ok, false);
   assert.match(!unknown.ok ? unknown.error : "", /^ERR - Unknown option '--bogus'$/);
 });
 
-Deno.test("parseClientArgs() takes host, port, nickname and client ID", () => {
+Deno.test("parseServerArgs() reads the TLS flags", () => {
+  assert.deepEqual(parseServerArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"]), {
+    ok: true,
+    value: { port: 0, limits: DEFAULT_LIMITS, tls: { certFile: "c.pem", keyFile: "k.pem" } },
+  });
+  const both = parseServerArgs([
+    "7000",
+    "--tls-cert",
+    "c.pem",
+    "--tls-key",
+    "k.pem",
+    "--tls-port",
+    "7001",
+  ]);
+  assert.deepEqual(both.ok && both.value.tls, { certFile: "c.pem", keyFile: "k.pem", port: 7001 });
+});
+
+Deno.test("parseServerArgs() answers --help with the usage, which lists every limit's default", () => {
+  assert.deepEqual(parseServerArgs(["--help"]), { ok: false, error: SERVER_USAGE, help: true });
+  assert.match(
+    SERVER_USAGE,
+    /--sendq <bytes> +bytes queued for one client before it is cut off \(default 1048576\)/,
+  );
+  assert.match(SERVER_USAGE, /--max-rate <n> +.*\(default 10\)/);
+  assert.match(SERVER_USAGE, /--register-timeout <seconds> .*\(default 30\)/);
+});
+
+Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS flags", () => {
   assert.deepEqual(parseClientArgs(["localhost", "12345", "Alice", "001"]), {
     ok: true,
-    value: { host: "localhost", port: 12345, nickname: "Alice", clientID: "001" },
+    value: {
+      host: "localhost",
+      port: 12345,
+      nickname: "Alice",
+      clientID: "001",
+      tls: false,
+      caFile: undefined,
+    },
+  });
+  const tls = parseClientArgs(["--tls", "--ca", "ca.pem", "localhost", "12345", "Alice", "001"]);
+  assert.equal(tls.ok && tls.value.tls, true);
+  assert.equal(tls.ok && tls.value.caFile, "ca.pem");
+  assert.deepEqual(parseClientArgs(["h", "1", "A", "1", "--ca", "x.pem"]), {
+    ok: false,
+    error: "ERR - option --ca goes with --tls",
   });
 });
 
@@ -72,6 +157,8 @@ Deno.test("parseClientArgs() answers ERR - arg x for the first bad or missing ar
     [["localhost", "12345"], "ERR - arg 3"],
     [["localhost", "12345", ""], "ERR - arg 3"],
     [["localhost", "12345", "bad\nname", "001"], "ERR - arg 3"],
+    [["localhost", "12345", "two words", "001"], "ERR - arg 3"],
+    [["localhost", "12345", "x".repeat(33), "001"], "ERR - arg 3"],
     [["localhost", "12345", "Alice"], "ERR - arg 4"],
     [["localhost", "12345", "Alice", " "], "ERR - arg 4"],
     [["localhost", "12345", "Alice", "001", "extra"], "ERR - arg 5"],
