@@ -1,7 +1,8 @@
 /**
  * ChatClient: a terminal chat client (spec part A).
  *
- * Run: `deno run --allow-net ChatClient.ts <host> <port> <nickname> <clientID>`
+ * Run: `deno run --allow-net ChatClient.ts <host> <port> <nickname> <clientID>`, with `--tls`
+ * to connect with TLS (and `--ca <pem>` plus `--allow-read=<pem>` to trust a given authority).
  *
  * @module
  */
@@ -22,10 +23,11 @@ const END_NOTICES: Record<SessionEnd, string | undefined> = {
 const args = parseClientArgs(Deno.args);
 if (!args.ok) {
   console.log(args.error);
+  if (args.help) Deno.exit(0);
   console.error(CLIENT_USAGE);
   Deno.exit(1);
 }
-const { host, port, nickname, clientID } = args.value;
+const { host, port, nickname, clientID, tls, caFile } = args.value;
 
 /** The host's address, IPv4 first (the server listens on IPv4), or undefined. */
 async function resolve(host: string): Promise<string | undefined> {
@@ -45,14 +47,48 @@ if (address === undefined) {
   Deno.exit(1);
 }
 
-let conn: Deno.Conn;
-try {
-  conn = await Deno.connect({ hostname: address, port });
-} catch (error) {
-  console.log(`ERR - cannot connect to ChatServer at ${host}:${port}: ${(error as Error).message}`);
+/** Opens the connection (TLS verified against `host`), or exits with a clear error. */
+async function connect(): Promise<Deno.Conn> {
+  if (!tls) {
+    try {
+      return await Deno.connect({ hostname: address!, port });
+    } catch (error) {
+      exit(`ERR - cannot connect to ChatServer at ${host}:${port}: ${(error as Error).message}`);
+    }
+  }
+  let caCerts: string[] | undefined;
+  if (caFile !== undefined) {
+    try {
+      caCerts = [Deno.readTextFileSync(caFile)];
+    } catch (error) {
+      exit(`ERR - cannot read CA file "${caFile}": ${(error as Error).message}`);
+    }
+  }
+  let conn: Deno.TlsConn;
+  try {
+    conn = await Deno.connectTls({ hostname: host, port, caCerts });
+  } catch (error) {
+    exit(`ERR - cannot connect to ChatServer at ${host}:${port}: ${(error as Error).message}`);
+  }
+  try {
+    // Verify now, before anything is sent: never fall back to plain text.
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    exit(
+      `ERR - TLS handshake with ${host}:${port} failed: ${(error as Error).message} ` +
+        "(does that port serve TLS, with a certificate you trust?)",
+    );
+  }
+  return conn;
+}
+
+function exit(line: string): never {
+  console.log(line);
   Deno.exit(1);
 }
 
+const conn = await connect();
 const terminal = new Terminal();
 const session = new ChatSession(conn, { nickname, clientID, ui: terminal });
 terminal.print(

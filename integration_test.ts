@@ -4,7 +4,16 @@
  */
 
 import assert from "node:assert/strict";
-import { line, Program, RawClient, ServerProgram, startClient, within } from "./lib/testing.ts";
+import {
+  line,
+  Program,
+  RawClient,
+  RecordingProxy,
+  ServerProgram,
+  startClient,
+  TEST_TLS,
+  within,
+} from "./lib/testing.ts";
 import { MAX_FRAME_BYTES } from "./protocol.ts";
 
 /** Declares a test with the resource and op sanitizers on, so leaked sockets fail it. */
@@ -415,3 +424,75 @@ integrationTest("Ctrl-C in the client disconnects politely and prints the summar
   await client.stdout.waitFor(/^Summary: start:/);
   assert.equal(await client.exitCode(), 0);
 });
+
+// ---------------------------------------------------------------------------
+// TLS
+
+const TLS_ARGS = ["--tls-cert", TEST_TLS.cert, "--tls-key", TEST_TLS.key];
+
+integrationTest(
+  "TLS clients chat over the TLS port and nothing readable crosses the wire",
+  async () => {
+    await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
+    assert.equal(server.tlsPort, server.port, "without --tls-port the main port is TLS");
+    await using proxy = new RecordingProxy(server.tlsPort);
+    // Alice goes through the recording proxy; Bob connects directly.
+    await using alice = startClient(proxy.port, "Alice", "001", { tls: true });
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using bob = startClient(server.tlsPort, "Bob", "002", { tls: true, host: "localhost" });
+    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await alice.type("the password is swordfish");
+    await bob.stdout.waitFor(line("<dt> :: Alice: the password is swordfish"));
+    await bob.type("reply in the clear? never");
+    await alice.stdout.waitFor(line("<dt> :: Bob: reply in the clear? never"));
+    assert.ok(proxy.bytes > 500, "the proxy saw the session");
+    for (const secret of ["swordfish", "in the clear", "Alice", "nickname", "broadcast"]) {
+      assert.equal(proxy.text.includes(secret), false, `"${secret}" crossed the wire readable`);
+    }
+  },
+);
+
+integrationTest("a TLS client refuses a server certificate it cannot verify", async () => {
+  await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
+  // Without --ca the test authority is unknown: the system roots do not include it.
+  await using client = new Program("ChatClient.ts", [
+    "--tls",
+    "127.0.0.1",
+    `${server.tlsPort}`,
+    "Trusting",
+    "001",
+  ]);
+  assert.equal(await client.exitCode(), 1);
+  assert.match(
+    client.stdout.lines[0],
+    /^ERR - TLS handshake with 127\.0\.0\.1:\d+ failed: .*UnknownIssuer/,
+  );
+  assert.equal(server.stdout.lines.some((l) => l.includes("Trusting")), false);
+});
+
+integrationTest("a plain client cannot talk to the TLS port", async () => {
+  await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
+  await using plain = await RawClient.connect(server.tlsPort);
+  await plain.register("Plain");
+  const lines = await plain.lines();
+  assert.equal(lines.some((l) => l.includes("welcome")), false);
+  assert.equal(server.stdout.lines.some((l) => l.includes("Plain")), false);
+});
+
+integrationTest(
+  "--tls-port serves TLS beside plain TCP, and both kinds of client chat together",
+  async () => {
+    await using server = await ServerProgram.start(
+      [...TLS_ARGS, "--tls-port", "0"],
+      TEST_TLS.flags,
+    );
+    assert.notEqual(server.tlsPort, server.port);
+    await using secure = startClient(server.tlsPort, "Secure", "001", { tls: true });
+    await server.stdout.waitFor(line("<dt> :: Secure: connected."));
+    await using plain = await RawClient.registered(server.port, "Plain");
+    await plain.send(JSON.stringify({ type: "message", message: "from plain TCP" }) + "\n");
+    await secure.stdout.waitFor(line("<dt> :: Plain: from plain TCP"));
+    await secure.type("from TLS");
+    assert.equal((await plain.nextOfType("broadcast")).message, "from TLS");
+  },
+);

@@ -8,6 +8,8 @@
 /** The longest any single wait in a test may take, in milliseconds. */
 export const WAIT_MS = 15_000;
 
+import { concat } from "../protocol.ts";
+
 const ROOT = new URL("../", import.meta.url);
 const encoder = new TextEncoder();
 
@@ -142,10 +144,10 @@ export class Program {
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #stdinOpen = true;
 
-  /** Starts `deno run --allow-net <script> ...args` in the project folder. */
-  constructor(script: string, args: string[]) {
+  /** Starts `deno run --allow-net ...flags <script> ...args` in the project folder. */
+  constructor(script: string, args: string[], flags: string[] = []) {
     this.child = new Deno.Command("deno", {
-      args: ["run", "--quiet", "--allow-net", script, ...args],
+      args: ["run", "--quiet", "--allow-net", ...flags, script, ...args],
       cwd: ROOT,
       stdin: "piped",
       stdout: "piped",
@@ -200,18 +202,109 @@ export class ServerProgram extends Program {
   /** The port it listens on, once started. */
   port = 0;
 
-  /** Starts a server on a free port and waits for its start line. */
-  static async start(args: string[] = []): Promise<ServerProgram> {
-    const server = new ServerProgram("ChatServer.ts", args);
+  /** The TLS port, when the server serves TLS. */
+  tlsPort = 0;
+
+  /** Starts a server on a free port and waits for its start line (and TLS line, if any). */
+  static async start(args: string[] = [], flags: string[] = []): Promise<ServerProgram> {
+    const server = new ServerProgram("ChatServer.ts", args, flags);
     const { line } = await server.stdout.waitFor(/^ChatServer started with server IP: /);
     server.port = Number(/port: (\d+) \.\.\.$/.exec(line)![1]);
+    if (args.includes("--tls-cert")) {
+      const tls = await server.stdout.waitFor(/^TLS on port \d+$/);
+      server.tlsPort = Number(tls.line.split(" ").at(-1));
+    }
     return server;
   }
 }
 
-/** Starts a ChatClient on `port` with piped standard input. */
-export function startClient(port: number, nickname: string, clientID: string): Program {
-  return new Program("ChatClient.ts", ["127.0.0.1", `${port}`, nickname, clientID]);
+/** The test certificate authority, server certificate and key (see testdata/make_certs.sh). */
+export const TEST_TLS = {
+  ca: "testdata/ca.pem",
+  cert: "testdata/server.pem",
+  key: "testdata/server.key",
+  /** What the programs need to read them. */
+  flags: ["--allow-read=testdata"],
+};
+
+/** Starts a ChatClient on `host`:`port` (127.0.0.1 by default) with piped standard input. */
+export function startClient(
+  port: number,
+  nickname: string,
+  clientID: string,
+  { tls = false, host = "127.0.0.1" }: { tls?: boolean; host?: string } = {},
+): Program {
+  const args = [host, `${port}`, nickname, clientID];
+  return tls
+    ? new Program("ChatClient.ts", ["--tls", "--ca", TEST_TLS.ca, ...args], TEST_TLS.flags)
+    : new Program("ChatClient.ts", args);
+}
+
+/** A TCP relay on 127.0.0.1 that records every byte passing through, both ways. */
+export class RecordingProxy {
+  readonly port: number;
+  readonly #listener: Deno.Listener;
+  readonly #target: number;
+  readonly #chunks: Uint8Array[] = [];
+  readonly #pipes: Promise<void>[] = [];
+  readonly #conns: Deno.Conn[] = [];
+
+  /** Relays connections to 127.0.0.1:`target`. */
+  constructor(target: number) {
+    this.#target = target;
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.port = (this.#listener.addr as Deno.NetAddr).port;
+    this.#pipes.push(this.#accept());
+  }
+
+  /** How many bytes were relayed. */
+  get bytes(): number {
+    return this.#chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+
+  /** Everything relayed so far, decoded leniently as text. */
+  get text(): string {
+    return new TextDecoder().decode(concat(this.#chunks, this.bytes));
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const client of this.#listener) {
+        const server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
+        this.#conns.push(client, server);
+        this.#pipes.push(this.#pipe(client, server), this.#pipe(server, client));
+      }
+    } catch {
+      // Closed.
+    }
+  }
+
+  async #pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
+        this.#chunks.push(buffer.slice(0, n));
+        let written = 0;
+        while (written < n) written += await to.write(buffer.subarray(written, n));
+      }
+      await to.closeWrite();
+    } catch {
+      // One side went away.
+    }
+  }
+
+  /** Closes the proxy and every connection through it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await Promise.all(this.#pipes);
+  }
 }
 
 /**
@@ -277,6 +370,14 @@ export class RawClient {
       const message = await this.next(ms);
       if (message.type === type) return message;
     }
+  }
+
+  /** Every line until the server closes the connection. */
+  async lines(ms = WAIT_MS): Promise<string[]> {
+    const lines: string[] = [];
+    const next = () => within(this.#line(), ms, "the server to close the connection");
+    for (let line = await next(); line !== null; line = await next()) lines.push(line);
+    return lines;
   }
 
   /** Resolves once the server has closed the connection (all lines before it are skipped). */
