@@ -112,7 +112,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, boolean>> = {
   shutdown: { message: false, timestamp: false },
 };
 
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const utf8Decoder = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
 
 /** Decodes one frame sent by a client. */
@@ -134,12 +134,11 @@ function decodeWith(
   frame: Uint8Array,
   schema: Record<string, Record<string, boolean>>,
 ): Decoded<unknown> {
-  let text: string;
-  try {
-    text = utf8Decoder.decode(frame);
-  } catch {
+  // Checked here rather than by a fatal decoder: a refusal costs no exception.
+  if (!isWellFormedUtf8(frame)) {
     return { kind: "invalid", error: "Cannot decode frame: invalid UTF-8" };
   }
+  const text = utf8Decoder.decode(frame);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -239,6 +238,43 @@ export function parseTimestamp(timestamp: string | undefined): Date | undefined 
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
+/**
+ * Whether `bytes` is well-formed UTF-8: no stray continuation bytes, overlong forms,
+ * surrogates, or code points past U+10FFFF.
+ */
+export function isWellFormedUtf8(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    // The allowed range of the second byte, and how many continuation bytes follow in all.
+    let low = 0x80, high = 0xbf, count: number;
+    if (lead >= 0xc2 && lead <= 0xdf) count = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      count = 2;
+      if (lead === 0xe0) low = 0xa0; // overlong
+      else if (lead === 0xed) high = 0x9f; // surrogates
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      count = 3;
+      if (lead === 0xf0) low = 0x90; // overlong
+      else if (lead === 0xf4) high = 0x8f; // past U+10FFFF
+    } else return false;
+    if (i + count >= n) return false; // cut short
+    const second = bytes[i + 1];
+    if (second < low || second > high) return false;
+    for (let k = 2; k <= count; k++) {
+      const next = bytes[i + k];
+      if (next < 0x80 || next > 0xbf) return false;
+    }
+    i += count + 1;
+  }
+  return true;
+}
+
 /** The number of bytes `text` takes in UTF-8, without encoding it. */
 export function utf8ByteLength(text: string): number {
   let bytes = 0;
@@ -304,8 +340,6 @@ const enum Mode {
   Object,
   /** Inside a frame that began with anything else: it ends at a newline. */
   Line,
-  /** After a frame over the limit: everything up to the next newline is dropped. */
-  Discard,
 }
 
 const LF = 0x0a;
@@ -323,7 +357,9 @@ const CLOSE_BRACKET = 0x5d;
  * Splits a byte stream into frames: JSON objects ended by a newline, or simply following one
  * another with nothing between them. A newline always ends a frame, so a broken frame never
  * swallows the next one; anything that does not start with `{` is a frame up to the newline
- * (and will fail to parse). It holds at most one frame of `maxBytes` plus one chunk in memory.
+ * (and will fail to parse). A frame over `maxBytes` is reported as soon as it is seen and its
+ * bytes are not kept; the reader still follows it to its end. It holds at most `maxBytes` plus
+ * one chunk in memory, and gives the same events however the stream is cut into chunks.
  */
 export class FrameReader {
   readonly #maxBytes: number;
@@ -331,6 +367,8 @@ export class FrameReader {
   #depth = 0;
   #inString = false;
   #escaped = false;
+  /** Set once the current frame has been reported as over the limit. */
+  #oversize = false;
   /** Copies of the current frame's bytes from earlier chunks. */
   #parts: Uint8Array[] = [];
   #partBytes = 0;
@@ -361,9 +399,7 @@ export class FrameReader {
           }
           break;
         case Mode.Line:
-          if (byte === LF) {
-            this.#emit(events, chunk, start, chunk[i - 1] === CR ? i - 1 : i);
-          }
+          if (byte === LF) this.#emit(events, chunk, start, i);
           break;
         case Mode.Object:
           if (byte === LF) {
@@ -381,52 +417,49 @@ export class FrameReader {
             if (--this.#depth === 0) this.#emit(events, chunk, start, i + 1);
           }
           break;
-        case Mode.Discard:
-          if (byte === LF) this.#mode = Mode.Idle;
-          break;
       }
     }
-    if (this.#mode === Mode.Object || this.#mode === Mode.Line) {
+    if (this.#mode !== Mode.Idle && !this.#oversize) {
       const rest = chunk.slice(start);
       this.#parts.push(rest);
       this.#partBytes += rest.length;
-      if (this.#partBytes > this.#maxBytes) this.#overflow(events);
+      if (this.#partBytes > this.#maxBytes) {
+        // Report it now, keep none of it, and follow it to its end.
+        events.push({ kind: "oversize", limit: this.#maxBytes });
+        this.#oversize = true;
+        this.#parts = [];
+        this.#partBytes = 0;
+      }
     }
     return events;
   }
 
   /** Whether the reader holds part of a frame that has not ended yet. */
   get pending(): boolean {
-    return this.#mode === Mode.Object || this.#mode === Mode.Line;
+    return this.#mode !== Mode.Idle;
   }
 
   #emit(events: FrameEvent[], chunk: Uint8Array, start: number, end: number): void {
     const length = this.#partBytes + end - start;
-    if (length > this.#maxBytes) {
-      this.#overflow(events);
-      // The frame ended in this chunk: the reader is between frames again.
-      this.#mode = Mode.Idle;
-      return;
+    if (this.#oversize) {
+      // Already reported.
+    } else if (length > this.#maxBytes) {
+      events.push({ kind: "oversize", limit: this.#maxBytes });
+    } else {
+      let bytes = chunk.subarray(start, end);
+      if (this.#parts.length > 0) {
+        this.#parts.push(bytes);
+        bytes = concat(this.#parts, length);
+      }
+      // A line ended by CR LF: the CR is not part of the frame (it may be in an earlier chunk).
+      if (this.#mode === Mode.Line && bytes.at(-1) === CR) bytes = bytes.subarray(0, -1);
+      events.push({ kind: "frame", bytes });
     }
-    let bytes = chunk.subarray(start, end);
-    if (this.#parts.length > 0) {
-      this.#parts.push(bytes);
-      bytes = concat(this.#parts, length);
-    }
-    this.#reset(Mode.Idle);
-    events.push({ kind: "frame", bytes });
-  }
-
-  #overflow(events: FrameEvent[]): void {
-    this.#reset(Mode.Discard);
-    events.push({ kind: "oversize", limit: this.#maxBytes });
-  }
-
-  #reset(mode: Mode): void {
-    this.#mode = mode;
+    this.#mode = Mode.Idle;
     this.#depth = 0;
     this.#inString = false;
     this.#escaped = false;
+    this.#oversize = false;
     this.#parts = [];
     this.#partBytes = 0;
   }

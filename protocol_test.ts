@@ -8,6 +8,7 @@ import {
   type FrameEvent,
   FrameReader,
   httpRefusal,
+  isWellFormedUtf8,
   MAX_FRAME_BYTES,
   nicknameKey,
   nicknameProblem,
@@ -275,6 +276,72 @@ Deno.test("utf8ByteLength() matches TextEncoder on every kind of character", () 
   for (const text of samples) assert.equal(utf8ByteLength(text), encoder.encode(text).length);
 });
 
+Deno.test("isWellFormedUtf8() agrees with a fatal TextDecoder on every kind of input (seeded)", () => {
+  const fatal = new TextDecoder("utf-8", { fatal: true });
+  const wellFormed = (input: Uint8Array) => {
+    try {
+      fatal.decode(input);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const edges = [
+    [],
+    [0x7f],
+    [0xc2, 0x80],
+    [0xc1, 0xbf],
+    [0xe0, 0xa0, 0x80],
+    [0xe0, 0x9f, 0xbf],
+    [0xed, 0x9f, 0xbf],
+    [0xed, 0xa0, 0x80],
+    [0xef, 0xbf, 0xbf],
+    [0xf0, 0x90, 0x80, 0x80],
+    [0xf0, 0x8f, 0xbf, 0xbf],
+    [0xf4, 0x8f, 0xbf, 0xbf],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xf5, 0x80],
+    [0x80],
+    [0xc2],
+    [0xe2, 0x82],
+    [0xf0, 0x9f, 0x98],
+    [0xff],
+    [0xc2, 0x41],
+  ].map((b) => new Uint8Array(b));
+  for (const input of edges) {
+    assert.equal(isWellFormedUtf8(input), wellFormed(input), `bytes ${[...input]}`);
+  }
+  const next = random(3);
+  const pool = [
+    0x00,
+    0x41,
+    0x7f,
+    0x80,
+    0x8f,
+    0x90,
+    0x9f,
+    0xa0,
+    0xbf,
+    0xc0,
+    0xc2,
+    0xdf,
+    0xe0,
+    0xed,
+    0xef,
+    0xf0,
+    0xf4,
+    0xf5,
+    0xff,
+  ];
+  for (let round = 0; round < 20_000; round++) {
+    const input = new Uint8Array(Math.floor(next() * 8)).map(() =>
+      next() < 0.8 ? pool[Math.floor(next() * pool.length)] : Math.floor(next() * 256)
+    );
+    assert.equal(isWellFormedUtf8(input), wellFormed(input), `bytes ${[...input]}`);
+  }
+  assert.equal(isWellFormedUtf8(bytes("héllo 😀 日本")), true);
+});
+
 Deno.test("codePointLength() counts code points, not UTF-16 units", () => {
   assert.equal(codePointLength("héllo 😀"), 7);
   assert.equal(codePointLength(""), 0);
@@ -335,6 +402,12 @@ Deno.test("FrameReader splits objects ended by newlines and objects with nothing
   assert.deepEqual(frames(['{"a":1}\r\n  {"b":2} \t {"c":3}']), ['{"a":1}', '{"b":2}', '{"c":3}']);
 });
 
+Deno.test("FrameReader drops the CR of a CR LF line ending, even in an earlier chunk", () => {
+  assert.deepEqual(frames(["not json\r\n"]), ["not json"]);
+  assert.deepEqual(frames(["not json\r", "\n"]), ["not json"]);
+  assert.deepEqual(frames(["a\rb\n"]), ["a\rb"], "a CR elsewhere stays");
+});
+
 Deno.test("FrameReader is not fooled by braces, quotes and backslashes inside strings", () => {
   const tricky = '{"m":"} { \\" \\\\"}{"n":"\\\\\\"}"}';
   assert.deepEqual(frames([tricky]), ['{"m":"} { \\" \\\\"}', '{"n":"\\\\\\"}"}']);
@@ -389,16 +462,16 @@ Deno.test("FrameReader accepts a frame of exactly the limit and refuses one byte
   ]);
 });
 
-Deno.test("FrameReader drops a frame with no end once it passes the limit, then recovers at a newline", () => {
+Deno.test("FrameReader reports a frame with no end as soon as it passes the limit, keeping none of it", () => {
   const reader = new FrameReader(1000);
   const events: string[] = [];
   const feed = (text: string) => reader.push(bytes(text)).forEach((e) => events.push(describe(e)));
   feed('{"m":"');
-  for (let i = 0; i < 100; i++) feed("x".repeat(100)); // 10 KB with no end
-  assert.deepEqual(events, ["<oversize 1000>"]);
-  assert.equal(reader.pending, false, "nothing of the long frame is kept");
-  feed('more garbage"}{"still":"dropped"}\n{"next":1}\n');
-  assert.deepEqual(events, ["<oversize 1000>", '{"next":1}']);
+  for (let i = 0; i < 100; i++) feed("x".repeat(100)); // 10 KB with no end yet
+  assert.deepEqual(events, ["<oversize 1000>"], "reported once, before the frame ends");
+  assert.equal(reader.pending, true, "the reader still follows the long frame to its end");
+  feed('still the long one"}{"after":1}\n{"next":2}\n');
+  assert.deepEqual(events, ["<oversize 1000>", '{"after":1}', '{"next":2}']);
   // A line with no newline at all, the same.
   const line = new FrameReader(1000);
   assert.deepEqual(line.push(bytes("y".repeat(5000))).map(describe), ["<oversize 1000>"]);
