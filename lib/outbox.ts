@@ -35,6 +35,8 @@ export class Outbox {
   #flushing: Promise<void> | undefined;
   #lastProgressAt = 0;
   #failed = false;
+  /** Callers waiting for the queue to fall to a number of bytes. */
+  #lowWaiters: { bytes: number; resolve: () => void }[] = [];
 
   /** Creates an outbox that writes to `writer`. */
   constructor(writer: ByteWriter, options: OutboxOptions) {
@@ -70,6 +72,13 @@ export class Outbox {
   clear(): void {
     this.#chunks = [];
     this.#chunkBytes = 0;
+    this.#wakeLowWaiters();
+  }
+
+  /** Resolves once at most `bytes` are queued (or writing has failed). */
+  waitBelow(bytes: number): Promise<void> {
+    if (this.#failed || this.queuedBytes <= bytes) return Promise.resolve();
+    return new Promise((resolve) => this.#lowWaiters.push({ bytes, resolve }));
   }
 
   /** How long, in milliseconds, the current write has made no progress; 0 when idle. */
@@ -98,15 +107,27 @@ export class Outbox {
           this.#lastProgressAt = this.#now();
         }
         this.#inFlightBytes = 0;
+        this.#wakeLowWaiters();
       }
     } catch (error) {
       this.#failed = true;
       this.#chunks = [];
       this.#chunkBytes = 0;
       this.#inFlightBytes = 0;
+      this.#wakeLowWaiters();
       this.#onError?.(error);
     } finally {
       this.#flushing = undefined;
     }
+  }
+
+  #wakeLowWaiters(): void {
+    if (this.#lowWaiters.length === 0) return;
+    const queued = this.queuedBytes;
+    this.#lowWaiters = this.#lowWaiters.filter((waiter) => {
+      if (!this.#failed && queued > waiter.bytes) return true;
+      waiter.resolve();
+      return false;
+    });
   }
 }

@@ -81,3 +81,32 @@ Deno.test("Outbox.clear() drops what is queued but not what is being written", a
   await outbox.drained();
   assert.deepEqual(writer.writes.map((w) => [...w]), [[1], [9]]);
 });
+
+Deno.test("Outbox.waitBelow() resolves once the queue has drained to the given size", async () => {
+  const writer = new FakeWriter();
+  writer.hold();
+  const outbox = new Outbox(writer, { capBytes: 100 });
+  await outbox.waitBelow(0); // already empty
+  outbox.enqueue(new Uint8Array(10));
+  await Promise.resolve();
+  outbox.enqueue(new Uint8Array(20));
+  let below = false;
+  const waiting = outbox.waitBelow(5).then(() => below = true);
+  await Promise.resolve();
+  assert.equal(below, false);
+  writer.release();
+  await waiting;
+  assert.equal(outbox.queuedBytes, 0);
+});
+
+Deno.test("Outbox.waitBelow() resolves when writing fails", async () => {
+  const writer = new FakeWriter();
+  writer.hold();
+  writer.fail = new Error("Connection reset");
+  const outbox = new Outbox(writer, { capBytes: 100 });
+  outbox.enqueue(new Uint8Array(50));
+  const waiting = outbox.waitBelow(0);
+  writer.release();
+  await waiting;
+  assert.equal(outbox.failed, true);
+});

@@ -36,6 +36,10 @@ export const CLOSE_GRACE_MS = 2000;
 export const READ_BUFFER_BYTES = 8 * 1024;
 /** Longest pause of the accept loop after an accept error, in milliseconds. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
+/** Most bytes queued for a recipient before senders wait for it (capped at a quarter sendq). */
+export const HIGH_WATER_BYTES = 256 * 1024;
+/** How long a congested recipient may hold senders back before it counts as slow (ms). */
+export const SLOW_RECIPIENT_MS = 1000;
 
 /** How a server is set up. */
 export interface ChatServerOptions {
@@ -54,8 +58,8 @@ export interface ServerStats {
 
 /** What a connection's read loop asks of the server. */
 interface FrameHandler {
-  /** Milliseconds to wait before handling the next frame (the rate limit). */
-  pauseBefore(): number;
+  /** What to wait for before handling the next frame, if anything (rate limit, congestion). */
+  beforeFrame(): Promise<void> | undefined;
   /** Handles one frame. */
   handle(event: FrameEvent): void;
   /** Handles a connection that speaks another protocol. */
@@ -118,9 +122,9 @@ class Peer {
           }
         }
         for (const event of this.frames.push(chunk)) {
-          const pause = handler.pauseBefore();
           // Reading waits too, so a flood backs up into the sender's socket, not our memory.
-          if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+          const wait = handler.beforeFrame();
+          if (wait !== undefined) await wait;
           if (this.closing) break;
           handler.handle(event);
         }
@@ -173,6 +177,9 @@ export class ChatServer {
   readonly #registered = new Map<string, Peer>();
   /** Clients found dead while looping over clients, with their last word, removed after. */
   readonly #dead = new Map<Peer, ServerMessage | undefined>();
+  /** Recipients over the high-water mark: since when, and the moment they drain. */
+  readonly #congested = new Map<Peer, { since: number; drained: Promise<void> }>();
+  readonly #highWater: number;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -184,6 +191,7 @@ export class ChatServer {
     this.#limits = options.limits;
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
+    this.#highWater = Math.min(HIGH_WATER_BYTES, options.limits.sendqBytes / 4);
   }
 
   /** Accepts and serves connections until `shutdown` is called. */
@@ -260,7 +268,7 @@ export class ChatServer {
     this.#peers.add(peer);
     this.#perIp.set(peer.ip, (this.#perIp.get(peer.ip) ?? 0) + 1);
     await peer.read({
-      pauseBefore: () => this.#pauseBefore(peer),
+      beforeFrame: () => this.#beforeFrame(peer),
       handle: (event) => this.#onFrame(peer, event),
       foreign: (protocol) => {
         // A TLS client cannot read an answer in plain text: it just gets a clean close.
@@ -284,8 +292,51 @@ export class ChatServer {
     return undefined;
   }
 
-  /** Applies the rate limit before a frame: how long to wait, warning or dropping a flooder. */
-  #pauseBefore(peer: Peer): number {
+  /** What a sender waits for before its next frame: the rate limit, then congested recipients. */
+  #beforeFrame(peer: Peer): Promise<void> | undefined {
+    const pause = this.#ratePause(peer);
+    if (pause > 0) {
+      const slept = new Promise<void>((resolve) => setTimeout(resolve, pause));
+      return this.#congested.size === 0 ? slept : slept.then(() => this.#room());
+    }
+    return this.#congested.size === 0 ? undefined : this.#room();
+  }
+
+  /**
+   * Waits while any recipient that keeps up is over the high-water mark, so that a burst of
+   * input does not overflow the outboxes of healthy clients. A recipient congested for longer
+   * than `SLOW_RECIPIENT_MS` no longer holds anyone back: its sendq decides its fate.
+   */
+  async #room(): Promise<void> {
+    while (true) {
+      const now = Date.now();
+      const waits: Promise<void>[] = [];
+      let slowIn = Infinity;
+      for (const { since, drained } of this.#congested.values()) {
+        const left = since + SLOW_RECIPIENT_MS - now;
+        if (left <= 0) continue;
+        waits.push(drained);
+        slowIn = Math.min(slowIn, left);
+      }
+      if (waits.length === 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const slow = new Promise<void>((resolve) => timer = setTimeout(resolve, slowIn));
+      await Promise.race([Promise.all(waits), slow]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Notes a recipient whose outbox has passed the high-water mark. */
+  #noteCongestion(peer: Peer): void {
+    if (this.#congested.has(peer)) return;
+    const drained = peer.outbox.waitBelow(this.#highWater / 2).then(() => {
+      this.#congested.delete(peer);
+    });
+    this.#congested.set(peer, { since: Date.now(), drained });
+  }
+
+  /** Applies the rate limit: milliseconds to wait, warning or dropping a flooder. */
+  #ratePause(peer: Peer): number {
     const wait = peer.limiter?.take() ?? 0;
     if (wait === 0) return 0;
     const { maxRate, burst, floodTimeoutMs } = this.#limits;
@@ -391,8 +442,10 @@ export class ChatServer {
     const recipients: string[] = [];
     for (const peer of this.#registered.values()) {
       if (peer === sender) continue;
-      if (peer.outbox.enqueue(frame)) recipients.push(peer.nickname!);
-      else this.#markDead(peer);
+      if (peer.outbox.enqueue(frame)) {
+        recipients.push(peer.nickname!);
+        if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
+      } else this.#markDead(peer);
     }
     this.#log(`Broadcasted: ${recipients.join(", ")}`);
   }
@@ -441,6 +494,7 @@ export class ChatServer {
     peer.closing = true;
     this.#peers.delete(peer);
     this.#dead.delete(peer);
+    this.#congested.delete(peer);
     const count = (this.#perIp.get(peer.ip) ?? 1) - 1;
     if (count > 0) this.#perIp.set(peer.ip, count);
     else this.#perIp.delete(peer.ip);

@@ -144,10 +144,14 @@ export class Program {
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #stdinOpen = true;
 
-  /** Starts `deno run --allow-net ...flags <script> ...args` in the project folder. */
-  constructor(script: string, args: string[], flags: string[] = []) {
-    this.child = new Deno.Command("deno", {
-      args: ["run", "--quiet", "--allow-net", ...flags, script, ...args],
+  /**
+   * Starts `deno run --allow-net ...flags <script> ...args` in the project folder, behind
+   * `prefix` when given (such as `["prlimit", "--nofile=64", "--"]`).
+   */
+  constructor(script: string, args: string[], flags: string[] = [], prefix: string[] = []) {
+    const command = [...prefix, "deno", "run", "--quiet", "--allow-net", ...flags, script, ...args];
+    this.child = new Deno.Command(command[0], {
+      args: command.slice(1),
       cwd: ROOT,
       stdin: "piped",
       stdout: "piped",
@@ -206,8 +210,12 @@ export class ServerProgram extends Program {
   tlsPort = 0;
 
   /** Starts a server on a free port and waits for its start line (and TLS line, if any). */
-  static async start(args: string[] = [], flags: string[] = []): Promise<ServerProgram> {
-    const server = new ServerProgram("ChatServer.ts", args, flags);
+  static async start(
+    args: string[] = [],
+    flags: string[] = [],
+    prefix: string[] = [],
+  ): Promise<ServerProgram> {
+    const server = new ServerProgram("ChatServer.ts", args, flags, prefix);
     const { line } = await server.stdout.waitFor(/^ChatServer started with server IP: /);
     server.port = Number(/port: (\d+) \.\.\.$/.exec(line)![1]);
     if (args.includes("--tls-cert")) {
@@ -215,6 +223,112 @@ export class ServerProgram extends Program {
       server.tlsPort = Number(tls.line.split(" ").at(-1));
     }
     return server;
+  }
+}
+
+/** What the server reports on SIGUSR1. */
+export interface ServerStatsLine {
+  connections: number;
+  registered: number;
+  rssMiB: number;
+}
+
+/** Asks a server for its stats (SIGUSR1) and returns the line it prints. */
+export async function serverStats(server: ServerProgram): Promise<ServerStatsLine> {
+  const from = server.stdout.lines.length;
+  server.kill("SIGUSR1");
+  const { line } = await server.stdout.waitFor(/ :: stats: /, { from });
+  const [, connections, registered, rss] = / connections (\d+), registered (\d+), rss ([\d.]+) MiB/
+    .exec(line)!;
+  return { connections: +connections, registered: +registered, rssMiB: +rss };
+}
+
+/**
+ * A light client for load tests: it registers, counts the lines it receives (without parsing
+ * them unless asked), and can stop reading altogether.
+ */
+export class LoadClient {
+  readonly conn: Deno.Conn;
+  /** Lines received so far (the welcome included). */
+  lines = 0;
+  readonly #onLine: ((line: string) => void) | undefined;
+  readonly #reading: Promise<void>;
+  #waiters: { count: number; resolve: () => void }[] = [];
+  #ended = false;
+
+  private constructor(conn: Deno.Conn, read: boolean, onLine?: (line: string) => void) {
+    this.conn = conn;
+    this.#onLine = onLine;
+    this.#reading = read ? this.#read() : Promise.resolve();
+  }
+
+  /** Connects to 127.0.0.1:`port` and sends a registration as `nickname`. */
+  static async open(
+    port: number,
+    nickname: string,
+    { read = true, onLine }: { read?: boolean; onLine?: (line: string) => void } = {},
+  ): Promise<LoadClient> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const client = new LoadClient(conn, read, onLine);
+    await client.send(JSON.stringify({ type: "nickname", nickname, clientID: nickname }));
+    return client;
+  }
+
+  /** Sends text as given. */
+  async send(text: string): Promise<void> {
+    const bytes = encoder.encode(text);
+    let written = 0;
+    while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+  }
+
+  /** Resolves once `count` lines have arrived in all. */
+  received(count: number, ms = WAIT_MS): Promise<void> {
+    if (this.lines >= count) return Promise.resolve();
+    const arrived = new Promise<void>((resolve) => this.#waiters.push({ count, resolve }));
+    return within(arrived, ms, `${count} lines (${this.lines} so far)`);
+  }
+
+  /** Whether the server has closed the connection. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#reading;
+  }
+
+  async #read(): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    let partial = "";
+    try {
+      for (let n = await this.conn.read(buffer); n !== null; n = await this.conn.read(buffer)) {
+        const chunk = buffer.subarray(0, n);
+        if (this.#onLine !== undefined) {
+          const parts = (partial + new TextDecoder().decode(chunk)).split("\n");
+          partial = parts.pop()!;
+          for (const line of parts) this.#onLine(line);
+          this.lines += parts.length;
+        } else {
+          for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) {
+            this.lines++;
+          }
+        }
+        this.#waiters = this.#waiters.filter((waiter) => {
+          if (this.lines < waiter.count) return true;
+          waiter.resolve();
+          return false;
+        });
+      }
+    } catch {
+      // Closed.
+    }
+    this.#ended = true;
   }
 }
 
