@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   line,
+  processTest,
   Program,
   RawClient,
   RecordingProxy,
@@ -16,12 +17,7 @@ import {
 } from "./lib/testing.ts";
 import { MAX_FRAME_BYTES } from "./protocol.ts";
 
-/** Declares a test with the resource and op sanitizers on, so leaked sockets fail it. */
-function integrationTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true, sanitizeExit: true });
-}
-
-integrationTest("ChatServer prints ERR - arg 1 for a port that is not 1 to 65535", async () => {
+processTest("ChatServer prints ERR - arg 1 for a port that is not 1 to 65535", async () => {
   for (const port of ["0", "65536", "abc", "-5", "12.5"]) {
     await using server = new Program("ChatServer.ts", [port]);
     assert.notEqual(await server.exitCode(), 0);
@@ -29,7 +25,7 @@ integrationTest("ChatServer prints ERR - arg 1 for a port that is not 1 to 65535
   }
 });
 
-integrationTest("ChatServer reports a port that is in use", async () => {
+processTest("ChatServer reports a port that is in use", async () => {
   await using first = await ServerProgram.start();
   await using second = new Program("ChatServer.ts", [`${first.port}`]);
   assert.notEqual(await second.exitCode(), 0);
@@ -38,7 +34,7 @@ integrationTest("ChatServer reports a port that is in use", async () => {
   ]);
 });
 
-integrationTest(
+processTest(
   "ChatServer with a port argument listens on it and prints its start line",
   async () => {
     // Find a free port, release it, and ask the server for exactly that one.
@@ -55,7 +51,7 @@ integrationTest(
   },
 );
 
-integrationTest("ChatClient prints ERR - arg x for the first bad or missing argument", async () => {
+processTest("ChatClient prints ERR - arg x for the first bad or missing argument", async () => {
   const cases: [string[], string][] = [
     [[], "ERR - arg 1"],
     [["127.0.0.1"], "ERR - arg 2"],
@@ -74,7 +70,7 @@ integrationTest("ChatClient prints ERR - arg x for the first bad or missing argu
   }
 });
 
-integrationTest(
+processTest(
   "three clients chat: the spec's server and client lines, never echoed to the sender",
   async () => {
     await using server = await ServerProgram.start();
@@ -127,7 +123,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "a lone sender's message is broadcast to nobody: 'Broadcasted: ' with nothing after it",
   async () => {
     await using server = await ServerProgram.start();
@@ -149,7 +145,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "a duplicate nickname is refused and the client registers again with the next typed line",
   async () => {
     await using server = await ServerProgram.start();
@@ -170,7 +166,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "the broadcast carries the registered nickname and the sender's own timestamp",
   async () => {
     await using server = await ServerProgram.start();
@@ -197,7 +193,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "malformed input gets an error naming the problem and the server keeps serving",
   async () => {
     await using server = await ServerProgram.start();
@@ -241,7 +237,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "a frame over 64 KiB gets an error and the connection is closed; others are unaffected",
   async () => {
     await using server = await ServerProgram.start();
@@ -263,7 +259,7 @@ integrationTest(
   },
 );
 
-integrationTest("an abrupt close is a disconnect", async () => {
+processTest("an abrupt close is a disconnect", async () => {
   await using server = await ServerProgram.start();
   const raw = await RawClient.connect(server.port);
   await raw.register("Ghost");
@@ -272,7 +268,7 @@ integrationTest("an abrupt close is a disconnect", async () => {
   await server.stdout.waitFor(line("<dt> :: Ghost: disconnected."));
 });
 
-integrationTest(
+processTest(
   "a client that stops reading is cut off at its sendq while the others receive everything",
   async () => {
     await using server = await ServerProgram.start([
@@ -307,7 +303,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "a client whose writes stall past the write timeout is dropped even under its sendq cap",
   async () => {
     await using server = await ServerProgram.start([
@@ -336,7 +332,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+processTest(
   "the client works against a server that sends no acknowledgements and words errors its own way",
   async () => {
     // A minimal baseline server written by someone else: it answers only a duplicate nickname.
@@ -381,7 +377,7 @@ integrationTest(
   },
 );
 
-integrationTest("the client prints its summary when the server goes away", async () => {
+processTest("the client prints its summary when the server goes away", async () => {
   await using server = await ServerProgram.start();
   await using client = startClient(server.port, "Left", "001");
   await server.stdout.waitFor(line("<dt> :: Left: connected."));
@@ -394,7 +390,7 @@ integrationTest("the client prints its summary when the server goes away", async
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  integrationTest(
+  processTest(
     `on ${signal} the server tells every client it is shutting down and exits 0`,
     async () => {
       await using server = await ServerProgram.start();
@@ -415,7 +411,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   );
 }
 
-integrationTest("Ctrl-C in the client disconnects politely and prints the summary", async () => {
+processTest("Ctrl-C in the client disconnects politely and prints the summary", async () => {
   await using server = await ServerProgram.start();
   await using client = startClient(server.port, "Quitter", "001");
   await server.stdout.waitFor(line("<dt> :: Quitter: connected."));
@@ -430,7 +426,7 @@ integrationTest("Ctrl-C in the client disconnects politely and prints the summar
 
 const TLS_ARGS = ["--tls-cert", TEST_TLS.cert, "--tls-key", TEST_TLS.key];
 
-integrationTest(
+processTest(
   "TLS clients chat over the TLS port and nothing readable crosses the wire",
   async () => {
     await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
@@ -452,7 +448,7 @@ integrationTest(
   },
 );
 
-integrationTest("a TLS client refuses a server certificate it cannot verify", async () => {
+processTest("a TLS client refuses a server certificate it cannot verify", async () => {
   await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
   // Without --ca the test authority is unknown: the system roots do not include it.
   await using client = new Program("ChatClient.ts", [
@@ -470,7 +466,7 @@ integrationTest("a TLS client refuses a server certificate it cannot verify", as
   assert.equal(server.stdout.lines.some((l) => l.includes("Trusting")), false);
 });
 
-integrationTest("a plain client cannot talk to the TLS port", async () => {
+processTest("a plain client cannot talk to the TLS port", async () => {
   await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
   await using plain = await RawClient.connect(server.tlsPort);
   await plain.register("Plain");
@@ -479,7 +475,7 @@ integrationTest("a plain client cannot talk to the TLS port", async () => {
   assert.equal(server.stdout.lines.some((l) => l.includes("Plain")), false);
 });
 
-integrationTest(
+processTest(
   "--tls-port serves TLS beside plain TCP, and both kinds of client chat together",
   async () => {
     await using server = await ServerProgram.start(

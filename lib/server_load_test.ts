@@ -5,11 +5,16 @@
  */
 
 import assert from "node:assert/strict";
-import { line, LoadClient, RawClient, ServerProgram, serverStats, within } from "./testing.ts";
-
-function loadTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true, sanitizeExit: true });
-}
+import {
+  chatLine,
+  line,
+  LoadClient,
+  processTest,
+  RawClient,
+  ServerProgram,
+  serverStats,
+  within,
+} from "./testing.ts";
 
 /** Opens `count` clients named `<prefix><i>`, `batch` at a time, and waits for their welcomes. */
 async function openMany(
@@ -34,9 +39,7 @@ async function closeAll(clients: LoadClient[]): Promise<void> {
   await Promise.all(clients.map((client) => client.close()));
 }
 
-const chat = (message: string) => JSON.stringify({ type: "message", message }) + "\n";
-
-loadTest("2,000 clients stay connected while messages flow to all of them", async () => {
+processTest("2,000 clients stay connected while messages flow to all of them", async () => {
   const count = 2000;
   await using server = await ServerProgram.start();
   const before = await serverStats(server);
@@ -56,7 +59,7 @@ loadTest("2,000 clients stay connected while messages flow to all of them", asyn
     const started = Date.now();
     await Promise.all(
       senders.map((sender, s) =>
-        sender.send(Array.from({ length: 10 }, (_, i) => chat(`s${s} m${i}`)).join(""))
+        sender.send(Array.from({ length: 10 }, (_, i) => chatLine(`s${s} m${i}`)).join(""))
       ),
     );
     await Promise.all(clients.map((client, i) => client.received(1 + (i < 5 ? 40 : 50), 60_000)));
@@ -70,7 +73,7 @@ loadTest("2,000 clients stay connected while messages flow to all of them", asyn
   }
 });
 
-loadTest(
+processTest(
   "a client that stops reading is cut off at its sendq while 50 others chat at full speed",
   async () => {
     const sendq = 256 * 1024;
@@ -84,7 +87,7 @@ loadTest(
       const text = "z".repeat(3000);
       await Promise.all(
         chatters.map((chatter) =>
-          chatter.send(Array.from({ length: perChatter }, () => chat(text)).join(""))
+          chatter.send(Array.from({ length: perChatter }, () => chatLine(text)).join(""))
         ),
       );
       const expected = 1 + (chatters.length - 1) * perChatter;
@@ -104,7 +107,7 @@ loadTest(
   },
 );
 
-loadTest(
+processTest(
   "a flood from one client leaves the others' latency low and loses none of their messages",
   async () => {
     // The default limits: a burst of 20, then 10 messages a second.
@@ -123,7 +126,7 @@ loadTest(
     await Promise.all([flooder.received(1), listener.received(1)]);
     try {
       const flooding = flooder.send(
-        Array.from({ length: 5000 }, (_, i) => chat(`flood ${i}`)).join(""),
+        Array.from({ length: 5000 }, (_, i) => chatLine(`flood ${i}`)).join(""),
       );
       // Five others talk at 20 messages a second each for a second.
       for (let round = 0; round < 20; round++) {
@@ -159,7 +162,7 @@ loadTest(
   },
 );
 
-loadTest(
+processTest(
   "connections past the file-descriptor limit: the server survives and serves again",
   async () => {
     // The server may hold 128 descriptors; the test opens 300 connections.
@@ -174,7 +177,7 @@ loadTest(
       }
       await server.stdout.waitFor(/^Accept failed: Too many open files/);
       // The registered member is still served while the flood is there.
-      await member.send(chat("still served"));
+      await member.send(chatLine("still served"));
       await server.stdout.waitFor(/Client-Nickname:Member, .*Msg-Size:12$/);
     } finally {
       for (const conn of flood) conn.close();
@@ -190,7 +193,7 @@ loadTest(
       }
     };
     await using newcomer = await within(retry(), 20_000, "a newcomer to be served");
-    await newcomer.send(chat("hello again"));
+    await newcomer.send(chatLine("hello again"));
     assert.equal((await member.nextOfType("broadcast")).message, "hello again");
   },
 );

@@ -5,19 +5,12 @@
 
 import assert from "node:assert/strict";
 import { MAX_FRAME_BYTES } from "../protocol.ts";
-import { line, RawClient, ServerProgram } from "./testing.ts";
-
-/** Declares a test with the resource and op sanitizers on, so leaked sockets fail it. */
-function serverTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true, sanitizeExit: true });
-}
-
-const chat = (message: string) => JSON.stringify({ type: "message", message }) + "\n";
+import { chatLine, line, processTest, RawClient, ServerProgram } from "./testing.ts";
 
 // ---------------------------------------------------------------------------
 // Limits
 
-serverTest("a connection that does not register in time is closed with an error", async () => {
+processTest("a connection that does not register in time is closed with an error", async () => {
   await using server = await ServerProgram.start(["--register-timeout", "0.5"]);
   await using silent = await RawClient.connect(server.port);
   await using member = await RawClient.registered(server.port, "Member");
@@ -27,11 +20,11 @@ serverTest("a connection that does not register in time is closed with an error"
   });
   await silent.closedByServer();
   // The registered client is not affected.
-  await member.send(chat("still here"));
+  await member.send(chatLine("still here"));
   await server.stdout.waitFor(/Client-Nickname:Member, .*Msg-Size:10$/);
 });
 
-serverTest("past --max-clients a new connection gets an error and is closed at once", async () => {
+processTest("past --max-clients a new connection gets an error and is closed at once", async () => {
   await using server = await ServerProgram.start(["--max-clients", "2"]);
   await using first = await RawClient.registered(server.port, "First");
   await using second = await RawClient.connect(server.port);
@@ -55,11 +48,11 @@ serverTest("past --max-clients a new connection gets an error and is closed at o
     throw new Error("Never let in");
   };
   await using fourth = await retry();
-  await fourth.send(chat("let in"));
+  await fourth.send(chatLine("let in"));
   assert.equal((await first.nextOfType("broadcast")).message, "let in");
 });
 
-serverTest(
+processTest(
   "--max-per-ip caps connections from one address, loopback only with --limit-loopback",
   async () => {
     await using limited = await ServerProgram.start(["--max-per-ip", "2", "--limit-loopback"]);
@@ -71,7 +64,7 @@ serverTest(
       message: "Too many connections from 127.0.0.1: the limit is 2",
     });
     await c.closedByServer();
-    await a.send(chat("A and B still chat"));
+    await a.send(chatLine("A and B still chat"));
     assert.equal((await b.nextOfType("broadcast")).message, "A and B still chat");
 
     // Without --limit-loopback, a lab machine where everyone runs locally is not capped.
@@ -79,13 +72,13 @@ serverTest(
     await using x = await RawClient.registered(open.port, "X");
     await using y = await RawClient.registered(open.port, "Y");
     await using z = await RawClient.registered(open.port, "Z");
-    await z.send(chat("three from one address"));
+    await z.send(chatLine("three from one address"));
     assert.equal((await x.nextOfType("broadcast")).message, "three from one address");
     assert.equal((await y.nextOfType("broadcast")).message, "three from one address");
   },
 );
 
-serverTest(
+processTest(
   "past the burst a client's messages are delayed to the rate, in order, none dropped",
   async () => {
     await using server = await ServerProgram.start(["--burst", "5", "--max-rate", "20"]);
@@ -93,7 +86,7 @@ serverTest(
     await using reader = await RawClient.registered(server.port, "Reader");
     const count = 25;
     const started = Date.now();
-    await sender.send(Array.from({ length: count }, (_, i) => chat(`m${i}`)).join(""));
+    await sender.send(Array.from({ length: count }, (_, i) => chatLine(`m${i}`)).join(""));
     for (let i = 0; i < count; i++) {
       assert.equal((await reader.nextOfType("broadcast")).message, `m${i}`);
     }
@@ -112,7 +105,7 @@ serverTest(
   },
 );
 
-serverTest(
+processTest(
   "a client that floods past the flood timeout is disconnected; others are unaffected",
   async () => {
     await using server = await ServerProgram.start([
@@ -127,7 +120,7 @@ serverTest(
     await using calm = await RawClient.registered(server.port, "Calm");
     await using listener = await RawClient.registered(server.port, "Listener");
     // Four seconds' worth at the allowed rate, sent at once.
-    const sending = flooder.send(Array.from({ length: 200 }, (_, i) => chat(`f${i}`)).join(""))
+    const sending = flooder.send(Array.from({ length: 200 }, (_, i) => chatLine(`f${i}`)).join(""))
       .catch(() => {});
     assert.match(String((await flooder.next()).message), /^Slow down/);
     assert.deepEqual(await flooder.next(), {
@@ -137,7 +130,7 @@ serverTest(
     await flooder.closedByServer();
     await sending;
     await server.stdout.waitFor(line("<dt> :: Flooder: disconnected."));
-    await calm.send(chat("calm words"));
+    await calm.send(chatLine("calm words"));
     const seen = await listener.nextOfType("broadcast", 15_000);
     const messages = [seen.message];
     while (messages.at(-1) !== "calm words") {
@@ -147,7 +140,7 @@ serverTest(
   },
 );
 
-serverTest("nicknames are unique regardless of case and must follow the rules", async () => {
+processTest("nicknames are unique regardless of case and must follow the rules", async () => {
   await using server = await ServerProgram.start();
   await using bob = await RawClient.registered(server.port, "Bob");
   await using other = await RawClient.connect(server.port);
@@ -170,7 +163,7 @@ serverTest("nicknames are unique regardless of case and must follow the rules", 
 // ---------------------------------------------------------------------------
 // Bad input
 
-serverTest(
+processTest(
   "deeply nested, prototype-named and wrongly typed JSON gets errors, nothing more",
   async () => {
     await using server = await ServerProgram.start(["--max-rate", "0"]);
@@ -220,41 +213,41 @@ serverTest(
   },
 );
 
-serverTest(
+processTest(
   "strings just under the frame cap are relayed; over it the sender is cut off",
   async () => {
     await using server = await ServerProgram.start(["--max-rate", "0"]);
     await using sender = await RawClient.registered(server.port, "Big");
     await using reader = await RawClient.registered(server.port, "Reader");
-    const overhead = chat("").length - 1;
+    const overhead = chatLine("").length - 1;
     const under = "u".repeat(MAX_FRAME_BYTES - overhead - 200);
-    await sender.send(chat(under));
+    await sender.send(chatLine(under));
     assert.equal((await reader.nextOfType("broadcast")).message, under);
     // Fits in a frame, but not once the server adds the nickname and timestamp to relay it.
-    await sender.send(chat("v".repeat(MAX_FRAME_BYTES - overhead)));
+    await sender.send(chatLine("v".repeat(MAX_FRAME_BYTES - overhead)));
     assert.deepEqual(await sender.next(), {
       type: "error",
       message: "Message too long: a frame may take 65536 bytes",
     });
-    await sender.send(chat("w".repeat(MAX_FRAME_BYTES)));
+    await sender.send(chatLine("w".repeat(MAX_FRAME_BYTES)));
     assert.deepEqual(await sender.next(), {
       type: "error",
       message: "Frame too long: the limit is 65536 bytes",
     });
     await sender.closedByServer();
-    await reader.send(chat("the reader is fine"));
+    await reader.send(chatLine("the reader is fine"));
     await server.stdout.waitFor(/Client-Nickname:Reader, .*Msg-Size:18$/);
   },
 );
 
-serverTest("control characters reach the server console only as escaped text", async () => {
+processTest("control characters reach the server console only as escaped text", async () => {
   await using server = await ServerProgram.start();
   await using client = await RawClient.connect(server.port);
   await client.send(
     JSON.stringify({ type: "nickname", nickname: "Esc", clientID: "\x1b[31mred\x00\x07" }),
   );
   await client.nextOfType("welcome");
-  await client.send(chat("\x1b[2J\x1b[H wiped your screen \x00"));
+  await client.send(chatLine("\x1b[2J\x1b[H wiped your screen \x00"));
   const received = await server.stdout.waitFor(/Client-Nickname:Esc, /);
   assert.match(received.line, /ClientID:\\x1b\[31mred\\x00\\x07, /);
   for (const output of server.stdout.lines) {
@@ -262,7 +255,7 @@ serverTest("control characters reach the server console only as escaped text", a
   }
 });
 
-serverTest(
+processTest(
   "a TLS handshake on the plain port is closed cleanly and an HTTP request gets a 400",
   async () => {
     await using server = await ServerProgram.start();
@@ -285,7 +278,7 @@ serverTest(
   },
 );
 
-serverTest(
+processTest(
   "a client that resets its connection mid-frame is dropped; the others carry on",
   async () => {
     await using server = await ServerProgram.start();
@@ -299,7 +292,7 @@ serverTest(
     await server.stdout.waitFor(line("<dt> :: Resetter: disconnected."));
     await resetter.close();
     await using other = await RawClient.registered(server.port, "Other");
-    await other.send(chat("carry on"));
+    await other.send(chatLine("carry on"));
     assert.equal((await witness.nextOfType("broadcast")).message, "carry on");
   },
 );

@@ -13,6 +13,19 @@ import { concat } from "../protocol.ts";
 const ROOT = new URL("../", import.meta.url);
 const encoder = new TextEncoder();
 
+/**
+ * Declares a test that runs real processes or sockets, with Deno's resource, op and exit
+ * sanitizers on (as they are by default, said here explicitly): a leaked socket fails it.
+ */
+export function processTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true, sanitizeExit: true });
+}
+
+/** A chat message as a client sends it: one line of JSON. */
+export function chatLine(message: string): string {
+  return JSON.stringify({ type: "message", message }) + "\n";
+}
+
 /** Resolves `promise`, or rejects after `ms` with a message naming what was awaited. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
