@@ -23,9 +23,14 @@ export interface NicknameMessage {
   clientID: string;
   /** ISO 8601 time the client sent it; absent when the sender gave none. */
   timestamp?: string;
+  /**
+   * The extension types (of `EXTENSION_TYPES`) the client understands. A client that announces
+   * none is a baseline client: it is sent only the types of spec part C and acknowledgements.
+   */
+  extensions?: string[];
 }
 
-/** A chat line from a client. */
+/** A chat line from a client, to everyone. */
 export interface ChatMessage {
   type: "message";
   /** The nickname the sender claims; the server ignores it and uses the registered one. */
@@ -41,8 +46,56 @@ export interface DisconnectMessage {
   clientID?: string;
 }
 
+/** A private message to one user. */
+export interface PrivateRequest {
+  type: "private";
+  to: string;
+  message: string;
+  timestamp?: string;
+}
+
+/** A chat line to a room the sender is in. */
+export interface RoomRequest {
+  type: "room";
+  room: string;
+  message: string;
+  timestamp?: string;
+}
+
+/** Joining a room (creating it if nobody is in it). */
+export interface JoinRequest {
+  type: "join";
+  room: string;
+}
+
+/** Leaving a room. */
+export interface LeaveRequest {
+  type: "leave";
+  room: string;
+}
+
+/** Changing one's nickname. */
+export interface NickRequest {
+  type: "nick";
+  nickname: string;
+}
+
+/** Asking who is connected and which rooms there are. */
+export interface ListRequest {
+  type: "list";
+}
+
 /** Everything a client may send. */
-export type ClientMessage = NicknameMessage | ChatMessage | DisconnectMessage;
+export type ClientMessage =
+  | NicknameMessage
+  | ChatMessage
+  | DisconnectMessage
+  | PrivateRequest
+  | RoomRequest
+  | JoinRequest
+  | LeaveRequest
+  | NickRequest
+  | ListRequest;
 
 /** A chat line relayed by the server to everyone but its sender. */
 export interface BroadcastMessage {
@@ -80,13 +133,81 @@ export interface ShutdownMessage {
   timestamp?: string;
 }
 
+/** A private message, delivered to its one recipient; `nickname` is the sender. */
+export interface PrivateMessage {
+  type: "private";
+  nickname: string;
+  message: string;
+  timestamp?: string;
+}
+
+/** A room's chat line, delivered to its other members; `nickname` is the sender. */
+export interface RoomMessage {
+  type: "room";
+  room: string;
+  nickname: string;
+  message: string;
+  timestamp?: string;
+}
+
+/**
+ * Someone joined: the chat (no `room`), or a room. The one who joined a room gets it too, with
+ * the room's `members`, as the confirmation.
+ */
+export interface JoinedNotice {
+  type: "joined";
+  nickname: string;
+  room?: string;
+  members?: string[];
+  timestamp?: string;
+}
+
+/** Someone left: the chat (no `room`, with the `reason`), or a room (the leaver gets it too). */
+export interface LeftNotice {
+  type: "left";
+  nickname: string;
+  room?: string;
+  reason?: string;
+  timestamp?: string;
+}
+
+/** Someone changed nickname (the one who did gets it too, as the confirmation). */
+export interface NickNotice {
+  type: "nick";
+  old: string;
+  nickname: string;
+  timestamp?: string;
+}
+
+/** One room in a `list` reply. */
+export interface RoomInfo {
+  room: string;
+  members: string[];
+}
+
+/** The reply to a `list` request: who is connected, in the order they came, and the rooms. */
+export interface ListReply {
+  type: "list";
+  users: string[];
+  rooms: RoomInfo[];
+}
+
 /** Everything the server may send. */
 export type ServerMessage =
   | BroadcastMessage
   | ErrorMessage
   | WelcomeMessage
   | GoodbyeMessage
-  | ShutdownMessage;
+  | ShutdownMessage
+  | PrivateMessage
+  | RoomMessage
+  | JoinedNotice
+  | LeftNotice
+  | NickNotice
+  | ListReply;
+
+/** The server's message types beyond spec part C, which a client must announce to be sent. */
+export const EXTENSION_TYPES = ["private", "room", "joined", "left", "nick", "list"] as const;
 
 /** The result of decoding one frame. */
 export type Decoded<T> =
@@ -97,20 +218,57 @@ export type Decoded<T> =
 
 type Fields = Record<string, unknown>;
 
-/** Field names of each message type, with whether each is required; all fields are strings. */
-const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, boolean>> = {
-  nickname: { nickname: true, clientID: true, timestamp: false },
-  message: { nickname: false, message: true, timestamp: false },
-  disconnect: { nickname: false, clientID: false },
+/** What a field holds: text, a list of texts, or a list of rooms with their members. */
+type FieldKind = "string" | "strings" | "rooms";
+/** A field's kind, and whether it must be there. */
+type FieldRule = readonly [FieldKind, boolean];
+type Schema = Record<string, Record<string, FieldRule>>;
+
+const TEXT: FieldRule = ["string", true];
+const TEXT_OPTIONAL: FieldRule = ["string", false];
+
+/** The fields of each client message type. */
+const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = {
+  nickname: {
+    nickname: TEXT,
+    clientID: TEXT,
+    timestamp: TEXT_OPTIONAL,
+    extensions: ["strings", false],
+  },
+  message: { nickname: TEXT_OPTIONAL, message: TEXT, timestamp: TEXT_OPTIONAL },
+  disconnect: { nickname: TEXT_OPTIONAL, clientID: TEXT_OPTIONAL },
+  private: { to: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  room: { room: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  join: { room: TEXT },
+  leave: { room: TEXT },
+  nick: { nickname: TEXT },
+  list: {},
 };
 
-const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, boolean>> = {
-  broadcast: { nickname: true, message: true, timestamp: false },
-  error: { message: true },
-  welcome: { nickname: false, clientID: false, timestamp: false },
-  goodbye: { timestamp: false },
-  shutdown: { message: false, timestamp: false },
+/** The fields of each server message type. */
+const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = {
+  broadcast: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  error: { message: TEXT },
+  welcome: { nickname: TEXT_OPTIONAL, clientID: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
+  goodbye: { timestamp: TEXT_OPTIONAL },
+  shutdown: { message: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
+  private: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  room: { room: TEXT, nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  joined: {
+    nickname: TEXT,
+    room: TEXT_OPTIONAL,
+    members: ["strings", false],
+    timestamp: TEXT_OPTIONAL,
+  },
+  left: { nickname: TEXT, room: TEXT_OPTIONAL, reason: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
+  nick: { old: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
+  list: { users: ["strings", true], rooms: ["rooms", true] },
 };
+
+/** Every type a client may send. */
+export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_FIELDS) as ClientMessage["type"][];
+/** Every type the server may send. */
+export const SERVER_MESSAGE_TYPES = Object.keys(SERVER_FIELDS) as ServerMessage["type"][];
 
 const utf8Decoder = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
@@ -130,10 +288,7 @@ export function encodeMessage(message: ClientMessage | ServerMessage): Uint8Arra
   return utf8Encoder.encode(JSON.stringify(message) + "\n");
 }
 
-function decodeWith(
-  frame: Uint8Array,
-  schema: Record<string, Record<string, boolean>>,
-): Decoded<unknown> {
+function decodeWith(frame: Uint8Array, schema: Schema): Decoded<unknown> {
   // Checked here rather than by a fatal decoder: a refusal costs no exception.
   if (!isWellFormedUtf8(frame)) {
     return { kind: "invalid", error: "Cannot decode frame: invalid UTF-8" };
@@ -166,23 +321,44 @@ function decodeWith(
     fields.timestamp = fields.timstamp;
   }
   const message: Fields = { type };
-  for (const [name, required] of Object.entries(schema[type])) {
+  for (const [name, [kind, required]] of Object.entries(schema[type])) {
     const field = fields[name];
     if (field === undefined || field === null) {
       if (required) {
         return { kind: "invalid", error: `Invalid "${type}" message: missing field "${name}"` };
       }
-    } else if (typeof field !== "string") {
+    } else if (!FIELD_CHECKS[kind](field)) {
       return {
         kind: "invalid",
-        error: `Invalid "${type}" message: field "${name}" must be a string`,
+        error: `Invalid "${type}" message: field "${name}" must be ${FIELD_NAMES[kind]}`,
       };
     } else {
-      message[name] = field;
+      message[name] = kind === "rooms"
+        ? (field as RoomInfo[]).map(({ room, members }) => ({ room, members }))
+        : field;
     }
   }
   return { kind: "message", message };
 }
+
+const isText = (value: unknown) => typeof value === "string";
+const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
+
+const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
+  string: isText,
+  strings: isTexts,
+  rooms: (value) =>
+    Array.isArray(value) &&
+    value.every((room) =>
+      typeof room === "object" && room !== null && isText(room.room) && isTexts(room.members)
+    ),
+};
+
+const FIELD_NAMES: Record<FieldKind, string> = {
+  string: "a string",
+  strings: "a list of strings",
+  rooms: 'a list of {"room", "members"} objects',
+};
 
 /** Quotes a value for an error message, cut to a readable length. */
 function quote(text: string): string {
@@ -212,7 +388,30 @@ export function nicknameProblem(nickname: string): string | undefined {
   if (/[\s\p{Z}]/u.test(nickname)) {
     return `Nickname ${quote(nickname)} must not contain white space`;
   }
+  if (nickname.startsWith("#")) {
+    return `Nickname ${quote(nickname)} must not start with "#", which marks a room`;
+  }
   return undefined;
+}
+
+/** Longest room name, in characters, its "#" included. */
+export const MAX_ROOM_CHARS = 32;
+
+/** Why a room name cannot be used, or undefined when it can: "#" then 1 to 31 characters. */
+export function roomProblem(room: string): string | undefined {
+  const length = codePointLength(room);
+  if (!room.startsWith("#") || length < 2 || length > MAX_ROOM_CHARS) {
+    return `Room name ${quote(room)} must be "#" and 1 to ${MAX_ROOM_CHARS - 1} more characters`;
+  }
+  if (/[\s\p{Z}\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(room)) {
+    return `Room name ${quote(room)} must not contain white space or control characters`;
+  }
+  return undefined;
+}
+
+/** The form under which room names are compared: `#Lab` and `#lab` are the same room. */
+export function roomKey(room: string): string {
+  return room.normalize("NFC").toLowerCase();
 }
 
 /** The form under which nicknames are compared: `Bob` and `bob` are the same person. */

@@ -10,12 +10,14 @@
 
 import { parseArgs } from "node:util";
 import {
+  CLIENT_MESSAGE_TYPES,
   type ClientMessage,
   decodeClientMessage,
   decodeServerMessage,
   encodeMessage,
   type FrameEvent,
   FrameReader,
+  SERVER_MESSAGE_TYPES,
   type ServerMessage,
 } from "../protocol.ts";
 
@@ -54,9 +56,13 @@ const VALID: (ClientMessage | ServerMessage)[] = [
   { type: "error", message: "Nickname already in use" },
   { type: "welcome" },
   { type: "shutdown", message: "bye" },
+  { type: "private", to: "Bob", message: "psst" },
+  { type: "join", room: "#lab" },
+  { type: "list", users: ["Alice", "Bob"], rooms: [{ room: "#lab", members: ["Bob"] }] },
+  { type: "joined", nickname: "Bob", room: "#lab", members: ["Alice", "Bob"] },
 ];
 const VALID_FRAMES = VALID.map((message) => encodeMessage(message).subarray(0, -1));
-const KNOWN_TYPES = new Set(VALID.map((message) => message.type).concat(["goodbye"]));
+const KNOWN_TYPES = new Set<string>([...CLIENT_MESSAGE_TYPES, ...SERVER_MESSAGE_TYPES]);
 const RECOVERY_FRAME = encoder.encode('{"type":"disconnect"}');
 const INTERESTING = encoder.encode('{}[]"\\\n\r :,0123456789abcdefnrtu\u00ff');
 
@@ -132,7 +138,7 @@ export function fuzzProtocol(seed: number, inputs: number): FuzzReport {
         if (decoded.kind === "message") {
           const fields = Object.entries(decoded.message);
           if (!KNOWN_TYPES.has(decoded.message.type)) fail("decoded an unknown type");
-          if (fields.some(([, value]) => typeof value !== "string")) fail("a field is not text");
+          if (!fields.every(([, value]) => isField(value))) fail("a field is malformed");
         } else if (typeof decoded.error !== "string" || decoded.error === "") {
           fail("a refusal without a reason");
         }
@@ -151,6 +157,17 @@ export function fuzzProtocol(seed: number, inputs: number): FuzzReport {
     report.inputs++;
   }
   return report;
+}
+
+/** Whether a decoded field holds what fields may: text, texts, or rooms with members. */
+function isField(value: unknown): boolean {
+  const isTexts = (list: unknown) =>
+    Array.isArray(list) && list.every((item) => typeof item === "string");
+  return typeof value === "string" || isTexts(value) ||
+    (Array.isArray(value) &&
+      value.every((room) =>
+        typeof room?.room === "string" && isTexts(room.members) && Object.keys(room).length === 2
+      ));
 }
 
 /** A frame's bytes (copied out), or null for a frame over the limit. */

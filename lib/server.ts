@@ -1,8 +1,9 @@
 /**
- * The chat server: accepts connections, registers nicknames and relays chat messages, printing
- * the console lines of spec part A, within the limits of `limits.ts`.
+ * The chat server: accepts connections, registers nicknames, relays chat messages to everyone,
+ * to one user or to a room, and tells clients who comes and goes, printing the console lines of
+ * spec part A (and one line per other event), within the limits of `limits.ts`.
  *
- * Each connection has an outbox (the "sendq") that broadcasting only appends to, and one writer
+ * Each connection has an outbox (the "sendq") that delivering only appends to, and one writer
  * loop; a client whose outbox passes its cap, or whose writes stall, is dropped without anyone
  * else waiting. Clients found dead during a loop over clients are removed after that loop.
  *
@@ -12,28 +13,28 @@
 import {
   type ChatMessage,
   decodeClientMessage,
-  detectForeignProtocol,
   encodeMessage,
+  EXTENSION_TYPES,
   type FrameEvent,
-  FrameReader,
   httpRefusal,
   MAX_FRAME_BYTES,
   nicknameKey,
   type NicknameMessage,
   nicknameProblem,
   parseTimestamp,
+  type PrivateRequest,
+  roomProblem,
+  type RoomRequest,
   type ServerMessage,
   utf8ByteLength,
 } from "../protocol.ts";
 import { escapeControls, formatDateTime } from "./format.ts";
 import type { ServerLimits } from "./limits.ts";
-import { Outbox } from "./outbox.ts";
-import { RateLimiter } from "./rate_limiter.ts";
+import { Peer } from "./peer.ts";
+import { Rooms } from "./rooms.ts";
 
 /** How long a closing connection gets to flush its last message, in milliseconds. */
 export const CLOSE_GRACE_MS = 2000;
-/** Bytes read from a connection at a time. */
-export const READ_BUFFER_BYTES = 8 * 1024;
 /** Longest pause of the accept loop after an accept error, in milliseconds. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 /** Most bytes queued for a recipient before senders wait for it (capped at a quarter sendq). */
@@ -56,112 +57,10 @@ export interface ServerStats {
   registered: number;
 }
 
-/** What a connection's read loop asks of the server. */
-interface FrameHandler {
-  /** What to wait for before handling the next frame, if anything (rate limit, congestion). */
-  beforeFrame(): Promise<void> | undefined;
-  /** Handles one frame. */
-  handle(event: FrameEvent): void;
-  /** Handles a connection that speaks another protocol. */
-  foreign(protocol: "tls" | "http"): void;
-}
-
-/** One connection, registered or not. */
-class Peer {
-  readonly conn: Deno.Conn;
-  readonly outbox: Outbox;
-  readonly frames: FrameReader;
-  readonly ip: string;
-  readonly port: number;
-  readonly connectedAt = Date.now();
-  readonly limiter: RateLimiter | undefined;
-  nickname: string | undefined;
-  clientID: string | undefined;
-  /** Whether the client has been told it is being slowed down. */
-  warnedOfRate = false;
-  /** Set once the server has decided to drop this connection. */
-  closing = false;
-  #readEnded: Promise<void> | undefined;
-
-  constructor(conn: Deno.Conn, limits: ServerLimits, onWriteError: () => void) {
-    this.conn = conn;
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    this.ip = addr.hostname;
-    this.port = addr.port;
-    this.frames = new FrameReader(limits.maxFrameBytes);
-    this.outbox = new Outbox(conn, { capBytes: limits.sendqBytes, onError: onWriteError });
-    this.limiter = limits.maxRate > 0 ? new RateLimiter(limits.burst, limits.maxRate) : undefined;
-  }
-
-  /** The nickname, or the address for a connection that has not registered. */
-  get name(): string {
-    return this.nickname ?? `${this.ip}:${this.port}`;
-  }
-
-  /** Reads frames until the peer closes or fails, handing them over until closing. */
-  read(handler: FrameHandler): Promise<void> {
-    this.#readEnded ??= this.#read(handler);
-    return this.#readEnded;
-  }
-
-  async #read(handler: FrameHandler): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_BYTES);
-    let first = true;
-    try {
-      while (true) {
-        const n = await this.conn.read(buffer);
-        if (n === null) return;
-        if (this.closing) continue; // Lingering close: read and discard until the peer goes.
-        const chunk = buffer.subarray(0, n);
-        if (first) {
-          first = false;
-          const foreign = detectForeignProtocol(chunk);
-          if (foreign !== undefined) {
-            handler.foreign(foreign);
-            continue;
-          }
-        }
-        for (const event of this.frames.push(chunk)) {
-          // Reading waits too, so a flood backs up into the sender's socket, not our memory.
-          const wait = handler.beforeFrame();
-          if (wait !== undefined) await wait;
-          if (this.closing) break;
-          handler.handle(event);
-        }
-      }
-    } catch {
-      // A reset or a close from our side ends the connection like an end of stream.
-    }
-  }
-
-  /**
-   * Sends `lastWord` (instead of anything still queued), then closes: flush, shut the write
-   * side, let the peer read and leave, all within `graceMs`.
-   */
-  async close(lastWord: Uint8Array | undefined, graceMs: number): Promise<void> {
-    if (lastWord !== undefined) {
-      this.outbox.clear();
-      this.outbox.enqueue(lastWord);
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
-    await Promise.race([this.outbox.drained(), deadline]);
-    if (!this.outbox.failed && this.outbox.queuedBytes === 0) {
-      try {
-        await this.conn.closeWrite();
-        await Promise.race([this.#readEnded, deadline]);
-      } catch {
-        // Already closed by the peer.
-      }
-    }
-    clearTimeout(timer);
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
-}
+/** Why a client left, as the others are told. */
+const LEFT_BY_REQUEST = "disconnected";
+const LEFT_BY_ACCIDENT = "connection lost";
+const LEFT_AT_SHUTDOWN = "server shutting down";
 
 /** A chat server on one or more listeners. */
 export class ChatServer {
@@ -173,10 +72,13 @@ export class ChatServer {
   readonly #peers = new Set<Peer>();
   /** Open connections per remote address. */
   readonly #perIp = new Map<string, number>();
-  /** Registered clients by nickname key, in the order they registered. */
-  readonly #registered = new Map<string, Peer>();
+  /** Registered clients, in the order they registered. */
+  readonly #members = new Set<Peer>();
+  /** Registered clients by nickname key. */
+  readonly #byNickname = new Map<string, Peer>();
+  readonly #rooms = new Rooms<Peer>();
   /** Clients found dead while looping over clients, with their last word, removed after. */
-  readonly #dead = new Map<Peer, ServerMessage | undefined>();
+  readonly #dead = new Map<Peer, { lastWord?: ServerMessage; reason: string }>();
   /** Recipients over the high-water mark: since when, and the moment they drain. */
   readonly #congested = new Map<Peer, { since: number; drained: Promise<void> }>();
   readonly #highWater: number;
@@ -204,7 +106,7 @@ export class ChatServer {
 
   /** How many connections and registered clients there are. */
   stats(): ServerStats {
-    return { connections: this.#peers.size, registered: this.#registered.size };
+    return { connections: this.#peers.size, registered: this.#members.size };
   }
 
   /** Stops accepting, tells every client the server is going, and closes every connection. */
@@ -224,9 +126,12 @@ export class ChatServer {
       message: "Server is shutting down",
       timestamp: this.#now().toISOString(),
     };
-    for (const peer of [...this.#peers]) this.#disconnect(peer, notice);
+    for (const peer of [...this.#peers]) this.#disconnect(peer, LEFT_AT_SHUTDOWN, notice);
     while (this.#closing.size > 0) await Promise.all(this.#closing);
   }
+
+  // -------------------------------------------------------------------------
+  // Connections
 
   async #accept(listener: Deno.Listener): Promise<void> {
     let backoff = 10;
@@ -256,7 +161,7 @@ export class ChatServer {
     }
     // A failed write may be noticed inside a loop over clients: mark the peer, reap it after.
     const peer = new Peer(conn, this.#limits, () => {
-      this.#markDead(peer);
+      this.#markDead(peer, LEFT_BY_ACCIDENT);
       queueMicrotask(() => this.#reap());
     });
     const refusal = this.#admissionProblem(peer);
@@ -272,10 +177,10 @@ export class ChatServer {
       handle: (event) => this.#onFrame(peer, event),
       foreign: (protocol) => {
         // A TLS client cannot read an answer in plain text: it just gets a clean close.
-        this.#disconnect(peer, protocol === "http" ? httpRefusal() : undefined);
+        this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
       },
     });
-    this.#disconnect(peer);
+    this.#drop(peer, LEFT_BY_ACCIDENT);
   }
 
   /** Why a new connection may not stay, or undefined when it may. */
@@ -291,6 +196,9 @@ export class ChatServer {
     }
     return undefined;
   }
+
+  // -------------------------------------------------------------------------
+  // Flow control
 
   /** What a sender waits for before its next frame: the rate limit, then congested recipients. */
   #beforeFrame(peer: Peer): Promise<void> | undefined {
@@ -326,28 +234,15 @@ export class ChatServer {
     }
   }
 
-  /** Notes a recipient whose outbox has passed the high-water mark. */
-  #noteCongestion(peer: Peer): void {
-    if (this.#congested.has(peer)) return;
-    const drained = peer.outbox.waitBelow(this.#highWater / 2).then(() => {
-      this.#congested.delete(peer);
-    });
-    this.#congested.set(peer, { since: Date.now(), drained });
-  }
-
   /** Applies the rate limit: milliseconds to wait, warning or dropping a flooder. */
   #ratePause(peer: Peer): number {
     const wait = peer.limiter?.take() ?? 0;
     if (wait === 0) return 0;
     const { maxRate, burst, floodTimeoutMs } = this.#limits;
     if (peer.limiter!.throttledFor() > floodTimeoutMs) {
-      this.#disconnect(
-        peer,
-        error(
-          `Excess flood: over ${maxRate} messages per second for ${floodTimeoutMs / 1000} s; ` +
-            "disconnecting",
-        ),
-      );
+      const why = `Excess flood: over ${maxRate} messages per second for ` +
+        `${floodTimeoutMs / 1000} s; disconnecting`;
+      this.#drop(peer, `removed (${why})`, error(why));
       return 0;
     }
     if (!peer.warnedOfRate) {
@@ -363,25 +258,50 @@ export class ChatServer {
     return wait;
   }
 
+  // -------------------------------------------------------------------------
+  // Messages
+
   #onFrame(peer: Peer, event: FrameEvent): void {
     if (event.kind === "oversize") {
-      this.#disconnect(peer, error(`Frame too long: the limit is ${event.limit} bytes`));
+      const why = `Frame too long: the limit is ${event.limit} bytes`;
+      this.#drop(peer, `removed (${why})`, error(why));
       return;
     }
     const decoded = decodeClientMessage(event.bytes);
     if (decoded.kind !== "message") {
       this.#send(peer, error(decoded.error));
+    } else if (decoded.message.type === "nickname") {
+      this.#register(peer, decoded.message);
+    } else if (decoded.message.type === "disconnect") {
+      this.#disconnect(peer, LEFT_BY_REQUEST, {
+        type: "goodbye",
+        timestamp: this.#now().toISOString(),
+      });
+    } else if (peer.nickname === undefined) {
+      this.#send(peer, error('Not registered: send a "nickname" message first'));
     } else {
       const message = decoded.message;
       switch (message.type) {
-        case "nickname":
-          this.#register(peer, message);
-          break;
         case "message":
           this.#relay(peer, message);
           break;
-        case "disconnect":
-          this.#disconnect(peer, { type: "goodbye", timestamp: this.#now().toISOString() });
+        case "private":
+          this.#whisper(peer, message);
+          break;
+        case "room":
+          this.#roomChat(peer, message);
+          break;
+        case "join":
+          this.#join(peer, message.room);
+          break;
+        case "leave":
+          this.#leave(peer, message.room);
+          break;
+        case "nick":
+          this.#rename(peer, message.nickname);
+          break;
+        case "list":
+          this.#list(peer);
           break;
       }
     }
@@ -393,19 +313,20 @@ export class ChatServer {
       this.#send(peer, error(`Already registered as ${JSON.stringify(peer.nickname)}`));
       return;
     }
-    const problem = nicknameProblem(message.nickname);
+    const problem = this.#nicknameProblem(message.nickname);
     if (problem !== undefined) {
       this.#send(peer, error(problem));
       return;
     }
-    const key = nicknameKey(message.nickname);
-    if (this.#registered.has(key)) {
-      this.#send(peer, error("Nickname already in use"));
-      return;
-    }
     peer.nickname = message.nickname;
     peer.clientID = message.clientID;
-    this.#registered.set(key, peer);
+    peer.extensions = new Set(
+      (message.extensions ?? []).filter((type) =>
+        (EXTENSION_TYPES as readonly string[]).includes(type)
+      ),
+    );
+    this.#members.add(peer);
+    this.#byNickname.set(nicknameKey(peer.nickname), peer);
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${peer.nickname}: connected.`);
     this.#send(peer, {
@@ -414,60 +335,264 @@ export class ChatServer {
       clientID: peer.clientID,
       timestamp: now.toISOString(),
     });
+    this.#notify(this.#members, peer, {
+      type: "joined",
+      nickname: peer.nickname,
+      timestamp: now.toISOString(),
+    });
+  }
+
+  /** Why `nickname` cannot be taken now, or undefined when it can. */
+  #nicknameProblem(nickname: string, by?: Peer): string | undefined {
+    const problem = nicknameProblem(nickname);
+    if (problem !== undefined) return problem;
+    const holder = this.#byNickname.get(nicknameKey(nickname));
+    return holder !== undefined && holder !== by ? "Nickname already in use" : undefined;
   }
 
   #relay(sender: Peer, message: ChatMessage): void {
-    if (sender.nickname === undefined) {
-      this.#send(sender, error('Not registered: send a "nickname" message first'));
-      return;
-    }
-    const sentAt = parseTimestamp(message.timestamp);
-    const date = sentAt ?? this.#now();
-    const frame = encodeMessage({
+    const stamped = this.#stamp(message.timestamp);
+    const frame = this.#fit(sender, {
       type: "broadcast",
-      nickname: sender.nickname,
+      nickname: sender.nickname!,
       message: message.message,
-      timestamp: sentAt === undefined ? date.toISOString() : message.timestamp!,
+      timestamp: stamped.timestamp,
     });
-    // What clients accept is the protocol's limit, whatever this server takes in.
-    if (frame.length - 1 > MAX_FRAME_BYTES) {
-      this.#send(sender, error(`Message too long: a frame may take ${MAX_FRAME_BYTES} bytes`));
-      return;
-    }
+    if (frame === undefined) return;
     this.#log(
       `Received: IP:${sender.ip}, Port:${sender.port}, Client-Nickname:${sender.nickname}, ` +
-        `ClientID:${escapeControls(sender.clientID!)}, Date/Time:${formatDateTime(date)}, ` +
+        `ClientID:${escapeControls(sender.clientID!)}, Date/Time:${
+          formatDateTime(stamped.date)
+        }, ` +
         `Msg-Size:${utf8ByteLength(message.message)}`,
     );
     const recipients: string[] = [];
-    for (const peer of this.#registered.values()) {
-      if (peer === sender) continue;
-      if (peer.outbox.enqueue(frame)) {
-        recipients.push(peer.nickname!);
-        if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
-      } else this.#markDead(peer);
+    for (const peer of this.#members) {
+      if (peer !== sender && this.#deliver(peer, frame)) recipients.push(peer.nickname!);
     }
     this.#log(`Broadcasted: ${recipients.join(", ")}`);
   }
 
-  /** Queues `message` for `peer`; a full outbox marks the peer dead. */
-  #send(peer: Peer, message: ServerMessage): void {
-    if (!peer.outbox.enqueue(encodeMessage(message))) this.#markDead(peer);
+  #whisper(sender: Peer, message: PrivateRequest): void {
+    const recipient = this.#byNickname.get(nicknameKey(message.to));
+    if (recipient === undefined) {
+      this.#send(sender, error(`No such user ${JSON.stringify(message.to)}`));
+      return;
+    }
+    if (recipient === sender) {
+      this.#send(sender, error("Cannot send a private message to yourself"));
+      return;
+    }
+    if (!recipient.extensions.has("private")) {
+      this.#send(
+        sender,
+        error(
+          `User ${JSON.stringify(recipient.nickname)} cannot receive private messages: ` +
+            "their client does not support them",
+        ),
+      );
+      return;
+    }
+    const stamped = this.#stamp(message.timestamp);
+    const frame = this.#fit(sender, {
+      type: "private",
+      nickname: sender.nickname!,
+      message: message.message,
+      timestamp: stamped.timestamp,
+    });
+    if (frame === undefined) return;
+    this.#log(
+      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ` +
+        `${recipient.nickname}, Msg-Size:${utf8ByteLength(message.message)}`,
+    );
+    this.#deliver(recipient, frame);
   }
 
-  #markDead(peer: Peer, lastWord?: ServerMessage): void {
-    if (peer.closing || this.#dead.has(peer)) return;
-    this.#dead.set(
-      peer,
-      lastWord ?? (peer.outbox.failed ? undefined : error(
-        `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; disconnecting`,
-      )),
+  #roomChat(sender: Peer, message: RoomRequest): void {
+    const room = this.#rooms.get(message.room);
+    if (room === undefined || !room.members.has(sender)) {
+      this.#send(
+        sender,
+        error(
+          room === undefined
+            ? `No such room ${JSON.stringify(message.room)}`
+            : `Not in room ${JSON.stringify(room.name)}: join it first`,
+        ),
+      );
+      return;
+    }
+    const stamped = this.#stamp(message.timestamp);
+    const frame = this.#fit(sender, {
+      type: "room",
+      room: room.name,
+      nickname: sender.nickname!,
+      message: message.message,
+      timestamp: stamped.timestamp,
+    });
+    if (frame === undefined) return;
+    const recipients: string[] = [];
+    for (const peer of room.members) {
+      if (peer !== sender && this.#deliver(peer, frame)) recipients.push(peer.nickname!);
+    }
+    this.#log(
+      `${formatDateTime(stamped.date)} :: ${sender.nickname}: message to ${room.name}, ` +
+        `Msg-Size:${utf8ByteLength(message.message)}, delivered to: ${recipients.join(", ")}`,
     );
+  }
+
+  #join(peer: Peer, name: string): void {
+    const problem = roomProblem(name);
+    if (problem !== undefined) {
+      this.#send(peer, error(problem));
+      return;
+    }
+    const { room, already } = this.#rooms.join(name, peer);
+    // Asking to join is understanding rooms, whatever the client announced.
+    if (!peer.extensions.has("room")) peer.extensions = new Set([...peer.extensions, "room"]);
+    const timestamp = this.#now().toISOString();
+    this.#send(peer, {
+      type: "joined",
+      nickname: peer.nickname!,
+      room: room.name,
+      members: [...room.members].map((member) => member.nickname!),
+      timestamp,
+    });
+    if (already) return;
+    this.#log(`${formatDateTime(this.#now())} :: ${peer.nickname}: joined ${room.name}.`);
+    this.#notify(room.members, peer, {
+      type: "joined",
+      nickname: peer.nickname!,
+      room: room.name,
+      timestamp,
+    });
+  }
+
+  #leave(peer: Peer, name: string): void {
+    const room = this.#rooms.leave(name, peer);
+    if (room === undefined) {
+      this.#send(peer, error(`Not in room ${JSON.stringify(name)}`));
+      return;
+    }
+    const notice: ServerMessage = {
+      type: "left",
+      nickname: peer.nickname!,
+      room: room.name,
+      timestamp: this.#now().toISOString(),
+    };
+    this.#send(peer, notice);
+    this.#notify(room.members, peer, notice);
+    this.#log(`${formatDateTime(this.#now())} :: ${peer.nickname}: left ${room.name}.`);
+  }
+
+  #rename(peer: Peer, nickname: string): void {
+    const problem = this.#nicknameProblem(nickname, peer);
+    if (problem !== undefined) {
+      this.#send(peer, error(problem));
+      return;
+    }
+    const old = peer.nickname!;
+    this.#byNickname.delete(nicknameKey(old));
+    this.#byNickname.set(nicknameKey(nickname), peer);
+    peer.nickname = nickname;
+    const notice: ServerMessage = {
+      type: "nick",
+      old,
+      nickname,
+      timestamp: this.#now().toISOString(),
+    };
+    this.#send(peer, notice);
+    this.#notify(this.#members, peer, notice);
+    this.#log(`${formatDateTime(this.#now())} :: ${old}: changed nickname to ${nickname}.`);
+  }
+
+  #list(peer: Peer): void {
+    const names = (members: Iterable<Peer>) => [...members].map((member) => member.nickname!);
+    this.#send(peer, {
+      type: "list",
+      users: names(this.#members),
+      rooms: this.#rooms.list().map((room) => ({ room: room.name, members: names(room.members) })),
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Delivery
+
+  /** The message's own time when it gives a readable one, else now; and what to relay. */
+  #stamp(timestamp: string | undefined): { date: Date; timestamp: string } {
+    const sentAt = parseTimestamp(timestamp);
+    return sentAt === undefined
+      ? { date: this.#now(), timestamp: this.#now().toISOString() }
+      : { date: sentAt, timestamp: timestamp! };
+  }
+
+  /** Encodes a message to relay, or tells the sender it is too long for clients to take. */
+  #fit(sender: Peer, message: ServerMessage): Uint8Array | undefined {
+    const frame = encodeMessage(message);
+    // What clients accept is the protocol's limit, whatever this server takes in.
+    if (frame.length - 1 <= MAX_FRAME_BYTES) return frame;
+    this.#send(sender, error(`Message too long: a frame may take ${MAX_FRAME_BYTES} bytes`));
+    return undefined;
+  }
+
+  /** Queues a relayed frame for `peer`, noting congestion; false when its outbox is full. */
+  #deliver(peer: Peer, frame: Uint8Array): boolean {
+    if (!peer.outbox.enqueue(frame)) {
+      this.#markDead(
+        peer,
+        "removed (too slow to keep up)",
+        error(
+          `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; disconnecting`,
+        ),
+      );
+      return false;
+    }
+    if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
+    return true;
+  }
+
+  /** Sends `notice` to those of `peers` (other than `about`) that understand its type. */
+  #notify(peers: Iterable<Peer>, about: Peer, notice: ServerMessage): void {
+    let frame: Uint8Array | undefined;
+    for (const peer of peers) {
+      if (peer === about || !peer.extensions.has(notice.type)) continue;
+      frame ??= encodeMessage(notice);
+      this.#deliver(peer, frame);
+    }
+  }
+
+  /** Queues a reply for `peer`; a full outbox marks the peer dead. */
+  #send(peer: Peer, message: ServerMessage): void {
+    this.#deliver(peer, encodeMessage(message));
+  }
+
+  /** Notes a recipient whose outbox has passed the high-water mark. */
+  #noteCongestion(peer: Peer): void {
+    if (this.#congested.has(peer)) return;
+    const drained = peer.outbox.waitBelow(this.#highWater / 2).then(() => {
+      this.#congested.delete(peer);
+    });
+    this.#congested.set(peer, { since: Date.now(), drained });
+  }
+
+  // -------------------------------------------------------------------------
+  // Departures
+
+  #markDead(peer: Peer, reason: string, lastWord?: ServerMessage): void {
+    if (peer.closing || this.#dead.has(peer)) return;
+    this.#dead.set(peer, { reason, lastWord: peer.outbox.failed ? undefined : lastWord });
+  }
+
+  /** Disconnects `peer`, then those found dead while telling the others. */
+  #drop(peer: Peer, reason: string, lastWord?: ServerMessage | Uint8Array): void {
+    this.#disconnect(peer, reason, lastWord);
+    this.#reap();
   }
 
   /** Removes the clients found dead, after the loop that found them. */
   #reap(): void {
-    for (const [peer, lastWord] of this.#dead) this.#disconnect(peer, lastWord);
+    for (const [peer, { reason, lastWord }] of this.#dead) {
+      this.#disconnect(peer, reason, lastWord);
+    }
     this.#dead.clear();
   }
 
@@ -477,19 +602,22 @@ export class ChatServer {
     const { writeTimeoutMs, registerTimeoutMs } = this.#limits;
     for (const peer of this.#peers) {
       if (peer.outbox.stalledFor(now) > writeTimeoutMs) {
-        this.#markDead(peer);
+        this.#markDead(peer, "removed (stopped reading)");
       } else if (peer.nickname === undefined && now - peer.connectedAt > registerTimeoutMs) {
-        this.#markDead(
-          peer,
-          error(`Registration timeout: no "nickname" message within ${registerTimeoutMs / 1000} s`),
-        );
+        const why = `Registration timeout: no "nickname" message within ${
+          registerTimeoutMs / 1000
+        } s`;
+        this.#markDead(peer, why, error(why));
       }
     }
     this.#reap();
   }
 
-  /** Removes `peer` (once), logs its departure and closes it after `lastWord`. */
-  #disconnect(peer: Peer, lastWord?: ServerMessage | Uint8Array): void {
+  /**
+   * Removes `peer` (once): out of its rooms, the others told who left and why (`reason`), its
+   * departure logged, and its connection closed after `lastWord`.
+   */
+  #disconnect(peer: Peer, reason: string, lastWord?: ServerMessage | Uint8Array): void {
     if (peer.closing) return;
     peer.closing = true;
     this.#peers.delete(peer);
@@ -499,8 +627,19 @@ export class ChatServer {
     if (count > 0) this.#perIp.set(peer.ip, count);
     else this.#perIp.delete(peer.ip);
     if (peer.nickname !== undefined) {
-      this.#registered.delete(nicknameKey(peer.nickname));
-      this.#log(`${formatDateTime(this.#now())} :: ${peer.nickname}: disconnected.`);
+      this.#members.delete(peer);
+      this.#byNickname.delete(nicknameKey(peer.nickname));
+      this.#rooms.leaveAll(peer);
+      const now = this.#now();
+      this.#log(`${formatDateTime(now)} :: ${peer.nickname}: disconnected.`);
+      if (!this.#stopping) {
+        this.#notify(this.#members, peer, {
+          type: "left",
+          nickname: peer.nickname,
+          reason,
+          timestamp: now.toISOString(),
+        });
+      }
     }
     const bytes = lastWord instanceof Uint8Array || lastWord === undefined
       ? lastWord

@@ -1,0 +1,128 @@
+/**
+ * One connection of the server: its reading (frames, with waits the server asks for), its
+ * outbox, and what the server knows of its client.
+ *
+ * @module
+ */
+
+import {
+  detectForeignProtocol,
+  type ForeignProtocol,
+  type FrameEvent,
+  FrameReader,
+} from "../protocol.ts";
+import type { ServerLimits } from "./limits.ts";
+import { Outbox } from "./outbox.ts";
+import { RateLimiter } from "./rate_limiter.ts";
+
+/** Bytes read from a connection at a time. */
+export const READ_BUFFER_BYTES = 8 * 1024;
+
+/** What a connection's read loop asks of the server. */
+export interface FrameHandler {
+  /** What to wait for before handling the next frame, if anything (rate limit, congestion). */
+  beforeFrame(): Promise<void> | undefined;
+  /** Handles one frame. */
+  handle(event: FrameEvent): void;
+  /** Handles a connection that speaks another protocol. */
+  foreign(protocol: ForeignProtocol): void;
+}
+
+/** One connection, registered or not. */
+export class Peer {
+  readonly conn: Deno.Conn;
+  readonly outbox: Outbox;
+  readonly frames: FrameReader;
+  readonly ip: string;
+  readonly port: number;
+  readonly connectedAt = Date.now();
+  readonly limiter: RateLimiter | undefined;
+  nickname: string | undefined;
+  clientID: string | undefined;
+  /** The extension types the client announced it understands. */
+  extensions: ReadonlySet<string> = new Set();
+  /** Whether the client has been told it is being slowed down. */
+  warnedOfRate = false;
+  /** Set once the server has decided to drop this connection. */
+  closing = false;
+  #readEnded: Promise<void> | undefined;
+
+  constructor(conn: Deno.Conn, limits: ServerLimits, onWriteError: () => void) {
+    this.conn = conn;
+    const addr = conn.remoteAddr as Deno.NetAddr;
+    this.ip = addr.hostname;
+    this.port = addr.port;
+    this.frames = new FrameReader(limits.maxFrameBytes);
+    this.outbox = new Outbox(conn, { capBytes: limits.sendqBytes, onError: onWriteError });
+    this.limiter = limits.maxRate > 0 ? new RateLimiter(limits.burst, limits.maxRate) : undefined;
+  }
+
+  /** The nickname, or the address for a connection that has not registered. */
+  get name(): string {
+    return this.nickname ?? `${this.ip}:${this.port}`;
+  }
+
+  /** Reads frames until the peer closes or fails, handing them over until closing. */
+  read(handler: FrameHandler): Promise<void> {
+    this.#readEnded ??= this.#read(handler);
+    return this.#readEnded;
+  }
+
+  async #read(handler: FrameHandler): Promise<void> {
+    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    let first = true;
+    try {
+      while (true) {
+        const n = await this.conn.read(buffer);
+        if (n === null) return;
+        if (this.closing) continue; // Lingering close: read and discard until the peer goes.
+        const chunk = buffer.subarray(0, n);
+        if (first) {
+          first = false;
+          const foreign = detectForeignProtocol(chunk);
+          if (foreign !== undefined) {
+            handler.foreign(foreign);
+            continue;
+          }
+        }
+        for (const event of this.frames.push(chunk)) {
+          // Reading waits too, so a flood backs up into the sender's socket, not our memory.
+          const wait = handler.beforeFrame();
+          if (wait !== undefined) await wait;
+          if (this.closing) break;
+          handler.handle(event);
+        }
+      }
+    } catch {
+      // A reset or a close from our side ends the connection like an end of stream.
+    }
+  }
+
+  /**
+   * Sends `lastWord` (instead of anything still queued), then closes: flush, shut the write
+   * side, let the peer read and leave, all within `graceMs`.
+   */
+  async close(lastWord: Uint8Array | undefined, graceMs: number): Promise<void> {
+    if (lastWord !== undefined) {
+      this.outbox.clear();
+      this.outbox.enqueue(lastWord);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+    await Promise.race([this.outbox.drained(), deadline]);
+    if (!this.outbox.failed && this.outbox.queuedBytes === 0) {
+      try {
+        await this.conn.closeWrite();
+        await Promise.race([this.#readEnded, deadline]);
+      } catch {
+        // Already closed by the peer.
+      }
+    }
+    clearTimeout(timer);
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
