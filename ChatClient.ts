@@ -96,6 +96,7 @@ terminal.print(
     `port: ${port}, nickname: ${nickname}, client ID: ${clientID}, ` +
     `Date/Time: ${formatDateTime(session.stats.start)}`,
 );
+terminal.setCompleter((line) => session.complete(line));
 terminal.onInterrupt(() => session.interrupt());
 Deno.addSignalListener("SIGINT", () => session.interrupt());
 Deno.addSignalListener("SIGTERM", () => session.interrupt());

@@ -492,3 +492,109 @@ processTest(
     assert.equal((await plain.nextOfType("broadcast")).message, "from TLS");
   },
 );
+
+// ---------------------------------------------------------------------------
+// Commands (spec part B: S2, S3, S4)
+
+processTest(
+  "three people whisper, talk in a room and to everyone; q! quits with every message counted",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = startClient(server.port, "Alice", "001");
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using bob = startClient(server.port, "Bob", "002");
+    await alice.stdout.waitFor(line("<dt> :: * Bob joined the chat"));
+    await using carol = startClient(server.port, "Carol", "003");
+    await bob.stdout.waitFor(line("<dt> :: * Carol joined the chat"));
+
+    await alice.type("/join #lab");
+    await alice.stdout.waitFor(line("<dt> :: * You joined #lab (members: Alice)"));
+    await bob.type("/join lab");
+    await bob.stdout.waitFor(line("<dt> :: * You joined #lab (members: Alice, Bob)"));
+    await alice.stdout.waitFor(line("<dt> :: * Bob joined #lab"));
+
+    await alice.type("plans for the lab"); // goes to #lab: Alice is talking there
+    await bob.stdout.waitFor(line("<dt> :: [#lab] Alice: plans for the lab"));
+    await carol.type("/msg Bob psst");
+    await bob.stdout.waitFor(line("<dt> :: [private] Carol: psst"));
+    await alice.type("/all");
+    await alice.type("hello everyone");
+    await bob.stdout.waitFor(line("<dt> :: Alice: hello everyone"));
+    await carol.stdout.waitFor(line("<dt> :: Alice: hello everyone"));
+    assert.equal(carol.stdout.lines.some((l) => l.includes("plans for the lab")), false);
+
+    await bob.type("q!");
+    // Received: a room line (17 characters), a private one (4) and a public one (14).
+    await bob.stdout.waitFor(line(
+      "Summary: start:<dt>, end:<dt>, msg sent:0, msg rcv:3, char sent:0, char rcv:35",
+    ));
+    assert.equal(await bob.exitCode(), 0);
+    await alice.stdout.waitFor(line("<dt> :: * Bob left the chat (disconnected)"));
+    await carol.type("/quit");
+    await carol.stdout.waitFor(line(
+      "Summary: start:<dt>, end:<dt>, msg sent:1, msg rcv:1, char sent:4, char rcv:14",
+    ));
+    // The server logged each event, never the text of the room or private line.
+    await server.stdout.waitFor(line("<dt> :: Carol: private message to Bob, Msg-Size:4"));
+    assert.ok(server.stdout.lines.some((l) => line("<dt> :: Bob: joined #lab.").test(l)));
+    assert.equal(server.stdout.lines.some((l) => l.includes("psst") || l.includes("plans")), false);
+  },
+);
+
+processTest(
+  "/help lists the commands; an unknown one gets a hint; // sends a line starting with /",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = startClient(server.port, "Alice", "001");
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using bob = await RawClient.registered(server.port, "Bob");
+    await alice.type("/help");
+    await alice.stdout.waitFor(
+      /^ {2}\/whisper, \/msg, \/w <user> <message> +send a private message/,
+    );
+    await alice.stdout.waitFor(/^ {2}\/exit, \/quit, q!, disconnect +leave the chat/);
+    await alice.type("/dance");
+    await alice.stdout.waitFor('Unknown command "/dance": /help lists the commands');
+    await alice.type("//shrug");
+    assert.equal((await bob.nextOfType("broadcast")).message, "/shrug");
+    await alice.type("/w Bob");
+    await alice.stdout.waitFor("Usage: /w <user> <message>");
+    await alice.type("/w Bob hi there");
+    // Bob's client announced no extensions: a baseline client cannot take private messages.
+    await alice.stdout.waitFor(
+      'Error from server: User "Bob" cannot receive private messages: their client does not support them',
+    );
+    await alice.type("/list");
+    await alice.stdout.waitFor("Connected (2): Alice, Bob");
+    await alice.stdout.waitFor("Rooms: none yet (/join <#room> makes one)");
+  },
+);
+
+processTest(
+  "/nick while in a room: everyone sees the change and the new name on later messages",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = startClient(server.port, "Alice", "001");
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using bob = startClient(server.port, "Bob", "002");
+    await alice.stdout.waitFor(line("<dt> :: * Bob joined the chat"));
+    await alice.type("/join #lab");
+    await alice.stdout.waitFor(line("<dt> :: * You joined #lab (members: Alice)"));
+    await bob.type("/join #lab");
+    await alice.stdout.waitFor(line("<dt> :: * Bob joined #lab"));
+    await alice.type("/nick bob");
+    await alice.stdout.waitFor("Error from server: Nickname already in use");
+    await alice.type("/nick Ada");
+    await alice.stdout.waitFor(line("<dt> :: * You are now known as Ada"));
+    await bob.stdout.waitFor(line("<dt> :: * Alice is now known as Ada"));
+    await alice.type("still in the lab");
+    await bob.stdout.waitFor(line("<dt> :: [#lab] Ada: still in the lab"));
+    await bob.type("/rooms");
+    await bob.stdout.waitFor("Rooms (1): #lab (Ada, Bob)");
+    await bob.stdout.waitFor("You are in: #lab");
+    await alice.type("/leave");
+    await alice.stdout.waitFor(line("<dt> :: * You left #lab"));
+    await bob.stdout.waitFor(line("<dt> :: * Ada left #lab"));
+    await server.stdout.waitFor(line("<dt> :: Alice: changed nickname to Ada."));
+  },
+);

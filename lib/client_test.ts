@@ -26,6 +26,10 @@ class FakeUser implements ClientUi, LineSource {
     this.printed.push(line);
   }
 
+  hint(): void {
+    // Hints are for terminals.
+  }
+
   setPrompt(prompt: string): void {
     this.prompts.push(prompt);
   }
@@ -38,6 +42,7 @@ async function withFakeServer(
   user: FakeUser,
   serve: (server: RawClient) => Promise<void>,
   options: { registrationReplyMs?: number; disconnectAckMs?: number } = {},
+  created?: (session: ChatSession) => void,
 ) {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
@@ -49,6 +54,7 @@ async function withFakeServer(
     now: () => FIXED_NOW,
     ...options,
   });
+  created?.(session);
   try {
     const [end] = await within(Promise.all([session.run(user), serve(server)]), 10_000, "session");
     return { end, stats: session.stats };
@@ -65,8 +71,11 @@ Deno.test("ChatSession registers, sends typed lines, and leaves after the acknow
       nickname: "Alice",
       clientID: "001",
       timestamp: FIXED_NOW.toISOString(),
+      extensions: ["private", "room", "joined", "left", "nick", "list"],
     });
     await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');
+    // A server that acknowledges is asked who is there.
+    assert.deepEqual(await server.next(), { type: "list" });
     user.type("Hello 😀");
     user.type("   ");
     user.type("disconnect");
@@ -100,6 +109,7 @@ Deno.test("ChatSession shows the server's refusal and registers again with the n
     assert.equal(second.type, "nickname");
     assert.equal(second.nickname, "Alicia");
     await server.send('{"type":"welcome"}');
+    assert.deepEqual(await server.next(), { type: "list" });
     user.type(null);
     assert.equal((await server.next()).nickname, "Alicia", "the disconnect names the new nickname");
     await server.send('{"type":"goodbye"}');
@@ -164,4 +174,44 @@ Deno.test("ChatSession ends with 'shutdown' on the server's notice and 'lost' on
     await server.close();
   });
   assert.equal(lost.end, "lost");
+});
+
+Deno.test("ChatSession shows the reply to the user's /list, not to its own earlier request", async () => {
+  const user = new FakeUser();
+  await withFakeServer(user, async (server) => {
+    await server.next();
+    await server.send('{"type":"welcome"}\n');
+    user.type("/list");
+    assert.deepEqual(await server.next(), { type: "list" }, "the session's own request");
+    assert.deepEqual(await server.next(), { type: "list" }, "the user's");
+    await server.send('{"type":"list","users":["Alice"],"rooms":[]}\n');
+    await server.send(
+      '{"type":"list","users":["Alice","Bob"],"rooms":[{"room":"#lab","members":["Bob"]}]}\n',
+    );
+    await server.send('{"type":"shutdown"}\n');
+  });
+  assert.deepEqual(user.printed, ["Connected (2): Alice, Bob", "Rooms (1): #lab (Bob)"]);
+});
+
+Deno.test("ChatSession completes commands, nicknames and rooms", async () => {
+  const user = new FakeUser();
+  let session: ChatSession | undefined;
+  await withFakeServer(
+    user,
+    async (server) => {
+      await server.next();
+      await server.send('{"type":"welcome"}\n');
+      await server.next();
+      await server.send(
+        '{"type":"list","users":["Alice","Bob","bea"],"rooms":[{"room":"#lab","members":["Bob"]}]}\n',
+      );
+      await server.send('{"type":"joined","nickname":"Ben"}\n{"type":"shutdown"}\n');
+    },
+    {},
+    (created) => session = created,
+  );
+  assert.deepEqual(session!.complete("/w"), [["/whisper", "/w"], "/w"]);
+  assert.deepEqual(session!.complete("/j"), [["/join"], "/j"]);
+  assert.deepEqual(session!.complete("/w b"), [["bea", "Ben", "Bob"], "b"]);
+  assert.deepEqual(session!.complete("/join #l"), [["#lab"], "#l"]);
 });

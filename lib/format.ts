@@ -22,9 +22,23 @@ export function escapeControls(text: string): string {
   });
 }
 
-/** An incoming chat line: `<dt> :: <nickname>: <message>`. */
-export function formatChatLine(date: Date, nickname: string, message: string): string {
-  return `${formatDateTime(date)} :: ${escapeControls(nickname)}: ${escapeControls(message)}`;
+/**
+ * An incoming chat line: `<dt> :: <nickname>: <message>`, or, for a room or a private message,
+ * `<dt> :: [<where>] <nickname>: <message>`.
+ */
+export function formatChatLine(
+  date: Date,
+  nickname: string,
+  message: string,
+  where?: string,
+): string {
+  const tag = where === undefined ? "" : `[${escapeControls(where)}] `;
+  return `${formatDateTime(date)} :: ${tag}${escapeControls(nickname)}: ${escapeControls(message)}`;
+}
+
+/** A notice of who came, went or changed name: `<dt> :: * <text>` (`text` already escaped). */
+export function formatNotice(date: Date, text: string): string {
+  return `${formatDateTime(date)} :: * ${text}`;
 }
 
 /** What a client counts over a session. */

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { escapeControls, formatChatLine, formatDateTime, formatSummary } from "./format.ts";
+import {
+  escapeControls,
+  formatChatLine,
+  formatDateTime,
+  formatNotice,
+  formatSummary,
+} from "./format.ts";
 
 Deno.test("formatDateTime() writes local time as YYYY-MM-DD HH:mm:ss", () => {
   assert.equal(formatDateTime(new Date(2024, 2, 21, 10, 30, 44, 999)), "2024-03-21 10:30:44");
@@ -21,6 +27,22 @@ Deno.test("formatChatLine() writes <dt> :: <nickname>: <message>", () => {
   assert.equal(
     formatChatLine(new Date(2024, 2, 21, 10, 30, 44), "Eve", "\x1b[31mred"),
     "2024-03-21 10:30:44 :: Eve: \\x1b[31mred",
+  );
+});
+
+Deno.test("formatChatLine() tags room and private lines, and formatNotice() marks notices", () => {
+  const date = new Date(2024, 2, 21, 10, 30, 44);
+  assert.equal(
+    formatChatLine(date, "Bob", "hi all", "#lab"),
+    "2024-03-21 10:30:44 :: [#lab] Bob: hi all",
+  );
+  assert.equal(
+    formatChatLine(date, "Bob", "psst", "private"),
+    "2024-03-21 10:30:44 :: [private] Bob: psst",
+  );
+  assert.equal(
+    formatNotice(date, "Bob joined the chat"),
+    "2024-03-21 10:30:44 :: * Bob joined the chat",
   );
 });
 

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MAX_FRAME_BYTES } from "../protocol.ts";
+import { EXTENSION_TYPES, MAX_FRAME_BYTES } from "../protocol.ts";
 import { chatLine, line, processTest, RawClient, ServerProgram } from "./testing.ts";
 
 // ---------------------------------------------------------------------------
@@ -296,3 +296,238 @@ processTest(
     assert.equal((await witness.nextOfType("broadcast")).message, "carry on");
   },
 );
+
+// ---------------------------------------------------------------------------
+// Chat features
+
+/** Registers a client that understands every extension. */
+function extended(port: number, nickname: string): Promise<RawClient> {
+  return RawClient.registered(port, nickname, EXTENSION_TYPES);
+}
+
+/** The next message, with its timestamp checked and dropped so messages compare whole. */
+async function next(client: RawClient): Promise<Record<string, unknown>> {
+  const message = await client.next();
+  if ("timestamp" in message) {
+    assert.ok(!Number.isNaN(Date.parse(String(message.timestamp))), "a timestamp");
+    delete message.timestamp;
+  }
+  return message;
+}
+
+processTest(
+  "extension clients hear who joins, leaves and changes name; baseline clients do not",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using ext = await extended(server.port, "Ext");
+    await using base = await RawClient.registered(server.port, "Base");
+    assert.deepEqual(await next(ext), { type: "joined", nickname: "Base" });
+    await using carol = await extended(server.port, "Carol");
+    assert.deepEqual(await next(ext), { type: "joined", nickname: "Carol" });
+    await carol.sendMessage({ type: "nick", nickname: "Caz" });
+    assert.deepEqual(await next(carol), { type: "nick", old: "Carol", nickname: "Caz" });
+    assert.deepEqual(await next(ext), { type: "nick", old: "Carol", nickname: "Caz" });
+    await carol.sendMessage({ type: "disconnect" });
+    assert.deepEqual(await next(ext), { type: "left", nickname: "Caz", reason: "disconnected" });
+    const dropped = await extended(server.port, "Dropped");
+    assert.deepEqual(await next(ext), { type: "joined", nickname: "Dropped" });
+    await dropped.close();
+    assert.deepEqual(await next(ext), {
+      type: "left",
+      nickname: "Dropped",
+      reason: "connection lost",
+    });
+    // All the while the baseline client heard none of it: its next message is this broadcast.
+    await ext.sendMessage({ type: "message", message: "only chat for you" });
+    assert.deepEqual(await next(base), {
+      type: "broadcast",
+      nickname: "Ext",
+      message: "only chat for you",
+    });
+    await server.stdout.waitFor(line("<dt> :: Carol: changed nickname to Caz."));
+  },
+);
+
+processTest(
+  "a private message reaches exactly one user; to one who left, a clear error",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = await extended(server.port, "Alice");
+    await using bob = await extended(server.port, "Bob");
+    await using carol = await extended(server.port, "Carol");
+    await using _base = await RawClient.registered(server.port, "Base");
+    await alice.sendMessage({ type: "private", to: "bob", message: "just for you" });
+    assert.deepEqual(await bob.nextOfType("private").then((m) => (delete m.timestamp, m)), {
+      type: "private",
+      nickname: "Alice",
+      message: "just for you",
+    });
+    await server.stdout.waitFor(line("<dt> :: Alice: private message to Bob, Msg-Size:12"));
+    assert.equal(
+      server.stdout.lines.some((l) => l.includes("just for you")),
+      false,
+      "never printed",
+    );
+    await alice.sendMessage({ type: "private", to: "Base", message: "hello?" });
+    assert.deepEqual(await alice.nextOfType("error"), {
+      type: "error",
+      message: 'User "Base" cannot receive private messages: their client does not support them',
+    });
+    await bob.sendMessage({ type: "disconnect" });
+    await server.stdout.waitFor(line("<dt> :: Bob: disconnected."));
+    await alice.sendMessage({ type: "private", to: "Bob", message: "are you there?" });
+    assert.deepEqual(await alice.nextOfType("error"), {
+      type: "error",
+      message: 'No such user "Bob"',
+    });
+    // Carol got none of it: her next chat message is the one sent to everyone now.
+    await alice.sendMessage({ type: "message", message: "public" });
+    const messages: unknown[] = [];
+    for (let m = await carol.next(); m.type !== "broadcast"; m = await carol.next()) {
+      messages.push(
+        m.type,
+      );
+    }
+    assert.deepEqual(
+      messages,
+      ["joined", "left"],
+      "Carol saw Base come and Bob go, no private line",
+    );
+    assert.equal(server.stdout.lines.some((l) => l.includes("are you there")), false);
+  },
+);
+
+processTest(
+  "two rooms with overlapping members: each message reaches its room's other members only",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = await extended(server.port, "Alice");
+    await using bob = await extended(server.port, "Bob");
+    await using carol = await extended(server.port, "Carol");
+    // Joins a room and returns the confirmation (past notices of others joining the chat).
+    const joinRoom = async (client: RawClient, room: string) => {
+      await client.sendMessage({ type: "join", room });
+      while (true) {
+        const joined = await client.nextOfType("joined");
+        if (joined.members !== undefined) return joined;
+      }
+    };
+    assert.deepEqual((await joinRoom(alice, "#x")).members, ["Alice"]);
+    assert.deepEqual((await joinRoom(alice, "#Y")).members, ["Alice"]);
+    assert.deepEqual(
+      (await joinRoom(bob, "#X")).members,
+      ["Alice", "Bob"],
+      "names match in any case",
+    );
+    assert.deepEqual((await joinRoom(carol, "#y")).members, ["Alice", "Carol"]);
+    const bobInX = await alice.nextOfType("joined");
+    assert.deepEqual([bobInX.nickname, bobInX.room], ["Bob", "#x"]);
+    await alice.sendMessage({ type: "room", room: "#x", message: "for x" });
+    await alice.sendMessage({ type: "room", room: "#y", message: "for y" });
+    const bobHears = await bob.nextOfType("room");
+    assert.deepEqual([bobHears.room, bobHears.nickname, bobHears.message], [
+      "#x",
+      "Alice",
+      "for x",
+    ]);
+    const carolHears = await carol.nextOfType("room");
+    assert.deepEqual([carolHears.room, carolHears.message], ["#Y", "for y"]);
+    await server.stdout.waitFor(
+      line("<dt> :: Alice: message to #x, Msg-Size:5, delivered to: Bob"),
+    );
+    assert.equal(
+      server.stdout.lines.some((l) => l.includes("for x")),
+      false,
+      "room text never printed",
+    );
+    // Only members may post.
+    await bob.sendMessage({ type: "room", room: "#y", message: "let me in" });
+    assert.deepEqual(await bob.nextOfType("error"), {
+      type: "error",
+      message: 'Not in room "#Y": join it first',
+    });
+    await bob.sendMessage({ type: "room", room: "#z", message: "hello?" });
+    assert.deepEqual(await bob.nextOfType("error"), {
+      type: "error",
+      message: 'No such room "#z"',
+    });
+    // Leaving, and a room with no members disappears.
+    await bob.sendMessage({ type: "leave", room: "#x" });
+    assert.deepEqual(await bob.nextOfType("left").then((m) => m.room), "#x");
+    assert.deepEqual(await alice.nextOfType("left").then((m) => [m.nickname, m.room]), [
+      "Bob",
+      "#x",
+    ]);
+    await alice.sendMessage({ type: "leave", room: "#x" });
+    await alice.nextOfType("left");
+    await carol.sendMessage({ type: "list" });
+    assert.deepEqual(await carol.nextOfType("list"), {
+      type: "list",
+      users: ["Alice", "Bob", "Carol"],
+      rooms: [{ room: "#Y", members: ["Alice", "Carol"] }],
+    });
+    // A disconnect takes Alice out of #Y too.
+    await alice.sendMessage({ type: "disconnect" });
+    await carol.nextOfType("left");
+    await carol.sendMessage({ type: "list" });
+    assert.deepEqual((await carol.nextOfType("list")).rooms, [{ room: "#Y", members: ["Carol"] }]);
+  },
+);
+
+processTest(
+  "a nickname change keeps room memberships and every later message carries the new name",
+  async () => {
+    await using server = await ServerProgram.start();
+    await using alice = await extended(server.port, "Alice");
+    await using bob = await extended(server.port, "Bob");
+    await alice.sendMessage({ type: "join", room: "#lab" });
+    await alice.nextOfType("joined");
+    await bob.sendMessage({ type: "join", room: "#lab" });
+    await bob.nextOfType("joined");
+    await alice.sendMessage({ type: "nick", nickname: "BOB" });
+    assert.deepEqual(await alice.nextOfType("error"), {
+      type: "error",
+      message: "Nickname already in use",
+    });
+    await alice.sendMessage({ type: "nick", nickname: "has space" });
+    assert.match(String((await alice.nextOfType("error")).message), /must not contain white space/);
+    await alice.sendMessage({ type: "nick", nickname: "#room" });
+    assert.match(String((await alice.nextOfType("error")).message), /must not start with "#"/);
+    await alice.sendMessage({ type: "nick", nickname: "Ada" });
+    assert.equal((await bob.nextOfType("nick")).nickname, "Ada");
+    await alice.sendMessage({ type: "room", room: "#lab", message: "same room, new name" });
+    assert.equal((await bob.nextOfType("room")).nickname, "Ada");
+    await alice.sendMessage({ type: "message", message: "to all" });
+    assert.equal((await bob.nextOfType("broadcast")).nickname, "Ada");
+    await bob.sendMessage({ type: "private", to: "ada", message: "hi Ada" });
+    assert.equal((await alice.nextOfType("private")).message, "hi Ada");
+    await bob.sendMessage({ type: "list" });
+    assert.deepEqual(await bob.nextOfType("list"), {
+      type: "list",
+      users: ["Ada", "Bob"],
+      rooms: [{ room: "#lab", members: ["Ada", "Bob"] }],
+    });
+    // The old name is free again.
+    await using newcomer = await extended(server.port, "Alice");
+    assert.ok(newcomer);
+  },
+);
+
+processTest("room names follow the rules", async () => {
+  await using server = await ServerProgram.start();
+  await using alice = await extended(server.port, "Alice");
+  const refused = async (room: string, pattern: RegExp) => {
+    await alice.sendMessage({ type: "join", room });
+    assert.match(String((await alice.nextOfType("error")).message), pattern, room);
+  };
+  await refused("lab", /must be "#" and 1 to 31 more characters/);
+  await refused("#", /must be "#" and 1 to 31 more characters/);
+  await refused("#" + "x".repeat(32), /must be "#" and 1 to 31 more characters/);
+  await refused("#two words", /must not contain white space or control characters/);
+  await refused("#bell\x07", /must not contain white space or control characters/);
+  await alice.sendMessage({ type: "leave", room: "#nowhere" });
+  assert.deepEqual(await alice.nextOfType("error"), {
+    type: "error",
+    message: 'Not in room "#nowhere"',
+  });
+});

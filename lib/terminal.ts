@@ -17,6 +17,7 @@ export class Terminal implements ClientUi, LineSource {
   readonly #lines: string[] = [];
   #waiting: ((line: string | null) => void) | undefined;
   #closed = false;
+  #completer: ((line: string) => [string[], string]) | undefined;
 
   /** Opens standard input. */
   constructor() {
@@ -25,12 +26,25 @@ export class Terminal implements ClientUi, LineSource {
       input: process.stdin,
       output: this.#interactive ? process.stdout : undefined,
       terminal: this.#interactive,
+      completer: this.#interactive
+        ? (line: string) => this.#completer?.(line) ?? [[], line]
+        : undefined,
     });
     this.#rl.on("line", (line) => this.#deliver(line));
     this.#rl.on("close", () => {
       this.#closed = true;
       this.#deliver(null);
     });
+  }
+
+  /** Completes a partly typed line with Tab (on a terminal). */
+  setCompleter(completer: (line: string) => [string[], string]): void {
+    this.#completer = completer;
+  }
+
+  /** Shows a hint for a person at a terminal; with piped input or output, nothing. */
+  hint(line: string): void {
+    if (this.#interactive && !this.#closed) this.print(line);
   }
 
   /** Runs `handler` on Ctrl-C typed at the prompt (a terminal sends no signal then). */
@@ -60,6 +74,7 @@ export class Terminal implements ClientUi, LineSource {
 
   /** The next typed line, or null once input has ended. */
   next(): Promise<string | null> {
+    if (this.#interactive && !this.#closed) this.#rl.prompt(true);
     const line = this.#lines.shift();
     if (line !== undefined) return Promise.resolve(line);
     if (this.#closed) return Promise.resolve(null);

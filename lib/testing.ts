@@ -459,10 +459,17 @@ export class RawClient {
     return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
   }
 
-  /** Connects, registers as `nickname` and waits for the server's welcome. */
-  static async registered(port: number, nickname: string): Promise<RawClient> {
+  /**
+   * Connects, registers as `nickname` (announcing `extensions`, if given) and waits for the
+   * server's welcome.
+   */
+  static async registered(
+    port: number,
+    nickname: string,
+    extensions?: readonly string[],
+  ): Promise<RawClient> {
     const client = await RawClient.connect(port);
-    await client.register(nickname);
+    await client.register(nickname, "001", extensions);
     await client.nextOfType("welcome");
     return client;
   }
@@ -474,14 +481,20 @@ export class RawClient {
     while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
   }
 
-  /** Sends a registration with no newline after it. */
-  register(nickname: string, clientID = "001"): Promise<void> {
+  /** Sends a registration with no newline after it, announcing `extensions` if given. */
+  register(nickname: string, clientID = "001", extensions?: readonly string[]): Promise<void> {
     return this.send(JSON.stringify({
       type: "nickname",
       nickname,
       clientID,
       timestamp: new Date().toISOString(),
+      extensions,
     }));
+  }
+
+  /** Sends one message as a line of JSON. */
+  sendMessage(message: Record<string, unknown>): Promise<void> {
+    return this.send(JSON.stringify(message) + "\n");
   }
 
   /** The next line the server sends, parsed as JSON. */

@@ -1,0 +1,131 @@
+/**
+ * The client's commands: what a typed line asks for, and the list `/help` shows.
+ *
+ * @module
+ */
+
+/** What a typed line asks for. */
+export type Command =
+  /** A chat line, to the current room or to everyone. */
+  | { kind: "say"; text: string }
+  | { kind: "whisper"; to: string; text: string }
+  | { kind: "nick"; nickname: string }
+  | { kind: "join"; room: string }
+  /** Leave `room`, or the current room when it is undefined. */
+  | { kind: "leave"; room?: string }
+  /** Talk to everyone again, not to a room. */
+  | { kind: "all" }
+  | { kind: "list" }
+  | { kind: "rooms" }
+  | { kind: "help" }
+  | { kind: "quit" }
+  /** A known command used wrongly: how to use it. */
+  | { kind: "usage"; usage: string }
+  | { kind: "unknown"; name: string };
+
+/** A command as `/help` lists it. */
+export interface CommandInfo {
+  name: string;
+  aliases: string[];
+  args: string;
+  help: string;
+}
+
+/** Every command, in the order `/help` lists them. */
+export const COMMANDS: readonly CommandInfo[] = [
+  { name: "/help", aliases: [], args: "", help: "list the commands" },
+  { name: "/list", aliases: [], args: "", help: "who is connected, and the rooms" },
+  {
+    name: "/whisper",
+    aliases: ["/msg", "/w"],
+    args: "<user> <message>",
+    help: "send a private message to one user",
+  },
+  { name: "/nick", aliases: [], args: "<nickname>", help: "change your nickname" },
+  {
+    name: "/join",
+    aliases: [],
+    args: "<#room>",
+    help: "join a room (made if new); your lines then go there",
+  },
+  {
+    name: "/leave",
+    aliases: [],
+    args: "[<#room>]",
+    help: "leave a room (the one you are talking in by default)",
+  },
+  { name: "/rooms", aliases: [], args: "", help: "the rooms, and which you are in" },
+  { name: "/all", aliases: [], args: "", help: "talk to everyone again instead of a room" },
+  {
+    name: "/exit",
+    aliases: ["/quit", "q!", "disconnect"],
+    args: "",
+    help: "leave the chat and show the summary",
+  },
+];
+
+/** The lines `/help` prints. */
+export function helpLines(): string[] {
+  return [
+    "Commands:",
+    ...COMMANDS.map((c) => {
+      const names = [c.name, ...c.aliases].join(", ");
+      return `  ${`${names} ${c.args}`.trimEnd().padEnd(36)} ${c.help}`;
+    }),
+    "  //text                               send a line that starts with /",
+    "Anything else is a chat line: to the room you are talking in, or to everyone.",
+  ];
+}
+
+/** Every command name and alias, for completion. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.flatMap((c) => [c.name, ...c.aliases])
+  .filter((name) => name.startsWith("/"));
+
+/** Reads what a typed line asks for. */
+export function parseCommand(line: string): Command {
+  const trimmed = line.trim();
+  if (trimmed === "disconnect" || trimmed === "q!") return { kind: "quit" };
+  if (line.startsWith("//")) return { kind: "say", text: line.slice(1) };
+  if (!trimmed.startsWith("/")) return { kind: "say", text: line };
+  const [name, ...words] = trimmed.split(/\s+/);
+  const rest = trimmed.slice(name.length).trim();
+  const usage = (usage: string): Command => ({ kind: "usage", usage: `Usage: ${usage}` });
+  switch (name.toLowerCase()) {
+    case "/help":
+      return { kind: "help" };
+    case "/list":
+      return { kind: "list" };
+    case "/rooms":
+      return { kind: "rooms" };
+    case "/all":
+      return { kind: "all" };
+    case "/exit":
+    case "/quit":
+      return { kind: "quit" };
+    case "/whisper":
+    case "/msg":
+    case "/w": {
+      const to = words[0];
+      const text = to === undefined ? "" : rest.slice(to.length).trim();
+      return to === undefined || text === ""
+        ? usage(`${name} <user> <message>`)
+        : { kind: "whisper", to, text };
+    }
+    case "/nick":
+      return words.length === 1 ? { kind: "nick", nickname: words[0] } : usage("/nick <nickname>");
+    case "/join":
+      return words.length === 1 ? { kind: "join", room: asRoom(words[0]) } : usage("/join <#room>");
+    case "/leave":
+      if (words.length === 0) return { kind: "leave" };
+      return words.length === 1
+        ? { kind: "leave", room: asRoom(words[0]) }
+        : usage("/leave [<#room>]");
+    default:
+      return { kind: "unknown", name };
+  }
+}
+
+/** A room name with its "#", added when the user left it out. */
+function asRoom(word: string): string {
+  return word.startsWith("#") ? word : `#${word}`;
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
+
+Deno.test("parseCommand() takes a plain line as a chat line, as typed", () => {
+  assert.deepEqual(parseCommand("hello there "), { kind: "say", text: "hello there " });
+  assert.deepEqual(parseCommand(""), { kind: "say", text: "" });
+  assert.deepEqual(parseCommand("not /a command"), { kind: "say", text: "not /a command" });
+});
+
+Deno.test("parseCommand() sends a line starting with // as one starting with /", () => {
+  assert.deepEqual(parseCommand("//shrug"), { kind: "say", text: "/shrug" });
+  assert.deepEqual(parseCommand("// x"), { kind: "say", text: "/ x" });
+});
+
+Deno.test("parseCommand() quits on /exit, /quit, q! and disconnect", () => {
+  for (const line of ["/exit", "/quit", "q!", "disconnect", "  disconnect  ", "/EXIT"]) {
+    assert.deepEqual(parseCommand(line), { kind: "quit" }, line);
+  }
+});
+
+Deno.test("parseCommand() reads /whisper and its aliases /msg and /w", () => {
+  for (const name of ["/whisper", "/msg", "/w"]) {
+    assert.deepEqual(parseCommand(`${name} Bob  see you at  5 `), {
+      kind: "whisper",
+      to: "Bob",
+      text: "see you at  5",
+    });
+    assert.deepEqual(parseCommand(`${name} Bob`), {
+      kind: "usage",
+      usage: `Usage: ${name} <user> <message>`,
+    });
+    assert.deepEqual(parseCommand(name), {
+      kind: "usage",
+      usage: `Usage: ${name} <user> <message>`,
+    });
+  }
+});
+
+Deno.test("parseCommand() reads /nick, /join and /leave, adding a missing #", () => {
+  assert.deepEqual(parseCommand("/nick Zed"), { kind: "nick", nickname: "Zed" });
+  assert.deepEqual(parseCommand("/nick"), { kind: "usage", usage: "Usage: /nick <nickname>" });
+  assert.deepEqual(parseCommand("/nick two words"), {
+    kind: "usage",
+    usage: "Usage: /nick <nickname>",
+  });
+  assert.deepEqual(parseCommand("/join #lab"), { kind: "join", room: "#lab" });
+  assert.deepEqual(parseCommand("/join lab"), { kind: "join", room: "#lab" });
+  assert.deepEqual(parseCommand("/join"), { kind: "usage", usage: "Usage: /join <#room>" });
+  assert.deepEqual(parseCommand("/leave"), { kind: "leave" });
+  assert.deepEqual(parseCommand("/leave lab"), { kind: "leave", room: "#lab" });
+});
+
+Deno.test("parseCommand() reads the commands without arguments, in any case", () => {
+  assert.deepEqual(parseCommand("/help"), { kind: "help" });
+  assert.deepEqual(parseCommand("/LIST"), { kind: "list" });
+  assert.deepEqual(parseCommand("/rooms"), { kind: "rooms" });
+  assert.deepEqual(parseCommand("/all"), { kind: "all" });
+});
+
+Deno.test("parseCommand() names an unknown command", () => {
+  assert.deepEqual(parseCommand("/dance now"), { kind: "unknown", name: "/dance" });
+  assert.deepEqual(parseCommand("/"), { kind: "unknown", name: "/" });
+});
+
+Deno.test("helpLines() lists every command with a description, and the names complete", () => {
+  const help = helpLines().join("\n");
+  for (
+    const name of [
+      "/help",
+      "/list",
+      "/whisper, /msg, /w",
+      "/nick",
+      "/join",
+      "/leave",
+      "/rooms",
+      "/all",
+      "/exit, /quit, q!, disconnect",
+    ]
+  ) {
+    assert.ok(help.includes(name), name);
+  }
+  assert.ok(COMMAND_NAMES.includes("/w") && COMMAND_NAMES.includes("/quit"));
+  assert.ok(!COMMAND_NAMES.includes("q!"), "only slash names complete");
+});
