@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type ClientMessage,
   codePointLength,
   decodeClientMessage,
   decodeServerMessage,
@@ -13,6 +14,8 @@ import {
   nicknameKey,
   nicknameProblem,
   parseTimestamp,
+  roomKey,
+  roomProblem,
   type ServerMessage,
   utf8ByteLength,
 } from "./protocol.ts";
@@ -212,6 +215,104 @@ Deno.test("encodeMessage() writes one line of JSON with the spec's field names",
       '"timestamp":"2024-03-21T10:30:44.000Z"}\n',
   );
   assert.equal(line.indexOf("\n"), line.length - 1);
+});
+
+// ---------------------------------------------------------------------------
+// Feature messages
+
+Deno.test("decodeClientMessage() reads every feature request, and the announced extensions", () => {
+  const requests: ClientMessage[] = [
+    { type: "private", to: "Bob", message: "psst", timestamp: "2024-03-21T10:31:00.000Z" },
+    { type: "room", room: "#project", message: "Meeting at 3?" },
+    { type: "join", room: "#project" },
+    { type: "leave", room: "#project" },
+    { type: "nick", nickname: "Caro" },
+    { type: "list" },
+    {
+      type: "nickname",
+      nickname: "Alice",
+      clientID: "001",
+      extensions: ["private", "room", "joined", "left", "nick", "list"],
+    },
+  ];
+  for (const request of requests) {
+    const line = encodeMessage(request);
+    assert.deepEqual(decodeClientMessage(line.subarray(0, -1)), {
+      kind: "message",
+      message: request,
+    });
+  }
+});
+
+Deno.test("decodeServerMessage() reads every feature message", () => {
+  const messages: ServerMessage[] = [
+    { type: "private", nickname: "Alice", message: "psst", timestamp: "t" },
+    { type: "room", room: "#project", nickname: "Bob", message: "Meeting at 3?", timestamp: "t" },
+    {
+      type: "joined",
+      nickname: "Carol",
+      room: "#project",
+      members: ["Bob", "Carol"],
+      timestamp: "t",
+    },
+    { type: "joined", nickname: "Carol" },
+    { type: "left", nickname: "Bob", reason: "disconnected", timestamp: "t" },
+    { type: "left", nickname: "Bob", room: "#project" },
+    { type: "nick", old: "Carol", nickname: "Caro", timestamp: "t" },
+    { type: "list", users: ["Alice", "Bob"], rooms: [{ room: "#project", members: ["Bob"] }] },
+    { type: "list", users: [], rooms: [] },
+  ];
+  for (const message of messages) {
+    const line = encodeMessage(message);
+    assert.deepEqual(decodeServerMessage(line.subarray(0, -1)), { kind: "message", message });
+  }
+});
+
+Deno.test("decoders name what is wrong with a list or a room list", () => {
+  assert.deepEqual(
+    decodeClientMessage(
+      bytes('{"type":"nickname","nickname":"A","clientID":"1","extensions":"all"}'),
+    ),
+    {
+      kind: "invalid",
+      error: 'Invalid "nickname" message: field "extensions" must be a list of strings',
+    },
+  );
+  assert.deepEqual(decodeServerMessage(bytes('{"type":"list","users":["A",1],"rooms":[]}')), {
+    kind: "invalid",
+    error: 'Invalid "list" message: field "users" must be a list of strings',
+  });
+  assert.deepEqual(
+    decodeServerMessage(bytes('{"type":"list","users":[],"rooms":[{"room":"#a"}]}')),
+    {
+      kind: "invalid",
+      error: 'Invalid "list" message: field "rooms" must be a list of {"room", "members"} objects',
+    },
+  );
+  // Extra fields inside a room are dropped, like extra fields anywhere.
+  assert.deepEqual(
+    decodeServerMessage(
+      bytes('{"type":"list","users":[],"rooms":[{"room":"#a","members":[],"x":1}]}'),
+    ),
+    { kind: "message", message: { type: "list", users: [], rooms: [{ room: "#a", members: [] }] } },
+  );
+  assert.deepEqual(decodeClientMessage(bytes('{"type":"private","to":"Bob"}')), {
+    kind: "invalid",
+    error: 'Invalid "private" message: missing field "message"',
+  });
+});
+
+Deno.test("roomProblem() takes # and 1 to 31 characters with no white space; roomKey() ignores case", () => {
+  assert.equal(roomProblem("#lab"), undefined);
+  assert.equal(roomProblem("#日本"), undefined);
+  assert.equal(roomProblem("#" + "x".repeat(31)), undefined);
+  assert.match(roomProblem("lab")!, /must be "#" and 1 to 31 more characters/);
+  assert.match(roomProblem("#")!, /must be "#" and 1 to 31 more characters/);
+  assert.match(roomProblem("#" + "x".repeat(32))!, /must be "#" and 1 to 31 more characters/);
+  assert.match(roomProblem("#a b")!, /must not contain white space or control characters/);
+  assert.match(roomProblem("#a\tb")!, /must not contain white space or control characters/);
+  assert.equal(roomKey("#Lab"), roomKey("#lab"));
+  assert.match(nicknameProblem("#alice")!, /must not start with "#"/);
 });
 
 // ---------------------------------------------------------------------------
