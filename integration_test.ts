@@ -10,6 +10,7 @@ import {
   Program,
   RawClient,
   RecordingProxy,
+  registeredClient,
   ServerProgram,
   startClient,
   TEST_TLS,
@@ -74,10 +75,8 @@ processTest(
   "three clients chat: the spec's server and client lines, never echoed to the sender",
   async () => {
     await using server = await ServerProgram.start();
-    await using alice = startClient(server.port, "Alice", "001");
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
-    await using bob = startClient(server.port, "Bob", "002");
-    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using alice = await registeredClient(server, "Alice", "001");
+    await using bob = await registeredClient(server, "Bob", "002");
     await using john = startClient(server.port, "John", "003");
     const joined = await server.stdout.waitFor(line("<dt> :: John: connected."));
 
@@ -379,8 +378,7 @@ processTest(
 
 processTest("the client prints its summary when the server goes away", async () => {
   await using server = await ServerProgram.start();
-  await using client = startClient(server.port, "Left", "001");
-  await server.stdout.waitFor(line("<dt> :: Left: connected."));
+  await using client = await registeredClient(server, "Left", "001");
   server.kill("SIGKILL");
   await client.stdout.waitFor("The connection to the server was lost.");
   await client.stdout.waitFor(line(
@@ -394,8 +392,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     `on ${signal} the server tells every client it is shutting down and exits 0`,
     async () => {
       await using server = await ServerProgram.start();
-      await using client = startClient(server.port, "Stay", "001");
-      await server.stdout.waitFor(line("<dt> :: Stay: connected."));
+      await using client = await registeredClient(server, "Stay", "001");
       await using raw = await RawClient.registered(server.port, "Raw");
 
       server.kill(signal);
@@ -413,8 +410,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 processTest("Ctrl-C in the client disconnects politely and prints the summary", async () => {
   await using server = await ServerProgram.start();
-  await using client = startClient(server.port, "Quitter", "001");
-  await server.stdout.waitFor(line("<dt> :: Quitter: connected."));
+  await using client = await registeredClient(server, "Quitter", "001");
   client.kill("SIGINT");
   await server.stdout.waitFor(line("<dt> :: Quitter: disconnected."));
   await client.stdout.waitFor(/^Summary: start:/);
@@ -500,8 +496,7 @@ processTest(
   "three people whisper, talk in a room and to everyone; q! quits with every message counted",
   async () => {
     await using server = await ServerProgram.start();
-    await using alice = startClient(server.port, "Alice", "001");
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using alice = await registeredClient(server, "Alice", "001");
     await using bob = startClient(server.port, "Bob", "002");
     await alice.stdout.waitFor(line("<dt> :: * Bob joined the chat"));
     await using carol = startClient(server.port, "Carol", "003");
@@ -545,8 +540,7 @@ processTest(
   "/help lists the commands; an unknown one gets a hint; // sends a line starting with /",
   async () => {
     await using server = await ServerProgram.start();
-    await using alice = startClient(server.port, "Alice", "001");
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using alice = await registeredClient(server, "Alice", "001");
     await using bob = await RawClient.registered(server.port, "Bob");
     await alice.type("/help");
     await alice.stdout.waitFor(
@@ -574,8 +568,7 @@ processTest(
   "/nick while in a room: everyone sees the change and the new name on later messages",
   async () => {
     await using server = await ServerProgram.start();
-    await using alice = startClient(server.port, "Alice", "001");
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using alice = await registeredClient(server, "Alice", "001");
     await using bob = startClient(server.port, "Bob", "002");
     await alice.stdout.waitFor(line("<dt> :: * Bob joined the chat"));
     await alice.type("/join #lab");

@@ -367,6 +367,17 @@ export function startClient(
     : new Program("ChatClient.ts", args);
 }
 
+/** Starts a ChatClient on `server` and waits until the server has registered it. */
+export async function registeredClient(
+  server: ServerProgram,
+  nickname: string,
+  clientID: string,
+): Promise<Program> {
+  const client = startClient(server.port, nickname, clientID);
+  await server.stdout.waitFor(line(`<dt> :: ${nickname}: connected.`));
+  return client;
+}
+
 /** A TCP relay on 127.0.0.1 that records every byte passing through, both ways. */
 export class RecordingProxy {
   readonly port: number;
