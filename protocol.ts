@@ -427,7 +427,13 @@ const ISO_8601 =
  * time with none); undefined when it is absent or cannot be read.
  */
 export function parseTimestamp(timestamp: string | undefined): Date | undefined {
-  if (timestamp === undefined || !ISO_8601.test(timestamp)) return undefined;
+  if (timestamp === undefined) return undefined;
+  // What Date#toISOString() writes, as most clients send it: no need for the pattern.
+  if (timestamp.length === 24 && timestamp[10] === "T" && timestamp[23] === "Z") {
+    const ms = Date.parse(timestamp);
+    if (!Number.isNaN(ms) && timestamp[4] === "-") return new Date(ms);
+  }
+  if (!ISO_8601.test(timestamp)) return undefined;
   // Date.parse wants a "T", a "." and at most milliseconds, and an offset written "+hh:mm".
   const normal = timestamp.replace(" ", "T").replace(",", ".")
     .replace(/(\.\d{3})\d+/, "$1")

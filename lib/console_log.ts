@@ -16,6 +16,8 @@ const encoder = new TextEncoder();
 export class ConsoleLog {
   readonly #outbox: Outbox;
   #dropped = 0;
+  /** Lines given since the last hand-over to the outbox, encoded together once per turn. */
+  #pending: string[] = [];
 
   /** Creates a console writing to `writer` (standard output by default). */
   constructor(writer: ByteWriter = Deno.stdout, capBytes: number = CONSOLE_BUFFER_BYTES) {
@@ -24,19 +26,27 @@ export class ConsoleLog {
 
   /** Queues one line (a newline is added). */
   line(text: string): void {
-    if (this.#dropped > 0) {
-      const notice = `(${this.#dropped} console lines dropped: the console is too slow)\n`;
-      if (!this.#outbox.enqueue(encoder.encode(notice))) {
-        this.#dropped++;
-        return;
-      }
-      this.#dropped = 0;
-    }
-    if (!this.#outbox.enqueue(encoder.encode(text + "\n"))) this.#dropped++;
+    if (this.#pending.length === 0) queueMicrotask(this.#handOver);
+    this.#pending.push(text);
   }
 
   /** Resolves once every queued line is written. */
-  flush(): Promise<void> {
-    return this.#outbox.drained();
+  async flush(): Promise<void> {
+    this.#handOver();
+    await this.#outbox.drained();
   }
+
+  readonly #handOver = (): void => {
+    if (this.#pending.length === 0) return;
+    const lines = this.#pending;
+    this.#pending = [];
+    if (this.#dropped > 0) {
+      lines.unshift(`(${this.#dropped} console lines dropped: the console is too slow)`);
+    }
+    if (this.#outbox.enqueue(encoder.encode(lines.join("\n") + "\n"))) {
+      this.#dropped = 0;
+    } else {
+      this.#dropped += lines.length - (this.#dropped > 0 ? 1 : 0);
+    }
+  };
 }

@@ -18,12 +18,14 @@ Deno.test("ConsoleLog drops lines past its cap and says how many it dropped", as
   const terminal = new FakeWriter();
   terminal.hold();
   const log = new ConsoleLog(terminal, 60);
-  const a = "a".repeat(29); // 30 bytes with its newline: in flight
-  const b = "b".repeat(24); // 25 bytes: queued, 55 in all
+  const a = "a".repeat(29);
+  const b = "b".repeat(24);
   log.line(a);
-  log.line(b);
-  log.line("third"); // 6 bytes more would pass 60: dropped
-  log.line("fourth"); // dropped
+  log.line(b); // one turn: 55 bytes, written together
+  await Promise.resolve();
+  log.line("third");
+  log.line("fourth"); // the next turn: 13 bytes more would pass 60, so both are dropped
+  await Promise.resolve();
   terminal.release();
   await log.flush();
   log.line("fifth");

@@ -7,6 +7,26 @@
 
 import { concat } from "../protocol.ts";
 
+/**
+ * The last batch built from several chunks, kept so that outboxes holding the very same chunks
+ * (as every recipient of the same broadcasts does) share one copy instead of making one each.
+ */
+let lastBatch: { parts: Uint8Array[]; bytes: Uint8Array } | undefined;
+
+/** Joins `parts` (of `length` bytes in all), reusing the last join of the very same parts. */
+function joinParts(parts: Uint8Array[], length: number): Uint8Array {
+  const last = lastBatch;
+  if (
+    last !== undefined && last.bytes.length === length && last.parts.length === parts.length &&
+    last.parts.every((part, i) => part === parts[i])
+  ) {
+    return last.bytes;
+  }
+  const bytes = concat(parts, length);
+  lastBatch = { parts, bytes };
+  return bytes;
+}
+
 /** Anything bytes can be written to, such as a `Deno.Conn` or `Deno.stdout`. */
 export interface ByteWriter {
   /** Writes some of `bytes` and resolves to how many were written. */
@@ -33,6 +53,8 @@ export class Outbox {
   #chunkBytes = 0;
   #inFlightBytes = 0;
   #flushing: Promise<void> | undefined;
+  /** Set while a flush is about to start (see `enqueue`). */
+  #scheduled = false;
   #lastProgressAt = 0;
   #failed = false;
   /** Callers waiting for the queue to fall to a number of bytes. */
@@ -64,9 +86,19 @@ export class Outbox {
     if (this.#failed || this.queuedBytes + bytes.length > this.#capBytes) return false;
     this.#chunks.push(bytes);
     this.#chunkBytes += bytes.length;
-    this.#flushing ??= this.#flush();
+    if (this.#flushing === undefined && !this.#scheduled) {
+      // Start writing once the current work is done, so that everything queued meanwhile
+      // (such as the broadcasts of every read that completed together) goes in one write.
+      this.#scheduled = true;
+      queueMicrotask(this.#start);
+    }
     return true;
   }
+
+  readonly #start = (): void => {
+    this.#scheduled = false;
+    if (this.#chunks.length > 0) this.#flushing ??= this.#flush();
+  };
 
   /** Drops what is queued but not yet being written, so that a last word can go next. */
   clear(): void {
@@ -88,7 +120,9 @@ export class Outbox {
 
   /** Resolves once everything queued so far is written, or writing has failed. */
   async drained(): Promise<void> {
-    while (this.#flushing !== undefined) await this.#flushing;
+    while (this.#flushing !== undefined || this.#scheduled) {
+      await (this.#flushing ?? Promise.resolve());
+    }
   }
 
   async #flush(): Promise<void> {
@@ -96,7 +130,7 @@ export class Outbox {
       while (this.#chunks.length > 0) {
         const batch = this.#chunks.length === 1
           ? this.#chunks[0]
-          : concat(this.#chunks, this.#chunkBytes);
+          : joinParts(this.#chunks, this.#chunkBytes);
         this.#inFlightBytes = batch.length;
         this.#chunks = [];
         this.#chunkBytes = 0;

@@ -61,6 +61,7 @@ Deno.test("Outbox.stalledFor() measures time since the last progress of a pendin
   assert.equal(outbox.stalledFor(), 0, "idle is not stalled");
   writer.hold();
   outbox.enqueue(new Uint8Array(3));
+  await Promise.resolve(); // writing starts once the current work is done
   now = 4000;
   assert.equal(outbox.stalledFor(), 3000);
   writer.release();
@@ -109,4 +110,28 @@ Deno.test("Outbox.waitBelow() resolves when writing fails", async () => {
   writer.release();
   await waiting;
   assert.equal(outbox.failed, true);
+});
+
+Deno.test("Outbox writes what is queued in the same turn together, and shares identical joins", async () => {
+  // Writers that keep the very arrays they are given.
+  const recorder = () => {
+    const writes: Uint8Array[] = [];
+    return {
+      writes,
+      write: (bytes: Uint8Array) => (writes.push(bytes), Promise.resolve(bytes.length)),
+    };
+  };
+  const first = recorder();
+  const second = recorder();
+  const a = new Outbox(first, { capBytes: 100 });
+  const b = new Outbox(second, { capBytes: 100 });
+  const x = new Uint8Array([1, 2]);
+  const y = new Uint8Array([3]);
+  for (const outbox of [a, b]) {
+    outbox.enqueue(x);
+    outbox.enqueue(y);
+  }
+  await Promise.all([a.drained(), b.drained()]);
+  assert.deepEqual(first.writes.map((w) => [...w]), [[1, 2, 3]]);
+  assert.equal(first.writes[0].buffer, second.writes[0].buffer, "one copy for both");
 });

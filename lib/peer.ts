@@ -15,8 +15,12 @@ import type { ServerLimits } from "./limits.ts";
 import { Outbox } from "./outbox.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
-/** Bytes read from a connection at a time. */
-export const READ_BUFFER_BYTES = 8 * 1024;
+/** Bytes an idle connection reads at a time: enough for any registration or chat line. */
+export const IDLE_READ_BYTES = 512;
+/** Bytes a busy connection (one that filled its buffer) reads at a time. */
+export const BUSY_READ_BYTES = 16 * 1024;
+/** Reads smaller than the idle buffer in a row after which a busy connection is idle again. */
+const READS_TO_IDLE = 8;
 
 /** What a connection's read loop asks of the server. */
 export interface FrameHandler {
@@ -24,6 +28,8 @@ export interface FrameHandler {
   beforeFrame(): Promise<void> | undefined;
   /** Handles one frame. */
   handle(event: FrameEvent): void;
+  /** Called after the frames of one read have been handled (and before any wait). */
+  afterChunk(): void;
   /** Handles a connection that speaks another protocol. */
   foreign(protocol: ForeignProtocol): void;
 }
@@ -69,7 +75,10 @@ export class Peer {
   }
 
   async #read(handler: FrameHandler): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_BYTES);
+    // Thousands of idle connections each hold a buffer in a pending read: keep it small until
+    // the client sends more than fits, then read in large pieces while it stays busy.
+    let buffer = new Uint8Array(IDLE_READ_BYTES);
+    let smallReads = 0;
     let first = true;
     try {
       while (true) {
@@ -88,10 +97,20 @@ export class Peer {
         for (const event of this.frames.push(chunk)) {
           // Reading waits too, so a flood backs up into the sender's socket, not our memory.
           const wait = handler.beforeFrame();
-          if (wait !== undefined) await wait;
+          if (wait !== undefined) {
+            handler.afterChunk();
+            await wait;
+          }
           if (this.closing) break;
           handler.handle(event);
         }
+        handler.afterChunk();
+        if (n === buffer.length && buffer.length < BUSY_READ_BYTES) {
+          buffer = new Uint8Array(BUSY_READ_BYTES);
+          smallReads = 0;
+        } else if (buffer.length > IDLE_READ_BYTES && n < IDLE_READ_BYTES) {
+          if (++smallReads >= READS_TO_IDLE) buffer = new Uint8Array(IDLE_READ_BYTES);
+        } else smallReads = 0;
       }
     } catch {
       // A reset or a close from our side ends the connection like an end of stream.

@@ -12,6 +12,7 @@
 
 import {
   type ChatMessage,
+  concat,
   decodeClientMessage,
   encodeMessage,
   EXTENSION_TYPES,
@@ -41,6 +42,17 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
 export const HIGH_WATER_BYTES = 256 * 1024;
 /** How long a congested recipient may hold senders back before it counts as slow (ms). */
 export const SLOW_RECIPIENT_MS = 1000;
+/** Most bytes of one sender's consecutive broadcasts gathered before they go out together. */
+export const BATCH_BYTES = 64 * 1024;
+
+/** One sender's consecutive broadcasts, delivered together (see `#relay`). */
+interface Batch {
+  sender: Peer;
+  frames: Uint8Array[];
+  bytes: number;
+  /** The `Received:` line of each message, printed with the `Broadcasted:` line when sent. */
+  received: string[];
+}
 
 /** How a server is set up. */
 export interface ChatServerOptions {
@@ -84,6 +96,8 @@ export class ChatServer {
   readonly #highWater: number;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
+  /** Broadcasts read but not yet delivered: they go out at the end of the read. */
+  #batch: Batch | undefined;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
 
@@ -175,6 +189,7 @@ export class ChatServer {
     await peer.read({
       beforeFrame: () => this.#beforeFrame(peer),
       handle: (event) => this.#onFrame(peer, event),
+      afterChunk: () => this.#flushBatch(),
       foreign: (protocol) => {
         // A TLS client cannot read an answer in plain text: it just gets a clean close.
         this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
@@ -268,6 +283,8 @@ export class ChatServer {
       return;
     }
     const decoded = decodeClientMessage(event.bytes);
+    // Only consecutive public messages wait in a batch; anything else goes out after them.
+    if (decoded.kind !== "message" || decoded.message.type !== "message") this.#flushBatch();
     if (decoded.kind !== "message") {
       this.#send(peer, error(decoded.error));
     } else if (decoded.message.type === "nickname") {
@@ -350,6 +367,11 @@ export class ChatServer {
     return holder !== undefined && holder !== by ? "Nickname already in use" : undefined;
   }
 
+  /**
+   * Relays a message to everyone else. The broadcast is encoded once, and a sender's
+   * consecutive broadcasts (those of one read) are gathered and appended to each recipient's
+   * outbox as one buffer at the end of the read: the same order, far fewer copies and writes.
+   */
   #relay(sender: Peer, message: ChatMessage): void {
     const stamped = this.#stamp(message.timestamp);
     const frame = this.#fit(sender, {
@@ -359,18 +381,33 @@ export class ChatServer {
       timestamp: stamped.timestamp,
     });
     if (frame === undefined) return;
-    this.#log(
-      `Received: IP:${sender.ip}, Port:${sender.port}, Client-Nickname:${sender.nickname}, ` +
-        `ClientID:${escapeControls(sender.clientID!)}, Date/Time:${
-          formatDateTime(stamped.date)
-        }, ` +
-        `Msg-Size:${utf8ByteLength(message.message)}`,
-    );
+    const received = `Received: IP:${sender.ip}, Port:${sender.port}, ` +
+      `Client-Nickname:${sender.nickname}, ClientID:${escapeControls(sender.clientID!)}, ` +
+      `Date/Time:${formatDateTime(stamped.date)}, Msg-Size:${utf8ByteLength(message.message)}`;
+    if (this.#batch !== undefined && this.#batch.sender !== sender) this.#flushBatch();
+    const batch = this.#batch ??= { sender, frames: [], bytes: 0, received: [] };
+    batch.frames.push(frame);
+    batch.bytes += frame.length;
+    batch.received.push(received);
+    if (batch.bytes >= BATCH_BYTES) this.#flushBatch();
+  }
+
+  /** Delivers the gathered broadcasts and prints their `Received:` and `Broadcasted:` lines. */
+  #flushBatch(): void {
+    const batch = this.#batch;
+    if (batch === undefined) return;
+    this.#batch = undefined;
+    const bytes = batch.frames.length === 1 ? batch.frames[0] : concat(batch.frames, batch.bytes);
     const recipients: string[] = [];
     for (const peer of this.#members) {
-      if (peer !== sender && this.#deliver(peer, frame)) recipients.push(peer.nickname!);
+      if (peer !== batch.sender && this.#deliver(peer, bytes)) recipients.push(peer.nickname!);
     }
-    this.#log(`Broadcasted: ${recipients.join(", ")}`);
+    const broadcasted = `Broadcasted: ${recipients.join(", ")}`;
+    for (const received of batch.received) {
+      this.#log(received);
+      this.#log(broadcasted);
+    }
+    this.#reap();
   }
 
   #whisper(sender: Peer, message: PrivateRequest): void {
@@ -619,6 +656,8 @@ export class ChatServer {
    */
   #disconnect(peer: Peer, reason: string, lastWord?: ServerMessage | Uint8Array): void {
     if (peer.closing) return;
+    // What was relayed before this departure reaches everyone, the leaver included.
+    this.#flushBatch();
     peer.closing = true;
     this.#peers.delete(peer);
     this.#dead.delete(peer);
