@@ -35,12 +35,19 @@ function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
   return { cert: read(tls.certFile, "certificate"), key: read(tls.keyFile, "key") };
 }
 
+/**
+ * Connections the system may queue before the server accepts them: a class connecting at once
+ * must not overflow it (an overflow costs a client a one-second retry).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Listens on `port` (TLS when `pem` is given), or exits with the spec's error. */
 function listen(port: number, pem?: { cert: string; key: string }): Deno.Listener {
+  const options = { hostname: "0.0.0.0", port, tcpBacklog: LISTEN_BACKLOG };
   try {
     return pem === undefined
-      ? Deno.listen({ hostname: "0.0.0.0", port, transport: "tcp" })
-      : Deno.listenTls({ hostname: "0.0.0.0", port, ...pem });
+      ? Deno.listen({ ...options, transport: "tcp" })
+      : Deno.listenTls({ ...options, ...pem });
   } catch (error) {
     if (pem !== undefined && !(error instanceof Deno.errors.AddrInUse)) {
       console.log(`ERR - cannot use the TLS certificate and key: ${(error as Error).message}`);
@@ -70,8 +77,9 @@ async function stop(): Promise<never> {
 }
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
-// `kill -USR1 <pid>` prints the server's load and memory.
-Deno.addSignalListener("SIGUSR1", () => {
+// `kill -USR2 <pid>` prints the server's load and memory. (Not SIGUSR1: on that signal Deno,
+// like Node, opens the V8 inspector, which would let anyone who can signal the server debug it.)
+Deno.addSignalListener("SIGUSR2", () => {
   const { connections, registered } = server.stats();
   const { rss, heapUsed } = Deno.memoryUsage();
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

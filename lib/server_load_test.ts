@@ -47,6 +47,8 @@ processTest("2,000 clients stay connected while messages flow to all of them", a
   try {
     const idle = await serverStats(server);
     assert.equal(idle.registered, count);
+    // The stats signal must not be SIGUSR1, which makes Deno open a debugger port.
+    assert.equal(server.stderr.lines.some((l) => l.includes("Debugger listening")), false);
     const perConnectionKiB = (idle.rssMiB - before.rssMiB) * 1024 / count;
     console.log(
       `resident memory: ${before.rssMiB} MiB at start, ${idle.rssMiB} MiB with ${count} idle ` +

@@ -239,17 +239,17 @@ export class ServerProgram extends Program {
   }
 }
 
-/** What the server reports on SIGUSR1. */
+/** What the server reports on SIGUSR2. */
 export interface ServerStatsLine {
   connections: number;
   registered: number;
   rssMiB: number;
 }
 
-/** Asks a server for its stats (SIGUSR1) and returns the line it prints. */
+/** Asks a server for its stats (SIGUSR2) and returns the line it prints. */
 export async function serverStats(server: ServerProgram): Promise<ServerStatsLine> {
   const from = server.stdout.lines.length;
-  server.kill("SIGUSR1");
+  server.kill("SIGUSR2");
   const { line } = await server.stdout.waitFor(/ :: stats: /, { from });
   const [, connections, registered, rss] = / connections (\d+), registered (\d+), rss ([\d.]+) MiB/
     .exec(line)!;
