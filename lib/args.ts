@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { MAX_FRAME_BYTES, nicknameProblem } from "../protocol.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
@@ -153,28 +152,64 @@ export const CLIENT_USAGE = [
   "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
 ].join("\n");
 
+/** The flags a program takes: each a string option (with a value) or a boolean switch. */
+type FlagSpec = Record<string, "string" | "boolean">;
+
+/**
+ * Splits `args` into flags (`--name value`, `--name=value`, `--switch`) and positional
+ * arguments (everything else, and everything after `--`). Small on purpose: the server
+ * starts without Node's compatibility layer, which costs megabytes of memory.
+ */
+export function parseFlags(
+  args: string[],
+  spec: FlagSpec,
+):
+  | { ok: true; values: Record<string, string | boolean>; positionals: string[] }
+  | { ok: false; error: string } {
+  const values: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("--") || arg.length === 2) {
+      positionals.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf("=");
+    const name = equals < 0 ? arg.slice(2) : arg.slice(2, equals);
+    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
+    if (kind === undefined) return { ok: false, error: `Unknown option '--${name}'` };
+    if (kind === "boolean") {
+      if (equals >= 0) return { ok: false, error: `Option '--${name}' does not take a value` };
+      values[name] = true;
+    } else if (equals >= 0) {
+      values[name] = arg.slice(equals + 1);
+    } else if (i + 1 < args.length) {
+      values[name] = args[++i];
+    } else {
+      return { ok: false, error: `Option '--${name} <value>' argument missing` };
+    }
+  }
+  return { ok: true, values, positionals };
+}
+
 /** Parses ChatServer's arguments. */
 export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   // The port comes first when given; "-5" is a bad port, not an option.
   const portText = args[0] !== undefined && !args[0].startsWith("--") ? args[0] : undefined;
-  const options: Record<string, { type: "string" | "boolean" }> = {
-    "limit-loopback": { type: "boolean" },
-    "tls-cert": { type: "string" },
-    "tls-key": { type: "string" },
-    "tls-port": { type: "string" },
-    help: { type: "boolean" },
+  const spec: FlagSpec = {
+    "limit-loopback": "boolean",
+    "tls-cert": "string",
+    "tls-key": "string",
+    "tls-port": "string",
+    help: "boolean",
   };
-  for (const f of SERVER_NUMBER_FLAGS) options[f.flag] = { type: "string" };
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: portText === undefined ? args : args.slice(1),
-      allowPositionals: true,
-      options,
-    });
-  } catch (error) {
-    return { ok: false, error: `ERR - ${(error as Error).message.split(". ")[0]}` };
-  }
+  for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
+  const parsed = parseFlags(portText === undefined ? args : args.slice(1), spec);
+  if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
   const { positionals, values } = parsed;
   let port = 0;
   if (portText !== undefined) {
@@ -227,16 +262,8 @@ function parseTlsFlags(
 
 /** Parses ChatClient's arguments (the host is only checked for presence here). */
 export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { tls: { type: "boolean" }, ca: { type: "string" }, help: { type: "boolean" } },
-    });
-  } catch (error) {
-    return { ok: false, error: `ERR - ${(error as Error).message.split(". ")[0]}` };
-  }
+  const parsed = parseFlags(args, { tls: "boolean", ca: "string", help: "boolean" });
+  if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
   const { positionals, values } = parsed;
   if (values.help) return { ok: false, error: CLIENT_USAGE, help: true };
   const [host, portText, nickname, clientID] = positionals;
@@ -261,7 +288,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       nickname,
       clientID,
       tls: values.tls === true,
-      caFile: values.ca,
+      caFile: values.ca as string | undefined,
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseClientArgs, parsePort, parseServerArgs, SERVER_USAGE } from "./args.ts";
+import { parseClientArgs, parseFlags, parsePort, parseServerArgs, SERVER_USAGE } from "./args.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 
 Deno.test("parsePort() takes whole numbers from 1 to 65535 only", () => {
@@ -166,4 +166,28 @@ Deno.test("parseClientArgs() answers ERR - arg x for the first bad or missing ar
   for (const [args, error] of cases) {
     assert.deepEqual(parseClientArgs(args), { ok: false, error }, JSON.stringify(args));
   }
+});
+
+Deno.test("parseFlags() reads --name value, --name=value, switches, positionals and --", () => {
+  assert.deepEqual(
+    parseFlags(["a", "--x", "1", "--y=2", "--on", "b", "--", "--not-a-flag"], {
+      x: "string",
+      y: "string",
+      on: "boolean",
+    }),
+    { ok: true, values: { x: "1", y: "2", on: true }, positionals: ["a", "b", "--not-a-flag"] },
+  );
+  assert.deepEqual(parseFlags(["--nope"], {}), { ok: false, error: "Unknown option '--nope'" });
+  assert.deepEqual(parseFlags(["--x"], { x: "string" }), {
+    ok: false,
+    error: "Option '--x <value>' argument missing",
+  });
+  assert.deepEqual(parseFlags(["--on=1"], { on: "boolean" }), {
+    ok: false,
+    error: "Option '--on' does not take a value",
+  });
+  assert.deepEqual(parseFlags(["--toString"], {}), {
+    ok: false,
+    error: "Unknown option '--toString'",
+  });
 });

@@ -90,15 +90,22 @@ export class Outbox {
       // Start writing once the current work is done, so that everything queued meanwhile
       // (such as the broadcasts of every read that completed together) goes in one write.
       this.#scheduled = true;
-      queueMicrotask(this.#start);
+      if (Outbox.#starting.push(this) === 1) queueMicrotask(Outbox.#startAll);
     }
     return true;
   }
 
-  readonly #start = (): void => {
-    this.#scheduled = false;
-    if (this.#chunks.length > 0) this.#flushing ??= this.#flush();
-  };
+  /** Outboxes that start writing once the current work is done (one microtask for them all). */
+  static #starting: Outbox[] = [];
+
+  static #startAll(): void {
+    const starting = Outbox.#starting;
+    Outbox.#starting = [];
+    for (const outbox of starting) {
+      outbox.#scheduled = false;
+      if (outbox.#chunks.length > 0) outbox.#flushing ??= outbox.#flush();
+    }
+  }
 
   /** Drops what is queued but not yet being written, so that a last word can go next. */
   clear(): void {

@@ -22,17 +22,20 @@ export const BUSY_READ_BYTES = 16 * 1024;
 /** Reads smaller than the idle buffer in a row after which a busy connection is idle again. */
 const READS_TO_IDLE = 8;
 
-/** What a connection's read loop asks of the server. */
+/** What a connection's read loop asks of the server (one object serves every connection). */
 export interface FrameHandler {
   /** What to wait for before handling the next frame, if anything (rate limit, congestion). */
-  beforeFrame(): Promise<void> | undefined;
+  beforeFrame(peer: Peer): Promise<void> | undefined;
   /** Handles one frame. */
-  handle(event: FrameEvent): void;
+  handle(peer: Peer, event: FrameEvent): void;
   /** Called after the frames of one read have been handled (and before any wait). */
-  afterChunk(): void;
+  afterChunk(peer: Peer): void;
   /** Handles a connection that speaks another protocol. */
-  foreign(protocol: ForeignProtocol): void;
+  foreign(peer: Peer, protocol: ForeignProtocol): void;
 }
+
+/** What a client that announced no extension understands of them: nothing. */
+const NO_EXTENSIONS: ReadonlySet<string> = new Set();
 
 /** One connection, registered or not. */
 export class Peer {
@@ -46,7 +49,7 @@ export class Peer {
   nickname: string | undefined;
   clientID: string | undefined;
   /** The extension types the client announced it understands. */
-  extensions: ReadonlySet<string> = new Set();
+  extensions: ReadonlySet<string> = NO_EXTENSIONS;
   /** Whether the client has been told it is being slowed down. */
   warnedOfRate = false;
   /** Set once the server has decided to drop this connection. */
@@ -90,21 +93,21 @@ export class Peer {
           first = false;
           const foreign = detectForeignProtocol(chunk);
           if (foreign !== undefined) {
-            handler.foreign(foreign);
+            handler.foreign(this, foreign);
             continue;
           }
         }
         for (const event of this.frames.push(chunk)) {
           // Reading waits too, so a flood backs up into the sender's socket, not our memory.
-          const wait = handler.beforeFrame();
+          const wait = handler.beforeFrame(this);
           if (wait !== undefined) {
-            handler.afterChunk();
+            handler.afterChunk(this);
             await wait;
           }
           if (this.closing) break;
-          handler.handle(event);
+          handler.handle(this, event);
         }
-        handler.afterChunk();
+        handler.afterChunk(this);
         if (n === buffer.length && buffer.length < BUSY_READ_BYTES) {
           buffer = new Uint8Array(BUSY_READ_BYTES);
           smallReads = 0;

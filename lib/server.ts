@@ -31,7 +31,7 @@ import {
 } from "../protocol.ts";
 import { escapeControls, formatDateTime } from "./format.ts";
 import type { ServerLimits } from "./limits.ts";
-import { Peer } from "./peer.ts";
+import { type FrameHandler, Peer } from "./peer.ts";
 import { Rooms } from "./rooms.ts";
 
 /** How long a closing connection gets to flush its last message, in milliseconds. */
@@ -186,17 +186,20 @@ export class ChatServer {
     }
     this.#peers.add(peer);
     this.#perIp.set(peer.ip, (this.#perIp.get(peer.ip) ?? 0) + 1);
-    await peer.read({
-      beforeFrame: () => this.#beforeFrame(peer),
-      handle: (event) => this.#onFrame(peer, event),
-      afterChunk: () => this.#flushBatch(),
-      foreign: (protocol) => {
-        // A TLS client cannot read an answer in plain text: it just gets a clean close.
-        this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
-      },
-    });
+    await peer.read(this.#handler);
     this.#drop(peer, LEFT_BY_ACCIDENT);
   }
+
+  /** What every connection's read loop calls (one object, so a connection costs no closures). */
+  readonly #handler: FrameHandler = {
+    beforeFrame: (peer) => this.#beforeFrame(peer),
+    handle: (peer, event) => this.#onFrame(peer, event),
+    afterChunk: () => this.#flushBatch(),
+    foreign: (peer, protocol) => {
+      // A TLS client cannot read an answer in plain text: it just gets a clean close.
+      this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
+    },
+  };
 
   /** Why a new connection may not stay, or undefined when it may. */
   #admissionProblem(peer: Peer): string | undefined {
