@@ -51,14 +51,15 @@ export class Outbox {
   readonly #now: () => number;
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
-  #inFlightBytes = 0;
-  #flushing: Promise<void> | undefined;
-  /** Set while a flush is about to start (see `enqueue`). */
+  /** The batch being written, and how much of it is written. */
+  #inFlight: Uint8Array | undefined;
+  #written = 0;
+  /** Set while writing is about to start (see `enqueue`). */
   #scheduled = false;
   #lastProgressAt = 0;
   #failed = false;
-  /** Callers waiting for the queue to fall to a number of bytes. */
-  #lowWaiters: { bytes: number; resolve: () => void }[] = [];
+  /** Callers waiting for the queue to fall to a number of bytes (made when first needed). */
+  #lowWaiters: { bytes: number; resolve: () => void }[] | undefined;
 
   /** Creates an outbox that writes to `writer`. */
   constructor(writer: ByteWriter, options: OutboxOptions) {
@@ -70,7 +71,8 @@ export class Outbox {
 
   /** Bytes queued or being written. */
   get queuedBytes(): number {
-    return this.#chunkBytes + this.#inFlightBytes;
+    return this.#chunkBytes +
+      (this.#inFlight === undefined ? 0 : this.#inFlight.length - this.#written);
   }
 
   /** Whether a write has failed. */
@@ -86,7 +88,7 @@ export class Outbox {
     if (this.#failed || this.queuedBytes + bytes.length > this.#capBytes) return false;
     this.#chunks.push(bytes);
     this.#chunkBytes += bytes.length;
-    if (this.#flushing === undefined && !this.#scheduled) {
+    if (this.#inFlight === undefined && !this.#scheduled) {
       // Start writing once the current work is done, so that everything queued meanwhile
       // (such as the broadcasts of every read that completed together) goes in one write.
       this.#scheduled = true;
@@ -103,7 +105,7 @@ export class Outbox {
     Outbox.#starting = [];
     for (const outbox of starting) {
       outbox.#scheduled = false;
-      if (outbox.#chunks.length > 0) outbox.#flushing ??= outbox.#flush();
+      if (outbox.#inFlight === undefined) outbox.#writeNext();
     }
   }
 
@@ -117,53 +119,78 @@ export class Outbox {
   /** Resolves once at most `bytes` are queued (or writing has failed). */
   waitBelow(bytes: number): Promise<void> {
     if (this.#failed || this.queuedBytes <= bytes) return Promise.resolve();
-    return new Promise((resolve) => this.#lowWaiters.push({ bytes, resolve }));
+    return new Promise((resolve) => (this.#lowWaiters ??= []).push({ bytes, resolve }));
   }
 
   /** How long, in milliseconds, the current write has made no progress; 0 when idle. */
   stalledFor(now: number = this.#now()): number {
-    return this.#flushing === undefined ? 0 : Math.max(0, now - this.#lastProgressAt);
+    return this.#inFlight === undefined ? 0 : Math.max(0, now - this.#lastProgressAt);
   }
 
   /** Resolves once everything queued so far is written, or writing has failed. */
-  async drained(): Promise<void> {
-    while (this.#flushing !== undefined || this.#scheduled) {
-      await (this.#flushing ?? Promise.resolve());
-    }
+  drained(): Promise<void> {
+    return this.waitBelow(0);
   }
 
-  async #flush(): Promise<void> {
-    try {
-      while (this.#chunks.length > 0) {
-        const batch = this.#chunks.length === 1
-          ? this.#chunks[0]
-          : joinParts(this.#chunks, this.#chunkBytes);
-        this.#inFlightBytes = batch.length;
-        this.#chunks = [];
-        this.#chunkBytes = 0;
-        this.#lastProgressAt = this.#now();
-        let written = 0;
-        while (written < batch.length) {
-          written += await this.#writer.write(batch.subarray(written));
-          this.#lastProgressAt = this.#now();
-        }
-        this.#inFlightBytes = 0;
-        this.#wakeLowWaiters();
-      }
-    } catch (error) {
-      this.#failed = true;
-      this.#chunks = [];
-      this.#chunkBytes = 0;
-      this.#inFlightBytes = 0;
-      this.#wakeLowWaiters();
-      this.#onError?.(error);
-    } finally {
-      this.#flushing = undefined;
+  /**
+   * The writer loop, as callbacks rather than an async function: a connection that gets one
+   * message at a time pays for one write and one promise per message, nothing more.
+   */
+  #writeNext(): void {
+    if (this.#chunks.length === 0 || this.#failed) {
+      this.#inFlight = undefined;
+      return;
     }
+    const batch = this.#chunks.length === 1
+      ? this.#chunks[0]
+      : joinParts(this.#chunks, this.#chunkBytes);
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+    this.#inFlight = batch;
+    this.#written = 0;
+    this.#lastProgressAt = this.#now();
+    this.#write(batch);
+  }
+
+  #write(bytes: Uint8Array): void {
+    let pending: Promise<number>;
+    try {
+      pending = this.#writer.write(bytes);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    pending.then(this.#onWritten, this.#onFailed);
+  }
+
+  readonly #onWritten = (n: number): void => {
+    const batch = this.#inFlight!;
+    this.#written += n;
+    this.#lastProgressAt = this.#now();
+    if (this.#written < batch.length) {
+      this.#write(batch.subarray(this.#written));
+      return;
+    }
+    this.#inFlight = undefined;
+    this.#written = 0;
+    this.#writeNext();
+    this.#wakeLowWaiters();
+  };
+
+  readonly #onFailed = (error: unknown): void => this.#fail(error);
+
+  #fail(error: unknown): void {
+    this.#failed = true;
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+    this.#inFlight = undefined;
+    this.#written = 0;
+    this.#wakeLowWaiters();
+    this.#onError?.(error);
   }
 
   #wakeLowWaiters(): void {
-    if (this.#lowWaiters.length === 0) return;
+    if (this.#lowWaiters === undefined || this.#lowWaiters.length === 0) return;
     const queued = this.queuedBytes;
     this.#lowWaiters = this.#lowWaiters.filter((waiter) => {
       if (!this.#failed && queued > waiter.bytes) return true;

@@ -15,8 +15,8 @@ import type { ServerLimits } from "./limits.ts";
 import { Outbox } from "./outbox.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 
-/** Bytes an idle connection reads at a time: enough for any registration or chat line. */
-export const IDLE_READ_BYTES = 512;
+/** Bytes an idle connection reads at a time (a longer line just takes more than one read). */
+export const IDLE_READ_BYTES = 256;
 /** Bytes a busy connection (one that filled its buffer) reads at a time. */
 export const BUSY_READ_BYTES = 16 * 1024;
 /** Reads smaller than the idle buffer in a row after which a busy connection is idle again. */
@@ -32,6 +32,8 @@ export interface FrameHandler {
   afterChunk(peer: Peer): void;
   /** Handles a connection that speaks another protocol. */
   foreign(peer: Peer, protocol: ForeignProtocol): void;
+  /** Called once reading has ended: the peer closed, failed, or was closed. */
+  ended(peer: Peer): void;
 }
 
 /** What a client that announced no extension understands of them: nothing. */
@@ -118,6 +120,7 @@ export class Peer {
     } catch {
       // A reset or a close from our side ends the connection like an end of stream.
     }
+    handler.ended(this);
   }
 
   /**

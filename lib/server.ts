@@ -166,7 +166,7 @@ export class ChatServer {
     }
   }
 
-  async #serveConnection(conn: Deno.Conn): Promise<void> {
+  #serveConnection(conn: Deno.Conn): void {
     try {
       // Chat lines are small and latency matters more than packet count.
       (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
@@ -181,13 +181,12 @@ export class ChatServer {
     const refusal = this.#admissionProblem(peer);
     if (refusal !== undefined) {
       this.#log(`${formatDateTime(this.#now())} :: refused ${peer.name}: ${refusal}`);
-      await peer.close(encodeMessage(error(refusal)), CLOSE_GRACE_MS);
+      peer.close(encodeMessage(error(refusal)), CLOSE_GRACE_MS);
       return;
     }
     this.#peers.add(peer);
     this.#perIp.set(peer.ip, (this.#perIp.get(peer.ip) ?? 0) + 1);
-    await peer.read(this.#handler);
-    this.#drop(peer, LEFT_BY_ACCIDENT);
+    peer.read(this.#handler);
   }
 
   /** What every connection's read loop calls (one object, so a connection costs no closures). */
@@ -199,6 +198,7 @@ export class ChatServer {
       // A TLS client cannot read an answer in plain text: it just gets a clean close.
       this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
     },
+    ended: (peer) => this.#drop(peer, LEFT_BY_ACCIDENT),
   };
 
   /** Why a new connection may not stay, or undefined when it may. */

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { processTest, ServerProgram } from "../lib/testing.ts";
+import { DeliveryLedger, runLoad } from "./load.ts";
+import { scalingChart } from "./chart.ts";
+
+Deno.test("DeliveryLedger counts deliveries, duplicates and messages out of order", () => {
+  const ledger = new DeliveryLedger(2, 5);
+  for (const seq of [0, 1, 3, 2, 2, 4]) ledger.record(0, seq);
+  ledger.record(1, 0);
+  ledger.record(1, 9); // not part of the run
+  assert.equal(ledger.delivered, 6);
+  assert.equal(ledger.duplicated, 1);
+  assert.equal(ledger.reordered, 1, "2 came after 3");
+});
+
+processTest("runLoad() drives a real server: every message delivered once, in order", async () => {
+  await using server = await ServerProgram.start(["--max-rate", "0"]);
+  let sawRegistration = false;
+  const report = await runLoad({
+    port: server.port,
+    clients: 5,
+    senders: 2,
+    messages: 20,
+    rate: 0,
+    size: 64,
+    holdSeconds: 0,
+    connectConcurrency: 5,
+    timeoutSeconds: 30,
+    onRegistered: () => {
+      sawRegistration = true;
+      return Promise.resolve();
+    },
+  });
+  assert.ok(sawRegistration);
+  assert.equal(report.registered, 5);
+  assert.equal(report.expected, 2 * 20 * 4);
+  assert.equal(report.delivered, report.expected);
+  assert.deepEqual([report.lost, report.duplicated, report.reordered], [0, 0, 0]);
+  assert.ok(report.latencyMs.p99 >= report.latencyMs.p50 && report.latencyMs.p50 >= 0);
+  assert.ok(report.throughput > 0);
+});
+
+processTest("runLoad() reports what never arrives as lost", async () => {
+  // A "server" that acknowledges registrations and relays nothing.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const serving = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      await conn.write(new TextEncoder().encode('{"type":"welcome"}\n'));
+      if (conns.length === 3) break;
+    }
+  })();
+  const report = await runLoad({
+    port: (listener.addr as Deno.NetAddr).port,
+    clients: 3,
+    senders: 1,
+    messages: 4,
+    rate: 0,
+    size: 64,
+    holdSeconds: 0,
+    connectConcurrency: 3,
+    timeoutSeconds: 6,
+  });
+  await serving;
+  for (const conn of conns) conn.close();
+  assert.equal(report.expected, 8);
+  assert.equal(report.lost, 8);
+});
+
+Deno.test("scalingChart() draws one panel per figure with a point per client count", () => {
+  const svg = scalingChart([
+    { clients: 10, deliveriesPerSecond: 500_000, cpuMicrosPerDelivery: 0.9, p99Ms: 3 },
+    { clients: 1000, deliveriesPerSecond: 1_500_000, cpuMicrosPerDelivery: 0.3, p99Ms: 40 },
+  ]);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal(svg.match(/<polyline /g)?.length, 3);
+  assert.equal(svg.match(/<circle /g)?.length, 6);
+  for (
+    const label of [
+      "deliveries per second",
+      "server CPU per delivery",
+      "p99 latency",
+      "1.50M",
+      "0.30",
+      "40",
+    ]
+  ) {
+    assert.ok(svg.includes(label), label);
+  }
+});
