@@ -88,7 +88,7 @@ export class Peer {
     try {
       while (true) {
         const n = await this.conn.read(buffer);
-        if (n === null) return;
+        if (n === null) break;
         if (this.closing) continue; // Lingering close: read and discard until the peer goes.
         const chunk = buffer.subarray(0, n);
         if (first) {
