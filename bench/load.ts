@@ -51,6 +51,8 @@ export interface LoadReport {
 }
 
 const MARKER = '"message":"b:';
+/** How long a client waits for the server's first line after registering before going on. */
+const REGISTRATION_WAIT_MS = 10_000;
 const encoder = new TextEncoder();
 
 /**
@@ -196,7 +198,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           clientID: `${index}`,
           timestamp: new Date().toISOString(),
         }));
-        await client.awaitRegistration(300);
+        // Our server acknowledges; a server that does not gets the grace other clients give.
+        await client.awaitRegistration(REGISTRATION_WAIT_MS);
       } catch {
         failed++;
       }

@@ -51,10 +51,9 @@ export class Outbox {
   readonly #now: () => number;
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
-  /** The batch being written, and how much of it is written. */
-  #inFlight: Uint8Array | undefined;
-  #written = 0;
-  /** Set while writing is about to start (see `enqueue`). */
+  #inFlightBytes = 0;
+  #flushing: Promise<void> | undefined;
+  /** Set while a flush is about to start (see `enqueue`). */
   #scheduled = false;
   #lastProgressAt = 0;
   #failed = false;
@@ -71,8 +70,7 @@ export class Outbox {
 
   /** Bytes queued or being written. */
   get queuedBytes(): number {
-    return this.#chunkBytes +
-      (this.#inFlight === undefined ? 0 : this.#inFlight.length - this.#written);
+    return this.#chunkBytes + this.#inFlightBytes;
   }
 
   /** Whether a write has failed. */
@@ -88,7 +86,7 @@ export class Outbox {
     if (this.#failed || this.queuedBytes + bytes.length > this.#capBytes) return false;
     this.#chunks.push(bytes);
     this.#chunkBytes += bytes.length;
-    if (this.#inFlight === undefined && !this.#scheduled) {
+    if (this.#flushing === undefined && !this.#scheduled) {
       // Start writing once the current work is done, so that everything queued meanwhile
       // (such as the broadcasts of every read that completed together) goes in one write.
       this.#scheduled = true;
@@ -105,7 +103,7 @@ export class Outbox {
     Outbox.#starting = [];
     for (const outbox of starting) {
       outbox.#scheduled = false;
-      if (outbox.#inFlight === undefined) outbox.#writeNext();
+      if (outbox.#chunks.length > 0) outbox.#flushing ??= outbox.#flush();
     }
   }
 
@@ -124,69 +122,44 @@ export class Outbox {
 
   /** How long, in milliseconds, the current write has made no progress; 0 when idle. */
   stalledFor(now: number = this.#now()): number {
-    return this.#inFlight === undefined ? 0 : Math.max(0, now - this.#lastProgressAt);
+    return this.#flushing === undefined ? 0 : Math.max(0, now - this.#lastProgressAt);
   }
 
   /** Resolves once everything queued so far is written, or writing has failed. */
-  drained(): Promise<void> {
-    return this.waitBelow(0);
-  }
-
-  /**
-   * The writer loop, as callbacks rather than an async function: a connection that gets one
-   * message at a time pays for one write and one promise per message, nothing more.
-   */
-  #writeNext(): void {
-    if (this.#chunks.length === 0 || this.#failed) {
-      this.#inFlight = undefined;
-      return;
+  async drained(): Promise<void> {
+    while (this.#flushing !== undefined || this.#scheduled) {
+      await (this.#flushing ?? Promise.resolve());
     }
-    const batch = this.#chunks.length === 1
-      ? this.#chunks[0]
-      : joinParts(this.#chunks, this.#chunkBytes);
-    this.#chunks = [];
-    this.#chunkBytes = 0;
-    this.#inFlight = batch;
-    this.#written = 0;
-    this.#lastProgressAt = this.#now();
-    this.#write(batch);
   }
 
-  #write(bytes: Uint8Array): void {
-    let pending: Promise<number>;
+  async #flush(): Promise<void> {
     try {
-      pending = this.#writer.write(bytes);
+      while (this.#chunks.length > 0) {
+        const batch = this.#chunks.length === 1
+          ? this.#chunks[0]
+          : joinParts(this.#chunks, this.#chunkBytes);
+        this.#inFlightBytes = batch.length;
+        this.#chunks = [];
+        this.#chunkBytes = 0;
+        this.#lastProgressAt = this.#now();
+        let written = 0;
+        while (written < batch.length) {
+          written += await this.#writer.write(batch.subarray(written));
+          this.#lastProgressAt = this.#now();
+        }
+        this.#inFlightBytes = 0;
+        this.#wakeLowWaiters();
+      }
     } catch (error) {
-      this.#fail(error);
-      return;
+      this.#failed = true;
+      this.#chunks = [];
+      this.#chunkBytes = 0;
+      this.#inFlightBytes = 0;
+      this.#wakeLowWaiters();
+      this.#onError?.(error);
+    } finally {
+      this.#flushing = undefined;
     }
-    pending.then(this.#onWritten, this.#onFailed);
-  }
-
-  readonly #onWritten = (n: number): void => {
-    const batch = this.#inFlight!;
-    this.#written += n;
-    this.#lastProgressAt = this.#now();
-    if (this.#written < batch.length) {
-      this.#write(batch.subarray(this.#written));
-      return;
-    }
-    this.#inFlight = undefined;
-    this.#written = 0;
-    this.#writeNext();
-    this.#wakeLowWaiters();
-  };
-
-  readonly #onFailed = (error: unknown): void => this.#fail(error);
-
-  #fail(error: unknown): void {
-    this.#failed = true;
-    this.#chunks = [];
-    this.#chunkBytes = 0;
-    this.#inFlight = undefined;
-    this.#written = 0;
-    this.#wakeLowWaiters();
-    this.#onError?.(error);
   }
 
   #wakeLowWaiters(): void {
