@@ -506,31 +506,6 @@ export function codePointLength(text: string): number {
 }
 
 // ---------------------------------------------------------------------------
-// Other protocols
-
-/** Another protocol recognised at the start of a connection to the plain port. */
-export type ForeignProtocol = "tls" | "http";
-
-const HTTP_REQUEST = /^(?:GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) \S/;
-
-/** Recognises a TLS handshake or an HTTP request in the first bytes a client sends. */
-export function detectForeignProtocol(first: Uint8Array): ForeignProtocol | undefined {
-  // A TLS record: handshake (22), protocol version 3.x.
-  if (first.length >= 2 && first[0] === 0x16 && first[1] === 0x03) return "tls";
-  const start = String.fromCharCode(...first.subarray(0, 8));
-  return HTTP_REQUEST.test(start) ? "http" : undefined;
-}
-
-/** The reply to an HTTP request: a short plain-text 400 saying what this port speaks. */
-export function httpRefusal(): Uint8Array {
-  const body = "This is a chat server: it speaks JSON Lines over TCP, not HTTP.\n";
-  return utf8Encoder.encode(
-    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n" +
-      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-// ---------------------------------------------------------------------------
 // Framing
 
 /** One event of the frame reader: a complete frame, or a frame over the limit. */
@@ -558,6 +533,15 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+/** How a `FrameReader` cuts its stream. */
+export interface FrameReaderOptions {
+  /**
+   * Every frame is one line (ended by `\n`, its `\r` dropped; blank lines skipped), as a line
+   * protocol such as CHAT/1.0 needs; by default JSON objects may also simply follow one another.
+   */
+  lines?: boolean;
+}
+
 /**
  * Splits a byte stream into frames: JSON objects ended by a newline, or simply following one
  * another with nothing between them. A newline always ends a frame, so a broken frame never
@@ -568,6 +552,7 @@ const CLOSE_BRACKET = 0x5d;
  */
 export class FrameReader {
   readonly #maxBytes: number;
+  readonly #lines: boolean;
   #mode = Mode.Idle;
   #depth = 0;
   #inString = false;
@@ -579,8 +564,9 @@ export class FrameReader {
   #partBytes = 0;
 
   /** Creates a reader that refuses frames longer than `maxBytes`. */
-  constructor(maxBytes: number = MAX_FRAME_BYTES) {
+  constructor(maxBytes: number = MAX_FRAME_BYTES, options: FrameReaderOptions = {}) {
     this.#maxBytes = maxBytes;
+    this.#lines = options.lines ?? false;
   }
 
   /**
@@ -594,9 +580,11 @@ export class FrameReader {
       const byte = chunk[i];
       switch (this.#mode) {
         case Mode.Idle:
-          if (byte === LF || byte === CR || byte === SPACE || byte === TAB) continue;
+          if (this.#lines ? byte === LF : isFrameSpace(byte)) continue;
           start = i;
-          if (byte === OPEN_BRACE) {
+          if (this.#lines) {
+            this.#mode = Mode.Line;
+          } else if (byte === OPEN_BRACE) {
             this.#mode = Mode.Object;
             this.#depth = 1;
           } else {
@@ -658,7 +646,7 @@ export class FrameReader {
       }
       // A line ended by CR LF: the CR is not part of the frame (it may be in an earlier chunk).
       if (this.#mode === Mode.Line && bytes.at(-1) === CR) bytes = bytes.subarray(0, -1);
-      events.push({ kind: "frame", bytes });
+      if (bytes.length > 0) events.push({ kind: "frame", bytes });
     }
     this.#mode = Mode.Idle;
     this.#depth = 0;
@@ -668,6 +656,11 @@ export class FrameReader {
     this.#parts = [];
     this.#partBytes = 0;
   }
+}
+
+/** Whether `byte` is white space between JSON frames. */
+function isFrameSpace(byte: number): boolean {
+  return byte === LF || byte === CR || byte === SPACE || byte === TAB;
 }
 
 /** Joins byte arrays whose lengths add up to `length` into one. */

@@ -4,11 +4,9 @@ import {
   codePointLength,
   decodeClientMessage,
   decodeServerMessage,
-  detectForeignProtocol,
   encodeMessage,
   type FrameEvent,
   FrameReader,
-  httpRefusal,
   isWellFormedUtf8,
   MAX_FRAME_BYTES,
   nicknameKey,
@@ -475,19 +473,6 @@ Deno.test("nicknameKey() makes nicknames that differ only in case the same", () 
   assert.equal(nicknameKey("ZOË"), nicknameKey("zoë"));
   assert.equal(nicknameKey("Zoe\u0308"), nicknameKey("zoë"), "composed and decomposed alike");
   assert.notEqual(nicknameKey("Bob"), nicknameKey("Rob"));
-});
-
-Deno.test("detectForeignProtocol() recognises a TLS handshake and an HTTP request", () => {
-  assert.equal(detectForeignProtocol(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00])), "tls");
-  assert.equal(detectForeignProtocol(bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), "http");
-  assert.equal(detectForeignProtocol(bytes("POST /chat HTTP/1.1\r\n")), "http");
-  assert.equal(detectForeignProtocol(bytes('{"type":"nickname"}')), undefined);
-  assert.equal(detectForeignProtocol(bytes("GET")), undefined, "too short to tell");
-  assert.equal(detectForeignProtocol(new Uint8Array()), undefined);
-  const reply = decoder.decode(httpRefusal());
-  assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
-  const [head, body] = reply.split("\r\n\r\n");
-  assert.match(head, new RegExp(`Content-Length: ${encoder.encode(body).length}`));
 });
 
 // ---------------------------------------------------------------------------

@@ -1,19 +1,19 @@
 /**
- * One connection of the server: its reading (frames, with waits the server asks for), its
- * outbox, and what the server knows of its client.
+ * One connection of the server: its reading (the wire it speaks, told from its first bytes,
+ * then frames, with waits the server asks for), its outbox, and what the server knows of its
+ * client.
  *
  * @module
  */
 
-import {
-  detectForeignProtocol,
-  type ForeignProtocol,
-  type FrameEvent,
-  FrameReader,
-} from "../protocol.ts";
+import { concat, type FrameEvent, type FrameReader } from "../protocol.ts";
+import type { Member } from "./core/types.ts";
 import type { ServerLimits } from "./limits.ts";
 import { Outbox } from "./outbox.ts";
 import { RateLimiter } from "./rate_limiter.ts";
+import { sniff, SNIFF_BYTES } from "./wire/sniff.ts";
+import type { Wire } from "./wire/wire.ts";
+import { WIRES } from "./wire/wires.ts";
 
 /** Bytes an idle connection reads at a time (a longer line just takes more than one read). */
 export const IDLE_READ_BYTES = 256;
@@ -30,20 +30,26 @@ export interface FrameHandler {
   handle(peer: Peer, event: FrameEvent): void;
   /** Called after the frames of one read have been handled (and before any wait). */
   afterChunk(peer: Peer): void;
-  /** Handles a connection that speaks another protocol. */
-  foreign(peer: Peer, protocol: ForeignProtocol): void;
+  /** Called once the first bytes have told which wire the connection speaks. */
+  identified(peer: Peer): void;
+  /** Handles a connection that speaks a protocol the port does not serve. */
+  foreign(peer: Peer, protocol: "tls" | "http"): void;
   /** Called once reading has ended: the peer closed, failed, or was closed. */
   ended(peer: Peer): void;
 }
+
+/** No bytes. */
+const NOTHING = new Uint8Array();
 
 /** What a client that announced no extension understands of them: nothing. */
 const NO_EXTENSIONS: ReadonlySet<string> = new Set();
 
 /** One connection, registered or not. */
-export class Peer {
+export class Peer implements Member {
   readonly conn: Deno.Conn;
   readonly outbox: Outbox;
-  readonly frames: FrameReader;
+  /** The wire it speaks: JSON until its first bytes say otherwise. */
+  wire: Wire = WIRES.json;
   readonly ip: string;
   readonly port: number;
   readonly connectedAt = Date.now();
@@ -52,18 +58,21 @@ export class Peer {
   clientID: string | undefined;
   /** The extension types the client announced it understands. */
   extensions: ReadonlySet<string> = NO_EXTENSIONS;
+  /** Why the server will not keep this connection, once it knows how to say so. */
+  refusal: string | undefined;
   /** Whether the client has been told it is being slowed down. */
   warnedOfRate = false;
   /** Set once the server has decided to drop this connection. */
   closing = false;
   #readEnded: Promise<void> | undefined;
+  readonly #maxFrameBytes: number;
 
   constructor(conn: Deno.Conn, limits: ServerLimits, onWriteError: () => void) {
     this.conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.ip = addr.hostname;
     this.port = addr.port;
-    this.frames = new FrameReader(limits.maxFrameBytes);
+    this.#maxFrameBytes = limits.maxFrameBytes;
     this.outbox = new Outbox(conn, { capBytes: limits.sendqBytes, onError: onWriteError });
     this.limiter = limits.maxRate > 0 ? new RateLimiter(limits.burst, limits.maxRate) : undefined;
   }
@@ -84,22 +93,31 @@ export class Peer {
     // the client sends more than fits, then read in large pieces while it stays busy.
     let buffer = new Uint8Array(IDLE_READ_BYTES);
     let smallReads = 0;
-    let first = true;
+    let frames: FrameReader | undefined;
+    /** The first bytes, until they tell the wire. */
+    let first = NOTHING;
     try {
       while (true) {
         const n = await this.conn.read(buffer);
         if (n === null) break;
         if (this.closing) continue; // Lingering close: read and discard until the peer goes.
-        const chunk = buffer.subarray(0, n);
-        if (first) {
-          first = false;
-          const foreign = detectForeignProtocol(chunk);
-          if (foreign !== undefined) {
-            handler.foreign(this, foreign);
+        let chunk = buffer.subarray(0, n);
+        if (frames === undefined) {
+          first = concat([first, chunk], first.length + n);
+          const sniffed = sniff(first);
+          if (sniffed === undefined && first.length < SNIFF_BYTES) continue;
+          if (sniffed === "tls" || sniffed === "http") {
+            handler.foreign(this, sniffed);
             continue;
           }
+          this.wire = WIRES[sniffed ?? "json"];
+          frames = this.wire.reader(this.#maxFrameBytes);
+          chunk = first;
+          first = NOTHING;
+          handler.identified(this);
+          if (this.closing) continue;
         }
-        for (const event of this.frames.push(chunk)) {
+        for (const event of frames.push(chunk)) {
           // Reading waits too, so a flood backs up into the sender's socket, not our memory.
           const wait = handler.beforeFrame(this);
           if (wait !== undefined) {

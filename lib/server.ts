@@ -1,7 +1,7 @@
 /**
- * The chat server: accepts connections, registers nicknames, relays chat messages to everyone,
- * to one user or to a room, and tells clients who comes and goes, printing the console lines of
- * spec part A (and one line per other event), within the limits of `limits.ts`.
+ * The chat server's edge: it accepts connections, tells which wire each speaks, hands what
+ * they ask to the chat core (`core/chat.ts`) and delivers what the core sends, each message
+ * encoded once per wire in use, within the limits of `limits.ts`.
  *
  * Each connection has an outbox (the "sendq") that delivering only appends to, and one writer
  * loop; a client whose outbox passes its cap, or whose writes stall, is dropped without anyone
@@ -10,29 +10,15 @@
  * @module
  */
 
-import {
-  type ChatMessage,
-  concat,
-  decodeClientMessage,
-  encodeMessage,
-  EXTENSION_TYPES,
-  type FrameEvent,
-  httpRefusal,
-  MAX_FRAME_BYTES,
-  nicknameKey,
-  type NicknameMessage,
-  nicknameProblem,
-  parseTimestamp,
-  type PrivateRequest,
-  roomProblem,
-  type RoomRequest,
-  type ServerMessage,
-  utf8ByteLength,
-} from "../protocol.ts";
-import { escapeControls, formatDateTime } from "./format.ts";
+import { type FrameEvent, MAX_FRAME_BYTES, type ServerMessage } from "../protocol.ts";
+import { ChatCore } from "./core/chat.ts";
+import type { Outbound } from "./core/types.ts";
+import { formatDateTime } from "./format.ts";
 import type { ServerLimits } from "./limits.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
-import { Rooms } from "./rooms.ts";
+import { httpRefusal } from "./wire/sniff.ts";
+import type { Wire } from "./wire/wire.ts";
+import { WIRES } from "./wire/wires.ts";
 
 /** How long a closing connection gets to flush its last message, in milliseconds. */
 export const CLOSE_GRACE_MS = 2000;
@@ -42,17 +28,13 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
 export const HIGH_WATER_BYTES = 256 * 1024;
 /** How long a congested recipient may hold senders back before it counts as slow (ms). */
 export const SLOW_RECIPIENT_MS = 1000;
-/** Most bytes of one sender's consecutive broadcasts gathered before they go out together. */
-export const BATCH_BYTES = 64 * 1024;
-
-/** One sender's consecutive broadcasts, delivered together (see `#relay`). */
-interface Batch {
-  sender: Peer;
-  frames: Uint8Array[];
-  bytes: number;
-  /** The `Received:` line of each message, printed with the `Broadcasted:` line when sent. */
-  received: string[];
-}
+/**
+ * How long a refused connection may take to show which wire it speaks, so that it is told why
+ * in words it can read (ms); after that it is told in JSON.
+ */
+export const REFUSAL_WAIT_MS = 1000;
+/** Most refused connections waiting to show their wire; past it, refusals go out at once. */
+export const MAX_REFUSALS_WAITING = 256;
 
 /** How a server is set up. */
 export interface ChatServerOptions {
@@ -80,24 +62,20 @@ export class ChatServer {
   readonly #limits: ServerLimits;
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
-  /** Every open connection. */
+  readonly #core: ChatCore<Peer>;
+  /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   /** Open connections per remote address. */
   readonly #perIp = new Map<string, number>();
-  /** Registered clients, in the order they registered. */
-  readonly #members = new Set<Peer>();
-  /** Registered clients by nickname key. */
-  readonly #byNickname = new Map<string, Peer>();
-  readonly #rooms = new Rooms<Peer>();
+  /** Refused connections waiting to show their wire, with the timer that gives up waiting. */
+  readonly #refusing = new Map<Peer, ReturnType<typeof setTimeout>>();
   /** Clients found dead while looping over clients, with their last word, removed after. */
-  readonly #dead = new Map<Peer, { lastWord?: ServerMessage; reason: string }>();
+  readonly #dead = new Map<Peer, { lastWord?: Uint8Array; reason: string }>();
   /** Recipients over the high-water mark: since when, and the moment they drain. */
   readonly #congested = new Map<Peer, { since: number; drained: Promise<void> }>();
   readonly #highWater: number;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
-  /** Broadcasts read but not yet delivered: they go out at the end of the read. */
-  #batch: Batch | undefined;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
 
@@ -108,6 +86,7 @@ export class ChatServer {
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
     this.#highWater = Math.min(HIGH_WATER_BYTES, options.limits.sendqBytes / 4);
+    this.#core = new ChatCore({ out: this.#outbound, log: this.#log, now: this.#now });
   }
 
   /** Accepts and serves connections until `shutdown` is called. */
@@ -120,7 +99,7 @@ export class ChatServer {
 
   /** How many connections and registered clients there are. */
   stats(): ServerStats {
-    return { connections: this.#peers.size, registered: this.#members.size };
+    return { connections: this.#peers.size, registered: this.#core.size };
   }
 
   /** Stops accepting, tells every client the server is going, and closes every connection. */
@@ -135,12 +114,15 @@ export class ChatServer {
         // Already closed.
       }
     }
-    const notice: ServerMessage = {
+    for (const peer of [...this.#refusing.keys()]) this.#sendRefusal(peer);
+    const notice = this.#encoder([{
       type: "shutdown",
       message: "Server is shutting down",
       timestamp: this.#now().toISOString(),
-    };
-    for (const peer of [...this.#peers]) this.#disconnect(peer, LEFT_AT_SHUTDOWN, notice);
+    }]);
+    for (const peer of [...this.#peers]) {
+      this.#disconnect(peer, LEFT_AT_SHUTDOWN, notice(peer.wire));
+    }
     while (this.#closing.size > 0) await Promise.all(this.#closing);
   }
 
@@ -180,8 +162,7 @@ export class ChatServer {
     });
     const refusal = this.#admissionProblem(peer);
     if (refusal !== undefined) {
-      this.#log(`${formatDateTime(this.#now())} :: refused ${peer.name}: ${refusal}`);
-      peer.close(encodeMessage(error(refusal)), CLOSE_GRACE_MS);
+      this.#refuse(peer, refusal);
       return;
     }
     this.#peers.add(peer);
@@ -193,7 +174,13 @@ export class ChatServer {
   readonly #handler: FrameHandler = {
     beforeFrame: (peer) => this.#beforeFrame(peer),
     handle: (peer, event) => this.#onFrame(peer, event),
-    afterChunk: () => this.#flushBatch(),
+    afterChunk: () => {
+      this.#core.flush();
+      this.#reap();
+    },
+    identified: (peer) => {
+      if (peer.refusal !== undefined) this.#sendRefusal(peer);
+    },
     foreign: (peer, protocol) => {
       // A TLS client cannot read an answer in plain text: it just gets a clean close.
       this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
@@ -213,6 +200,27 @@ export class ChatServer {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Turns a connection away: it is told why in its own wire once its first bytes show which
+   * (a client that sends nothing is told in JSON after `REFUSAL_WAIT_MS`), then closed.
+   */
+  #refuse(peer: Peer, refusal: string): void {
+    this.#log(`${formatDateTime(this.#now())} :: refused ${peer.name}: ${refusal}`);
+    peer.refusal = refusal;
+    if (this.#refusing.size >= MAX_REFUSALS_WAITING) {
+      this.#close(peer, peer.wire.encodeError(refusal));
+      return;
+    }
+    this.#refusing.set(peer, setTimeout(() => this.#sendRefusal(peer), REFUSAL_WAIT_MS));
+    peer.read(this.#handler);
+  }
+
+  #sendRefusal(peer: Peer): void {
+    clearTimeout(this.#refusing.get(peer));
+    this.#refusing.delete(peer);
+    if (!peer.closing) this.#close(peer, peer.wire.encodeError(peer.refusal!));
   }
 
   // -------------------------------------------------------------------------
@@ -260,349 +268,18 @@ export class ChatServer {
     if (peer.limiter!.throttledFor() > floodTimeoutMs) {
       const why = `Excess flood: over ${maxRate} messages per second for ` +
         `${floodTimeoutMs / 1000} s; disconnecting`;
-      this.#drop(peer, `removed (${why})`, error(why));
+      this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
       return 0;
     }
     if (!peer.warnedOfRate) {
       peer.warnedOfRate = true;
-      this.#send(
+      this.#outbound.refuse(
         peer,
-        error(
-          `Slow down: past ${burst} messages at once, messages are handled at ${maxRate} ` +
-            "per second; yours are being delayed",
-        ),
+        `Slow down: past ${burst} messages at once, messages are handled at ${maxRate} ` +
+          "per second; yours are being delayed",
       );
     }
     return wait;
-  }
-
-  // -------------------------------------------------------------------------
-  // Messages
-
-  #onFrame(peer: Peer, event: FrameEvent): void {
-    if (event.kind === "oversize") {
-      const why = `Frame too long: the limit is ${event.limit} bytes`;
-      this.#drop(peer, `removed (${why})`, error(why));
-      return;
-    }
-    const decoded = decodeClientMessage(event.bytes);
-    // Only consecutive public messages wait in a batch; anything else goes out after them.
-    if (decoded.kind !== "message" || decoded.message.type !== "message") this.#flushBatch();
-    if (decoded.kind !== "message") {
-      this.#send(peer, error(decoded.error));
-    } else if (decoded.message.type === "nickname") {
-      this.#register(peer, decoded.message);
-    } else if (decoded.message.type === "disconnect") {
-      this.#disconnect(peer, LEFT_BY_REQUEST, {
-        type: "goodbye",
-        timestamp: this.#now().toISOString(),
-      });
-    } else if (peer.nickname === undefined) {
-      this.#send(peer, error('Not registered: send a "nickname" message first'));
-    } else {
-      const message = decoded.message;
-      switch (message.type) {
-        case "message":
-          this.#relay(peer, message);
-          break;
-        case "private":
-          this.#whisper(peer, message);
-          break;
-        case "room":
-          this.#roomChat(peer, message);
-          break;
-        case "join":
-          this.#join(peer, message.room);
-          break;
-        case "leave":
-          this.#leave(peer, message.room);
-          break;
-        case "nick":
-          this.#rename(peer, message.nickname);
-          break;
-        case "list":
-          this.#list(peer);
-          break;
-      }
-    }
-    this.#reap();
-  }
-
-  #register(peer: Peer, message: NicknameMessage): void {
-    if (peer.nickname !== undefined) {
-      this.#send(peer, error(`Already registered as ${JSON.stringify(peer.nickname)}`));
-      return;
-    }
-    const problem = this.#nicknameProblem(message.nickname);
-    if (problem !== undefined) {
-      this.#send(peer, error(problem));
-      return;
-    }
-    peer.nickname = message.nickname;
-    peer.clientID = message.clientID;
-    peer.extensions = new Set(
-      (message.extensions ?? []).filter((type) =>
-        (EXTENSION_TYPES as readonly string[]).includes(type)
-      ),
-    );
-    this.#members.add(peer);
-    this.#byNickname.set(nicknameKey(peer.nickname), peer);
-    const now = this.#now();
-    this.#log(`${formatDateTime(now)} :: ${peer.nickname}: connected.`);
-    this.#send(peer, {
-      type: "welcome",
-      nickname: peer.nickname,
-      clientID: peer.clientID,
-      timestamp: now.toISOString(),
-    });
-    this.#notify(this.#members, peer, {
-      type: "joined",
-      nickname: peer.nickname,
-      timestamp: now.toISOString(),
-    });
-  }
-
-  /** Why `nickname` cannot be taken now, or undefined when it can. */
-  #nicknameProblem(nickname: string, by?: Peer): string | undefined {
-    const problem = nicknameProblem(nickname);
-    if (problem !== undefined) return problem;
-    const holder = this.#byNickname.get(nicknameKey(nickname));
-    return holder !== undefined && holder !== by ? "Nickname already in use" : undefined;
-  }
-
-  /**
-   * Relays a message to everyone else. The broadcast is encoded once, and a sender's
-   * consecutive broadcasts (those of one read) are gathered and appended to each recipient's
-   * outbox as one buffer at the end of the read: the same order, far fewer copies and writes.
-   */
-  #relay(sender: Peer, message: ChatMessage): void {
-    const stamped = this.#stamp(message.timestamp);
-    const frame = this.#fit(sender, {
-      type: "broadcast",
-      nickname: sender.nickname!,
-      message: message.message,
-      timestamp: stamped.timestamp,
-    });
-    if (frame === undefined) return;
-    const received = `Received: IP:${sender.ip}, Port:${sender.port}, ` +
-      `Client-Nickname:${sender.nickname}, ClientID:${escapeControls(sender.clientID!)}, ` +
-      `Date/Time:${formatDateTime(stamped.date)}, Msg-Size:${utf8ByteLength(message.message)}`;
-    if (this.#batch !== undefined && this.#batch.sender !== sender) this.#flushBatch();
-    const batch = this.#batch ??= { sender, frames: [], bytes: 0, received: [] };
-    batch.frames.push(frame);
-    batch.bytes += frame.length;
-    batch.received.push(received);
-    if (batch.bytes >= BATCH_BYTES) this.#flushBatch();
-  }
-
-  /** Delivers the gathered broadcasts and prints their `Received:` and `Broadcasted:` lines. */
-  #flushBatch(): void {
-    const batch = this.#batch;
-    if (batch === undefined) return;
-    this.#batch = undefined;
-    const bytes = batch.frames.length === 1 ? batch.frames[0] : concat(batch.frames, batch.bytes);
-    const recipients: string[] = [];
-    for (const peer of this.#members) {
-      if (peer !== batch.sender && this.#deliver(peer, bytes)) recipients.push(peer.nickname!);
-    }
-    const broadcasted = `Broadcasted: ${recipients.join(", ")}`;
-    for (const received of batch.received) {
-      this.#log(received);
-      this.#log(broadcasted);
-    }
-    this.#reap();
-  }
-
-  #whisper(sender: Peer, message: PrivateRequest): void {
-    const recipient = this.#byNickname.get(nicknameKey(message.to));
-    if (recipient === undefined) {
-      this.#send(sender, error(`No such user ${JSON.stringify(message.to)}`));
-      return;
-    }
-    if (recipient === sender) {
-      this.#send(sender, error("Cannot send a private message to yourself"));
-      return;
-    }
-    if (!recipient.extensions.has("private")) {
-      this.#send(
-        sender,
-        error(
-          `User ${JSON.stringify(recipient.nickname)} cannot receive private messages: ` +
-            "their client does not support them",
-        ),
-      );
-      return;
-    }
-    const stamped = this.#stamp(message.timestamp);
-    const frame = this.#fit(sender, {
-      type: "private",
-      nickname: sender.nickname!,
-      message: message.message,
-      timestamp: stamped.timestamp,
-    });
-    if (frame === undefined) return;
-    this.#log(
-      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ` +
-        `${recipient.nickname}, Msg-Size:${utf8ByteLength(message.message)}`,
-    );
-    this.#deliver(recipient, frame);
-  }
-
-  #roomChat(sender: Peer, message: RoomRequest): void {
-    const room = this.#rooms.get(message.room);
-    if (room === undefined || !room.members.has(sender)) {
-      this.#send(
-        sender,
-        error(
-          room === undefined
-            ? `No such room ${JSON.stringify(message.room)}`
-            : `Not in room ${JSON.stringify(room.name)}: join it first`,
-        ),
-      );
-      return;
-    }
-    const stamped = this.#stamp(message.timestamp);
-    const frame = this.#fit(sender, {
-      type: "room",
-      room: room.name,
-      nickname: sender.nickname!,
-      message: message.message,
-      timestamp: stamped.timestamp,
-    });
-    if (frame === undefined) return;
-    const recipients: string[] = [];
-    for (const peer of room.members) {
-      if (peer !== sender && this.#deliver(peer, frame)) recipients.push(peer.nickname!);
-    }
-    this.#log(
-      `${formatDateTime(stamped.date)} :: ${sender.nickname}: message to ${room.name}, ` +
-        `Msg-Size:${utf8ByteLength(message.message)}, delivered to: ${recipients.join(", ")}`,
-    );
-  }
-
-  #join(peer: Peer, name: string): void {
-    const problem = roomProblem(name);
-    if (problem !== undefined) {
-      this.#send(peer, error(problem));
-      return;
-    }
-    const { room, already } = this.#rooms.join(name, peer);
-    // Asking to join is understanding rooms, whatever the client announced.
-    if (!peer.extensions.has("room")) peer.extensions = new Set([...peer.extensions, "room"]);
-    const timestamp = this.#now().toISOString();
-    this.#send(peer, {
-      type: "joined",
-      nickname: peer.nickname!,
-      room: room.name,
-      members: [...room.members].map((member) => member.nickname!),
-      timestamp,
-    });
-    if (already) return;
-    this.#log(`${formatDateTime(this.#now())} :: ${peer.nickname}: joined ${room.name}.`);
-    this.#notify(room.members, peer, {
-      type: "joined",
-      nickname: peer.nickname!,
-      room: room.name,
-      timestamp,
-    });
-  }
-
-  #leave(peer: Peer, name: string): void {
-    const room = this.#rooms.leave(name, peer);
-    if (room === undefined) {
-      this.#send(peer, error(`Not in room ${JSON.stringify(name)}`));
-      return;
-    }
-    const notice: ServerMessage = {
-      type: "left",
-      nickname: peer.nickname!,
-      room: room.name,
-      timestamp: this.#now().toISOString(),
-    };
-    this.#send(peer, notice);
-    this.#notify(room.members, peer, notice);
-    this.#log(`${formatDateTime(this.#now())} :: ${peer.nickname}: left ${room.name}.`);
-  }
-
-  #rename(peer: Peer, nickname: string): void {
-    const problem = this.#nicknameProblem(nickname, peer);
-    if (problem !== undefined) {
-      this.#send(peer, error(problem));
-      return;
-    }
-    const old = peer.nickname!;
-    this.#byNickname.delete(nicknameKey(old));
-    this.#byNickname.set(nicknameKey(nickname), peer);
-    peer.nickname = nickname;
-    const notice: ServerMessage = {
-      type: "nick",
-      old,
-      nickname,
-      timestamp: this.#now().toISOString(),
-    };
-    this.#send(peer, notice);
-    this.#notify(this.#members, peer, notice);
-    this.#log(`${formatDateTime(this.#now())} :: ${old}: changed nickname to ${nickname}.`);
-  }
-
-  #list(peer: Peer): void {
-    const names = (members: Iterable<Peer>) => [...members].map((member) => member.nickname!);
-    this.#send(peer, {
-      type: "list",
-      users: names(this.#members),
-      rooms: this.#rooms.list().map((room) => ({ room: room.name, members: names(room.members) })),
-    });
-  }
-
-  // -------------------------------------------------------------------------
-  // Delivery
-
-  /** The message's own time when it gives a readable one, else now; and what to relay. */
-  #stamp(timestamp: string | undefined): { date: Date; timestamp: string } {
-    const sentAt = parseTimestamp(timestamp);
-    return sentAt === undefined
-      ? { date: this.#now(), timestamp: this.#now().toISOString() }
-      : { date: sentAt, timestamp: timestamp! };
-  }
-
-  /** Encodes a message to relay, or tells the sender it is too long for clients to take. */
-  #fit(sender: Peer, message: ServerMessage): Uint8Array | undefined {
-    const frame = encodeMessage(message);
-    // What clients accept is the protocol's limit, whatever this server takes in.
-    if (frame.length - 1 <= MAX_FRAME_BYTES) return frame;
-    this.#send(sender, error(`Message too long: a frame may take ${MAX_FRAME_BYTES} bytes`));
-    return undefined;
-  }
-
-  /** Queues a relayed frame for `peer`, noting congestion; false when its outbox is full. */
-  #deliver(peer: Peer, frame: Uint8Array): boolean {
-    if (!peer.outbox.enqueue(frame)) {
-      this.#markDead(
-        peer,
-        "removed (too slow to keep up)",
-        error(
-          `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; disconnecting`,
-        ),
-      );
-      return false;
-    }
-    if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
-    return true;
-  }
-
-  /** Sends `notice` to those of `peers` (other than `about`) that understand its type. */
-  #notify(peers: Iterable<Peer>, about: Peer, notice: ServerMessage): void {
-    let frame: Uint8Array | undefined;
-    for (const peer of peers) {
-      if (peer === about || !peer.extensions.has(notice.type)) continue;
-      frame ??= encodeMessage(notice);
-      this.#deliver(peer, frame);
-    }
-  }
-
-  /** Queues a reply for `peer`; a full outbox marks the peer dead. */
-  #send(peer: Peer, message: ServerMessage): void {
-    this.#deliver(peer, encodeMessage(message));
   }
 
   /** Notes a recipient whose outbox has passed the high-water mark. */
@@ -615,15 +292,76 @@ export class ChatServer {
   }
 
   // -------------------------------------------------------------------------
+  // Frames in, deliveries out
+
+  #onFrame(peer: Peer, event: FrameEvent): void {
+    if (event.kind === "oversize") {
+      const why = `Frame too long: the limit is ${event.limit} bytes`;
+      this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
+      return;
+    }
+    const command = peer.wire.decode(event.bytes, peer.nickname !== undefined);
+    if (command === undefined) return;
+    if (command.kind === "disconnect") {
+      const goodbye = peer.wire.encode([{ type: "goodbye", timestamp: this.#now().toISOString() }]);
+      this.#disconnect(peer, LEFT_BY_REQUEST, goodbye);
+    } else {
+      this.#core.handle(peer, command);
+    }
+    this.#reap();
+  }
+
+  /** What the core delivers through. */
+  readonly #outbound: Outbound<Peer> = {
+    deliver: (recipients, messages) => {
+      const encoded = this.#encoder(messages);
+      const accepted: Peer[] = [];
+      // Recipients mostly speak one wire: look up the encoding only when it changes.
+      let wire: Wire | undefined;
+      let bytes: Uint8Array | undefined;
+      for (const peer of recipients) {
+        if (peer.wire !== wire) bytes = encoded(wire = peer.wire);
+        if (bytes !== undefined && this.#enqueue(peer, bytes)) accepted.push(peer);
+      }
+      return accepted;
+    },
+    refuse: (peer, message, reason) => {
+      this.#enqueue(peer, peer.wire.encodeError(message, reason));
+    },
+    tooLong: (message) => tooLong(message),
+  };
+
+  /** Encodes `messages` for a wire when first asked, once per wire. */
+  #encoder(messages: readonly ServerMessage[]): (wire: Wire) => Uint8Array | undefined {
+    const cache = new Map<Wire, Uint8Array | undefined>();
+    return (wire) => {
+      if (!cache.has(wire)) cache.set(wire, wire.encode(messages));
+      return cache.get(wire);
+    };
+  }
+
+  /** Queues bytes for `peer`, noting congestion; false (and `peer` marked dead) when full. */
+  #enqueue(peer: Peer, bytes: Uint8Array): boolean {
+    if (!peer.outbox.enqueue(bytes)) {
+      const why = `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; ` +
+        "disconnecting";
+      this.#markDead(peer, "removed (too slow to keep up)", peer.wire.encodeError(why));
+      return false;
+    }
+    if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
   // Departures
 
-  #markDead(peer: Peer, reason: string, lastWord?: ServerMessage): void {
+  #markDead(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     if (peer.closing || this.#dead.has(peer)) return;
     this.#dead.set(peer, { reason, lastWord: peer.outbox.failed ? undefined : lastWord });
   }
 
   /** Disconnects `peer`, then those found dead while telling the others. */
-  #drop(peer: Peer, reason: string, lastWord?: ServerMessage | Uint8Array): void {
+  #drop(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     this.#disconnect(peer, reason, lastWord);
     this.#reap();
   }
@@ -644,56 +382,56 @@ export class ChatServer {
       if (peer.outbox.stalledFor(now) > writeTimeoutMs) {
         this.#markDead(peer, "removed (stopped reading)");
       } else if (peer.nickname === undefined && now - peer.connectedAt > registerTimeoutMs) {
-        const why = `Registration timeout: no "nickname" message within ${
-          registerTimeoutMs / 1000
-        } s`;
-        this.#markDead(peer, why, error(why));
+        const why = `Registration timeout: not registered within ${registerTimeoutMs / 1000} s`;
+        this.#markDead(peer, why, peer.wire.encodeError(why));
       }
     }
     this.#reap();
   }
 
   /**
-   * Removes `peer` (once): out of its rooms, the others told who left and why (`reason`), its
-   * departure logged, and its connection closed after `lastWord`.
+   * Removes `peer` (once): out of the chat, the others told who left and why (`reason`), and
+   * its connection closed after `lastWord`.
    */
-  #disconnect(peer: Peer, reason: string, lastWord?: ServerMessage | Uint8Array): void {
+  #disconnect(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     if (peer.closing) return;
-    // What was relayed before this departure reaches everyone, the leaver included.
-    this.#flushBatch();
-    peer.closing = true;
-    this.#peers.delete(peer);
+    this.#core.leave(peer, reason, !this.#stopping);
     this.#dead.delete(peer);
     this.#congested.delete(peer);
-    const count = (this.#perIp.get(peer.ip) ?? 1) - 1;
-    if (count > 0) this.#perIp.set(peer.ip, count);
-    else this.#perIp.delete(peer.ip);
-    if (peer.nickname !== undefined) {
-      this.#members.delete(peer);
-      this.#byNickname.delete(nicknameKey(peer.nickname));
-      this.#rooms.leaveAll(peer);
-      const now = this.#now();
-      this.#log(`${formatDateTime(now)} :: ${peer.nickname}: disconnected.`);
-      if (!this.#stopping) {
-        this.#notify(this.#members, peer, {
-          type: "left",
-          nickname: peer.nickname,
-          reason,
-          timestamp: now.toISOString(),
-        });
-      }
+    if (this.#refusing.has(peer)) {
+      clearTimeout(this.#refusing.get(peer));
+      this.#refusing.delete(peer);
     }
-    const bytes = lastWord instanceof Uint8Array || lastWord === undefined
-      ? lastWord
-      : encodeMessage(lastWord);
-    const closed = peer.close(bytes, CLOSE_GRACE_MS);
+    if (this.#peers.delete(peer)) {
+      const count = (this.#perIp.get(peer.ip) ?? 1) - 1;
+      if (count > 0) this.#perIp.set(peer.ip, count);
+      else this.#perIp.delete(peer.ip);
+    }
+    this.#close(peer, lastWord);
+  }
+
+  /** Closes `peer`'s connection after `lastWord`, keeping track until it is closed. */
+  #close(peer: Peer, lastWord?: Uint8Array): void {
+    peer.closing = true;
+    const closed = peer.close(lastWord, CLOSE_GRACE_MS);
     this.#closing.add(closed);
     closed.finally(() => this.#closing.delete(closed));
   }
 }
 
-function error(message: string): ServerMessage {
-  return { type: "error", message };
+/** The frame limit `message` would pass on some wire, or undefined when every wire takes it. */
+function tooLong(message: ServerMessage): number | undefined {
+  // JSON writes a UTF-16 unit in at most 6 bytes; the other fields are short: most messages
+  // are far from the limit, and need no trial encoding.
+  if ("message" in message && message.message.length * 6 + 1024 < MAX_FRAME_BYTES) {
+    return undefined;
+  }
+  for (const wire of Object.values(WIRES)) {
+    const bytes = wire.encode([message]);
+    // What clients accept is the protocol's limit, whatever this server takes in.
+    if (bytes !== undefined && bytes.length - 1 > MAX_FRAME_BYTES) return MAX_FRAME_BYTES;
+  }
+  return undefined;
 }
 
 /** Whether `ip` is a loopback address (127.0.0.0/8 or ::1, also IPv4-mapped). */

@@ -16,7 +16,7 @@ processTest("a connection that does not register in time is closed with an error
   await using member = await RawClient.registered(server.port, "Member");
   assert.deepEqual(await silent.next(), {
     type: "error",
-    message: 'Registration timeout: no "nickname" message within 0.5 s',
+    message: "Registration timeout: not registered within 0.5 s",
   });
   await silent.closedByServer();
   // The registered client is not affected.
@@ -271,7 +271,7 @@ processTest(
     assert.equal(response[0], "HTTP/1.1 400 Bad Request\r");
     assert.equal(
       response.at(-1),
-      "This is a chat server: it speaks JSON Lines over TCP, not HTTP.",
+      "This is a chat server: it speaks JSON Lines and CHAT/1.0 over TCP, not HTTP.",
     );
     await using after = await RawClient.registered(server.port, "After");
     assert.ok(after);

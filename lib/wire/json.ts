@@ -1,0 +1,77 @@
+/**
+ * The JSON Lines wire of spec part C as a `Wire`: `protocol.ts` decodes and encodes, this maps
+ * its messages to the core's commands.
+ *
+ * @module
+ */
+
+import {
+  type ClientMessage,
+  concat,
+  decodeClientMessage,
+  encodeMessage,
+  FrameReader,
+  type ServerMessage,
+} from "../../protocol.ts";
+import type { Command } from "../core/types.ts";
+import type { Wire } from "./wire.ts";
+
+/** The core command a JSON client message asks for. */
+export function jsonCommand(message: ClientMessage): Command {
+  switch (message.type) {
+    case "nickname":
+      return {
+        kind: "register",
+        nickname: message.nickname,
+        clientID: message.clientID,
+        extensions: message.extensions,
+      };
+    case "message":
+      return { kind: "say", text: message.message, timestamp: message.timestamp };
+    case "disconnect":
+      return { kind: "disconnect" };
+    case "private":
+      return {
+        kind: "whisper",
+        to: message.to,
+        text: message.message,
+        timestamp: message.timestamp,
+      };
+    case "room":
+      return {
+        kind: "room",
+        room: message.room,
+        text: message.message,
+        timestamp: message.timestamp,
+      };
+    case "join":
+      return { kind: "join", room: message.room };
+    case "leave":
+      return { kind: "leave", room: message.room };
+    case "nick":
+      return { kind: "nick", nickname: message.nickname };
+    case "list":
+      return { kind: "list" };
+  }
+}
+
+/** Encodes `messages` as JSON lines, one after another. */
+function encodeAll(messages: readonly ServerMessage[]): Uint8Array {
+  if (messages.length === 1) return encodeMessage(messages[0]);
+  const frames = messages.map(encodeMessage);
+  return concat(frames, frames.reduce((sum, frame) => sum + frame.length, 0));
+}
+
+/** JSON Lines (spec part C): every server message is carried, each as one line. */
+export const JSON_WIRE: Wire = {
+  name: "JSON",
+  reader: (maxBytes) => new FrameReader(maxBytes),
+  decode(frame) {
+    const decoded = decodeClientMessage(frame);
+    return decoded.kind === "message"
+      ? jsonCommand(decoded.message)
+      : { kind: "invalid", error: decoded.error };
+  },
+  encode: encodeAll,
+  encodeError: (message) => encodeMessage({ type: "error", message }),
+};

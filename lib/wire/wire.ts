@@ -1,0 +1,27 @@
+/**
+ * The seam between the transports and the chat core: a wire adapter cuts a connection's bytes
+ * into frames, decodes each frame into a core command and encodes the core's messages as that
+ * wire's bytes. It holds no chat state.
+ *
+ * @module
+ */
+
+import type { FrameReader, ServerMessage } from "../../protocol.ts";
+import type { Command, ErrorReason } from "../core/types.ts";
+
+/** One wire protocol, as the server speaks it. */
+export interface Wire {
+  /** Its name, as operators read it (`JSON`, `CHAT/1.0`). */
+  readonly name: string;
+  /** A frame reader for one connection, refusing frames over `maxBytes`. */
+  reader(maxBytes: number): FrameReader;
+  /**
+   * What one frame asks (`registered`: whether the connection has registered); undefined when
+   * it asks nothing (a blank line).
+   */
+  decode(frame: Uint8Array, registered: boolean): Command | undefined;
+  /** `messages` as this wire's bytes, in order; undefined when it carries none of them. */
+  encode(messages: readonly ServerMessage[]): Uint8Array | undefined;
+  /** An error reply as this wire's bytes. */
+  encodeError(message: string, reason?: ErrorReason): Uint8Array;
+}
