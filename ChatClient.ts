@@ -1,16 +1,20 @@
 /**
- * ChatClient: a terminal chat client (spec part A).
+ * ChatClient: a terminal chat client (spec part A, and part B's CHAT/1.0 form).
  *
- * Run: `deno run --allow-net ChatClient.ts <host> <port> <nickname> <clientID>`, with `--tls`
- * to connect with TLS (and `--ca <pem>` plus `--allow-read=<pem>` to trust a given authority).
+ * Run: `deno run --allow-net ChatClient.ts <host> <port> <nickname> <clientID>` (JSON), with
+ * `--tls` to connect with TLS (and `--ca <pem>` plus `--allow-read=<pem>` to trust a given
+ * authority); or `deno run --allow-net ChatClient.ts <nickname> chat://<host>:<port>` to speak
+ * CHAT/1.0 with any server that does.
  *
  * @module
  */
 
 import { lookup } from "node:dns/promises";
-import { CLIENT_USAGE, parseClientArgs } from "./lib/args.ts";
-import { ChatSession, type SessionEnd } from "./lib/client.ts";
+import { CHAT_ADDRESS_HINT, CLIENT_USAGE, parseClientArgs } from "./lib/args.ts";
+import { Chat1Session } from "./lib/chat1_client.ts";
+import { ChatSession } from "./lib/client.ts";
 import { formatDateTime, formatSummary } from "./lib/format.ts";
+import type { SessionEnd } from "./lib/session.ts";
 import { Terminal } from "./lib/terminal.ts";
 
 /** What the client prints when a session ends other than by the user's choice. */
@@ -18,6 +22,7 @@ const END_NOTICES: Record<SessionEnd, string | undefined> = {
   disconnected: undefined,
   shutdown: "The server is shutting down; the session has ended.",
   lost: "The connection to the server was lost.",
+  refused: undefined,
 };
 
 const args = parseClientArgs(Deno.args);
@@ -27,7 +32,8 @@ if (!args.ok) {
   console.error(CLIENT_USAGE);
   Deno.exit(1);
 }
-const { host, port, nickname, clientID, tls, caFile } = args.value;
+const settings = args.value;
+const { host, port, nickname } = settings;
 
 /** The host's address, IPv4 first (the server listens on IPv4), or undefined. */
 async function resolve(host: string): Promise<string | undefined> {
@@ -43,40 +49,44 @@ async function resolve(host: string): Promise<string | undefined> {
 
 const address = await resolve(host);
 if (address === undefined) {
-  console.log("ERR - arg 1");
-  Deno.exit(1);
+  exit(settings.wire === "json" ? "ERR - arg 1" : `ERR - arg 2\n${CHAT_ADDRESS_HINT}`);
 }
 
-/** Opens the connection (TLS verified against `host`), or exits with a clear error. */
+/** Opens a connection (TLS verified against `host`); throws an error saying what failed. */
 async function connect(): Promise<Deno.Conn> {
-  if (!tls) {
+  const where = `${host}:${port}`;
+  if (settings.wire === "chat1" || !settings.tls) {
     try {
       return await Deno.connect({ hostname: address!, port });
     } catch (error) {
-      exit(`ERR - cannot connect to ChatServer at ${host}:${port}: ${(error as Error).message}`);
+      throw new Error(
+        `ERR - cannot connect to ChatServer at ${where}: ${(error as Error).message}`,
+      );
     }
   }
   let caCerts: string[] | undefined;
-  if (caFile !== undefined) {
+  if (settings.caFile !== undefined) {
     try {
-      caCerts = [Deno.readTextFileSync(caFile)];
+      caCerts = [Deno.readTextFileSync(settings.caFile)];
     } catch (error) {
-      exit(`ERR - cannot read CA file "${caFile}": ${(error as Error).message}`);
+      throw new Error(
+        `ERR - cannot read CA file "${settings.caFile}": ${(error as Error).message}`,
+      );
     }
   }
   let conn: Deno.TlsConn;
   try {
     conn = await Deno.connectTls({ hostname: host, port, caCerts });
   } catch (error) {
-    exit(`ERR - cannot connect to ChatServer at ${host}:${port}: ${(error as Error).message}`);
+    throw new Error(`ERR - cannot connect to ChatServer at ${where}: ${(error as Error).message}`);
   }
   try {
     // Verify now, before anything is sent: never fall back to plain text.
     await conn.handshake();
   } catch (error) {
     conn.close();
-    exit(
-      `ERR - TLS handshake with ${host}:${port} failed: ${(error as Error).message} ` +
+    throw new Error(
+      `ERR - TLS handshake with ${where} failed: ${(error as Error).message} ` +
         "(does that port serve TLS, with a certificate you trust?)",
     );
   }
@@ -88,12 +98,15 @@ function exit(line: string): never {
   Deno.exit(1);
 }
 
-const conn = await connect();
+const conn = await connect().catch((error: Error) => exit(error.message));
 const terminal = new Terminal();
-const session = new ChatSession(conn, { nickname, clientID, ui: terminal });
+const session = settings.wire === "json"
+  ? new ChatSession(conn, { nickname, clientID: settings.clientID, ui: terminal, connect })
+  : new Chat1Session(conn, { username: nickname, ui: terminal });
 terminal.print(
   `ChatClient started with server IP: ${(conn.remoteAddr as Deno.NetAddr).hostname}, ` +
-    `port: ${port}, nickname: ${nickname}, client ID: ${clientID}, ` +
+    `port: ${port}, nickname: ${nickname}, ` +
+    `client ID: ${settings.wire === "json" ? settings.clientID : "-"}, ` +
     `Date/Time: ${formatDateTime(session.stats.start)}`,
 );
 terminal.setCompleter((line) => session.complete(line));
@@ -106,4 +119,4 @@ const notice = END_NOTICES[end];
 if (notice !== undefined) terminal.print(notice);
 terminal.print(formatSummary(session.stats, new Date()));
 terminal.close();
-Deno.exit(end === "lost" ? 1 : 0);
+Deno.exit(end === "lost" || end === "refused" ? 1 : 0);

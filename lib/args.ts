@@ -30,17 +30,24 @@ export interface ServerArgs {
   tls?: TlsSettings;
 }
 
-/** ChatClient's settings. */
-export interface ClientArgs {
-  host: string;
-  port: number;
-  nickname: string;
-  clientID: string;
-  /** Connect with TLS. */
-  tls: boolean;
-  /** A PEM file of certificate authorities to trust instead of the system's. */
-  caFile?: string;
-}
+/** ChatClient's settings: the four-argument JSON form, or the two-argument CHAT/1.0 form. */
+export type ClientArgs =
+  | {
+    wire: "json";
+    host: string;
+    port: number;
+    nickname: string;
+    clientID: string;
+    /** Connect with TLS. */
+    tls: boolean;
+    /** A PEM file of certificate authorities to trust instead of the system's. */
+    caFile?: string;
+  }
+  | { wire: "chat1"; host: string; port: number; nickname: string };
+
+/** What ChatClient prints after `ERR - arg 2` for a `chat://` address it cannot use. */
+export const CHAT_ADDRESS_HINT =
+  "A CHAT/1.0 address looks like chat://<host>:<port>, such as chat://localhost:12345";
 
 type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
 
@@ -148,6 +155,7 @@ export const SERVER_USAGE = [
 /** Usage of ChatClient, printed with `--help` and argument errors. */
 export const CLIENT_USAGE = [
   "usage: ChatClient.ts <host> <port> <nickname> <clientID> [--tls [--ca <pem>]]",
+  "       ChatClient.ts <nickname> chat://<host>:<port>     (speaks CHAT/1.0)",
   "  --tls        connect with TLS, verifying the server's certificate",
   "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
 ].join("\n");
@@ -266,6 +274,13 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
   const { positionals, values } = parsed;
   if (values.help) return { ok: false, error: CLIENT_USAGE, help: true };
+  // Two arguments, the second not a port: `<nickname> chat://<host>:<port>`.
+  if (positionals.length === 2 && parsePort(positionals[1]) === undefined) {
+    if (values.tls || values.ca !== undefined) {
+      return { ok: false, error: "ERR - option --tls is not available with a chat:// address" };
+    }
+    return parseChat1Args(positionals[0], positionals[1]);
+  }
   const [host, portText, nickname, clientID] = positionals;
   if (host === undefined || host.trim() === "") return { ok: false, error: "ERR - arg 1" };
   const port = portText === undefined ? undefined : parsePort(portText);
@@ -283,6 +298,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   return {
     ok: true,
     value: {
+      wire: "json",
       host: host.trim(),
       port,
       nickname,
@@ -291,6 +307,22 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       caFile: values.ca as string | undefined,
     },
   };
+}
+
+function parseChat1Args(nickname: string, address: string): Parsed<ClientArgs> {
+  if (nicknameProblem(nickname) !== undefined) return { ok: false, error: "ERR - arg 1" };
+  const parsed = parseChatAddress(address);
+  if (parsed === undefined) return { ok: false, error: `ERR - arg 2\n${CHAT_ADDRESS_HINT}` };
+  return { ok: true, value: { wire: "chat1", ...parsed, nickname } };
+}
+
+/** The host and port of `chat://<host>:<port>` (an IPv6 host in brackets), or undefined. */
+export function parseChatAddress(address: string): { host: string; port: number } | undefined {
+  const match = /^chat:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):(\d+)\/?$/i.exec(address.trim());
+  if (match === null) return undefined;
+  const port = parsePort(match[2]);
+  if (port === undefined) return undefined;
+  return { host: match[1].replace(/^\[(.*)\]$/, "$1"), port };
 }
 
 /** A TCP port from 1 to 65535 written as a whole number, or undefined. */

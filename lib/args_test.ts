@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { parseClientArgs, parseFlags, parsePort, parseServerArgs, SERVER_USAGE } from "./args.ts";
+import {
+  CHAT_ADDRESS_HINT,
+  parseClientArgs,
+  parseFlags,
+  parsePort,
+  parseServerArgs,
+  SERVER_USAGE,
+} from "./args.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 
 Deno.test("parsePort() takes whole numbers from 1 to 65535 only", () => {
@@ -130,6 +137,7 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
   assert.deepEqual(parseClientArgs(["localhost", "12345", "Alice", "001"]), {
     ok: true,
     value: {
+      wire: "json",
       host: "localhost",
       port: 12345,
       nickname: "Alice",
@@ -139,8 +147,8 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
     },
   });
   const tls = parseClientArgs(["--tls", "--ca", "ca.pem", "localhost", "12345", "Alice", "001"]);
-  assert.equal(tls.ok && tls.value.tls, true);
-  assert.equal(tls.ok && tls.value.caFile, "ca.pem");
+  assert.equal(tls.ok && tls.value.wire === "json" && tls.value.tls, true);
+  assert.equal(tls.ok && tls.value.wire === "json" && tls.value.caFile, "ca.pem");
   assert.deepEqual(parseClientArgs(["h", "1", "A", "1", "--ca", "x.pem"]), {
     ok: false,
     error: "ERR - option --ca goes with --tls",
@@ -166,6 +174,36 @@ Deno.test("parseClientArgs() answers ERR - arg x for the first bad or missing ar
   for (const [args, error] of cases) {
     assert.deepEqual(parseClientArgs(args), { ok: false, error }, JSON.stringify(args));
   }
+});
+
+Deno.test("parseClientArgs() takes <nickname> chat://<host>:<port> as the CHAT/1.0 form", () => {
+  assert.deepEqual(parseClientArgs(["carol", "chat://localhost:12345"]), {
+    ok: true,
+    value: { wire: "chat1", host: "localhost", port: 12345, nickname: "carol" },
+  });
+  assert.deepEqual(parseClientArgs(["carol", "CHAT://[::1]:80/"]), {
+    ok: true,
+    value: { wire: "chat1", host: "::1", port: 80, nickname: "carol" },
+  });
+  const badAddress = `ERR - arg 2\n${CHAT_ADDRESS_HINT}`;
+  const cases: [string[], string][] = [
+    [["carol", "http://localhost:12345"], badAddress],
+    [["carol", "chat://localhost"], badAddress],
+    [["carol", "chat://localhost:0"], badAddress],
+    [["carol", "chat://localhost:65536"], badAddress],
+    [["carol", "chat://:12345"], badAddress],
+    [["carol", "localhost:12345"], badAddress],
+    [["two words", "chat://localhost:12345"], "ERR - arg 1"],
+    [
+      ["--tls", "carol", "chat://h:1"],
+      "ERR - option --tls is not available with a chat:// address",
+    ],
+  ];
+  for (const [args, error] of cases) {
+    assert.deepEqual(parseClientArgs(args), { ok: false, error }, JSON.stringify(args));
+  }
+  // Two arguments whose second is a port are the four-argument form, missing the nickname.
+  assert.deepEqual(parseClientArgs(["localhost", "12345"]), { ok: false, error: "ERR - arg 3" });
 });
 
 Deno.test("parseFlags() reads --name value, --name=value, switches, positionals and --", () => {

@@ -1,19 +1,17 @@
 /**
- * A client's chat session on an open connection: registration (with a new nickname when the
- * server refuses one), the user's commands and chat lines, what arrives from the server, and
- * the counts for the summary. It works against servers that know only spec part C and send no
- * acknowledgements.
+ * A client's chat session in JSON (spec part C) on an open connection: registration (with a new
+ * nickname when the server refuses one, on a new connection when the server closed the old one
+ * after refusing), the user's commands and chat lines, and what arrives from the server. It
+ * works against servers that know only spec part C and send no acknowledgements.
  *
  * @module
  */
 
 import {
   type ClientMessage,
-  codePointLength,
   decodeServerMessage,
   encodeMessage,
   EXTENSION_TYPES,
-  FrameReader,
   MAX_FRAME_BYTES,
   nicknameKey,
   nicknameProblem,
@@ -22,80 +20,50 @@ import {
   type ServerMessage,
 } from "../protocol.ts";
 import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
-import { escapeControls, formatChatLine, formatNotice, type SessionStats } from "./format.ts";
-import { Outbox } from "./outbox.ts";
+import { escapeControls, formatChatLine, formatNotice } from "./format.ts";
+import {
+  type LineSource,
+  orTimeout,
+  Session,
+  type SessionEnd,
+  type SessionOptions,
+  Signal,
+} from "./session.ts";
+
+export type { ClientUi, LineSource, SessionEnd } from "./session.ts";
 
 /** How long to wait for any reply to a registration before assuming it was accepted (ms). */
 export const REGISTRATION_REPLY_MS = 2000;
 /** How long to wait for the server to acknowledge a disconnect (ms). */
 export const DISCONNECT_ACK_MS = 3000;
 
-const READ_BUFFER_BYTES = 16 * 1024;
-/** The client only queues what its user types: this cap is never reached in practice. */
-const CLIENT_SENDQ_BYTES = 16 * 1024 * 1024;
-
-/** Where the session shows things. */
-export interface ClientUi {
-  /** Shows one line. */
-  print(line: string): void;
-  /** Shows a line meant for a person at a terminal only (hints), not for piped output. */
-  hint(line: string): void;
-  /** Shows what the next typed line is for (a terminal prompt). */
-  setPrompt(prompt: string): void;
-}
-
-/** Where typed lines come from. */
-export interface LineSource {
-  /** The next line, or null at the end of input. */
-  next(): Promise<string | null>;
-}
-
-/** Why a session ended. */
-export type SessionEnd =
-  /** The user left (a quit command, end of input or Ctrl-C). */
-  | "disconnected"
-  /** The server said it is shutting down. */
-  | "shutdown"
-  /** The connection closed or failed unannounced. */
-  | "lost";
-
 /** How a session is set up. */
-export interface ChatSessionOptions {
+export interface ChatSessionOptions extends SessionOptions {
   nickname: string;
   clientID: string;
-  ui: ClientUi;
-  now?: () => Date;
   registrationReplyMs?: number;
   disconnectAckMs?: number;
 }
 
-type RegistrationOutcome = { accepted: true } | { accepted: false; reason: string };
+type RegistrationOutcome =
+  | { accepted: true }
+  | { accepted: false; reason: string }
+  /** The server closed the connection under a registration, after refusing one: try again. */
+  | { accepted: false; retry: true };
 
-/** A resolvable promise. */
-class Signal<T> {
-  readonly promise: Promise<T>;
-  resolve!: (value: T) => void;
-  constructor() {
-    this.promise = new Promise<T>((resolve) => this.resolve = resolve);
-  }
-}
-
-/** One client's session with a server. */
-export class ChatSession {
-  readonly #conn: Deno.Conn;
-  readonly #outbox: Outbox;
-  readonly #ui: ClientUi;
-  readonly #now: () => Date;
+/** One client's session with a server, in JSON. */
+export class ChatSession extends Session {
   readonly #registrationReplyMs: number;
   readonly #disconnectAckMs: number;
   readonly #clientID: string;
   #nickname: string;
-  readonly #stats: SessionStats;
   /** Set while a registration waits for its reply. */
   #registration: Signal<RegistrationOutcome> | undefined;
+  /** Whether the server refused a nickname on this connection (and so may close it). */
+  #refusedHere = false;
+  /** Whether the server closed the connection after a refusal: register on a new one. */
+  #mustReconnect = false;
   readonly #goodbye = new Signal<void>();
-  readonly #ended = new Signal<SessionEnd>();
-  readonly #interrupted = new Signal<void>();
   /** Who is connected, as far as this client knows (for completion and notices). */
   readonly #users = new Map<string, string>();
   /** Rooms this user is in, by key. */
@@ -112,34 +80,11 @@ export class ChatSession {
 
   /** Creates a session on `conn`; nothing is sent until `run`. */
   constructor(conn: Deno.Conn, options: ChatSessionOptions) {
-    this.#conn = conn;
-    this.#ui = options.ui;
-    this.#now = options.now ?? (() => new Date());
+    super(conn, options, MAX_FRAME_BYTES);
     this.#registrationReplyMs = options.registrationReplyMs ?? REGISTRATION_REPLY_MS;
     this.#disconnectAckMs = options.disconnectAckMs ?? DISCONNECT_ACK_MS;
     this.#nickname = options.nickname;
     this.#clientID = options.clientID;
-    this.#stats = {
-      start: this.#now(),
-      messagesSent: 0,
-      messagesReceived: 0,
-      charsSent: 0,
-      charsReceived: 0,
-    };
-    this.#outbox = new Outbox(conn, {
-      capBytes: CLIENT_SENDQ_BYTES,
-      onError: () => this.#ended.resolve("lost"),
-    });
-  }
-
-  /** The counts so far, for the summary. */
-  get stats(): Readonly<SessionStats> {
-    return this.#stats;
-  }
-
-  /** Asks the session to leave politely, as if the user had typed a quit command. */
-  interrupt(): void {
-    this.#interrupted.resolve();
   }
 
   /** Completions for a partly typed line: a command, a nickname or a room. */
@@ -156,52 +101,54 @@ export class ChatSession {
     return [matches.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())), word];
   }
 
-  /** Registers, then follows what `input` yields until the session ends; closes the connection. */
-  async run(input: LineSource): Promise<SessionEnd> {
-    this.#receive();
-    const user = this.#converse(input).then(() => "done" as const);
-    const first = await Promise.race([
-      user,
-      this.#ended.promise,
-      this.#interrupted.promise.then(() => "done" as const),
-    ]);
-    let end: SessionEnd = first === "done" ? "disconnected" : first;
-    if (end === "disconnected") end = await this.#disconnect();
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed.
-    }
-    return end;
-  }
-
   /** Registration, then the user's lines, until a quit command or the end of input. */
-  async #converse(input: LineSource): Promise<void> {
+  protected async converse(input: LineSource): Promise<void> {
     while (true) {
+      if (this.#mustReconnect) {
+        this.#mustReconnect = false;
+        this.#refusedHere = false;
+        if (!await this.reconnect()) {
+          this.ended.resolve("lost");
+          return;
+        }
+      }
       const outcome = await this.#register();
       if (outcome.accepted) break;
-      this.#ui.print(
+      if ("retry" in outcome) continue;
+      this.ui.print(
         `Nickname "${escapeControls(this.#nickname)}" refused: ${escapeControls(outcome.reason)}`,
       );
       const next = await this.#askNickname(input);
       if (next === null) return;
       this.#nickname = next;
     }
+    this.#refusedHere = false;
     this.#updatePrompt();
-    this.#ui.hint("Type a message and press Enter; /help lists the commands.");
+    this.ui.hint("Type a message and press Enter; /help lists the commands.");
     for (let line = await input.next(); line !== null; line = await input.next()) {
       if (!this.#perform(parseCommand(line))) return;
     }
   }
 
+  /** A connection closed after a refusal is replaced; any other close ends the session. */
+  protected override onConnectionEnd(): boolean {
+    if (this.#refusedHere) {
+      this.#mustReconnect = true;
+      this.#settleRegistration({ accepted: false, retry: true });
+      return true;
+    }
+    this.#settleRegistration({ accepted: true });
+    return false;
+  }
+
   async #askNickname(input: LineSource): Promise<string | null> {
     while (true) {
-      this.#ui.setPrompt("Choose another nickname: ");
+      this.ui.setPrompt("Choose another nickname: ");
       const line = await input.next();
       if (line === null) return null;
       const problem = nicknameProblem(line.trim());
       if (problem === undefined) return line.trim();
-      this.#ui.print(problem);
+      this.ui.print(problem);
     }
   }
 
@@ -220,7 +167,7 @@ export class ChatSession {
         break;
       case "nick": {
         const problem = nicknameProblem(command.nickname);
-        if (problem !== undefined) this.#ui.print(problem);
+        if (problem !== undefined) this.ui.print(problem);
         else this.#send({ type: "nick", nickname: command.nickname });
         break;
       }
@@ -232,7 +179,7 @@ export class ChatSession {
       }
       case "leave": {
         const room = command.room ?? this.#target;
-        if (room === undefined) this.#ui.print("You are not talking in a room: /leave <#room>");
+        if (room === undefined) this.ui.print("You are not talking in a room: /leave <#room>");
         else this.#send({ type: "leave", room });
         break;
       }
@@ -244,13 +191,13 @@ export class ChatSession {
         this.#requestList(command.kind);
         break;
       case "help":
-        for (const line of helpLines()) this.#ui.print(line);
+        for (const line of helpLines()) this.ui.print(line);
         break;
       case "usage":
-        this.#ui.print(command.usage);
+        this.ui.print(command.usage);
         break;
       case "unknown":
-        this.#ui.print(
+        this.ui.print(
           `Unknown command "${escapeControls(command.name)}": /help lists the commands`,
         );
         break;
@@ -262,9 +209,9 @@ export class ChatSession {
   #talkIn(room: string | undefined): void {
     this.#target = room;
     this.#updatePrompt();
-    this.#ui.print(
+    this.ui.print(
       formatNotice(
-        this.#now(),
+        this.now(),
         room === undefined
           ? "Your lines now go to everyone"
           : `Your lines now go to ${room}; /all talks to everyone`,
@@ -274,7 +221,7 @@ export class ChatSession {
 
   #updatePrompt(): void {
     const where = this.#target === undefined ? "" : ` ${this.#target}`;
-    this.#ui.setPrompt(`${escapeControls(this.#nickname)}${where}> `);
+    this.ui.setPrompt(`${escapeControls(this.#nickname)}${where}> `);
   }
 
   /** Sends the registration and waits for its outcome (a reply, or silence taken as yes). */
@@ -289,7 +236,7 @@ export class ChatSession {
       type: "nickname",
       nickname: this.#nickname,
       clientID: this.#clientID,
-      timestamp: this.#now().toISOString(),
+      timestamp: this.now().toISOString(),
       extensions: [...EXTENSION_TYPES],
     });
     return registration.promise.finally(() => clearTimeout(timer));
@@ -309,31 +256,27 @@ export class ChatSession {
       | { type: "private"; to: string; message: string },
   ): void {
     const stamped: ClientMessage = message.type === "message"
-      ? { ...message, nickname: this.#nickname, timestamp: this.#now().toISOString() }
-      : { ...message, timestamp: this.#now().toISOString() };
+      ? { ...message, nickname: this.#nickname, timestamp: this.now().toISOString() }
+      : { ...message, timestamp: this.now().toISOString() };
     const frame = encodeMessage(stamped);
     if (frame.length - 1 > MAX_FRAME_BYTES) {
-      this.#ui.print(`Message not sent: longer than the limit of ${MAX_FRAME_BYTES} bytes`);
+      this.ui.print(`Message not sent: longer than the limit of ${MAX_FRAME_BYTES} bytes`);
       return;
     }
-    this.#outbox.enqueue(frame);
-    this.#stats.messagesSent++;
-    this.#stats.charsSent += codePointLength(message.message);
+    this.send(frame);
+    this.countSent(message.message);
   }
 
   /** Sends the disconnect request and waits (briefly) for the acknowledgement. */
-  async #disconnect(): Promise<SessionEnd> {
+  protected async leave(): Promise<SessionEnd> {
     this.#send({ type: "disconnect", nickname: this.#nickname, clientID: this.#clientID });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((resolve) =>
-      timer = setTimeout(() => resolve("timeout"), this.#disconnectAckMs)
+    const end = await orTimeout(
+      Promise.race([
+        this.#goodbye.promise.then(() => "disconnected" as const),
+        this.ended.promise,
+      ]),
+      this.#disconnectAckMs,
     );
-    const end = await Promise.race([
-      this.#goodbye.promise.then(() => "disconnected" as const),
-      this.#ended.promise,
-      timeout,
-    ]);
-    clearTimeout(timer);
     return end === "timeout" || end === "lost" ? "disconnected" : end;
   }
 
@@ -343,41 +286,21 @@ export class ChatSession {
   }
 
   #send(message: ClientMessage): void {
-    this.#outbox.enqueue(encodeMessage(message));
+    this.send(encodeMessage(message));
   }
 
-  /** Reads from the server until the connection ends. */
-  async #receive(): Promise<void> {
-    const frames = new FrameReader(MAX_FRAME_BYTES);
-    const buffer = new Uint8Array(READ_BUFFER_BYTES);
-    try {
-      while (true) {
-        const n = await this.#conn.read(buffer);
-        if (n === null) break;
-        for (const event of frames.push(buffer.subarray(0, n))) {
-          if (event.kind === "oversize") {
-            this.#ui.print(`Ignored a message from the server over ${event.limit} bytes`);
-            continue;
-          }
-          const decoded = decodeServerMessage(event.bytes);
-          if (decoded.kind === "message") this.#onMessage(decoded.message);
-          else if (decoded.kind === "invalid") {
-            this.#ui.print(
-              `Ignored a bad message from the server: ${escapeControls(decoded.error)}`,
-            );
-          } // A type this client does not know is ignored (spec part C).
-        }
-      }
-    } catch {
-      // A reset, or our own close: the session is over either way.
-    }
-    this.#settleRegistration({ accepted: true });
-    this.#ended.resolve("lost");
+  /** Handles one frame from the server. */
+  protected onFrame(frame: Uint8Array): void {
+    const decoded = decodeServerMessage(frame);
+    if (decoded.kind === "message") this.#onMessage(decoded.message);
+    else if (decoded.kind === "invalid") {
+      this.ui.print(`Ignored a bad message from the server: ${escapeControls(decoded.error)}`);
+    } // A type this client does not know is ignored (spec part C).
   }
 
   #onMessage(message: ServerMessage): void {
     const at = () =>
-      parseTimestamp("timestamp" in message ? message.timestamp : undefined) ?? this.#now();
+      parseTimestamp("timestamp" in message ? message.timestamp : undefined) ?? this.now();
     switch (message.type) {
       case "welcome":
         // A server that acknowledges speaks this protocol: learn who is there.
@@ -386,9 +309,11 @@ export class ChatSession {
         break;
       case "error":
         if (this.#registration !== undefined) {
+          // Some servers close the connection right after refusing a nickname.
+          this.#refusedHere = true;
           this.#settleRegistration({ accepted: false, reason: message.message });
         } else {
-          this.#ui.print(`Error from server: ${escapeControls(message.message)}`);
+          this.ui.print(`Error from server: ${escapeControls(message.message)}`);
         }
         break;
       case "broadcast":
@@ -418,15 +343,14 @@ export class ChatSession {
         this.#goodbye.resolve();
         break;
       case "shutdown":
-        this.#ended.resolve("shutdown");
+        this.ended.resolve("shutdown");
         break;
     }
   }
 
   #showChat(date: Date, nickname: string, text: string, where?: string): void {
-    this.#ui.print(formatChatLine(date, nickname, text, where));
-    this.#stats.messagesReceived++;
-    this.#stats.charsReceived += codePointLength(text);
+    this.ui.print(formatChatLine(date, nickname, text, where));
+    this.countReceived(text);
   }
 
   #isMe(nickname: string): boolean {
@@ -436,14 +360,14 @@ export class ChatSession {
   #onJoined(date: Date, nickname: string, room?: string, members?: string[]): void {
     if (room === undefined) {
       this.#users.set(nicknameKey(nickname), nickname);
-      this.#ui.print(formatNotice(date, `${escapeControls(nickname)} joined the chat`));
+      this.ui.print(formatNotice(date, `${escapeControls(nickname)} joined the chat`));
     } else if (this.#isMe(nickname)) {
       this.#rooms.set(roomKey(room), room);
       const who = (members ?? []).map(escapeControls).join(", ");
-      this.#ui.print(formatNotice(date, `You joined ${escapeControls(room)} (members: ${who})`));
+      this.ui.print(formatNotice(date, `You joined ${escapeControls(room)} (members: ${who})`));
       this.#talkIn(room);
     } else {
-      this.#ui.print(
+      this.ui.print(
         formatNotice(date, `${escapeControls(nickname)} joined ${escapeControls(room)}`),
       );
     }
@@ -453,15 +377,15 @@ export class ChatSession {
     if (room === undefined) {
       this.#users.delete(nicknameKey(nickname));
       const why = reason === undefined ? "" : ` (${escapeControls(reason)})`;
-      this.#ui.print(formatNotice(date, `${escapeControls(nickname)} left the chat${why}`));
+      this.ui.print(formatNotice(date, `${escapeControls(nickname)} left the chat${why}`));
     } else if (this.#isMe(nickname)) {
       this.#rooms.delete(roomKey(room));
-      this.#ui.print(formatNotice(date, `You left ${escapeControls(room)}`));
+      this.ui.print(formatNotice(date, `You left ${escapeControls(room)}`));
       if (this.#target !== undefined && roomKey(this.#target) === roomKey(room)) {
         this.#talkIn(undefined);
       }
     } else {
-      this.#ui.print(
+      this.ui.print(
         formatNotice(date, `${escapeControls(nickname)} left ${escapeControls(room)}`),
       );
     }
@@ -473,9 +397,9 @@ export class ChatSession {
     if (this.#isMe(old)) {
       this.#nickname = nickname;
       this.#updatePrompt();
-      this.#ui.print(formatNotice(date, `You are now known as ${escapeControls(nickname)}`));
+      this.ui.print(formatNotice(date, `You are now known as ${escapeControls(nickname)}`));
     } else {
-      this.#ui.print(
+      this.ui.print(
         formatNotice(date, `${escapeControls(old)} is now known as ${escapeControls(nickname)}`),
       );
     }
@@ -488,8 +412,8 @@ export class ChatSession {
     const asked = this.#listRequests.shift();
     if (asked === undefined || asked === "self") return;
     const names = (list: string[]) => list.map(escapeControls).join(", ");
-    if (asked === "list") this.#ui.print(`Connected (${users.length}): ${names(users)}`);
-    this.#ui.print(
+    if (asked === "list") this.ui.print(`Connected (${users.length}): ${names(users)}`);
+    this.ui.print(
       rooms.length === 0
         ? "Rooms: none yet (/join <#room> makes one)"
         : `Rooms (${rooms.length}): ` +
@@ -498,7 +422,7 @@ export class ChatSession {
     );
     if (asked === "rooms") {
       const mine = [...this.#rooms.values()];
-      this.#ui.print(mine.length === 0 ? "You are in no room" : `You are in: ${names(mine)}`);
+      this.ui.print(mine.length === 0 ? "You are in no room" : `You are in: ${names(mine)}`);
     }
   }
 }

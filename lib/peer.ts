@@ -95,13 +95,13 @@ export class Peer implements Member {
     let smallReads = 0;
     let frames: FrameReader | undefined;
     /** The first bytes, until they tell the wire. */
-    let first = NOTHING;
+    let first: Uint8Array = NOTHING;
     try {
       while (true) {
         const n = await this.conn.read(buffer);
         if (n === null) break;
         if (this.closing) continue; // Lingering close: read and discard until the peer goes.
-        let chunk = buffer.subarray(0, n);
+        let chunk: Uint8Array = buffer.subarray(0, n);
         if (frames === undefined) {
           first = concat([first, chunk], first.length + n);
           const sniffed = sniff(first);

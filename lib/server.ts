@@ -423,7 +423,8 @@ export class ChatServer {
 function tooLong(message: ServerMessage): number | undefined {
   // JSON writes a UTF-16 unit in at most 6 bytes; the other fields are short: most messages
   // are far from the limit, and need no trial encoding.
-  if ("message" in message && message.message.length * 6 + 1024 < MAX_FRAME_BYTES) {
+  const text = "message" in message ? message.message ?? "" : "";
+  if (text.length * 6 + 1024 < MAX_FRAME_BYTES) {
     return undefined;
   }
   for (const wire of Object.values(WIRES)) {
