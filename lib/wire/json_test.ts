@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { JSON_WIRE } from "./json.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const bytes = (text: string) => encoder.encode(text);
+
+Deno.test("JSON_WIRE decodes each client message into the core's command", () => {
+  const cases: [unknown, unknown][] = [
+    [
+      { type: "nickname", nickname: "Alice", clientID: "001", extensions: ["private"] },
+      { kind: "register", nickname: "Alice", clientID: "001", extensions: ["private"] },
+    ],
+    [
+      { type: "message", nickname: "Mallory", message: "hi", timestamp: "2024-03-21T10:30:44Z" },
+      { kind: "say", text: "hi", timestamp: "2024-03-21T10:30:44Z" },
+    ],
+    [{ type: "disconnect" }, { kind: "disconnect" }],
+    [
+      { type: "private", to: "Bob", message: "psst" },
+      { kind: "whisper", to: "Bob", text: "psst", timestamp: undefined },
+    ],
+    [
+      { type: "room", room: "#lab", message: "hey" },
+      { kind: "room", room: "#lab", text: "hey", timestamp: undefined },
+    ],
+    [{ type: "join", room: "#lab" }, { kind: "join", room: "#lab" }],
+    [{ type: "leave", room: "#lab" }, { kind: "leave", room: "#lab" }],
+    [{ type: "nick", nickname: "Caro" }, { kind: "nick", nickname: "Caro" }],
+    [{ type: "list" }, { kind: "list" }],
+  ];
+  for (const [message, command] of cases) {
+    assert.deepEqual(JSON_WIRE.decode(bytes(JSON.stringify(message)), false), command);
+  }
+  assert.deepEqual(JSON_WIRE.decode(bytes("not json"), false), {
+    kind: "invalid",
+    error: 'Cannot parse frame "not json": invalid JSON',
+  });
+});
+
+Deno.test("JSON_WIRE encodes every message as one line, in order", () => {
+  const encoded = JSON_WIRE.encode([
+    { type: "broadcast", nickname: "Alice", message: "one" },
+    { type: "left", nickname: "Bob", reason: "disconnected" },
+  ]);
+  assert.equal(
+    decoder.decode(encoded),
+    '{"type":"broadcast","nickname":"Alice","message":"one"}\n' +
+      '{"type":"left","nickname":"Bob","reason":"disconnected"}\n',
+  );
+  assert.equal(
+    decoder.decode(JSON_WIRE.encodeError("Nickname already in use", "taken")),
+    '{"type":"error","message":"Nickname already in use"}\n',
+  );
+});
