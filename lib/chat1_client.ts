@@ -73,7 +73,7 @@ export class Chat1Session extends Session {
     const registration = this.#registration = new Signal();
     this.#sendLine(chat1Register(this.#username));
     const reply = await orTimeout(registration.promise, this.#replyMs);
-    this.#registration = undefined;
+    this.#settleRegistration(null);
     if (reply === null) return; // The connection ended: the session ends as lost.
     if (reply === "timeout" || !reply.startsWith("200")) {
       this.ui.print(
@@ -135,15 +135,21 @@ export class Chat1Session extends Session {
     } else if (reply.kind === "disconnect") {
       this.ended.resolve("shutdown");
     } else if (this.#registration !== undefined) {
-      this.#registration.resolve(line);
+      this.#settleRegistration(line);
     } else {
       this.ui.print(escapeControls(line));
     }
   }
 
   protected override onConnectionEnd(): boolean {
-    this.#registration?.resolve(null);
+    this.#settleRegistration(null);
     return false;
+  }
+
+  /** Ends the wait for the registration's reply at once, so later lines are not taken for it. */
+  #settleRegistration(reply: string | null): void {
+    this.#registration?.resolve(reply);
+    this.#registration = undefined;
   }
 
   #sendLine(line: string): void {

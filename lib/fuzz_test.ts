@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fuzzProtocol, seededRandom } from "./fuzz.ts";
+import { fuzzChat1, fuzzProtocol, seededRandom } from "./fuzz.ts";
 
 Deno.test("fuzzProtocol() runs 100,000 seeded inputs through the frame reader and decoders", () => {
   const report = fuzzProtocol(20261122, 100_000);
@@ -9,6 +9,15 @@ Deno.test("fuzzProtocol() runs 100,000 seeded inputs through the frame reader an
   assert.ok(report.oversize > 1_000, `oversize: ${report.oversize}`);
   assert.ok(report.decoded > 10_000, `decoded: ${report.decoded}`);
   assert.ok(report.refused > 10_000, `refused: ${report.refused}`);
+});
+
+Deno.test("fuzzChat1() runs 50,000 seeded inputs through the CHAT/1.0 line reader and decoder", () => {
+  const report = fuzzChat1(20261130, 50_000);
+  assert.equal(report.inputs, 50_000);
+  assert.ok(report.frames > 50_000, `frames: ${report.frames}`);
+  assert.ok(report.oversize > 1_000, `oversize: ${report.oversize}`);
+  assert.ok(report.decoded > 10_000, `decoded: ${report.decoded}`);
+  assert.ok(report.refused > 1_000, `refused: ${report.refused}`);
 });
 
 Deno.test("seededRandom() repeats its sequence for a seed", () => {

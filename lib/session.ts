@@ -76,6 +76,8 @@ export interface SessionOptions {
 interface Link {
   conn: Deno.Conn;
   outbox: Outbox;
+  /** Set once its end (of reading, or a failed write) has been handled. */
+  ended: boolean;
 }
 
 /** A client's session with a server: subclasses speak a wire. */
@@ -191,14 +193,17 @@ export abstract class Session {
   #open(conn: Deno.Conn): Link {
     const link: Link = {
       conn,
-      outbox: new Outbox(conn, {
-        capBytes: CLIENT_SENDQ_BYTES,
-        onError: () => {
-          if (link === this.#link) this.ended.resolve("lost");
-        },
-      }),
+      outbox: new Outbox(conn, { capBytes: CLIENT_SENDQ_BYTES, onError: () => this.#ended(link) }),
+      ended: false,
     };
     return link;
+  }
+
+  /** Handles the end of `link` (once): the session goes on only if the subclass says so. */
+  #ended(link: Link): void {
+    if (link !== this.#link || link.ended) return;
+    link.ended = true;
+    if (!this.onConnectionEnd()) this.ended.resolve("lost");
   }
 
   #close(link: Link): void {
@@ -228,6 +233,6 @@ export abstract class Session {
     } catch {
       // A reset, or our own close: this connection is over either way.
     }
-    if (link === this.#link && !this.onConnectionEnd()) this.ended.resolve("lost");
+    this.#ended(link);
   }
 }

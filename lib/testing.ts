@@ -367,6 +367,11 @@ export function startClient(
     : new Program("ChatClient.ts", args);
 }
 
+/** Starts a ChatClient in its CHAT/1.0 form, `<username> chat://127.0.0.1:<port>`. */
+export function startChat1Client(port: number, username: string): Program {
+  return new Program("ChatClient.ts", [username, `chat://127.0.0.1:${port}`]);
+}
+
 /** Starts a ChatClient on `server` and waits until the server has registered it. */
 export async function registeredClient(
   server: ServerProgram,
@@ -510,9 +515,14 @@ export class RawClient {
 
   /** The next line the server sends, parsed as JSON. */
   async next(ms = WAIT_MS): Promise<Record<string, unknown>> {
+    return JSON.parse(await this.nextLine(ms));
+  }
+
+  /** The next line the server sends, as text (without its newline). */
+  async nextLine(ms = WAIT_MS): Promise<string> {
     const line = await within(this.#line(), ms, "a line from the server");
     if (line === null) throw new Error("The server closed the connection");
-    return JSON.parse(line);
+    return line;
   }
 
   /** Waits for the next message of `type`, skipping others, and returns it. */
