@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
+  closeAll,
   line,
   processTest,
   Program,
@@ -239,16 +240,10 @@ class MinimalChat1Server {
     return text;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     this.#listener.close();
-    for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    await Promise.resolve();
+    closeAll(this.#conns);
+    return Promise.resolve();
   }
 }
 

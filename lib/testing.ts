@@ -383,6 +383,17 @@ export async function registeredClient(
   return client;
 }
 
+/** Closes every connection of `conns` that is still open. */
+export function closeAll(conns: Iterable<Deno.Conn>): void {
+  for (const conn of conns) {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
 /** A TCP relay on 127.0.0.1 that records every byte passing through, both ways. */
 export class RecordingProxy {
   readonly port: number;
@@ -439,13 +450,7 @@ export class RecordingProxy {
   /** Closes the proxy and every connection through it. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.#listener.close();
-    for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    closeAll(this.#conns);
     await Promise.all(this.#pipes);
   }
 }
