@@ -5,10 +5,7 @@ import {
   decodeClientMessage,
   decodeServerMessage,
   encodeMessage,
-  type FrameEvent,
-  FrameReader,
   isWellFormedUtf8,
-  MAX_FRAME_BYTES,
   nicknameKey,
   nicknameProblem,
   parseTimestamp,
@@ -17,36 +14,11 @@ import {
   type ServerMessage,
   utf8ByteLength,
 } from "./protocol.ts";
+import { seededRandom } from "./lib/fuzz.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const bytes = (text: string) => encoder.encode(text);
-
-/** A small seeded pseudo-random generator (mulberry32), so failures can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Frames (as text) and oversize events produced by feeding `chunks` to a fresh reader. */
-function frames(chunks: (string | Uint8Array)[], max = MAX_FRAME_BYTES): string[] {
-  const reader = new FrameReader(max);
-  const out: string[] = [];
-  for (const chunk of chunks) {
-    for (const event of reader.push(typeof chunk === "string" ? bytes(chunk) : chunk)) {
-      out.push(describe(event));
-    }
-  }
-  return out;
-}
-
-function describe(event: FrameEvent): string {
-  return event.kind === "frame" ? decoder.decode(event.bytes) : `<oversize ${event.limit}>`;
-}
 
 // ---------------------------------------------------------------------------
 // Client messages
@@ -367,7 +339,7 @@ Deno.test("utf8ByteLength() matches TextEncoder on every kind of character", () 
     "end \udc00",
     "a\u0000b",
   ];
-  const next = random(1);
+  const next = seededRandom(1);
   for (let i = 0; i < 200; i++) {
     const units = Array.from({ length: 20 }, () => Math.floor(next() * 0x10000));
     samples.push(String.fromCharCode(...units));
@@ -410,7 +382,7 @@ Deno.test("isWellFormedUtf8() agrees with a fatal TextDecoder on every kind of i
   for (const input of edges) {
     assert.equal(isWellFormedUtf8(input), wellFormed(input), `bytes ${[...input]}`);
   }
-  const next = random(3);
+  const next = seededRandom(3);
   const pool = [
     0x00,
     0x41,
@@ -473,109 +445,4 @@ Deno.test("nicknameKey() makes nicknames that differ only in case the same", () 
   assert.equal(nicknameKey("ZOË"), nicknameKey("zoë"));
   assert.equal(nicknameKey("Zoe\u0308"), nicknameKey("zoë"), "composed and decomposed alike");
   assert.notEqual(nicknameKey("Bob"), nicknameKey("Rob"));
-});
-
-// ---------------------------------------------------------------------------
-// Framing
-
-Deno.test("FrameReader splits objects ended by newlines and objects with nothing between them", () => {
-  assert.deepEqual(frames(['{"a":1}\n{"b":2}\n']), ['{"a":1}', '{"b":2}']);
-  assert.deepEqual(frames(['{"a":1}{"b":2}{"c":{"d":[1,{}]}}']), [
-    '{"a":1}',
-    '{"b":2}',
-    '{"c":{"d":[1,{}]}}',
-  ]);
-  assert.deepEqual(frames(['{"a":1}\r\n  {"b":2} \t {"c":3}']), ['{"a":1}', '{"b":2}', '{"c":3}']);
-});
-
-Deno.test("FrameReader drops the CR of a CR LF line ending, even in an earlier chunk", () => {
-  assert.deepEqual(frames(["not json\r\n"]), ["not json"]);
-  assert.deepEqual(frames(["not json\r", "\n"]), ["not json"]);
-  assert.deepEqual(frames(["a\rb\n"]), ["a\rb"], "a CR elsewhere stays");
-});
-
-Deno.test("FrameReader is not fooled by braces, quotes and backslashes inside strings", () => {
-  const tricky = '{"m":"} { \\" \\\\"}{"n":"\\\\\\"}"}';
-  assert.deepEqual(frames([tricky]), ['{"m":"} { \\" \\\\"}', '{"n":"\\\\\\"}"}']);
-  for (const frame of frames([tricky])) JSON.parse(frame);
-});
-
-Deno.test("FrameReader ends a broken frame at the newline so the next one is unaffected", () => {
-  assert.deepEqual(frames(['{"a": "no end\n{"b":1}\n']), ['{"a": "no end', '{"b":1}']);
-  assert.deepEqual(frames(['{"a": {"b": 1\n{"c":2}']), ['{"a": {"b": 1', '{"c":2}']);
-  assert.deepEqual(frames(["not json\r\n[1,2]\n", '{"ok":true}']), [
-    "not json",
-    "[1,2]",
-    '{"ok":true}',
-  ]);
-});
-
-Deno.test("FrameReader gives the same frames whatever the chunk boundaries (seeded)", () => {
-  const objects = [
-    { type: "nickname", nickname: "Zoë", clientID: "001", timestamp: "2024-03-21T10:30:25Z" },
-    { type: "message", nickname: "Zoë", message: '} { " \\ 😀 日本', timestamp: "t" },
-    { type: "message", nickname: "x", message: "[".repeat(50) },
-    { type: "disconnect", nickname: "Zoë", clientID: "001" },
-  ];
-  const expected = objects.map((o) => JSON.stringify(o));
-  const next = random(42);
-  for (let round = 0; round < 500; round++) {
-    // Mix newline-ended and back-to-back objects, then cut the bytes at random points.
-    const text = expected.map((f) => f + (next() < 0.5 ? "\n" : "")).join("");
-    const all = bytes(text);
-    const chunks: Uint8Array[] = [];
-    let offset = 0;
-    while (offset < all.length) {
-      const size = 1 + Math.floor(next() * 40);
-      chunks.push(all.slice(offset, offset + size));
-      offset += size;
-    }
-    assert.deepEqual(frames(chunks), expected, `round ${round}`);
-  }
-});
-
-Deno.test("FrameReader accepts a frame of exactly the limit and refuses one byte more", () => {
-  const frameOf = (size: number) => `{"m":"${"x".repeat(size - 8)}"}`;
-  assert.equal(frameOf(100).length, 100);
-  assert.deepEqual(frames([frameOf(100) + "\n"], 100), [frameOf(100)]);
-  assert.deepEqual(frames([frameOf(101) + "\n"], 100), ["<oversize 100>"]);
-  // Split over chunks, the same.
-  assert.deepEqual(frames([frameOf(100).slice(0, 50), frameOf(100).slice(50)], 100), [
-    frameOf(100),
-  ]);
-  assert.deepEqual(frames([frameOf(101).slice(0, 50), frameOf(101).slice(50)], 100), [
-    "<oversize 100>",
-  ]);
-});
-
-Deno.test("FrameReader reports a frame with no end as soon as it passes the limit, keeping none of it", () => {
-  const reader = new FrameReader(1000);
-  const events: string[] = [];
-  const feed = (text: string) => reader.push(bytes(text)).forEach((e) => events.push(describe(e)));
-  feed('{"m":"');
-  for (let i = 0; i < 100; i++) feed("x".repeat(100)); // 10 KB with no end yet
-  assert.deepEqual(events, ["<oversize 1000>"], "reported once, before the frame ends");
-  assert.equal(reader.pending, true, "the reader still follows the long frame to its end");
-  feed('still the long one"}{"after":1}\n{"next":2}\n');
-  assert.deepEqual(events, ["<oversize 1000>", '{"after":1}', '{"next":2}']);
-  // A line with no newline at all, the same.
-  const line = new FrameReader(1000);
-  assert.deepEqual(line.push(bytes("y".repeat(5000))).map(describe), ["<oversize 1000>"]);
-  assert.deepEqual(line.push(bytes("zzz\nok\n")).map(describe), ["ok"]);
-});
-
-Deno.test("FrameReader survives random bytes and keeps framing what follows (seeded)", () => {
-  const next = random(7);
-  const reader = new FrameReader(2048);
-  for (let round = 0; round < 2000; round++) {
-    const noise = new Uint8Array(Math.floor(next() * 300)).map(() => Math.floor(next() * 256));
-    for (const event of reader.push(noise)) {
-      if (event.kind === "frame") assert.ok(event.bytes.length <= 2048);
-    }
-    // A newline always brings the reader back, whatever came before.
-    reader.push(bytes("\n"));
-    assert.deepEqual(reader.push(bytes('{"type":"disconnect"}')).map(describe), [
-      '{"type":"disconnect"}',
-    ]);
-  }
 });

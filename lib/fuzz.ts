@@ -16,11 +16,10 @@ import {
   decodeClientMessage,
   decodeServerMessage,
   encodeMessage,
-  type FrameEvent,
-  FrameReader,
   SERVER_MESSAGE_TYPES,
   type ServerMessage,
 } from "../protocol.ts";
+import { type FrameEvent, FrameReader } from "./frame_reader.ts";
 import { CHAT1_WIRE, chat1Chat, parseChat1Reply } from "./wire/chat1.ts";
 import { sniff } from "./wire/sniff.ts";
 

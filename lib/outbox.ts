@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concat } from "../protocol.ts";
+import { concat } from "./bytes.ts";
 
 /**
  * The last batch built from several chunks, kept so that outboxes holding the very same chunks

@@ -6,8 +6,9 @@
  * @module
  */
 
-import { concat, type FrameEvent, type FrameReader } from "../protocol.ts";
+import { concat } from "./bytes.ts";
 import type { Member } from "./core/types.ts";
+import type { FrameEvent, FrameReader } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import { Outbox } from "./outbox.ts";
 import { RateLimiter } from "./rate_limiter.ts";

@@ -10,10 +10,11 @@
  * @module
  */
 
-import { type FrameEvent, MAX_FRAME_BYTES, type ServerMessage } from "../protocol.ts";
+import { MAX_FRAME_BYTES, type ServerMessage } from "../protocol.ts";
 import { ChatCore } from "./core/chat.ts";
 import type { Outbound } from "./core/types.ts";
 import { formatDateTime } from "./format.ts";
+import type { FrameEvent } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
 import { httpRefusal } from "./wire/sniff.ts";

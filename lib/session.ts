@@ -7,8 +7,9 @@
  * @module
  */
 
-import { codePointLength, FrameReader, type FrameReaderOptions } from "../protocol.ts";
+import { codePointLength } from "../protocol.ts";
 import type { SessionStats } from "./format.ts";
+import { FrameReader, type FrameReaderOptions } from "./frame_reader.ts";
 import { Outbox } from "./outbox.ts";
 
 /** The client only queues what its user types: this cap is never reached in practice. */

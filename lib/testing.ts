@@ -8,7 +8,7 @@
 /** The longest any single wait in a test may take, in milliseconds. */
 export const WAIT_MS = 15_000;
 
-import { concat } from "../protocol.ts";
+import { concat } from "./bytes.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const encoder = new TextEncoder();

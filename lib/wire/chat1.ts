@@ -11,8 +11,9 @@
  * @module
  */
 
-import { FrameReader, isWellFormedUtf8, type ServerMessage } from "../../protocol.ts";
+import { isWellFormedUtf8, type ServerMessage } from "../../protocol.ts";
 import type { Command, ErrorReason } from "../core/types.ts";
+import { FrameReader } from "../frame_reader.ts";
 import type { Wire } from "./wire.ts";
 
 /** The protocol's name and version, as it ends its command lines. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FrameReader, type ServerMessage } from "../../protocol.ts";
+import type { ServerMessage } from "../../protocol.ts";
+import { FrameReader } from "../frame_reader.ts";
 import {
   CHAT1_INVALID,
   CHAT1_REGISTERED,

@@ -7,13 +7,13 @@
 
 import {
   type ClientMessage,
-  concat,
   decodeClientMessage,
   encodeMessage,
-  FrameReader,
   type ServerMessage,
 } from "../../protocol.ts";
+import { concat } from "../bytes.ts";
 import type { Command } from "../core/types.ts";
+import { FrameReader } from "../frame_reader.ts";
 import type { Wire } from "./wire.ts";
 
 /** The core command a JSON client message asks for. */

@@ -6,8 +6,9 @@
  * @module
  */
 
-import type { FrameReader, ServerMessage } from "../../protocol.ts";
+import type { ServerMessage } from "../../protocol.ts";
 import type { Command, ErrorReason } from "../core/types.ts";
+import type { FrameReader } from "../frame_reader.ts";
 
 /** One wire protocol, as the server speaks it. */
 export interface Wire {
