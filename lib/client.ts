@@ -30,8 +30,6 @@ import {
   Signal,
 } from "./session.ts";
 
-export type { ClientUi, LineSource, SessionEnd } from "./session.ts";
-
 /** How long to wait for any reply to a registration before assuming it was accepted (ms). */
 export const REGISTRATION_REPLY_MS = 2000;
 /** How long to wait for the server to acknowledge a disconnect (ms). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ChatSession, type ClientUi, type LineSource } from "./client.ts";
+import { ChatSession } from "./client.ts";
+import type { ClientUi, LineSource } from "./session.ts";
 import { RawClient, within } from "./testing.ts";
 
 /** Lines typed by a pretend user, and everything the session shows. */

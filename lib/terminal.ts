@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import * as readline from "node:readline";
-import type { ClientUi, LineSource } from "./client.ts";
+import type { ClientUi, LineSource } from "./session.ts";
 
 /** Standard input and output as the chat client uses them. */
 export class Terminal implements ClientUi, LineSource {
