@@ -104,16 +104,20 @@ export class Peer implements Member {
         if (this.closing) continue; // Lingering close: read and discard until the peer goes.
         let chunk: Uint8Array = buffer.subarray(0, n);
         if (frames === undefined) {
-          first = concat([first, chunk], first.length + n);
-          const sniffed = sniff(first);
-          if (sniffed === undefined && first.length < SNIFF_BYTES) continue;
+          // Mostly the first read tells: its bytes are kept only when more are needed.
+          const start = first.length === 0 ? chunk : concat([first, chunk], first.length + n);
+          const sniffed = sniff(start);
+          if (sniffed === undefined && start.length < SNIFF_BYTES) {
+            first = start === chunk ? chunk.slice() : start;
+            continue;
+          }
           if (sniffed === "tls" || sniffed === "http") {
             handler.foreign(this, sniffed);
             continue;
           }
           this.wire = WIRES[sniffed ?? "json"];
           frames = this.wire.reader(this.#maxFrameBytes);
-          chunk = first;
+          chunk = start;
           first = NOTHING;
           handler.identified(this);
           if (this.closing) continue;

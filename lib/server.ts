@@ -315,13 +315,20 @@ export class ChatServer {
   /** What the core delivers through. */
   readonly #outbound: Outbound<Peer> = {
     deliver: (recipients, messages) => {
-      const encoded = this.#encoder(messages);
       const accepted: Peer[] = [];
-      // Recipients mostly speak one wire: look up the encoding only when it changes.
+      // Recipients mostly speak one wire: the encodings of the others are kept aside.
       let wire: Wire | undefined;
       let bytes: Uint8Array | undefined;
+      let others: { wire: Wire; bytes: Uint8Array | undefined }[] | undefined;
       for (const peer of recipients) {
-        if (peer.wire !== wire) bytes = encoded(wire = peer.wire);
+        if (peer.wire !== wire) {
+          if (wire !== undefined && !others?.some((other) => other.wire === wire)) {
+            (others ??= []).push({ wire, bytes });
+          }
+          wire = peer.wire;
+          const seen = others?.find((other) => other.wire === wire);
+          bytes = seen === undefined ? wire.encode(messages) : seen.bytes;
+        }
         if (bytes !== undefined && this.#enqueue(peer, bytes)) accepted.push(peer);
       }
       return accepted;
