@@ -172,6 +172,35 @@ processTest(
   },
 );
 
+processTest(
+  "a CHAT/1.0 client that stops reading is cut off at its sendq; a CHAT/1.0 reader gets all",
+  async () => {
+    await using server = await ServerProgram.start(
+      ["--sendq", "65536", "--write-timeout", "3", "--max-rate", "0"],
+    );
+    // Registered, then never reads again; disposed (closed) when the test ends.
+    await using _stalled = await chat1Registered(server.port, "stalled");
+    await using reader = await chat1Registered(server.port, "reader");
+    await using sender = await RawClient.registered(server.port, "Sender");
+
+    // Past what the kernel buffers hold for a client that reads nothing (about 4 MiB here).
+    const count = 150;
+    const text = "y".repeat(60_000);
+    const receiving = (async () => {
+      for (let i = 0; i < count; i++) {
+        assert.equal(await reader.nextLine(), `@Sender: ${i} ${text}`);
+      }
+    })();
+    for (let i = 0; i < count; i++) {
+      await sender.send(JSON.stringify({ type: "message", message: `${i} ${text}` }) + "\n");
+    }
+    await receiving;
+    await server.stdout.waitFor(line("<dt> :: stalled: disconnected."));
+    const lastBroadcast = server.stdout.lines.findLast((l) => l.startsWith("Broadcasted: "));
+    assert.equal(lastBroadcast, "Broadcasted: reader");
+  },
+);
+
 processTest("a refused CHAT/1.0 connection is told why in CHAT/1.0", async () => {
   await using server = await ServerProgram.start(["--max-per-ip", "1", "--limit-loopback"]);
   await using first = await chat1Registered(server.port, "first");
