@@ -116,13 +116,15 @@ export class ChatServer {
       }
     }
     for (const peer of [...this.#refusing.keys()]) this.#sendRefusal(peer);
-    const notice = this.#encoder([{
+    const notice: ServerMessage = {
       type: "shutdown",
       message: "Server is shutting down",
       timestamp: this.#now().toISOString(),
-    }]);
+    };
+    // Encoded once per wire.
+    const lastWords = new Map(Object.values(WIRES).map((wire) => [wire, wire.encode([notice])]));
     for (const peer of [...this.#peers]) {
-      this.#disconnect(peer, LEFT_AT_SHUTDOWN, notice(peer.wire));
+      this.#disconnect(peer, LEFT_AT_SHUTDOWN, lastWords.get(peer.wire));
     }
     while (this.#closing.size > 0) await Promise.all(this.#closing);
   }
@@ -338,15 +340,6 @@ export class ChatServer {
     },
     tooLong: (message) => tooLong(message),
   };
-
-  /** Encodes `messages` for a wire when first asked, once per wire. */
-  #encoder(messages: readonly ServerMessage[]): (wire: Wire) => Uint8Array | undefined {
-    const cache = new Map<Wire, Uint8Array | undefined>();
-    return (wire) => {
-      if (!cache.has(wire)) cache.set(wire, wire.encode(messages));
-      return cache.get(wire);
-    };
-  }
 
   /** Queues bytes for `peer`, noting congestion; false (and `peer` marked dead) when full. */
   #enqueue(peer: Peer, bytes: Uint8Array): boolean {

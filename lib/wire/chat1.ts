@@ -129,14 +129,15 @@ function decode(frame: Uint8Array, registered: boolean): Command | undefined {
   if (!isWellFormedUtf8(frame)) {
     return { kind: "invalid", error: "Cannot decode line: invalid UTF-8" };
   }
-  const request = parseChat1Request(decoder.decode(frame));
+  const line = decoder.decode(frame);
+  const request = parseChat1Request(line);
   switch (request.kind) {
     case "register":
       return { kind: "register", nickname: request.username };
     case "bad-register":
       // Once registered, a line that merely starts with the word is something to say.
       return registered
-        ? { kind: "say", text: decoder.decode(frame) }
+        ? { kind: "say", text: line }
         : { kind: "invalid", error: "Invalid registration", reason: "registration" };
     case "disconnect":
       return { kind: "disconnect" };
