@@ -7,6 +7,8 @@
  * @module
  */
 
+import { codePointLength, isWellFormedUtf8 } from "./lib/utf8.ts";
+
 /** Largest frame (one JSON object) either side accepts, in bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -85,6 +87,41 @@ export interface ListRequest {
   type: "list";
 }
 
+/** Logging in: the password of the account the server asked about with its `login` message. */
+export interface LoginRequest {
+  type: "login";
+  password: string;
+}
+
+/** What a client may do with the account of its nickname. */
+export type AccountAction = "register" | "password" | "unregister";
+
+/** Every account action, as the wire spells them. */
+export const ACCOUNT_ACTIONS: readonly AccountAction[] = ["register", "password", "unregister"];
+
+/**
+ * Managing the account of one's nickname: claim it (`register`, with a `password`), change its
+ * password (`password`, with the new one) or give it up (`unregister`).
+ */
+export interface AccountRequest {
+  type: "account";
+  action: string;
+  password?: string;
+}
+
+/** Asking for the last `count` messages to everyone, or to `room`. */
+export interface HistoryRequest {
+  type: "history";
+  room?: string;
+  count?: number;
+}
+
+/** Acknowledging the offline messages up to `id`: the server may forget them. */
+export interface AckRequest {
+  type: "ack";
+  id: number;
+}
+
 /** Everything a client may send. */
 export type ClientMessage =
   | NicknameMessage
@@ -95,7 +132,11 @@ export type ClientMessage =
   | JoinRequest
   | LeaveRequest
   | NickRequest
-  | ListRequest;
+  | ListRequest
+  | LoginRequest
+  | AccountRequest
+  | HistoryRequest
+  | AckRequest;
 
 /** A chat line relayed by the server to everyone but its sender. */
 export interface BroadcastMessage {
@@ -104,6 +145,8 @@ export interface BroadcastMessage {
   message: string;
   /** Always sent by this server; other servers may leave it out. */
   timestamp?: string;
+  /** Set on a message said before the recipient asked (history), not as it happened. */
+  history?: boolean;
 }
 
 /** The server's reply to anything it refuses. */
@@ -139,6 +182,10 @@ export interface PrivateMessage {
   nickname: string;
   message: string;
   timestamp?: string;
+  /** Set on a message kept while the recipient was away; acknowledge it with `ack`. */
+  offline?: boolean;
+  /** The kept message's number, for `ack`. */
+  id?: number;
 }
 
 /** A room's chat line, delivered to its other members; `nickname` is the sender. */
@@ -148,6 +195,8 @@ export interface RoomMessage {
   nickname: string;
   message: string;
   timestamp?: string;
+  /** Set on a message said before the recipient asked (history). */
+  history?: boolean;
 }
 
 /**
@@ -192,6 +241,38 @@ export interface ListReply {
   rooms: RoomInfo[];
 }
 
+/** The nickname asked for is an account's: send its password with a `login` message. */
+export interface LoginPrompt {
+  type: "login";
+  nickname: string;
+}
+
+/** An account action done: `nickname`'s account registered, its password changed, or given up. */
+export interface AccountNotice {
+  type: "account";
+  action: AccountAction;
+  nickname: string;
+  timestamp?: string;
+}
+
+/** A private message to `to`, who is away, is kept: it will be delivered when they return. */
+export interface QueuedNotice {
+  type: "queued";
+  to: string;
+  timestamp?: string;
+}
+
+/**
+ * The end of a run of history (to everyone, or to `room`): `count` messages shown, `earlier`
+ * more kept before them.
+ */
+export interface HistoryEnd {
+  type: "history";
+  room?: string;
+  count: number;
+  earlier: number;
+}
+
 /** Everything the server may send. */
 export type ServerMessage =
   | BroadcastMessage
@@ -204,10 +285,25 @@ export type ServerMessage =
   | JoinedNotice
   | LeftNotice
   | NickNotice
-  | ListReply;
+  | ListReply
+  | LoginPrompt
+  | AccountNotice
+  | QueuedNotice
+  | HistoryEnd;
 
 /** The server's message types beyond spec part C, which a client must announce to be sent. */
-export const EXTENSION_TYPES = ["private", "room", "joined", "left", "nick", "list"] as const;
+export const EXTENSION_TYPES = [
+  "private",
+  "room",
+  "joined",
+  "left",
+  "nick",
+  "list",
+  "login",
+  "account",
+  "queued",
+  "history",
+] as const;
 
 /** The result of decoding one frame. */
 export type Decoded<T> =
@@ -218,14 +314,17 @@ export type Decoded<T> =
 
 type Fields = Record<string, unknown>;
 
-/** What a field holds: text, a list of texts, or a list of rooms with their members. */
-type FieldKind = "string" | "strings" | "rooms";
+/** What a field holds: text, a count, a flag, a list of texts, or rooms with their members. */
+type FieldKind = "string" | "count" | "flag" | "strings" | "rooms";
 /** A field's kind, and whether it must be there. */
 type FieldRule = readonly [FieldKind, boolean];
 type Schema = Record<string, Record<string, FieldRule>>;
 
 const TEXT: FieldRule = ["string", true];
 const TEXT_OPTIONAL: FieldRule = ["string", false];
+const COUNT: FieldRule = ["count", true];
+const COUNT_OPTIONAL: FieldRule = ["count", false];
+const FLAG_OPTIONAL: FieldRule = ["flag", false];
 
 /** The fields of each client message type. */
 const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = {
@@ -243,17 +342,33 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   leave: { room: TEXT },
   nick: { nickname: TEXT },
   list: {},
+  login: { password: TEXT },
+  account: { action: TEXT, password: TEXT_OPTIONAL },
+  history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
+  ack: { id: COUNT },
 };
 
 /** The fields of each server message type. */
 const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = {
-  broadcast: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  broadcast: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL, history: FLAG_OPTIONAL },
   error: { message: TEXT },
   welcome: { nickname: TEXT_OPTIONAL, clientID: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
   goodbye: { timestamp: TEXT_OPTIONAL },
   shutdown: { message: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
-  private: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
-  room: { room: TEXT, nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  private: {
+    nickname: TEXT,
+    message: TEXT,
+    timestamp: TEXT_OPTIONAL,
+    offline: FLAG_OPTIONAL,
+    id: COUNT_OPTIONAL,
+  },
+  room: {
+    room: TEXT,
+    nickname: TEXT,
+    message: TEXT,
+    timestamp: TEXT_OPTIONAL,
+    history: FLAG_OPTIONAL,
+  },
   joined: {
     nickname: TEXT,
     room: TEXT_OPTIONAL,
@@ -263,6 +378,10 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
   left: { nickname: TEXT, room: TEXT_OPTIONAL, reason: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
   nick: { old: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
   list: { users: ["strings", true], rooms: ["rooms", true] },
+  login: { nickname: TEXT },
+  account: { action: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
+  queued: { to: TEXT, timestamp: TEXT_OPTIONAL },
+  history: { room: TEXT_OPTIONAL, count: COUNT, earlier: COUNT },
 };
 
 /** Every type a client may send. */
@@ -346,6 +465,8 @@ const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
 
 const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
   string: isText,
+  count: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
+  flag: (value) => typeof value === "boolean",
   strings: isTexts,
   rooms: (value) =>
     Array.isArray(value) &&
@@ -356,6 +477,8 @@ const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
 
 const FIELD_NAMES: Record<FieldKind, string> = {
   string: "a string",
+  count: "a whole number from 0",
+  flag: "true or false",
   strings: "a list of strings",
   rooms: 'a list of {"room", "members"} objects',
 };
@@ -441,66 +564,4 @@ export function parseTimestamp(timestamp: string | undefined): Date | undefined 
     .replace(/([+-]\d{2})$/, "$1:00");
   const ms = Date.parse(normal);
   return Number.isNaN(ms) ? undefined : new Date(ms);
-}
-
-/**
- * Whether `bytes` is well-formed UTF-8: no stray continuation bytes, overlong forms,
- * surrogates, or code points past U+10FFFF.
- */
-export function isWellFormedUtf8(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  let i = 0;
-  while (i < n) {
-    const lead = bytes[i];
-    if (lead < 0x80) {
-      i++;
-      continue;
-    }
-    // The allowed range of the second byte, and how many continuation bytes follow in all.
-    let low = 0x80, high = 0xbf, count: number;
-    if (lead >= 0xc2 && lead <= 0xdf) count = 1;
-    else if (lead >= 0xe0 && lead <= 0xef) {
-      count = 2;
-      if (lead === 0xe0) low = 0xa0; // overlong
-      else if (lead === 0xed) high = 0x9f; // surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      count = 3;
-      if (lead === 0xf0) low = 0x90; // overlong
-      else if (lead === 0xf4) high = 0x8f; // past U+10FFFF
-    } else return false;
-    if (i + count >= n) return false; // cut short
-    const second = bytes[i + 1];
-    if (second < low || second > high) return false;
-    for (let k = 2; k <= count; k++) {
-      const next = bytes[i + k];
-      if (next < 0x80 || next > 0xbf) return false;
-    }
-    i += count + 1;
-  }
-  return true;
-}
-
-/** The number of bytes `text` takes in UTF-8, without encoding it. */
-export function utf8ByteLength(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-/** The number of Unicode code points in `text`. */
-export function codePointLength(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }

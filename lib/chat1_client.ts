@@ -7,7 +7,8 @@
  * @module
  */
 
-import { MAX_FRAME_BYTES, utf8ByteLength } from "../protocol.ts";
+import { MAX_FRAME_BYTES } from "../protocol.ts";
+import { utf8ByteLength } from "./utf8.ts";
 import { COMMAND_NAMES, parseCommand } from "./commands.ts";
 import { escapeControls, formatChatLine } from "./format.ts";
 import {

@@ -59,6 +59,8 @@ export class Peer implements Member {
   clientID: string | undefined;
   /** The extension types the client announced it understands. */
   extensions: ReadonlySet<string> = NO_EXTENSIONS;
+  /** The key of the account it logged in to; undefined for a guest. */
+  account: string | undefined;
   /** Why the server will not keep this connection, once it knows how to say so. */
   refusal: string | undefined;
   /** Whether the client has been told it is being slowed down. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { codePointLength } from "../protocol.ts";
+import { codePointLength } from "./utf8.ts";
 import type { SessionStats } from "./format.ts";
 import { FrameReader, type FrameReaderOptions } from "./frame_reader.ts";
 import { Outbox } from "./outbox.ts";

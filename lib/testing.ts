@@ -11,6 +11,16 @@ export const WAIT_MS = 15_000;
 import { concat } from "./bytes.ts";
 
 const ROOT = new URL("../", import.meta.url);
+
+/** Where tests keep their files (`deno task test` may read and write there only). */
+const TEST_DATA = new URL("../.test-data/", import.meta.url).pathname;
+
+/** A new empty directory for one test's files, removed by its `Symbol.dispose`. */
+export function tempDir(): { path: string } & Disposable {
+  Deno.mkdirSync(TEST_DATA, { recursive: true });
+  const path = Deno.makeTempDirSync({ dir: TEST_DATA });
+  return { path, [Symbol.dispose]: () => Deno.removeSync(path, { recursive: true }) };
+}
 const encoder = new TextEncoder();
 
 /**

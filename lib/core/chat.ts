@@ -13,12 +13,20 @@ import {
   nicknameProblem,
   parseTimestamp,
   roomProblem,
+  type PrivateMessage,
   type ServerMessage,
-  utf8ByteLength,
 } from "../../protocol.ts";
 import { escapeControls, formatDateTime } from "../format.ts";
+import { utf8ByteLength } from "../utf8.ts";
 import { Rooms } from "./rooms.ts";
-import type { Command, ErrorReason, Member, Outbound } from "./types.ts";
+import type {
+  AccountHooks,
+  ChatCommand,
+  ErrorReason,
+  Member,
+  Outbound,
+  RegisterCommand,
+} from "./types.ts";
 
 /** Most characters of one sender's consecutive broadcasts gathered before they go out together. */
 export const BATCH_CHARS = 64 * 1024;
@@ -33,6 +41,13 @@ export interface ChatCoreOptions<M extends Member> {
   log: (line: string) => void;
   /** The wall clock, for the times printed and sent. */
   now?: () => Date;
+  /** The accounts feature; without it there are no accounts, offline messages or history. */
+  accounts?: AccountHooks<M>;
+}
+
+/** The refusal of an account's nickname to a client that has not logged in to it. */
+export function accountRefusal(nickname: string): string {
+  return `Nickname ${JSON.stringify(nickname)} is registered: log in with its password`;
 }
 
 /** One sender's consecutive broadcasts, delivered together (see `say`). */
@@ -52,6 +67,7 @@ export class ChatCore<M extends Member> {
   readonly #out: Outbound<M>;
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
+  readonly #accounts: AccountHooks<M> | undefined;
   /** Registered clients, in the order they registered. */
   readonly #members = new Set<M>();
   /** Registered clients by nickname key. */
@@ -65,6 +81,7 @@ export class ChatCore<M extends Member> {
     this.#out = options.out;
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
+    this.#accounts = options.accounts;
   }
 
   /** How many clients are registered. */
@@ -72,8 +89,22 @@ export class ChatCore<M extends Member> {
     return this.#members.size;
   }
 
-  /** Carries out what `member` asks (a `disconnect` is the edge's to carry out, with `leave`). */
-  handle(member: M, command: Exclude<Command, { kind: "disconnect" }>): void {
+  /** The registered client that goes by `nickname` (in any case), if any. */
+  find(nickname: string): M | undefined {
+    return this.#byNickname.get(nicknameKey(nickname));
+  }
+
+  /** The name of `room` when `member` is in it; undefined when not. */
+  roomOf(member: M, room: string): string | undefined {
+    const found = this.#rooms.get(room);
+    return found !== undefined && found.members.has(member) ? found.name : undefined;
+  }
+
+  /**
+   * Carries out what `member` asks (a `disconnect` is the edge's to carry out, with `leave`;
+   * account commands are the accounts feature's).
+   */
+  handle(member: M, command: ChatCommand): void {
     // Only consecutive broadcasts wait in a batch; anything else goes out after them.
     if (command.kind !== "say") this.flush();
     if (command.kind === "invalid") {
@@ -123,6 +154,7 @@ export class ChatCore<M extends Member> {
     if (member.nickname === undefined || !this.#members.delete(member)) return;
     this.#byNickname.delete(nicknameKey(member.nickname));
     this.#rooms.leaveAll(member);
+    if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
     if (notify) {
@@ -152,7 +184,7 @@ export class ChatCore<M extends Member> {
     for (const member of this.#members) if (member !== sender) yield member;
   }
 
-  #register(member: M, command: Extract<Command, { kind: "register" }>): void {
+  #register(member: M, command: RegisterCommand): void {
     if (member.nickname !== undefined) {
       this.#refuse(member, {
         message: `Already registered as ${JSON.stringify(member.nickname)}`,
@@ -160,7 +192,11 @@ export class ChatCore<M extends Member> {
       });
       return;
     }
-    const problem = this.#nicknameProblem(command.nickname);
+    const problem = this.#nicknameProblem(command.nickname, member);
+    if (problem?.reason === "account" && command.extensions?.includes("login")) {
+      this.#accounts!.askLogin(member, command);
+      return;
+    }
     if (problem !== undefined) {
       this.#refuse(member, problem);
       return;
@@ -187,16 +223,22 @@ export class ChatCore<M extends Member> {
       nickname: member.nickname,
       timestamp: now.toISOString(),
     });
+    this.#accounts?.registered(member);
   }
 
-  /** Why `nickname` cannot be taken now (by `by`, if it is renaming), or undefined. */
-  #nicknameProblem(nickname: string, by?: M): Refusal | undefined {
+  /** Why `nickname` cannot be taken now by `by` (registering or renaming), or undefined. */
+  #nicknameProblem(nickname: string, by: M): Refusal | undefined {
     const problem = nicknameProblem(nickname);
     if (problem !== undefined) return { message: problem, reason: "registration" };
-    const holder = this.#byNickname.get(nicknameKey(nickname));
-    return holder !== undefined && holder !== by
-      ? { message: "Nickname already in use", reason: "taken" }
-      : undefined;
+    const key = nicknameKey(nickname);
+    const holder = this.#byNickname.get(key);
+    if (holder !== undefined && holder !== by) {
+      return { message: "Nickname already in use", reason: "taken" };
+    }
+    if (by.account !== key && this.#accounts?.isAccount(nickname)) {
+      return { message: accountRefusal(nickname), reason: "account" };
+    }
+    return undefined;
   }
 
   /**
@@ -213,6 +255,7 @@ export class ChatCore<M extends Member> {
       timestamp: stamped.timestamp,
     };
     if (!this.#fits(sender, message)) return;
+    this.#accounts?.relayed(message);
     const received = `Received: IP:${sender.ip}, Port:${sender.port}, ` +
       `Client-Nickname:${sender.nickname}, ` +
       `ClientID:${escapeControls(sender.clientID ?? NO_CLIENT_ID)}, ` +
@@ -228,7 +271,8 @@ export class ChatCore<M extends Member> {
   #whisper(sender: M, to: string, text: string, timestamp: string | undefined): void {
     const recipient = this.#byNickname.get(nicknameKey(to));
     if (recipient === undefined) {
-      this.#refuse(sender, { message: `No such user ${JSON.stringify(to)}` });
+      if (this.#accounts?.isAccount(to)) this.#keep(sender, to, text, timestamp);
+      else this.#refuse(sender, { message: `No such user ${JSON.stringify(to)}` });
       return;
     }
     if (recipient === sender) {
@@ -257,6 +301,23 @@ export class ChatCore<M extends Member> {
     this.#send(recipient, message);
   }
 
+  /** A private message for an account that is away: the accounts feature keeps it. */
+  #keep(sender: M, to: string, text: string, timestamp: string | undefined): void {
+    const stamped = this.#stamp(timestamp);
+    const message: PrivateMessage = {
+      type: "private",
+      nickname: sender.nickname!,
+      message: text,
+      timestamp: stamped.timestamp,
+    };
+    if (!this.#fits(sender, message)) return;
+    this.#log(
+      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ${to} ` +
+        `(away, kept), Msg-Size:${utf8ByteLength(text)}`,
+    );
+    this.#accounts!.keep(sender, to, message);
+  }
+
   #roomChat(sender: M, name: string, text: string, timestamp: string | undefined): void {
     const room = this.#rooms.get(name);
     if (room === undefined || !room.members.has(sender)) {
@@ -276,6 +337,7 @@ export class ChatCore<M extends Member> {
       timestamp: stamped.timestamp,
     };
     if (!this.#fits(sender, message)) return;
+    this.#accounts?.relayed(message);
     const others = [...room.members].filter((member) => member !== sender);
     const recipients = this.#out.deliver(others, [message]);
     this.#log(
@@ -336,6 +398,9 @@ export class ChatCore<M extends Member> {
       return;
     }
     const old = member.nickname!;
+    if (member.account !== undefined && member.account !== nicknameKey(nickname)) {
+      this.#accounts?.loggedOut(member);
+    }
     this.#byNickname.delete(nicknameKey(old));
     this.#byNickname.set(nicknameKey(nickname), member);
     member.nickname = nickname;

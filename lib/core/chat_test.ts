@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES, type ServerMessage } from "../../protocol.ts";
 import { ChatCore } from "./chat.ts";
-import type { Command, ErrorReason, Member, Outbound } from "./types.ts";
+import type { ChatCommand, ErrorReason, Member, Outbound } from "./types.ts";
 
 /** A client as the core sees it. */
 class FakeMember implements Member {
   nickname: string | undefined;
   clientID: string | undefined;
   extensions: ReadonlySet<string> = new Set();
+  account: string | undefined;
+  closing = false;
   readonly ip = "192.0.2.7";
   constructor(readonly port: number) {}
 }
@@ -71,7 +73,7 @@ Deno.test("ChatCore registers a client: welcome, console line, joined notice to 
 Deno.test("ChatCore refuses registrations with a reason a code-speaking wire can use", () => {
   const { out, core, join } = setUp();
   const alice = join("Alice");
-  const cases: [Command, string, ErrorReason][] = [
+  const cases: [ChatCommand, string, ErrorReason][] = [
     [{ kind: "register", nickname: "ALICE" }, "Nickname already in use", "taken"],
     [
       { kind: "register", nickname: "two words" },
@@ -86,7 +88,7 @@ Deno.test("ChatCore refuses registrations with a reason a code-speaking wire can
   ];
   for (const [command, message, reason] of cases) {
     const stranger = new FakeMember(2);
-    core.handle(stranger, command as Exclude<Command, { kind: "disconnect" }>);
+    core.handle(stranger, command);
     assert.deepEqual(out.refusals.pop(), { to: 2, message, reason });
     assert.equal(stranger.nickname, undefined);
   }

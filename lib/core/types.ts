@@ -8,12 +8,36 @@
  * @module
  */
 
-import type { ServerMessage } from "../../protocol.ts";
+import type {
+  AccountAction,
+  BroadcastMessage,
+  PrivateMessage,
+  RoomMessage,
+  ServerMessage,
+} from "../../protocol.ts";
+
+/** Registration; a wire without client IDs (CHAT/1.0) leaves `clientID` out. */
+export type RegisterCommand = {
+  kind: "register";
+  nickname: string;
+  clientID?: string;
+  extensions?: readonly string[];
+};
+
+/** What a client asks of its account, offline messages and history (the accounts feature). */
+export type AccountCommand =
+  /** The password of the account the server asked about. */
+  | { kind: "login"; password: string }
+  | { kind: "account"; action: AccountAction; password?: string }
+  /** The last `count` messages to everyone, or to `room`. */
+  | { kind: "history"; room?: string; count?: number }
+  /** Offline messages up to `id` arrived. */
+  | { kind: "ack"; id: number };
 
 /** What a client asks of the chat, decoded from any wire. */
 export type Command =
-  /** Registration; a wire without client IDs (CHAT/1.0) leaves `clientID` out. */
-  | { kind: "register"; nickname: string; clientID?: string; extensions?: readonly string[] }
+  | RegisterCommand
+  | AccountCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
   | { kind: "whisper"; to: string; text: string; timestamp?: string }
@@ -27,6 +51,9 @@ export type Command =
   /** Input that could not be read: the error to reply with. */
   | { kind: "invalid"; error: string; reason?: ErrorReason };
 
+/** What the chat core itself carries out: every command but leaving and account commands. */
+export type ChatCommand = Exclude<Command, { kind: "disconnect" } | AccountCommand>;
+
 /**
  * Why a request was refused, for wires whose replies are codes rather than text (CHAT/1.0
  * answers `401` to a taken name and `400 Invalid registration` to the registration problems).
@@ -39,7 +66,9 @@ export type ErrorReason =
   /** A registration that breaks the rules (malformed, or a name that may not be used). */
   | "registration"
   /** A request that needs a registration first. */
-  | "unregistered";
+  | "unregistered"
+  /** The nickname is an account's, and the client has not logged in to it. */
+  | "account";
 
 /** What the core knows of a client (a server connection implements it). */
 export interface Member {
@@ -51,6 +80,10 @@ export interface Member {
   readonly port: number;
   /** The extension message types (of `EXTENSION_TYPES`) the client understands. */
   extensions: ReadonlySet<string>;
+  /** The key of the account it has logged in to (or registered); undefined for a guest. */
+  account: string | undefined;
+  /** Set once its connection is being closed. */
+  readonly closing: boolean;
 }
 
 /** Where the core's deliveries go: the transports, each message encoded once per wire. */
@@ -64,4 +97,23 @@ export interface Outbound<M extends Member> {
   refuse(member: M, message: string, reason?: ErrorReason): void;
   /** The frame limit, in bytes, that `message` would pass on some wire; undefined if none. */
   tooLong(message: ServerMessage): number | undefined;
+}
+
+/**
+ * What the core asks of the accounts feature, when there is one: whether a nickname needs a
+ * login, and what to keep (private messages for those away, and history).
+ */
+export interface AccountHooks<M extends Member> {
+  /** Whether `nickname` is an account's: only a client logged in to it may take it. */
+  isAccount(nickname: string): boolean;
+  /** `member` asked for an account's nickname and can log in: ask for the password. */
+  askLogin(member: M, command: RegisterCommand): void;
+  /** `member` has registered (and been welcomed): deliver what waited for it. */
+  registered(member: M): void;
+  /** Keeps `message` for `to`, an account that is not connected, telling `sender` how it went. */
+  keep(sender: M, to: string, message: PrivateMessage): void;
+  /** A message to everyone or to a room went out: remember it. */
+  relayed(message: BroadcastMessage | RoomMessage): void;
+  /** `member` leaves its account: it left the chat, or took a nickname that is not the account's. */
+  loggedOut(member: M): void;
 }

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { isWellFormedUtf8, type ServerMessage } from "../../protocol.ts";
+import type { ServerMessage } from "../../protocol.ts";
+import { isWellFormedUtf8 } from "../utf8.ts";
 import type { Command, ErrorReason } from "../core/types.ts";
 import { FrameReader } from "../frame_reader.ts";
 import type { Wire } from "./wire.ts";
@@ -116,6 +117,9 @@ export function chat1Error(message: string, reason?: ErrorReason): string {
     case "registration":
     case "unregistered":
       return CHAT1_INVALID;
+    case "account":
+      // A name held by an account: the code of a taken name, with the reason in words.
+      return `401 ${oneLine(message)}`;
     default:
       return `400 ${oneLine(message)}`;
   }

@@ -6,6 +6,8 @@
  */
 
 import {
+  ACCOUNT_ACTIONS,
+  type AccountAction,
   type ClientMessage,
   decodeClientMessage,
   encodeMessage,
@@ -52,6 +54,25 @@ export function jsonCommand(message: ClientMessage): Command {
       return { kind: "nick", nickname: message.nickname };
     case "list":
       return { kind: "list" };
+    case "login":
+      return { kind: "login", password: message.password };
+    case "account":
+      if (!(ACCOUNT_ACTIONS as readonly string[]).includes(message.action)) {
+        return {
+          kind: "invalid",
+          error: `Invalid "account" message: field "action" must be one of ` +
+            ACCOUNT_ACTIONS.map((action) => `"${action}"`).join(", "),
+        };
+      }
+      return {
+        kind: "account",
+        action: message.action as AccountAction,
+        password: message.password,
+      };
+    case "history":
+      return { kind: "history", room: message.room, count: message.count };
+    case "ack":
+      return { kind: "ack", id: message.id };
   }
 }
 

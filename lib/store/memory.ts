@@ -1,0 +1,122 @@
+/**
+ * The store in memory: it behaves as the SQLite store does, until the server stops.
+ *
+ * @module
+ */
+
+import type {
+  Account,
+  HistoryEntry,
+  HistoryPage,
+  KeepResult,
+  KeptMessage,
+  Store,
+  StoreBounds,
+} from "./store.ts";
+
+/** A store that keeps everything in memory. */
+export class MemoryStore implements Store {
+  readonly description = "Store: in memory (accounts, offline messages and history last until " +
+    "the server stops; to keep them, give --data <dir> with --allow-read and --allow-write " +
+    "for it, as `deno task server` does)";
+  readonly #bounds: StoreBounds;
+  readonly #accounts = new Map<string, Account>();
+  readonly #kept = new Map<string, KeptMessage[]>();
+  readonly #history = new Map<string, HistoryEntry[]>();
+  #lastId = 0;
+
+  /** Creates an empty store that keeps within `bounds`. */
+  constructor(bounds: StoreBounds) {
+    this.#bounds = bounds;
+  }
+
+  accountNames(): Promise<string[]> {
+    return Promise.resolve([...this.#accounts.values()].map((account) => account.nickname));
+  }
+
+  account(key: string): Promise<Account | undefined> {
+    const account = this.#accounts.get(key);
+    return Promise.resolve(account === undefined ? undefined : { ...account });
+  }
+
+  createAccount(key: string, account: Account): Promise<boolean> {
+    if (this.#accounts.has(key)) return Promise.resolve(false);
+    this.#accounts.set(key, { ...account });
+    return Promise.resolve(true);
+  }
+
+  setPassword(key: string, passwordHash: string): Promise<boolean> {
+    const account = this.#accounts.get(key);
+    if (account !== undefined) account.passwordHash = passwordHash;
+    return Promise.resolve(account !== undefined);
+  }
+
+  deleteAccount(key: string): Promise<void> {
+    this.#accounts.delete(key);
+    this.#kept.delete(key);
+    return Promise.resolve();
+  }
+
+  seen(key: string, at: number): Promise<void> {
+    const account = this.#accounts.get(key);
+    if (account !== undefined) account.lastSeen = at;
+    return Promise.resolve();
+  }
+
+  keep(key: string, message: Omit<KeptMessage, "id">): Promise<KeepResult> {
+    const queue = this.#unexpired(key, message.at);
+    if (queue.length >= this.#bounds.offlineMax) {
+      return Promise.resolve({ ok: false, reason: "full" });
+    }
+    const id = ++this.#lastId;
+    queue.push({ ...message, id });
+    this.#kept.set(key, queue);
+    return Promise.resolve({ ok: true, id });
+  }
+
+  waiting(key: string, now: number): Promise<KeptMessage[]> {
+    return Promise.resolve(this.#unexpired(key, now).map((message) => ({ ...message })));
+  }
+
+  acknowledge(key: string, id: number): Promise<void> {
+    const queue = this.#kept.get(key);
+    if (queue !== undefined) {
+      const rest = queue.filter((message) => message.id > id);
+      if (rest.length > 0) this.#kept.set(key, rest);
+      else this.#kept.delete(key);
+    }
+    return Promise.resolve();
+  }
+
+  remember(entry: HistoryEntry): void {
+    let entries = this.#history.get(entry.target);
+    if (entries === undefined) this.#history.set(entry.target, entries = []);
+    entries.push({ ...entry });
+    if (entries.length > this.#bounds.historyMax) {
+      entries.splice(0, entries.length - this.#bounds.historyMax);
+    }
+  }
+
+  history(target: string, limit: number, now: number, since?: number): Promise<HistoryPage> {
+    const oldest = Math.max(now - this.#bounds.historyMaxAgeMs, since ?? -Infinity);
+    const kept = (this.#history.get(target) ?? []).filter((entry) => entry.at > oldest);
+    const entries = limit > 0 ? kept.slice(-limit) : [];
+    return Promise.resolve({
+      entries: entries.map((entry) => ({ ...entry })),
+      earlier: kept.length - entries.length,
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The messages kept for `key` that have not expired at `now` (the expired are dropped). */
+  #unexpired(key: string, now: number): KeptMessage[] {
+    const oldest = now - this.#bounds.offlineMaxAgeMs;
+    const queue = (this.#kept.get(key) ?? []).filter((message) => message.at > oldest);
+    if (queue.length > 0) this.#kept.set(key, queue);
+    else this.#kept.delete(key);
+    return queue;
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * The store in one SQLite database file (`chat.db` in the data directory), through the
+ * `node:sqlite` that ships with Deno: WAL mode, prepared statements, a schema version with
+ * migrations, and the writes of one turn of the event loop gathered into one transaction.
+ *
+ * @module
+ */
+
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import {
+  type Account,
+  type HistoryEntry,
+  type HistoryPage,
+  type KeepResult,
+  type KeptMessage,
+  type Store,
+  type StoreBounds,
+} from "./store.ts";
+
+/** The database file's name in the data directory. */
+export const DATABASE_FILE = "chat.db";
+
+/** How often expired messages are deleted, at most (ms). */
+const EXPIRY_PERIOD_MS = 60_000;
+
+/** The schema, one step per version: step i takes a database from version i to i + 1. */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE accounts (
+     key TEXT PRIMARY KEY,
+     nickname TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     created INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL
+   );
+   CREATE TABLE offline (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     recipient TEXT NOT NULL,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL,
+     timestamp TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX offline_by_recipient ON offline (recipient, id);
+   CREATE TABLE history (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     target TEXT NOT NULL,
+     room TEXT,
+     nickname TEXT NOT NULL,
+     text TEXT NOT NULL,
+     timestamp TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX history_by_target ON history (target, id);`,
+];
+
+/** How a SQLite store is opened. */
+export interface SqliteStoreOptions {
+  bounds: StoreBounds;
+  /** Told of a commit that failed (nobody waits for history). */
+  onError?: (error: Error) => void;
+  /** The clock for deleting expired messages. */
+  now?: () => number;
+}
+
+/** A write waiting for the turn's commit. */
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+type Row = Record<string, unknown>;
+
+/** A store in a SQLite database file. */
+export class SqliteStore implements Store {
+  readonly description: string;
+  readonly #db: DatabaseSync;
+  readonly #bounds: StoreBounds;
+  readonly #onError: (error: Error) => void;
+  readonly #now: () => number;
+  readonly #statements = new Map<string, StatementSync>();
+  #writes: PendingWrite[] = [];
+  /** History targets written in this turn: trimmed to the bound at the commit. */
+  readonly #touched = new Set<string>();
+  #commitTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastExpiry = 0;
+  #closed = false;
+
+  /**
+   * Opens (or creates) the store in directory `dir`, holding it alone until closed. Throws an
+   * error saying what is wrong when the directory or database cannot be used.
+   */
+  constructor(dir: string, options: SqliteStoreOptions) {
+    this.#bounds = options.bounds;
+    this.#onError = options.onError ?? (() => {});
+    this.#now = options.now ?? Date.now;
+    const path = `${dir.replace(/\/+$/, "") || "/"}/${DATABASE_FILE}`;
+    this.description = `Store: ${path} (SQLite)`;
+    Deno.mkdirSync(dir, { recursive: true });
+    this.#db = new DatabaseSync(path);
+    try {
+      // One server per database: a second one fails here, not later.
+      this.#db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      this.#db.exec("PRAGMA journal_mode = WAL");
+      // Durable when the process dies (kill -9); a power cut may lose the last commits.
+      this.#db.exec("PRAGMA synchronous = NORMAL");
+      this.#migrate();
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  /** The schema version of the database. */
+  get version(): number {
+    return this.#get("PRAGMA user_version")!.user_version as number;
+  }
+
+  accountNames(): Promise<string[]> {
+    return this.#read(() =>
+      this.#all("SELECT nickname FROM accounts ORDER BY created").map((row) =>
+        row.nickname as string
+      )
+    );
+  }
+
+  account(key: string): Promise<Account | undefined> {
+    return this.#read(() => {
+      const row = this.#get(
+        "SELECT nickname, password_hash, created, last_seen FROM accounts WHERE key = ?",
+        key,
+      );
+      return row === undefined ? undefined : {
+        nickname: row.nickname as string,
+        passwordHash: row.password_hash as string,
+        created: row.created as number,
+        lastSeen: row.last_seen as number,
+      };
+    });
+  }
+
+  createAccount(key: string, account: Account): Promise<boolean> {
+    return this.#write(() =>
+      this.#run(
+        "INSERT OR IGNORE INTO accounts (key, nickname, password_hash, created, last_seen) " +
+          "VALUES (?, ?, ?, ?, ?)",
+        key,
+        account.nickname,
+        account.passwordHash,
+        account.created,
+        account.lastSeen,
+      ).changes === 1
+    );
+  }
+
+  setPassword(key: string, passwordHash: string): Promise<boolean> {
+    return this.#write(() =>
+      this.#run("UPDATE accounts SET password_hash = ? WHERE key = ?", passwordHash, key)
+        .changes === 1
+    );
+  }
+
+  deleteAccount(key: string): Promise<void> {
+    return this.#write(() => {
+      this.#run("DELETE FROM accounts WHERE key = ?", key);
+      this.#run("DELETE FROM offline WHERE recipient = ?", key);
+    });
+  }
+
+  seen(key: string, at: number): Promise<void> {
+    return this.#write(() => {
+      this.#run("UPDATE accounts SET last_seen = ? WHERE key = ?", at, key);
+    });
+  }
+
+  keep(key: string, message: Omit<KeptMessage, "id">): Promise<KeepResult> {
+    return this.#write((): KeepResult => {
+      const oldest = message.at - this.#bounds.offlineMaxAgeMs;
+      this.#run("DELETE FROM offline WHERE recipient = ? AND at <= ?", key, oldest);
+      const count = this.#get("SELECT count(*) AS n FROM offline WHERE recipient = ?", key)!
+        .n as number;
+      if (count >= this.#bounds.offlineMax) return { ok: false, reason: "full" };
+      const { lastInsertRowid } = this.#run(
+        "INSERT INTO offline (recipient, sender, text, timestamp, at) VALUES (?, ?, ?, ?, ?)",
+        key,
+        message.from,
+        message.text,
+        message.timestamp,
+        message.at,
+      );
+      return { ok: true, id: Number(lastInsertRowid) };
+    });
+  }
+
+  waiting(key: string, now: number): Promise<KeptMessage[]> {
+    return this.#read(() =>
+      this.#all(
+        "SELECT id, sender, text, timestamp, at FROM offline " +
+          "WHERE recipient = ? AND at > ? ORDER BY id",
+        key,
+        now - this.#bounds.offlineMaxAgeMs,
+      ).map((row) => ({
+        id: row.id as number,
+        from: row.sender as string,
+        text: row.text as string,
+        timestamp: row.timestamp as string,
+        at: row.at as number,
+      }))
+    );
+  }
+
+  acknowledge(key: string, id: number): Promise<void> {
+    return this.#write(() => {
+      this.#run("DELETE FROM offline WHERE recipient = ? AND id <= ?", key, id);
+    });
+  }
+
+  remember(entry: HistoryEntry): void {
+    this.#touched.add(entry.target);
+    this.#write(() =>
+      this.#run(
+        "INSERT INTO history (target, room, nickname, text, timestamp, at) " +
+          "VALUES (?, ?, ?, ?, ?, ?)",
+        entry.target,
+        entry.room ?? null,
+        entry.nickname,
+        entry.text,
+        entry.timestamp,
+        entry.at,
+      )
+    ).catch(() => {
+      // Told through onError, once per failed commit.
+    });
+  }
+
+  history(target: string, limit: number, now: number, since?: number): Promise<HistoryPage> {
+    return this.#read(() => {
+      const oldest = Math.max(now - this.#bounds.historyMaxAgeMs, since ?? -Infinity);
+      const total = this.#get(
+        "SELECT count(*) AS n FROM history WHERE target = ? AND at > ?",
+        target,
+        oldest,
+      )!.n as number;
+      const rows = limit <= 0 ? [] : this.#all(
+        "SELECT room, nickname, text, timestamp, at FROM history " +
+          "WHERE target = ? AND at > ? ORDER BY id DESC LIMIT ?",
+        target,
+        oldest,
+        limit,
+      );
+      const entries: HistoryEntry[] = rows.reverse().map((row) => ({
+        target,
+        room: (row.room as string | null) ?? undefined,
+        nickname: row.nickname as string,
+        text: row.text as string,
+        timestamp: row.timestamp as string,
+        at: row.at as number,
+      }));
+      return { entries, earlier: total - entries.length };
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#commit();
+    this.#closed = true;
+    this.#db.close();
+    return Promise.resolve();
+  }
+
+  /** Brings the schema up to the latest version, in one transaction. */
+  #migrate(): void {
+    const version = this.version;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `the database has schema version ${version}, newer than this server's ` +
+          `(${MIGRATIONS.length}): run a newer server`,
+      );
+    }
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (let step = version; step < MIGRATIONS.length; step++) this.#db.exec(MIGRATIONS[step]);
+      this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Queues a write for this turn's commit; resolves with its result once committed. */
+  #write<T>(run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("The store is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.#writes.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#commitTimer ??= setTimeout(() => this.#commit(), 0);
+    });
+  }
+
+  /** Reads after committing what is pending, so that a read sees every write before it. */
+  #read<T>(query: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("The store is closed"));
+    this.#commit();
+    try {
+      return Promise.resolve(query());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Runs the pending writes in one transaction, then settles them. */
+  #commit(): void {
+    clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
+    const writes = this.#writes;
+    if (writes.length === 0) return;
+    this.#writes = [];
+    let results: unknown[];
+    try {
+      this.#db.exec("BEGIN");
+      results = writes.map((write) => write.run());
+      this.#trim();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch {
+        // Nothing to roll back.
+      }
+      this.#touched.clear();
+      for (const write of writes) write.reject(error as Error);
+      this.#onError(error as Error);
+      return;
+    }
+    writes.forEach((write, i) => write.resolve(results[i]));
+  }
+
+  /** Keeps history within its bounds, and drops expired messages now and then. */
+  #trim(): void {
+    for (const target of this.#touched) {
+      this.#run(
+        "DELETE FROM history WHERE target = ? AND id <= (SELECT id FROM history " +
+          "WHERE target = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        target,
+        target,
+        this.#bounds.historyMax,
+      );
+    }
+    this.#touched.clear();
+    const now = this.#now();
+    if (now - this.#lastExpiry < EXPIRY_PERIOD_MS) return;
+    this.#lastExpiry = now;
+    this.#run("DELETE FROM history WHERE at <= ?", now - this.#bounds.historyMaxAgeMs);
+    this.#run("DELETE FROM offline WHERE at <= ?", now - this.#bounds.offlineMaxAgeMs);
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) this.#statements.set(sql, statement = this.#db.prepare(sql));
+    return statement;
+  }
+
+  #run(sql: string, ...params: (string | number | null)[]) {
+    return this.#statement(sql).run(...params);
+  }
+
+  #get(sql: string, ...params: (string | number | null)[]): Row | undefined {
+    return this.#statement(sql).get(...params) as Row | undefined;
+  }
+
+  #all(sql: string, ...params: (string | number | null)[]): Row[] {
+    return this.#statement(sql).all(...params) as Row[];
+  }
+}

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { tempDir } from "../testing.ts";
+import { DATABASE_FILE, MIGRATIONS, SqliteStore } from "./sqlite.ts";
+import { EVERYONE } from "./store.ts";
+import { storeSuite, SUITE_BOUNDS, SUITE_NOW } from "./store_suite.ts";
+
+storeSuite("SqliteStore", (bounds) => {
+  const dir = tempDir();
+  const store = new SqliteStore(dir.path, { bounds, now: () => SUITE_NOW });
+  return { store, cleanup: () => dir[Symbol.dispose]() };
+});
+
+const T = SUITE_NOW;
+
+Deno.test("SqliteStore keeps accounts, offline messages and history across a reopen", async () => {
+  using dir = tempDir();
+  const first = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  await first.createAccount("alice", {
+    nickname: "Alice",
+    passwordHash: "h",
+    created: T,
+    lastSeen: T,
+  });
+  const kept = await first.keep("alice", { from: "bob", text: "hi", timestamp: "t", at: T });
+  first.remember({ target: EVERYONE, nickname: "bob", text: "hello all", timestamp: "t", at: T });
+  await first.close();
+  const second = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  try {
+    assert.deepEqual(await second.accountNames(), ["Alice"]);
+    assert.deepEqual(await second.waiting("alice", T), [
+      { id: kept.ok ? kept.id : -1, from: "bob", text: "hi", timestamp: "t", at: T },
+    ]);
+    const page = await second.history(EVERYONE, 10, T);
+    assert.deepEqual(page.entries.map((e) => e.text), ["hello all"]);
+  } finally {
+    await second.close();
+  }
+});
+
+Deno.test("SqliteStore commits a turn's writes together, and reads see writes not yet committed", async () => {
+  using dir = tempDir();
+  const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  try {
+    const writes = [1, 2, 3].map((i) =>
+      store.keep("alice", { from: "bob", text: `m${i}`, timestamp: "t", at: T })
+    );
+    store.remember({ target: EVERYONE, nickname: "bob", text: "x", timestamp: "t", at: T });
+    // Read in the same turn: the pending writes are committed first.
+    assert.deepEqual((await store.waiting("alice", T)).map((m) => m.text), ["m1", "m2", "m3"]);
+    assert.deepEqual((await Promise.all(writes)).map((r) => r.ok), [true, true, true]);
+    assert.equal((await store.history(EVERYONE, 5, T)).entries.length, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("SqliteStore migrates a new database to the latest schema version", async () => {
+  using dir = tempDir();
+  const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  assert.equal(store.version, MIGRATIONS.length);
+  await store.close();
+  const db = new DatabaseSync(`${dir.path}/${DATABASE_FILE}`);
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all().map((row) => row.name);
+  const mode = db.prepare("PRAGMA journal_mode").get()!.journal_mode;
+  db.close();
+  assert.deepEqual(tables.filter((name) => name !== "sqlite_sequence"), [
+    "accounts",
+    "history",
+    "offline",
+  ]);
+  assert.equal(mode, "wal");
+});
+
+Deno.test("SqliteStore refuses a database from a newer server, a corrupt file, and a second opener", async () => {
+  using dir = tempDir();
+  const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  assert.throws(
+    () => new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T }),
+    /database is locked/,
+  );
+  await store.close();
+  const db = new DatabaseSync(`${dir.path}/${DATABASE_FILE}`);
+  db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+  db.close();
+  assert.throws(
+    () => new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T }),
+    /schema version 2, newer than this server's \(1\)/,
+  );
+  using junk = tempDir();
+  Deno.writeTextFileSync(`${junk.path}/${DATABASE_FILE}`, "not a database ".repeat(100));
+  assert.throws(() => new SqliteStore(junk.path, { bounds: SUITE_BOUNDS }), /not a database/);
+});

@@ -1,0 +1,147 @@
+/**
+ * The suite every store version passes (`memory_test.ts`, `sqlite_test.ts`): one behaviour,
+ * whatever keeps the data.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { EVERYONE, type HistoryEntry, type Store, type StoreBounds } from "./store.ts";
+
+/** Small bounds, so that the suite reaches them. */
+export const SUITE_BOUNDS: StoreBounds = {
+  offlineMax: 3,
+  offlineMaxAgeMs: 1000,
+  historyMax: 5,
+  historyMaxAgeMs: 1000,
+};
+
+/** Opens a fresh, empty store with `bounds`; `cleanup` removes what it left behind. */
+export type OpenStore = (bounds: StoreBounds) => { store: Store; cleanup?: () => void };
+
+/** The time the suite's messages are sent at (ms); a store's own clock should read it too. */
+export const SUITE_NOW = 1_700_000_000_000;
+const T = SUITE_NOW;
+
+const ALICE = {
+  nickname: "Alice",
+  passwordHash: "hash-1",
+  created: T,
+  lastSeen: T,
+};
+
+function said(text: string, at: number, target = EVERYONE): HistoryEntry {
+  return {
+    target,
+    room: target === EVERYONE ? undefined : `#${target.slice(1)}`,
+    nickname: "bob",
+    text,
+    timestamp: new Date(at).toISOString(),
+    at,
+  };
+}
+
+/** Registers the shared store tests for the version `name`, opened by `open`. */
+export function storeSuite(name: string, open: OpenStore): void {
+  const test = (what: string, body: (store: Store) => Promise<void>) =>
+    Deno.test(`${name}: ${what}`, async () => {
+      const { store, cleanup } = open(SUITE_BOUNDS);
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+        cleanup?.();
+      }
+    });
+
+  test("createAccount() registers a key once; account() reads it back", async (store) => {
+    assert.equal(await store.createAccount("alice", ALICE), true);
+    assert.equal(await store.createAccount("alice", { ...ALICE, passwordHash: "other" }), false);
+    assert.deepEqual(await store.account("alice"), ALICE);
+    assert.equal(await store.account("bob"), undefined);
+    assert.deepEqual(await store.accountNames(), ["Alice"]);
+  });
+
+  test("setPassword() and seen() change an account; deleteAccount() removes it", async (store) => {
+    await store.createAccount("alice", ALICE);
+    assert.equal(await store.setPassword("alice", "hash-2"), true);
+    assert.equal(await store.setPassword("bob", "hash-2"), false);
+    await store.seen("alice", T + 5);
+    assert.deepEqual(await store.account("alice"), {
+      ...ALICE,
+      passwordHash: "hash-2",
+      lastSeen: T + 5,
+    });
+    await store.keep("alice", { from: "bob", text: "hi", timestamp: "t", at: T });
+    await store.deleteAccount("alice");
+    assert.equal(await store.account("alice"), undefined);
+    assert.deepEqual(await store.waiting("alice", T), []);
+    assert.deepEqual(await store.accountNames(), []);
+  });
+
+  test("keep() gives rising numbers; waiting() lists in order until acknowledged", async (store) => {
+    const first = await store.keep("alice", { from: "bob", text: "one", timestamp: "t1", at: T });
+    const second = await store.keep("alice", {
+      from: "carol",
+      text: "two",
+      timestamp: "t2",
+      at: T,
+    });
+    await store.keep("dave", { from: "bob", text: "other", timestamp: "t3", at: T });
+    assert.ok(first.ok && second.ok && second.id > first.id);
+    const waiting = await store.waiting("alice", T);
+    assert.deepEqual(waiting.map((m) => [m.from, m.text, m.timestamp]), [
+      ["bob", "one", "t1"],
+      ["carol", "two", "t2"],
+    ]);
+    await store.acknowledge("alice", first.id);
+    assert.deepEqual((await store.waiting("alice", T)).map((m) => m.text), ["two"]);
+    await store.acknowledge("alice", second.id);
+    assert.deepEqual(await store.waiting("alice", T), []);
+    assert.deepEqual((await store.waiting("dave", T)).map((m) => m.text), ["other"]);
+  });
+
+  test("keep() refuses past the bound; expired messages neither wait nor count", async (store) => {
+    for (const text of ["a", "b", "c"]) {
+      assert.equal(
+        (await store.keep("alice", { from: "bob", text, timestamp: "t", at: T })).ok,
+        true,
+      );
+    }
+    assert.deepEqual(await store.keep("alice", { from: "bob", text: "d", timestamp: "t", at: T }), {
+      ok: false,
+      reason: "full",
+    });
+    const later = T + SUITE_BOUNDS.offlineMaxAgeMs + 1;
+    assert.deepEqual(await store.waiting("alice", later), []);
+    const kept = await store.keep("alice", { from: "bob", text: "e", timestamp: "t", at: later });
+    assert.equal(kept.ok, true);
+    assert.deepEqual((await store.waiting("alice", later)).map((m) => m.text), ["e"]);
+  });
+
+  test("history() gives the last entries, oldest first, and counts the earlier", async (store) => {
+    for (let i = 1; i <= 4; i++) store.remember(said(`m${i}`, T + i));
+    store.remember(said("in the room", T + 5, "#lab"));
+    const page = await store.history(EVERYONE, 2, T + 10);
+    assert.deepEqual(page.entries.map((e) => e.text), ["m3", "m4"]);
+    assert.equal(page.earlier, 2);
+    assert.equal(page.entries[0].room, undefined);
+    const since = await store.history(EVERYONE, 10, T + 10, T + 2);
+    assert.deepEqual(since.entries.map((e) => e.text), ["m3", "m4"]);
+    assert.equal(since.earlier, 0);
+    const room = await store.history("#lab", 10, T + 10);
+    assert.deepEqual(room.entries.map((e) => [e.room, e.nickname, e.text]), [
+      ["#lab", "bob", "in the room"],
+    ]);
+    assert.deepEqual(await store.history("#none", 10, T + 10), { entries: [], earlier: 0 });
+  });
+
+  test("history keeps at most its bound per target, and nothing past its age", async (store) => {
+    for (let i = 1; i <= 8; i++) store.remember(said(`m${i}`, T + i));
+    const page = await store.history(EVERYONE, 100, T + 10);
+    assert.deepEqual(page.entries.map((e) => e.text), ["m4", "m5", "m6", "m7", "m8"]);
+    assert.equal(page.earlier, 0);
+    const old = await store.history(EVERYONE, 100, T + 5 + SUITE_BOUNDS.historyMaxAgeMs);
+    assert.deepEqual(old.entries.map((e) => e.text), ["m6", "m7", "m8"]);
+  });
+}
