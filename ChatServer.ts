@@ -12,6 +12,7 @@ import { ConsoleLog } from "./lib/console_log.ts";
 import { formatDateTime } from "./lib/format.ts";
 import { machineAddress } from "./lib/net.ts";
 import { ChatServer } from "./lib/server.ts";
+import { openStore, storeBounds } from "./lib/store/open.ts";
 
 const args = parseServerArgs(Deno.args);
 if (!args.ok) {
@@ -20,7 +21,7 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls } = args.value;
+const { port, limits, tls, dataDir } = args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -58,20 +59,31 @@ function listen(port: number, pem?: { cert: string; key: string }): Deno.Listene
   }
 }
 
+const console_ = new ConsoleLog();
+const opened = openStore(dataDir, storeBounds(limits), (error) => {
+  console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
+});
+if (!opened.ok) {
+  console.log(opened.error);
+  Deno.exit(1);
+}
+const { store } = opened;
+
 const pem = tls === undefined ? undefined : readTlsFiles(tls);
 const main = listen(port, tls?.port === undefined ? pem : undefined);
 const listeners = [main];
 if (tls?.port !== undefined) listeners.push(listen(tls.port, pem));
 
-const console_ = new ConsoleLog();
 const portOf = (listener: Deno.Listener) => (listener.addr as Deno.NetAddr).port;
 console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${portOf(main)} ...`);
 if (tls !== undefined) console_.line(`TLS on port ${portOf(listeners.at(-1)!)}`);
+console_.line(store.description);
 
-const server = new ChatServer(listeners, { limits, log: (line) => console_.line(line) });
+const server = new ChatServer(listeners, { limits, store, log: (line) => console_.line(line) });
 
 async function stop(): Promise<never> {
   await server.shutdown();
+  await store.close();
   await console_.flush();
   Deno.exit(0);
 }

@@ -28,6 +28,8 @@ export interface ServerArgs {
   port: number;
   limits: ServerLimits;
   tls?: TlsSettings;
+  /** The directory to keep accounts, offline messages and history in, when given. */
+  dataDir?: string;
 }
 
 /** ChatClient's settings: the four-argument JSON form, or the two-argument CHAT/1.0 form. */
@@ -55,7 +57,7 @@ type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
 interface NumberFlag {
   flag: string;
   limit: NumericLimit;
-  unit: "bytes" | "seconds" | "count" | "per second";
+  unit: "bytes" | "seconds" | "days" | "count" | "per second";
   min: number;
   max: number;
   help: string;
@@ -135,18 +137,58 @@ export const SERVER_NUMBER_FLAGS: readonly NumberFlag[] = [
     max: 3600,
     help: "how long a client may stay over the rate before it is cut off",
   },
+  {
+    flag: "max-offline",
+    limit: "offlineMax",
+    unit: "count",
+    min: 1,
+    max: 1_000_000,
+    help: "private messages kept for one account while it is away",
+  },
+  {
+    flag: "offline-days",
+    limit: "offlineMaxAgeMs",
+    unit: "days",
+    min: 0.001,
+    max: 3650,
+    help: "how long a kept private message waits for its account",
+  },
+  {
+    flag: "history",
+    limit: "historyMax",
+    unit: "count",
+    min: 1,
+    max: 1_000_000,
+    help: "messages of history kept for everyone and for each room",
+  },
+  {
+    flag: "history-days",
+    limit: "historyMaxAgeMs",
+    unit: "days",
+    min: 0.001,
+    max: 3650,
+    help: "how long history is kept",
+  },
 ];
+
+/** Milliseconds in each unit of time a flag takes. */
+const UNIT_MS: Partial<Record<NumberFlag["unit"], number>> = {
+  seconds: 1000,
+  days: 24 * 60 * 60 * 1000,
+};
 
 /** Usage of ChatServer, printed with `--help` and argument errors. */
 export const SERVER_USAGE = [
   "usage: ChatServer.ts [<port>] [options]",
   "  <port>                        1 to 65535; none: a free port the system picks",
   ...SERVER_NUMBER_FLAGS.map((f) => {
-    const value = DEFAULT_LIMITS[f.limit] / (f.unit === "seconds" ? 1000 : 1);
+    const value = DEFAULT_LIMITS[f.limit] / (UNIT_MS[f.unit] ?? 1);
     return `  --${f.flag} <${f.unit === "per second" ? "n" : f.unit}>`.padEnd(32) +
       `${f.help} (default ${value})`;
   }),
   "  --limit-loopback              apply --max-per-ip to loopback addresses too",
+  "  --data <dir>                  keep accounts, offline messages and history there (default",
+  "                                chat-data when allowed to read and write it; else in memory)",
   "  --tls-cert <pem> --tls-key <pem>",
   "                                serve TLS (on the main port, or on --tls-port)",
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
@@ -213,6 +255,7 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     "tls-cert": "string",
     "tls-key": "string",
     "tls-port": "string",
+    data: "string",
     help: "boolean",
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
@@ -247,7 +290,11 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   }
   const tls = parseTlsFlags(values);
   if (tls !== undefined && !tls.ok) return tls;
-  return { ok: true, value: { port, limits, tls: tls?.value } };
+  const dataDir = values.data as string | undefined;
+  if (dataDir !== undefined && dataDir.trim() === "") {
+    return { ok: false, error: "ERR - option --data: expected a directory" };
+  }
+  return { ok: true, value: { port, limits, tls: tls?.value, dataDir } };
 }
 
 function parseTlsFlags(
@@ -336,7 +383,7 @@ function parseNumberFlag(text: string, flag: NumberFlag): number | undefined {
   if (!(whole ? /^\d{1,15}$/ : /^\d{1,15}(\.\d+)?$/).test(text)) return undefined;
   const value = Number(text);
   if (value < flag.min || value > flag.max) return undefined;
-  return flag.unit === "seconds" ? value * 1000 : value;
+  return value * (UNIT_MS[flag.unit] ?? 1);
 }
 
 function describe(flag: NumberFlag): string {

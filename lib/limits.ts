@@ -23,6 +23,17 @@ export const DEFAULT_MAX_RATE = 10;
 /** Default time a client may stay over the rate before it is disconnected, in seconds. */
 export const DEFAULT_FLOOD_TIMEOUT_SECONDS = 30;
 
+/** Default most private messages kept for one account while it is away. */
+export const DEFAULT_OFFLINE_MAX = 1000;
+/** Default days a kept private message waits before it is dropped. */
+export const DEFAULT_OFFLINE_DAYS = 30;
+/** Default most messages of history kept per target (everyone, or a room). */
+export const DEFAULT_HISTORY_MAX = 1000;
+/** Default days history is kept. */
+export const DEFAULT_HISTORY_DAYS = 7;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** Every limit the server enforces. */
 export interface ServerLimits {
   /** Largest frame read from a client, in bytes. */
@@ -45,6 +56,14 @@ export interface ServerLimits {
   maxRate: number;
   /** Milliseconds a client may stay over the rate before it is disconnected. */
   floodTimeoutMs: number;
+  /** Most private messages kept for one account while it is away. */
+  offlineMax: number;
+  /** Milliseconds a kept private message waits before it is dropped. */
+  offlineMaxAgeMs: number;
+  /** Most messages of history kept per target (everyone, or a room). */
+  historyMax: number;
+  /** Milliseconds history is kept. */
+  historyMaxAgeMs: number;
 }
 
 /** The limits with every default. */
@@ -59,4 +78,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   burst: DEFAULT_BURST,
   maxRate: DEFAULT_MAX_RATE,
   floodTimeoutMs: DEFAULT_FLOOD_TIMEOUT_SECONDS * 1000,
+  offlineMax: DEFAULT_OFFLINE_MAX,
+  offlineMaxAgeMs: DEFAULT_OFFLINE_DAYS * DAY_MS,
+  historyMax: DEFAULT_HISTORY_MAX,
+  historyMaxAgeMs: DEFAULT_HISTORY_DAYS * DAY_MS,
 };

@@ -11,12 +11,14 @@
  */
 
 import { MAX_FRAME_BYTES, type ServerMessage } from "../protocol.ts";
+import { Accounts } from "./accounts/accounts.ts";
 import { ChatCore } from "./core/chat.ts";
 import type { Outbound } from "./core/types.ts";
 import { formatDateTime } from "./format.ts";
 import type { FrameEvent } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
+import type { Store } from "./store/store.ts";
 import { httpRefusal } from "./wire/sniff.ts";
 import type { Wire } from "./wire/wire.ts";
 import { WIRES } from "./wire/wires.ts";
@@ -44,6 +46,8 @@ export interface ChatServerOptions {
   log: (line: string) => void;
   /** The wall clock, for the times printed and sent. */
   now?: () => Date;
+  /** Where accounts, offline messages and history are kept; none: the server has no accounts. */
+  store?: Store;
 }
 
 /** A snapshot of the server's load. */
@@ -64,6 +68,7 @@ export class ChatServer {
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
   readonly #core: ChatCore<Peer>;
+  readonly #accounts: Accounts<Peer> | undefined;
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   /** Open connections per remote address. */
@@ -87,13 +92,28 @@ export class ChatServer {
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
     this.#highWater = Math.min(HIGH_WATER_BYTES, options.limits.sendqBytes / 4);
-    this.#core = new ChatCore({ out: this.#outbound, log: this.#log, now: this.#now });
+    this.#accounts = options.store && new Accounts({
+      store: options.store,
+      out: this.#outbound,
+      log: this.#log,
+      now: this.#now,
+      historyMax: this.#limits.historyMax,
+      replyBytes: this.#limits.sendqBytes / 4,
+    });
+    this.#core = new ChatCore({
+      out: this.#outbound,
+      log: this.#log,
+      now: this.#now,
+      accounts: this.#accounts,
+    });
+    this.#accounts?.attach(this.#core);
   }
 
   /** Accepts and serves connections until `shutdown` is called. */
   async serve(): Promise<void> {
     const { writeTimeoutMs, registerTimeoutMs } = this.#limits;
     const period = Math.max(50, Math.min(1000, Math.min(writeTimeoutMs, registerTimeoutMs) / 4));
+    await this.#accounts?.load();
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
     await Promise.all(this.#listeners.map((listener) => this.#accept(listener)));
   }
@@ -308,6 +328,14 @@ export class ChatServer {
     if (command.kind === "disconnect") {
       const goodbye = peer.wire.encode([{ type: "goodbye", timestamp: this.#now().toISOString() }]);
       this.#disconnect(peer, LEFT_BY_REQUEST, goodbye);
+    } else if (
+      command.kind === "login" || command.kind === "account" || command.kind === "history" ||
+      command.kind === "ack"
+    ) {
+      // What this sender said before goes out first.
+      this.#core.flush();
+      if (this.#accounts !== undefined) this.#accounts.handle(peer, command);
+      else this.#outbound.refuse(peer, "This server keeps no accounts or history");
     } else {
       this.#core.handle(peer, command);
     }

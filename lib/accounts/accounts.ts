@@ -1,0 +1,446 @@
+/**
+ * The accounts feature of the server: logging in to an account's nickname, registering,
+ * changing and giving up accounts, private messages kept for accounts that are away (offline
+ * delivery, acknowledged by the client), and history. It sits beside the chat core, which asks
+ * it through `AccountHooks`; it keeps everything in a `Store`.
+ *
+ * @module
+ */
+
+import {
+  type AccountAction,
+  nicknameKey,
+  type PrivateMessage,
+  roomKey,
+  type ServerMessage,
+} from "../../protocol.ts";
+import type {
+  AccountCommand,
+  AccountHooks,
+  ErrorReason,
+  Member,
+  Outbound,
+  RegisterCommand,
+} from "../core/types.ts";
+import { formatDateTime } from "../format.ts";
+import { EVERYONE, type HistoryPage, type KeptMessage, type Store } from "../store/store.ts";
+import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+import { LoginThrottle } from "./throttle.ts";
+
+/** Messages of history shown on logging in, at most. */
+export const HISTORY_ON_LOGIN = 100;
+/** Messages `/history` shows when no number is given. */
+export const DEFAULT_HISTORY_COUNT = 20;
+/** Bytes each message costs beyond its text, when sizing a run of replies (a rough JSON frame). */
+const FRAME_OVERHEAD_BYTES = 160;
+
+/** What the feature needs of the chat core. */
+export interface AccountChat<M extends Member> {
+  /** Carries out a registration (the core checks it again). */
+  handle(member: M, command: RegisterCommand): void;
+  /** The registered client that goes by `nickname`, if any. */
+  find(nickname: string): M | undefined;
+  /** The name of `room` when `member` is in it. */
+  roomOf(member: M, room: string): string | undefined;
+}
+
+/** How the feature is set up. */
+export interface AccountsOptions<M extends Member> {
+  store: Store;
+  out: Outbound<M>;
+  /** Where console lines go. */
+  log: (line: string) => void;
+  /** Most messages `/history` may ask for (the history bound). */
+  historyMax: number;
+  /** Most bytes of kept messages or history sent to a client at once (well under its sendq). */
+  replyBytes: number;
+  now?: () => Date;
+  throttle?: LoginThrottle;
+}
+
+/** A login asked for: the registration it completes. */
+interface PendingLogin {
+  command: RegisterCommand;
+  checking: boolean;
+}
+
+/** What waits for an account as it logs in: read before it joins, sent once it has. */
+interface Arrivals {
+  kept: KeptMessage[];
+  history: HistoryPage;
+}
+
+/** Kept messages still to send to a client, after it acknowledges `through`. */
+interface Unsent {
+  rest: KeptMessage[];
+  through: number;
+}
+
+/** Accounts, offline messages and history, for the chat core. */
+export class Accounts<M extends Member> implements AccountHooks<M> {
+  readonly #store: Store;
+  readonly #out: Outbound<M>;
+  readonly #log: (line: string) => void;
+  readonly #now: () => Date;
+  readonly #throttle: LoginThrottle;
+  readonly #historyMax: number;
+  readonly #replyBytes: number;
+  /** Every account's nickname, by key. */
+  readonly #names = new Map<string, string>();
+  readonly #pending = new WeakMap<M, PendingLogin>();
+  readonly #arrivals = new WeakMap<M, Arrivals>();
+  readonly #unsent = new WeakMap<M, Unsent>();
+  #chat: AccountChat<M> | undefined;
+
+  /** Creates the feature on `options.store`; `load` reads the accounts it holds. */
+  constructor(options: AccountsOptions<M>) {
+    this.#store = options.store;
+    this.#out = options.out;
+    this.#log = options.log;
+    this.#now = options.now ?? (() => new Date());
+    this.#throttle = options.throttle ?? new LoginThrottle();
+    this.#historyMax = options.historyMax;
+    this.#replyBytes = options.replyBytes;
+  }
+
+  /** Reads the names of the accounts in the store (before any client registers). */
+  async load(): Promise<void> {
+    for (const name of await this.#store.accountNames()) this.#names.set(nicknameKey(name), name);
+  }
+
+  /** Connects the feature to the chat core it serves. */
+  attach(chat: AccountChat<M>): void {
+    this.#chat = chat;
+  }
+
+  isAccount(nickname: string): boolean {
+    return this.#names.has(nicknameKey(nickname));
+  }
+
+  askLogin(member: M, command: RegisterCommand): void {
+    this.#pending.set(member, { command, checking: false });
+    this.#send(member, {
+      type: "login",
+      nickname: this.#names.get(nicknameKey(command.nickname))!,
+    });
+  }
+
+  registered(member: M): void {
+    const arrivals = this.#arrivals.get(member);
+    if (arrivals === undefined) return;
+    this.#arrivals.delete(member);
+    if (member.extensions.has("private")) this.#sendKept(member, arrivals.kept);
+    const { history } = arrivals;
+    if (member.extensions.has("history") && history.entries.length + history.earlier > 0) {
+      this.#sendHistory(member, undefined, history);
+    }
+  }
+
+  keep(sender: M, to: string, message: PrivateMessage): void {
+    const key = nicknameKey(to);
+    const name = this.#names.get(key) ?? to;
+    const kept = {
+      from: message.nickname,
+      text: message.message,
+      timestamp: message.timestamp!,
+      at: this.#now().getTime(),
+    };
+    this.#store.keep(key, kept).then(
+      (result) => {
+        if (sender.closing) return;
+        if (result.ok) {
+          this.#send(sender, { type: "queued", to: name, timestamp: message.timestamp });
+        } else {
+          this.#refuse(
+            sender,
+            `${name} is away with too many messages waiting: yours was not kept`,
+          );
+        }
+      },
+      (error: Error) =>
+        this.#refuse(sender, `Cannot keep your message for ${name}: ${error.message}`),
+    );
+  }
+
+  relayed(message: Extract<ServerMessage, { type: "broadcast" | "room" }>): void {
+    this.#store.remember({
+      target: message.type === "room" ? roomKey(message.room) : EVERYONE,
+      room: message.type === "room" ? message.room : undefined,
+      nickname: message.nickname,
+      text: message.message,
+      timestamp: message.timestamp!,
+      at: this.#now().getTime(),
+    });
+  }
+
+  loggedOut(member: M): void {
+    const key = member.account!;
+    member.account = undefined;
+    this.#unsent.delete(member);
+    this.#store.seen(key, this.#now().getTime()).catch((error: Error) =>
+      this.#log(`Store: cannot note when ${key} was last seen: ${error.message}`)
+    );
+  }
+
+  /** Carries out an account command (its replies may come later: the store is asked). */
+  handle(member: M, command: AccountCommand): void {
+    if (command.kind === "login") {
+      this.#login(member, command.password);
+      return;
+    }
+    if (member.nickname === undefined) {
+      this.#refuse(member, 'Not registered: send a "nickname" message first', "unregistered");
+      return;
+    }
+    switch (command.kind) {
+      case "account":
+        this.#account(member, command.action, command.password);
+        break;
+      case "history":
+        this.#history(member, command.room, command.count);
+        break;
+      case "ack":
+        this.#acknowledge(member, command.id);
+        break;
+    }
+  }
+
+  async #login(member: M, password: string): Promise<void> {
+    const pending = this.#pending.get(member);
+    if (pending === undefined || member.nickname !== undefined) {
+      this.#refuse(member, 'No login was asked for: send a "nickname" message first');
+      return;
+    }
+    if (pending.checking) {
+      this.#refuse(member, "A login is being checked already");
+      return;
+    }
+    const { command } = pending;
+    const key = nicknameKey(command.nickname);
+    const name = this.#names.get(key) ?? command.nickname;
+    const now = this.#now().getTime();
+    const keys = [`account:${key}`, `ip:${member.ip}`];
+    const wait = this.#throttle.wait(keys, now);
+    if (wait > 0) {
+      this.#pending.delete(member);
+      this.#refuse(
+        member,
+        `Too many failed logins for ${name}: try again in ${Math.ceil(wait / 1000)} s`,
+        "taken",
+      );
+      return;
+    }
+    pending.checking = true;
+    try {
+      const account = await this.#store.account(key);
+      const right = account !== undefined && await verifyPassword(password, account.passwordHash);
+      if (member.closing || this.#pending.get(member) !== pending) return;
+      this.#pending.delete(member);
+      if (account === undefined) {
+        // Given up meanwhile: the nickname is anyone's.
+        this.#chat!.handle(member, command);
+        return;
+      }
+      if (!right) {
+        this.#throttle.fail(keys, now);
+        this.#log(
+          `${formatDateTime(this.#now())} :: failed login as ${name} from ` +
+            `IP:${member.ip}, Port:${member.port}`,
+        );
+        this.#refuse(member, `Wrong password for ${name}`, "taken");
+        return;
+      }
+      this.#throttle.clear(keys[0]);
+      // What waited for the account is read before it joins, so that nothing new comes first.
+      const kept = await this.#store.waiting(key, now);
+      const history = await this.#store.history(EVERYONE, HISTORY_ON_LOGIN, now, account.lastSeen);
+      if (member.closing) return;
+      if (this.#chat!.find(command.nickname) !== undefined) {
+        this.#refuse(member, "Nickname already in use", "taken");
+        return;
+      }
+      member.account = key;
+      this.#arrivals.set(member, { kept, history });
+      this.#chat!.handle(member, command);
+      if (member.nickname === undefined) {
+        member.account = undefined;
+        this.#arrivals.delete(member);
+      }
+    } catch (error) {
+      this.#pending.delete(member);
+      this.#refuse(member, `Cannot log in now: ${(error as Error).message}`);
+    }
+  }
+
+  async #account(member: M, action: AccountAction, password: string | undefined): Promise<void> {
+    const nickname = member.nickname!;
+    const key = nicknameKey(nickname);
+    if (action === "register" && member.account !== undefined) {
+      this.#refuse(member, `You are logged in to the account ${this.#names.get(member.account)}`);
+      return;
+    }
+    if (action !== "register" && member.account === undefined) {
+      this.#refuse(member, `${nickname} is not an account you are logged in to: /register first`);
+      return;
+    }
+    if (action !== "unregister") {
+      const problem = password === undefined ? "A password is needed" : passwordProblem(password);
+      if (problem !== undefined) {
+        this.#refuse(member, problem);
+        return;
+      }
+    }
+    try {
+      const hash = action === "unregister" ? "" : await hashPassword(password!);
+      if (member.closing) return;
+      if (action === "register") {
+        if (member.nickname === undefined || nicknameKey(member.nickname) !== key) {
+          this.#refuse(member, "Your nickname changed meanwhile: nothing was registered");
+          return;
+        }
+        const now = this.#now().getTime();
+        const account = { nickname, passwordHash: hash, created: now, lastSeen: now };
+        if (!await this.#store.createAccount(key, account)) {
+          this.#refuse(member, `${nickname} is an account already`);
+          return;
+        }
+        this.#names.set(key, nickname);
+        member.account = key;
+      } else if (action === "password") {
+        await this.#store.setPassword(member.account!, hash);
+      } else {
+        const account = member.account!;
+        await this.#store.deleteAccount(account);
+        this.#names.delete(account);
+        member.account = undefined;
+        this.#unsent.delete(member);
+      }
+    } catch (error) {
+      this.#refuse(member, `Cannot change the account now: ${(error as Error).message}`);
+      return;
+    }
+    const done = {
+      register: "registered",
+      password: "changed the password of",
+      unregister: "gave up",
+    };
+    this.#log(`${formatDateTime(this.#now())} :: ${nickname}: ${done[action]} the account.`);
+    if (!member.closing) {
+      this.#send(member, {
+        type: "account",
+        action,
+        nickname,
+        timestamp: this.#now().toISOString(),
+      });
+    }
+  }
+
+  async #history(member: M, room: string | undefined, count = DEFAULT_HISTORY_COUNT) {
+    if (count < 1 || count > this.#historyMax) {
+      this.#refuse(
+        member,
+        `History goes back at most ${this.#historyMax} messages: ask for 1 to ${this.#historyMax}`,
+      );
+      return;
+    }
+    let name: string | undefined;
+    if (room !== undefined) {
+      name = this.#chat!.roomOf(member, room);
+      if (name === undefined) {
+        this.#refuse(member, `Not in room ${JSON.stringify(room)}: join it for its history`);
+        return;
+      }
+    }
+    const target = name === undefined ? EVERYONE : roomKey(name);
+    try {
+      const page = await this.#store.history(target, count, this.#now().getTime());
+      if (!member.closing) this.#sendHistory(member, name, page);
+    } catch (error) {
+      this.#refuse(member, `Cannot read the history now: ${(error as Error).message}`);
+    }
+  }
+
+  async #acknowledge(member: M, id: number): Promise<void> {
+    const key = member.account;
+    if (key === undefined) {
+      this.#refuse(member, "Not logged in to an account: there is nothing to acknowledge");
+      return;
+    }
+    try {
+      await this.#store.acknowledge(key, id);
+    } catch (error) {
+      this.#log(`Store: cannot note what ${key} received: ${(error as Error).message}`);
+      return;
+    }
+    const unsent = this.#unsent.get(member);
+    if (unsent !== undefined && id >= unsent.through && !member.closing) {
+      this.#unsent.delete(member);
+      this.#sendKept(member, unsent.rest);
+    }
+  }
+
+  /** Sends kept messages, as many as fit the reply budget; the rest once these are acknowledged. */
+  #sendKept(member: M, kept: KeptMessage[]): void {
+    let bytes = 0;
+    let count = 0;
+    while (count < kept.length && (count === 0 || bytes < this.#replyBytes)) {
+      bytes += kept[count].text.length * 3 + FRAME_OVERHEAD_BYTES;
+      count++;
+    }
+    if (count === 0) return;
+    const page = kept.slice(0, count);
+    if (count < kept.length) {
+      this.#unsent.set(member, { rest: kept.slice(count), through: page.at(-1)!.id });
+    }
+    this.#out.deliver(
+      [member],
+      page.map((message) => ({
+        type: "private",
+        nickname: message.from,
+        message: message.text,
+        timestamp: message.timestamp,
+        offline: true,
+        id: message.id,
+      })),
+    );
+  }
+
+  /** Sends a run of history (the newest that fit the reply budget), then its end. */
+  #sendHistory(member: M, room: string | undefined, page: HistoryPage): void {
+    let first = page.entries.length;
+    let bytes = 0;
+    while (first > 0 && bytes < this.#replyBytes) {
+      bytes += page.entries[first - 1].text.length * 3 + FRAME_OVERHEAD_BYTES;
+      first--;
+    }
+    const entries = page.entries.slice(first);
+    const messages: ServerMessage[] = entries.map((entry) =>
+      entry.room === undefined
+        ? {
+          type: "broadcast",
+          nickname: entry.nickname,
+          message: entry.text,
+          timestamp: entry.timestamp,
+          history: true,
+        }
+        : {
+          type: "room",
+          room: entry.room,
+          nickname: entry.nickname,
+          message: entry.text,
+          timestamp: entry.timestamp,
+          history: true,
+        }
+    );
+    messages.push({ type: "history", room, count: entries.length, earlier: page.earlier + first });
+    this.#out.deliver([member], messages);
+  }
+
+  #send(member: M, message: ServerMessage): void {
+    this.#out.deliver([member], [message]);
+  }
+
+  #refuse(member: M, message: string, reason?: ErrorReason): void {
+    if (!member.closing) this.#out.refuse(member, message, reason);
+  }
+}
