@@ -101,7 +101,13 @@ function exit(line: string): never {
 const conn = await connect().catch((error: Error) => exit(error.message));
 const terminal = new Terminal();
 const session = settings.wire === "json"
-  ? new ChatSession(conn, { nickname, clientID: settings.clientID, ui: terminal, connect })
+  ? new ChatSession(conn, {
+    nickname,
+    clientID: settings.clientID,
+    passwordFile: settings.passwordFile,
+    ui: terminal,
+    connect,
+  })
   : new Chat1Session(conn, { username: nickname, ui: terminal });
 terminal.print(
   `ChatClient started with server IP: ${(conn.remoteAddr as Deno.NetAddr).hostname}, ` +

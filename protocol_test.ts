@@ -194,6 +194,12 @@ Deno.test("decodeClientMessage() reads every feature request, and the announced 
     { type: "leave", room: "#project" },
     { type: "nick", nickname: "Caro" },
     { type: "list" },
+    { type: "login", password: "correct horse" },
+    { type: "account", action: "register", password: "correct horse" },
+    { type: "account", action: "unregister" },
+    { type: "history", room: "#project", count: 50 },
+    { type: "history" },
+    { type: "ack", id: 17 },
     {
       type: "nickname",
       nickname: "Alice",
@@ -227,6 +233,14 @@ Deno.test("decodeServerMessage() reads every feature message", () => {
     { type: "nick", old: "Carol", nickname: "Caro", timestamp: "t" },
     { type: "list", users: ["Alice", "Bob"], rooms: [{ room: "#project", members: ["Bob"] }] },
     { type: "list", users: [], rooms: [] },
+    { type: "login", nickname: "Alice" },
+    { type: "account", action: "register", nickname: "Alice", timestamp: "t" },
+    { type: "queued", to: "Bob", timestamp: "t" },
+    { type: "history", count: 20, earlier: 3 },
+    { type: "history", room: "#project", count: 0, earlier: 0 },
+    { type: "private", nickname: "Bob", message: "hi", timestamp: "t", offline: true, id: 4 },
+    { type: "broadcast", nickname: "Bob", message: "hi", timestamp: "t", history: true },
+    { type: "room", room: "#p", nickname: "Bob", message: "hi", timestamp: "t", history: true },
   ];
   for (const message of messages) {
     const line = encodeMessage(message);
@@ -350,4 +364,17 @@ Deno.test("nicknameKey() makes nicknames that differ only in case the same", () 
   assert.equal(nicknameKey("ZOË"), nicknameKey("zoë"));
   assert.equal(nicknameKey("Zoe\u0308"), nicknameKey("zoë"), "composed and decomposed alike");
   assert.notEqual(nicknameKey("Bob"), nicknameKey("Rob"));
+});
+
+Deno.test("decodeClientMessage() wants whole numbers from 0 for counts and ids", () => {
+  for (const id of ["-1", "1.5", '"3"', "true"]) {
+    assert.deepEqual(decodeClientMessage(bytes(`{"type":"ack","id":${id}}`)), {
+      kind: "invalid",
+      error: 'Invalid "ack" message: field "id" must be a whole number from 0',
+    });
+  }
+  assert.deepEqual(
+    decodeServerMessage(bytes('{"type":"private","nickname":"a","message":"b","offline":"yes"}')),
+    { kind: "invalid", error: 'Invalid "private" message: field "offline" must be true or false' },
+  );
 });

@@ -44,6 +44,8 @@ export type ClientArgs =
     tls: boolean;
     /** A PEM file of certificate authorities to trust instead of the system's. */
     caFile?: string;
+    /** A file whose first line is the password of the nickname's account. */
+    passwordFile?: string;
   }
   | { wire: "chat1"; host: string; port: number; nickname: string };
 
@@ -196,10 +198,13 @@ export const SERVER_USAGE = [
 
 /** Usage of ChatClient, printed with `--help` and argument errors. */
 export const CLIENT_USAGE = [
-  "usage: ChatClient.ts <host> <port> <nickname> <clientID> [--tls [--ca <pem>]]",
+  "usage: ChatClient.ts <host> <port> <nickname> <clientID> [--tls [--ca <pem>]] " +
+  "[--password-file <file>]",
   "       ChatClient.ts <nickname> chat://<host>:<port>     (speaks CHAT/1.0)",
   "  --tls        connect with TLS, verifying the server's certificate",
   "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
+  "  --password-file <file>",
+  "               log in to the nickname's account with the first line of this file",
 ].join("\n");
 
 /** The flags a program takes: each a string option (with a value) or a boolean switch. */
@@ -294,7 +299,9 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   if (dataDir !== undefined && dataDir.trim() === "") {
     return { ok: false, error: "ERR - option --data: expected a directory" };
   }
-  return { ok: true, value: { port, limits, tls: tls?.value, dataDir } };
+  const value: ServerArgs = { port, limits, tls: tls?.value };
+  if (dataDir !== undefined) value.dataDir = dataDir;
+  return { ok: true, value };
 }
 
 function parseTlsFlags(
@@ -317,7 +324,12 @@ function parseTlsFlags(
 
 /** Parses ChatClient's arguments (the host is only checked for presence here). */
 export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
-  const parsed = parseFlags(args, { tls: "boolean", ca: "string", help: "boolean" });
+  const parsed = parseFlags(args, {
+    tls: "boolean",
+    ca: "string",
+    "password-file": "string",
+    help: "boolean",
+  });
   if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
   const { positionals, values } = parsed;
   if (values.help) return { ok: false, error: CLIENT_USAGE, help: true };
@@ -325,6 +337,9 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   if (positionals.length === 2 && parsePort(positionals[1]) === undefined) {
     if (values.tls || values.ca !== undefined) {
       return { ok: false, error: "ERR - option --tls is not available with a chat:// address" };
+    }
+    if (values["password-file"] !== undefined) {
+      return { ok: false, error: "ERR - CHAT/1.0 has no accounts: --password-file goes with JSON" };
     }
     return parseChat1Args(positionals[0], positionals[1]);
   }
@@ -352,6 +367,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       clientID,
       tls: values.tls === true,
       caFile: values.ca as string | undefined,
+      passwordFile: values["password-file"] as string | undefined,
     },
   };
 }

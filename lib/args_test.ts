@@ -49,6 +49,15 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
     "10",
     "--max-frame",
     "4096",
+    "--max-offline",
+    "50",
+    "--offline-days",
+    "2",
+    "--history",
+    "300",
+    "--history-days=0.5",
+    "--data",
+    "store",
   ]);
   assert.deepEqual(parsed, {
     ok: true,
@@ -66,7 +75,12 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
         burst: 5,
         maxRate: 0.5,
         floodTimeoutMs: 10_000,
+        offlineMax: 50,
+        offlineMaxAgeMs: 2 * 86_400_000,
+        historyMax: 300,
+        historyMaxAgeMs: 43_200_000,
       },
+      dataDir: "store",
     },
   });
 });
@@ -131,6 +145,8 @@ Deno.test("parseServerArgs() answers --help with the usage, which lists every li
   );
   assert.match(SERVER_USAGE, /--max-rate <n> +.*\(default 10\)/);
   assert.match(SERVER_USAGE, /--register-timeout <seconds> .*\(default 30\)/);
+  assert.match(SERVER_USAGE, /--offline-days <days> .*\(default 30\)/);
+  assert.match(SERVER_USAGE, /--data <dir> /);
 });
 
 Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS flags", () => {
@@ -144,7 +160,17 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
       clientID: "001",
       tls: false,
       caFile: undefined,
+      passwordFile: undefined,
     },
+  });
+  const withFile = parseClientArgs(["h", "1", "Alice", "1", "--password-file", "pw.txt"]);
+  assert.equal(
+    withFile.ok && withFile.value.wire === "json" && withFile.value.passwordFile,
+    "pw.txt",
+  );
+  assert.deepEqual(parseClientArgs(["Alice", "chat://h:1", "--password-file", "pw.txt"]), {
+    ok: false,
+    error: "ERR - CHAT/1.0 has no accounts: --password-file goes with JSON",
   });
   const tls = parseClientArgs(["--tls", "--ca", "ca.pem", "localhost", "12345", "Alice", "001"]);
   assert.equal(tls.ok && tls.value.wire === "json" && tls.value.tls, true);

@@ -19,6 +19,7 @@ import {
   roomKey,
   type ServerMessage,
 } from "../protocol.ts";
+import { passwordProblem } from "./accounts/passwords.ts";
 import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
 import { escapeControls, formatChatLine, formatNotice } from "./format.ts";
 import {
@@ -34,11 +35,15 @@ import {
 export const REGISTRATION_REPLY_MS = 2000;
 /** How long to wait for the server to acknowledge a disconnect (ms). */
 export const DISCONNECT_ACK_MS = 3000;
+/** How long to wait for the reply to a login (a server that asked for one replies) (ms). */
+export const LOGIN_REPLY_MS = 15_000;
 
 /** How a session is set up. */
 export interface ChatSessionOptions extends SessionOptions {
   nickname: string;
   clientID: string;
+  /** A file whose first line is the password, for logging in to an account. */
+  passwordFile?: string;
   registrationReplyMs?: number;
   disconnectAckMs?: number;
 }
@@ -46,6 +51,8 @@ export interface ChatSessionOptions extends SessionOptions {
 type RegistrationOutcome =
   | { accepted: true }
   | { accepted: false; reason: string }
+  /** The nickname is an account's: log in to `account` with its password. */
+  | { accepted: false; login: string }
   /** The server closed the connection under a registration, after refusing one: try again. */
   | { accepted: false; retry: true };
 
@@ -54,6 +61,8 @@ export class ChatSession extends Session {
   readonly #registrationReplyMs: number;
   readonly #disconnectAckMs: number;
   readonly #clientID: string;
+  /** The password file, until it has been used once. */
+  #passwordFile: string | undefined;
   #nickname: string;
   /** Set while a registration waits for its reply. */
   #registration: Signal<RegistrationOutcome> | undefined;
@@ -83,6 +92,7 @@ export class ChatSession extends Session {
     this.#disconnectAckMs = options.disconnectAckMs ?? DISCONNECT_ACK_MS;
     this.#nickname = options.nickname;
     this.#clientID = options.clientID;
+    this.#passwordFile = options.passwordFile;
   }
 
   /** Completions for a partly typed line: a command, a nickname or a room. */
@@ -110,9 +120,18 @@ export class ChatSession extends Session {
           return;
         }
       }
-      const outcome = await this.#register();
+      let outcome = await this.#register();
+      if ("login" in outcome) {
+        const password = await this.#loginPassword(input, outcome.login);
+        if (password === null) return;
+        outcome = await this.#awaitReply(
+          () => this.#send({ type: "login", password }),
+          LOGIN_REPLY_MS,
+          { accepted: false, reason: "The server did not answer the login" },
+        );
+      }
       if (outcome.accepted) break;
-      if ("retry" in outcome) continue;
+      if ("retry" in outcome || "login" in outcome) continue;
       this.ui.print(
         `Nickname "${escapeControls(this.#nickname)}" refused: ${escapeControls(outcome.reason)}`,
       );
@@ -124,8 +143,52 @@ export class ChatSession extends Session {
     this.#updatePrompt();
     this.ui.hint("Type a message and press Enter; /help lists the commands.");
     for (let line = await input.next(); line !== null; line = await input.next()) {
-      if (!this.#perform(parseCommand(line))) return;
+      const command = parseCommand(line);
+      if (command.kind === "register" || command.kind === "password") {
+        const password = await this.#newPassword(input);
+        if (password !== undefined) {
+          this.#send({ type: "account", action: command.kind, password });
+        }
+      } else if (!this.#perform(command)) return;
     }
+  }
+
+  /** The password to log in to `account` with: from the password file once, else typed. */
+  async #loginPassword(input: LineSource, account: string): Promise<string | null> {
+    const file = this.#passwordFile;
+    if (file !== undefined) {
+      this.#passwordFile = undefined;
+      try {
+        return (await Deno.readTextFile(file)).split(/\r?\n/)[0];
+      } catch (error) {
+        this.ui.print(
+          `Cannot read the password file "${escapeControls(file)}": ${(error as Error).message}`,
+        );
+      }
+    }
+    const prompt = `Password for ${escapeControls(account)}: `;
+    return input.secret === undefined ? input.next() : input.secret(prompt);
+  }
+
+  /**
+   * A new password, typed twice on a terminal (once with piped input); undefined (said why)
+   * when there is none to use.
+   */
+  async #newPassword(input: LineSource): Promise<string | undefined> {
+    const ask = (prompt: string) =>
+      input.secret === undefined ? input.next() : input.secret(prompt);
+    const password = await ask(`New password for ${escapeControls(this.#nickname)}: `);
+    if (password === null) return undefined;
+    const problem = passwordProblem(password);
+    if (problem !== undefined) {
+      this.ui.print(`${problem}: nothing changed`);
+      return undefined;
+    }
+    if (input.interactive && await ask("Type it again: ") !== password) {
+      this.ui.print("The two passwords differ: nothing changed");
+      return undefined;
+    }
+    return password;
   }
 
   /** A connection closed after a refusal is replaced; any other close ends the session. */
@@ -188,6 +251,12 @@ export class ChatSession extends Session {
       case "rooms":
         this.#requestList(command.kind);
         break;
+      case "unregister":
+        this.#send({ type: "account", action: "unregister" });
+        break;
+      case "history":
+        this.#send({ type: "history", room: command.room, count: command.count });
+        break;
       case "help":
         for (const line of helpLines()) this.ui.print(line);
         break;
@@ -224,19 +293,30 @@ export class ChatSession extends Session {
 
   /** Sends the registration and waits for its outcome (a reply, or silence taken as yes). */
   #register(): Promise<RegistrationOutcome> {
+    return this.#awaitReply(
+      () =>
+        this.#send({
+          type: "nickname",
+          nickname: this.#nickname,
+          clientID: this.#clientID,
+          timestamp: this.now().toISOString(),
+          extensions: [...EXTENSION_TYPES],
+        }),
+      this.#registrationReplyMs,
+      { accepted: true },
+    );
+  }
+
+  /** Sends what `send` sends and waits for the registration's outcome, or `silence` after `ms`. */
+  #awaitReply(
+    send: () => void,
+    ms: number,
+    silence: RegistrationOutcome,
+  ): Promise<RegistrationOutcome> {
     const registration = new Signal<RegistrationOutcome>();
     this.#registration = registration;
-    const timer = setTimeout(
-      () => this.#settleRegistration({ accepted: true }),
-      this.#registrationReplyMs,
-    );
-    this.#send({
-      type: "nickname",
-      nickname: this.#nickname,
-      clientID: this.#clientID,
-      timestamp: this.now().toISOString(),
-      extensions: [...EXTENSION_TYPES],
-    });
+    const timer = setTimeout(() => this.#settleRegistration(silence), ms);
+    send();
     return registration.promise.finally(() => clearTimeout(timer));
   }
 
@@ -317,13 +397,41 @@ export class ChatSession extends Session {
       case "broadcast":
         // Only registered clients receive broadcasts.
         this.#settleRegistration({ accepted: true });
-        this.#showChat(at(), message.nickname, message.message);
+        if (message.history) {
+          this.ui.print(formatChatLine(at(), message.nickname, message.message, "history"));
+        } else this.#showChat(at(), message.nickname, message.message);
         break;
       case "private":
-        this.#showChat(at(), message.nickname, message.message, "private");
+        if (message.offline) {
+          this.#showChat(at(), message.nickname, message.message, "private, while you were away");
+          // Shown: the server may forget it.
+          if (message.id !== undefined) this.#send({ type: "ack", id: message.id });
+        } else this.#showChat(at(), message.nickname, message.message, "private");
         break;
       case "room":
-        this.#showChat(at(), message.nickname, message.message, message.room);
+        if (message.history) {
+          this.ui.print(
+            formatChatLine(at(), message.nickname, message.message, `history ${message.room}`),
+          );
+        } else this.#showChat(at(), message.nickname, message.message, message.room);
+        break;
+      case "login":
+        if (this.#registration !== undefined) {
+          this.#settleRegistration({ accepted: false, login: message.nickname });
+        }
+        break;
+      case "account":
+        this.#onAccount(message.action, message.nickname);
+        break;
+      case "queued":
+        this.ui.print(
+          `${
+            escapeControls(message.to)
+          } is offline: your message will be delivered when they return`,
+        );
+        break;
+      case "history":
+        this.#onHistoryEnd(message.count, message.earlier, message.room);
         break;
       case "joined":
         this.#onJoined(at(), message.nickname, message.room, message.members);
@@ -343,6 +451,29 @@ export class ChatSession extends Session {
       case "shutdown":
         this.ended.resolve("shutdown");
         break;
+    }
+  }
+
+  #onAccount(action: string, nickname: string): void {
+    const name = escapeControls(nickname);
+    const done: Record<string, string> = {
+      register: `${name} is now your account: next time, log in with its password`,
+      password: `The password of ${name} is changed`,
+      unregister: `${name} is no longer an account`,
+    };
+    if (Object.hasOwn(done, action)) this.ui.print(formatNotice(this.now(), done[action]));
+  }
+
+  #onHistoryEnd(count: number, earlier: number, room?: string): void {
+    const where = room === undefined ? "" : `${escapeControls(room)} `;
+    if (count + earlier === 0) {
+      this.ui.print(`No history ${room === undefined ? "yet" : `in ${escapeControls(room)}`}`);
+    } else if (earlier > 0) {
+      this.ui.print(
+        `${earlier} earlier message${earlier === 1 ? "" : "s"}: /history ${where}${
+          count + earlier
+        }`,
+      );
     }
   }
 

@@ -72,7 +72,18 @@ Deno.test("ChatSession registers, sends typed lines, and leaves after the acknow
       nickname: "Alice",
       clientID: "001",
       timestamp: FIXED_NOW.toISOString(),
-      extensions: ["private", "room", "joined", "left", "nick", "list"],
+      extensions: [
+        "private",
+        "room",
+        "joined",
+        "left",
+        "nick",
+        "list",
+        "login",
+        "account",
+        "queued",
+        "history",
+      ],
     });
     await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');
     // A server that acknowledges is asked who is there.
@@ -215,4 +226,92 @@ Deno.test("ChatSession completes commands, nicknames and rooms", async () => {
   assert.deepEqual(session!.complete("/j"), [["/join"], "/j"]);
   assert.deepEqual(session!.complete("/w b"), [["bea", "Ben", "Bob"], "b"]);
   assert.deepEqual(session!.complete("/join #l"), [["#lab"], "#l"]);
+});
+
+Deno.test("ChatSession logs in with the next line when the server asks for the account's password", async () => {
+  const user = new FakeUser();
+  user.type("wrong password");
+  const { end } = await withFakeServer(user, async (server) => {
+    await server.next();
+    await server.send('{"type":"login","nickname":"ALICE"}\n');
+    assert.deepEqual(await server.next(), { type: "login", password: "wrong password" });
+    await server.send('{"type":"error","message":"Wrong password for ALICE"}\n');
+    // Asked again: the same nickname, then the right password.
+    user.type("Alice");
+    assert.equal((await server.next()).nickname, "Alice");
+    await server.send('{"type":"login","nickname":"ALICE"}\n');
+    user.type("right password");
+    assert.deepEqual(await server.next(), { type: "login", password: "right password" });
+    await server.send('{"type":"welcome","nickname":"Alice"}\n');
+    assert.deepEqual(await server.next(), { type: "list" });
+    await server.send('{"type":"shutdown"}\n');
+  });
+  assert.equal(end, "shutdown");
+  assert.deepEqual(user.printed, ['Nickname "Alice" refused: Wrong password for ALICE']);
+});
+
+Deno.test("ChatSession acknowledges each message kept while away and marks history", async () => {
+  const user = new FakeUser();
+  const { stats } = await withFakeServer(user, async (server) => {
+    await server.next();
+    await server.send(
+      '{"type":"welcome"}\n' +
+        '{"type":"private","nickname":"Bob","message":"one","timestamp":"2024-03-20T08:00:00",' +
+        '"offline":true,"id":7}\n' +
+        '{"type":"private","nickname":"Bob","message":"two","timestamp":"2024-03-20T08:01:00",' +
+        '"offline":true,"id":9}\n' +
+        '{"type":"broadcast","nickname":"Eve","message":"old news","timestamp":"2024-03-20T09:00:00",' +
+        '"history":true}\n' +
+        '{"type":"history","count":1,"earlier":57}\n',
+    );
+    assert.deepEqual(await server.next(), { type: "list" });
+    assert.deepEqual(await server.next(), { type: "ack", id: 7 });
+    assert.deepEqual(await server.next(), { type: "ack", id: 9 });
+    await server.send('{"type":"queued","to":"Bob"}\n{"type":"shutdown"}\n');
+  });
+  assert.deepEqual(user.printed, [
+    "2024-03-20 08:00:00 :: [private, while you were away] Bob: one",
+    "2024-03-20 08:01:00 :: [private, while you were away] Bob: two",
+    "2024-03-20 09:00:00 :: [history] Eve: old news",
+    "57 earlier messages: /history 58",
+    "Bob is offline: your message will be delivered when they return",
+  ]);
+  assert.equal(stats.messagesReceived, 2, "history is not counted as received again");
+});
+
+Deno.test("ChatSession sends /register, /password, /unregister and /history", async () => {
+  const user = new FakeUser();
+  await withFakeServer(user, async (server) => {
+    await server.next();
+    await server.send('{"type":"welcome"}\n');
+    await server.next();
+    user.type("/register");
+    user.type("short");
+    user.type("/register");
+    user.type("long enough");
+    assert.deepEqual(await server.next(), {
+      type: "account",
+      action: "register",
+      password: "long enough",
+    });
+    await server.send('{"type":"account","action":"register","nickname":"Alice"}\n');
+    user.type("/password");
+    user.type("another one");
+    assert.deepEqual(await server.next(), {
+      type: "account",
+      action: "password",
+      password: "another one",
+    });
+    user.type("/unregister");
+    assert.deepEqual(await server.next(), { type: "account", action: "unregister" });
+    user.type("/history 5 #lab");
+    assert.deepEqual(await server.next(), { type: "history", room: "#lab", count: 5 });
+    await server.send('{"type":"history","room":"#lab","count":0,"earlier":0}\n');
+    await server.send('{"type":"shutdown"}\n');
+  });
+  assert.deepEqual(user.printed, [
+    "A password must be 8 to 1024 characters: nothing changed",
+    "2024-03-21 10:30:00 :: * Alice is now your account: next time, log in with its password",
+    "No history in #lab",
+  ]);
 });

@@ -17,6 +17,13 @@ export type Command =
   | { kind: "all" }
   | { kind: "list" }
   | { kind: "rooms" }
+  /** Claim the current nickname as an account (the password is asked next). */
+  | { kind: "register" }
+  /** Change the account's password (asked next). */
+  | { kind: "password" }
+  | { kind: "unregister" }
+  /** The last `count` messages to everyone, or to `room`. */
+  | { kind: "history"; room?: string; count?: number }
   | { kind: "help" }
   | { kind: "quit" }
   /** A known command used wrongly: how to use it. */
@@ -56,6 +63,20 @@ export const COMMANDS: readonly CommandInfo[] = [
   },
   { name: "/rooms", aliases: [], args: "", help: "the rooms, and which you are in" },
   { name: "/all", aliases: [], args: "", help: "talk to everyone again instead of a room" },
+  {
+    name: "/history",
+    aliases: [],
+    args: "[<#room>] [<n>]",
+    help: "the last n messages (20) to everyone, or to a room you are in",
+  },
+  {
+    name: "/register",
+    aliases: [],
+    args: "",
+    help: "make your nickname an account; the password is asked next",
+  },
+  { name: "/password", aliases: [], args: "", help: "change your account's password" },
+  { name: "/unregister", aliases: [], args: "", help: "give up your nickname's account" },
   {
     name: "/exit",
     aliases: ["/quit", "q!", "disconnect"],
@@ -99,6 +120,17 @@ export function parseCommand(line: string): Command {
       return { kind: "rooms" };
     case "/all":
       return { kind: "all" };
+    case "/register":
+    case "/password":
+    case "/unregister": {
+      const kind = name.slice(1).toLowerCase() as "register" | "password" | "unregister";
+      if (words.length === 0) return { kind };
+      return usage(
+        kind === "unregister" ? "/unregister" : `${name} (then type the password on its own line)`,
+      );
+    }
+    case "/history":
+      return parseHistory(words) ?? usage("/history [<#room>] [<n>]");
     case "/exit":
     case "/quit":
       return { kind: "quit" };
@@ -123,6 +155,17 @@ export function parseCommand(line: string): Command {
     default:
       return { kind: "unknown", name };
   }
+}
+
+/** The arguments of `/history`: a room (with "#") and a count, each optional, in either order. */
+function parseHistory(words: string[]): Command | undefined {
+  const command: { kind: "history"; room?: string; count?: number } = { kind: "history" };
+  for (const word of words) {
+    if (/^\d{1,7}$/.test(word) && command.count === undefined) command.count = Number(word);
+    else if (word.startsWith("#") && command.room === undefined) command.room = word;
+    else return undefined;
+  }
+  return command;
 }
 
 /** A room name with its "#", added when the user left it out. */

@@ -74,6 +74,10 @@ Deno.test("helpLines() lists every command with a description, and the names com
       "/leave",
       "/rooms",
       "/all",
+      "/history",
+      "/register",
+      "/password",
+      "/unregister",
       "/exit, /quit, q!, disconnect",
     ]
   ) {
@@ -81,4 +85,22 @@ Deno.test("helpLines() lists every command with a description, and the names com
   }
   assert.ok(COMMAND_NAMES.includes("/w") && COMMAND_NAMES.includes("/quit"));
   assert.ok(!COMMAND_NAMES.includes("q!"), "only slash names complete");
+});
+
+Deno.test("parseCommand() reads the account commands and /history in any order", () => {
+  assert.deepEqual(parseCommand("/register"), { kind: "register" });
+  assert.deepEqual(parseCommand("/password"), { kind: "password" });
+  assert.deepEqual(parseCommand("/unregister"), { kind: "unregister" });
+  assert.deepEqual(parseCommand("/register secret123"), {
+    kind: "usage",
+    usage: "Usage: /register (then type the password on its own line)",
+  });
+  assert.deepEqual(parseCommand("/history"), { kind: "history" });
+  assert.deepEqual(parseCommand("/history 50"), { kind: "history", count: 50 });
+  assert.deepEqual(parseCommand("/history #lab"), { kind: "history", room: "#lab" });
+  assert.deepEqual(parseCommand("/history 5 #lab"), { kind: "history", room: "#lab", count: 5 });
+  assert.deepEqual(parseCommand("/history lab"), {
+    kind: "usage",
+    usage: "Usage: /history [<#room>] [<n>]",
+  });
 });

@@ -30,6 +30,13 @@ export interface ClientUi {
 export interface LineSource {
   /** The next line, or null at the end of input. */
   next(): Promise<string | null>;
+  /**
+   * The next line, not echoed, after showing `prompt` (on a terminal; elsewhere just the next
+   * line). Without it, `next` serves.
+   */
+  secret?(prompt: string): Promise<string | null>;
+  /** Whether a person types at a terminal (a new password is then asked twice). */
+  readonly interactive?: boolean;
 }
 
 /** Why a session ended. */

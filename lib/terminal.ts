@@ -17,6 +17,8 @@ export class Terminal implements ClientUi, LineSource {
   readonly #lines: string[] = [];
   #waiting: ((line: string | null) => void) | undefined;
   #closed = false;
+  /** Set while a password is typed: nothing typed is shown. */
+  #muted = false;
   #completer: ((line: string) => [string[], string]) | undefined;
 
   /** Opens standard input. */
@@ -30,11 +32,35 @@ export class Terminal implements ClientUi, LineSource {
         ? (line: string) => this.#completer?.(line) ?? [[], line]
         : undefined,
     });
+    if (this.#interactive) this.#muteWhenAsked();
     this.#rl.on("line", (line) => this.#deliver(line));
     this.#rl.on("close", () => {
       this.#closed = true;
       this.#deliver(null);
     });
+  }
+
+  /** Whether a person types at a terminal. */
+  get interactive(): boolean {
+    return this.#interactive;
+  }
+
+  /** The next line, typed without being shown after `prompt` (on a terminal). */
+  async secret(prompt: string): Promise<string | null> {
+    if (!this.#interactive || this.#closed) return this.next();
+    const before = this.#rl.getPrompt();
+    this.#muted = true;
+    this.#rl.setPrompt(prompt);
+    try {
+      const line = await this.next();
+      // A password is not kept for the up arrow.
+      const history = (this.#rl as unknown as { history?: string[] }).history;
+      if (line !== null && history?.[0] === line) history.shift();
+      return line;
+    } finally {
+      this.#muted = false;
+      this.#rl.setPrompt(before);
+    }
   }
 
   /** Completes a partly typed line with Tab (on a terminal). */
@@ -88,6 +114,18 @@ export class Terminal implements ClientUi, LineSource {
       readline.cursorTo(process.stdout, 0);
     }
     this.#rl.close();
+  }
+
+  /** Makes readline show only the prompt, not what is typed, while `#muted`. */
+  #muteWhenAsked(): void {
+    const rl = this.#rl as unknown as { _writeToOutput?: (text: string) => void };
+    const write = rl._writeToOutput?.bind(rl);
+    if (write === undefined) return;
+    rl._writeToOutput = (text: string) => {
+      if (!this.#muted) write(text);
+      else if (text.startsWith(this.#rl.getPrompt())) write(this.#rl.getPrompt());
+      else if (text.endsWith("\n")) write("\r\n");
+    };
   }
 
   #deliver(line: string | null): void {

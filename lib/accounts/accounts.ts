@@ -432,7 +432,13 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
           history: true,
         }
     );
-    messages.push({ type: "history", room, count: entries.length, earlier: page.earlier + first });
+    const end: ServerMessage = {
+      type: "history",
+      count: entries.length,
+      earlier: page.earlier + first,
+    };
+    if (room !== undefined) end.room = room;
+    messages.push(end);
     this.#out.deliver([member], messages);
   }
 

@@ -12,8 +12,8 @@ import {
   nicknameKey,
   nicknameProblem,
   parseTimestamp,
-  roomProblem,
   type PrivateMessage,
+  roomProblem,
   type ServerMessage,
 } from "../../protocol.ts";
 import { escapeControls, formatDateTime } from "../format.ts";

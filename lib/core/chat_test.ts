@@ -1,43 +1,8 @@
 import assert from "node:assert/strict";
-import { EXTENSION_TYPES, type ServerMessage } from "../../protocol.ts";
+import { EXTENSION_TYPES } from "../../protocol.ts";
 import { ChatCore } from "./chat.ts";
-import type { ChatCommand, ErrorReason, Member, Outbound } from "./types.ts";
-
-/** A client as the core sees it. */
-class FakeMember implements Member {
-  nickname: string | undefined;
-  clientID: string | undefined;
-  extensions: ReadonlySet<string> = new Set();
-  account: string | undefined;
-  closing = false;
-  readonly ip = "192.0.2.7";
-  constructor(readonly port: number) {}
-}
-
-/** Records what the core delivers; `full` members refuse deliveries. */
-class RecordingOutbound implements Outbound<FakeMember> {
-  readonly deliveries: { to: (string | undefined)[]; messages: readonly ServerMessage[] }[] = [];
-  readonly refusals: { to: string | number; message: string; reason?: ErrorReason }[] = [];
-  readonly full = new Set<FakeMember>();
-  limit: number | undefined;
-
-  deliver(recipients: Iterable<FakeMember>, messages: readonly ServerMessage[]): FakeMember[] {
-    const all = [...recipients];
-    this.deliveries.push({ to: all.map((member) => member.nickname), messages });
-    return all.filter((member) => !this.full.has(member));
-  }
-  refuse(member: FakeMember, message: string, reason?: ErrorReason): void {
-    this.refusals.push({ to: member.nickname ?? member.port, message, reason });
-  }
-  tooLong(): number | undefined {
-    return this.limit;
-  }
-  /** The messages delivered to `nickname`, by type. */
-  to(nickname: string): string[] {
-    return this.deliveries.filter((d) => d.to.includes(nickname))
-      .flatMap((d) => d.messages.map((m) => m.type));
-  }
-}
+import { FakeMember, RecordingOutbound } from "./fakes.ts";
+import type { ChatCommand, ErrorReason } from "./types.ts";
 
 const AT = new Date(2024, 2, 21, 10, 30, 44);
 
