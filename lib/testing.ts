@@ -600,11 +600,12 @@ export const DT = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`;
 
 /**
  * A regular expression for one whole output line written as in the spec, where `<dt>` stands
- * for a date/time and `<n>` for a whole number.
+ * for a date/time, `<n>` for a whole number and `<any>` for any text.
  */
 export function line(pattern: string): RegExp {
   const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
     .replaceAll("<dt>", DT)
-    .replaceAll("<n>", String.raw`\d+`);
+    .replaceAll("<n>", String.raw`\d+`)
+    .replaceAll("<any>", ".*");
   return new RegExp(`^${escaped}$`);
 }
