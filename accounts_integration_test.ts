@@ -6,15 +6,8 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "./protocol.ts";
-import {
-  line,
-  processTest,
-  Program,
-  RawClient,
-  ServerProgram,
-  startClient,
-  tempDir,
-} from "./lib/testing.ts";
+import { line, processTest, Program, ServerProgram, startClient, tempDir } from "./lib/testing.ts";
+import { RawClient } from "./lib/raw_client.ts";
 
 /** Starts a server that keeps its data in `dir`. */
 function serverOn(dir: string): Promise<ServerProgram> {

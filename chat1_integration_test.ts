@@ -10,13 +10,13 @@ import {
   line,
   processTest,
   Program,
-  RawClient,
   registeredClient,
   ServerProgram,
   startChat1Client,
   startClient,
   within,
 } from "./lib/testing.ts";
+import { RawClient } from "./lib/raw_client.ts";
 
 const encoder = new TextEncoder();
 

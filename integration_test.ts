@@ -8,7 +8,6 @@ import {
   line,
   processTest,
   Program,
-  RawClient,
   RecordingProxy,
   registeredClient,
   ServerProgram,
@@ -16,6 +15,7 @@ import {
   TEST_TLS,
   within,
 } from "./lib/testing.ts";
+import { RawClient } from "./lib/raw_client.ts";
 import { MAX_FRAME_BYTES } from "./protocol.ts";
 
 processTest("ChatServer prints ERR - arg 1 for a port that is not 1 to 65535", async () => {

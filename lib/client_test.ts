@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ChatSession } from "./client.ts";
 import type { ClientUi, LineSource } from "./session.ts";
-import { RawClient, within } from "./testing.ts";
+import { within } from "./testing.ts";
+import { RawClient } from "./raw_client.ts";
 
 /** Lines typed by a pretend user, and everything the session shows. */
 class FakeUser implements ClientUi, LineSource {

@@ -10,11 +10,11 @@ import {
   line,
   LoadClient,
   processTest,
-  RawClient,
   ServerProgram,
   serverStats,
   within,
 } from "./testing.ts";
+import { RawClient } from "./raw_client.ts";
 
 /** Opens `count` clients named `<prefix><i>`, `batch` at a time, and waits for their welcomes. */
 async function openMany(

@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES, MAX_FRAME_BYTES } from "../protocol.ts";
-import { chatLine, line, processTest, RawClient, ServerProgram } from "./testing.ts";
+import { chatLine, line, processTest, ServerProgram } from "./testing.ts";
+import { RawClient } from "./raw_client.ts";
 
 // ---------------------------------------------------------------------------
 // Limits

@@ -270,39 +270,23 @@ export class ChatCore<M extends Member> {
 
   #whisper(sender: M, to: string, text: string, timestamp: string | undefined): void {
     const recipient = this.#byNickname.get(nicknameKey(to));
-    if (recipient === undefined) {
-      if (this.#accounts?.isAccount(to)) this.#keep(sender, to, text, timestamp);
-      else this.#refuse(sender, { message: `No such user ${JSON.stringify(to)}` });
+    // To an account that is away, the message is kept for it (by the accounts feature).
+    const away = recipient === undefined && this.#accounts?.isAccount(to) === true;
+    if (recipient === undefined && !away) {
+      this.#refuse(sender, { message: `No such user ${JSON.stringify(to)}` });
       return;
     }
     if (recipient === sender) {
       this.#refuse(sender, { message: "Cannot send a private message to yourself" });
       return;
     }
-    if (!recipient.extensions.has("private")) {
+    if (recipient !== undefined && !recipient.extensions.has("private")) {
       this.#refuse(sender, {
         message: `User ${JSON.stringify(recipient.nickname)} cannot receive private messages: ` +
           "their client does not support them",
       });
       return;
     }
-    const stamped = this.#stamp(timestamp);
-    const message: ServerMessage = {
-      type: "private",
-      nickname: sender.nickname!,
-      message: text,
-      timestamp: stamped.timestamp,
-    };
-    if (!this.#fits(sender, message)) return;
-    this.#log(
-      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ` +
-        `${recipient.nickname}, Msg-Size:${utf8ByteLength(text)}`,
-    );
-    this.#send(recipient, message);
-  }
-
-  /** A private message for an account that is away: the accounts feature keeps it. */
-  #keep(sender: M, to: string, text: string, timestamp: string | undefined): void {
     const stamped = this.#stamp(timestamp);
     const message: PrivateMessage = {
       type: "private",
@@ -312,10 +296,11 @@ export class ChatCore<M extends Member> {
     };
     if (!this.#fits(sender, message)) return;
     this.#log(
-      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ${to} ` +
-        `(away, kept), Msg-Size:${utf8ByteLength(text)}`,
+      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ` +
+        `${recipient?.nickname ?? `${to} (away, kept)`}, Msg-Size:${utf8ByteLength(text)}`,
     );
-    this.#accounts!.keep(sender, to, message);
+    if (recipient === undefined) this.#accounts!.keep(sender, to, message);
+    else this.#send(recipient, message);
   }
 
   #roomChat(sender: M, name: string, text: string, timestamp: string | undefined): void {
