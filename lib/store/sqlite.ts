@@ -42,7 +42,7 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX offline_by_recipient ON offline (recipient, id);
    CREATE TABLE history (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     id INTEGER PRIMARY KEY,
      target TEXT NOT NULL,
      room TEXT,
      nickname TEXT NOT NULL,
@@ -80,8 +80,10 @@ export class SqliteStore implements Store {
   readonly #now: () => number;
   readonly #statements = new Map<string, StatementSync>();
   #writes: PendingWrite[] = [];
-  /** History targets written in this turn: trimmed to the bound at the commit. */
-  readonly #touched = new Set<string>();
+  /** History to add at this turn's commit (nobody waits for it: no promise each). */
+  #remembered: HistoryEntry[] = [];
+  /** Entries added per history target since it was last trimmed to its bound. */
+  readonly #untrimmed = new Map<string, number>();
   #commitTimer: ReturnType<typeof setTimeout> | undefined;
   #lastExpiry = 0;
   #closed = false;
@@ -216,37 +218,29 @@ export class SqliteStore implements Store {
   }
 
   remember(entry: HistoryEntry): void {
-    this.#touched.add(entry.target);
-    this.#write(() =>
-      this.#run(
-        "INSERT INTO history (target, room, nickname, text, timestamp, at) " +
-          "VALUES (?, ?, ?, ?, ?, ?)",
-        entry.target,
-        entry.room ?? null,
-        entry.nickname,
-        entry.text,
-        entry.timestamp,
-        entry.at,
-      )
-    ).catch(() => {
-      // Told through onError, once per failed commit.
-    });
+    if (this.#closed) return;
+    this.#remembered.push(entry);
+    this.#commitTimer ??= setTimeout(() => this.#commit(), 0);
   }
 
   history(target: string, limit: number, now: number, since?: number): Promise<HistoryPage> {
     return this.#read(() => {
       const oldest = Math.max(now - this.#bounds.historyMaxAgeMs, since ?? -Infinity);
-      const total = this.#get(
-        "SELECT count(*) AS n FROM history WHERE target = ? AND at > ?",
+      // Trimming lags a little behind (see #trim): what is read keeps to the bound exactly.
+      const max = this.#bounds.historyMax;
+      const count = this.#get(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM history WHERE target = ? AND at > ? " +
+          "ORDER BY id DESC LIMIT ?)",
         target,
         oldest,
+        max,
       )!.n as number;
       const rows = limit <= 0 ? [] : this.#all(
         "SELECT room, nickname, text, timestamp, at FROM history " +
           "WHERE target = ? AND at > ? ORDER BY id DESC LIMIT ?",
         target,
         oldest,
-        limit,
+        Math.min(limit, max),
       );
       const entries: HistoryEntry[] = rows.reverse().map((row) => ({
         target,
@@ -256,7 +250,7 @@ export class SqliteStore implements Store {
         timestamp: row.timestamp as string,
         at: row.at as number,
       }));
-      return { entries, earlier: total - entries.length };
+      return { entries, earlier: count - entries.length };
     });
   }
 
@@ -313,11 +307,14 @@ export class SqliteStore implements Store {
     clearTimeout(this.#commitTimer);
     this.#commitTimer = undefined;
     const writes = this.#writes;
-    if (writes.length === 0) return;
+    const remembered = this.#remembered;
+    if (writes.length === 0 && remembered.length === 0) return;
     this.#writes = [];
+    this.#remembered = [];
     let results: unknown[];
     try {
       this.#db.exec("BEGIN");
+      this.#insertHistory(remembered);
       results = writes.map((write) => write.run());
       this.#trim();
       this.#db.exec("COMMIT");
@@ -327,7 +324,6 @@ export class SqliteStore implements Store {
       } catch {
         // Nothing to roll back.
       }
-      this.#touched.clear();
       for (const write of writes) write.reject(error as Error);
       this.#onError(error as Error);
       return;
@@ -335,18 +331,36 @@ export class SqliteStore implements Store {
     writes.forEach((write, i) => write.resolve(results[i]));
   }
 
-  /** Keeps history within its bounds, and drops expired messages now and then. */
+  #insertHistory(entries: HistoryEntry[]): void {
+    if (entries.length === 0) return;
+    const insert = this.#statement(
+      "INSERT INTO history (target, room, nickname, text, timestamp, at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    for (const entry of entries) {
+      const { target } = entry;
+      insert.run(target, entry.room ?? null, entry.nickname, entry.text, entry.timestamp, entry.at);
+      this.#untrimmed.set(target, (this.#untrimmed.get(target) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * Keeps history within its bounds, and drops expired messages now and then. A target is
+   * trimmed once a tenth of its bound has been added since the last time: trimming scans the
+   * bound's worth of rows, too dear to pay at every commit of a busy chat.
+   */
   #trim(): void {
-    for (const target of this.#touched) {
+    const max = this.#bounds.historyMax;
+    for (const [target, added] of this.#untrimmed) {
+      if (added < Math.max(1, Math.floor(max / 10))) continue;
+      this.#untrimmed.delete(target);
       this.#run(
         "DELETE FROM history WHERE target = ? AND id <= (SELECT id FROM history " +
           "WHERE target = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
         target,
         target,
-        this.#bounds.historyMax,
+        max,
       );
     }
-    this.#touched.clear();
     const now = this.#now();
     if (now - this.#lastExpiry < EXPIRY_PERIOD_MS) return;
     this.#lastExpiry = now;
