@@ -91,15 +91,18 @@ export class MemoryStore implements Store {
   remember(entry: HistoryEntry): void {
     let entries = this.#history.get(entry.target);
     if (entries === undefined) this.#history.set(entry.target, entries = []);
-    entries.push({ ...entry });
-    if (entries.length > this.#bounds.historyMax) {
-      entries.splice(0, entries.length - this.#bounds.historyMax);
+    entries.push(entry);
+    // Trimmed a tenth of the bound at a time, not at every message; reads keep to the bound.
+    const max = this.#bounds.historyMax;
+    if (entries.length >= max + Math.max(1, Math.floor(max / 10))) {
+      entries.splice(0, entries.length - max);
     }
   }
 
   history(target: string, limit: number, now: number, since?: number): Promise<HistoryPage> {
     const oldest = Math.max(now - this.#bounds.historyMaxAgeMs, since ?? -Infinity);
-    const kept = (this.#history.get(target) ?? []).filter((entry) => entry.at > oldest);
+    const kept = (this.#history.get(target) ?? []).slice(-this.#bounds.historyMax)
+      .filter((entry) => entry.at > oldest);
     const entries = limit > 0 ? kept.slice(-limit) : [];
     return Promise.resolve({
       entries: entries.map((entry) => ({ ...entry })),
