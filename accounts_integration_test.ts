@@ -76,7 +76,7 @@ processTest(
 );
 
 processTest(
-  "a message confirmed as kept survives a kill -9 of the server a moment later",
+  "a message confirmed as kept, and what was said before it, survive a kill -9 a moment later",
   async () => {
     using data = tempDir();
     const first = await serverOn(data.path);
@@ -84,6 +84,7 @@ processTest(
     await bob.close();
     await first.stdout.waitFor(line("<dt> :: Bob: disconnected."));
     await using alice = await RawClient.registered(first.port, "Alice", EXTENSION_TYPES);
+    await alice.sendMessage({ type: "message", message: "said before the crash" });
     await alice.sendMessage({ type: "private", to: "Bob", message: "kept before the crash" });
     assert.equal((await alice.next()).type, "queued");
     first.kill("SIGKILL");
@@ -95,6 +96,10 @@ processTest(
     assert.equal(kept.message, "kept before the crash");
     assert.equal(kept.nickname, "Alice");
     assert.equal(kept.offline, true);
+    const history = await back.next();
+    assert.equal(history.message, "said before the crash");
+    assert.equal(history.history, true);
+    assert.deepEqual(await back.next(), { type: "history", count: 1, earlier: 0 });
     await alice.close();
   },
 );
