@@ -25,7 +25,7 @@ import type {
 import { formatDateTime } from "../format.ts";
 import { EVERYONE, type HistoryPage, type KeptMessage, type Store } from "../store/store.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
-import { LoginThrottle } from "./throttle.ts";
+import { Throttle } from "./throttle.ts";
 
 /** Messages of history shown on logging in, at most. */
 export const HISTORY_ON_LOGIN = 100;
@@ -55,7 +55,10 @@ export interface AccountsOptions<M extends Member> {
   /** Most bytes of kept messages or history sent to a client at once (well under its sendq). */
   replyBytes: number;
   now?: () => Date;
-  throttle?: LoginThrottle;
+  /** Failed logins, per account and per IP address. */
+  logins?: Throttle;
+  /** Account changes that hash a password (each costs a tenth of a second of CPU), per connection. */
+  changes?: Throttle;
 }
 
 /** A login asked for: the registration it completes. */
@@ -82,7 +85,8 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   readonly #out: Outbound<M>;
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
-  readonly #throttle: LoginThrottle;
+  readonly #logins: Throttle;
+  readonly #changes: Throttle;
   readonly #historyMax: number;
   readonly #replyBytes: number;
   /** Every account's nickname, by key. */
@@ -98,7 +102,8 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#out = options.out;
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
-    this.#throttle = options.throttle ?? new LoginThrottle();
+    this.#logins = options.logins ?? new Throttle();
+    this.#changes = options.changes ?? new Throttle();
     this.#historyMax = options.historyMax;
     this.#replyBytes = options.replyBytes;
   }
@@ -220,7 +225,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     const name = this.#names.get(key) ?? command.nickname;
     const now = this.#now().getTime();
     const keys = [`account:${key}`, `ip:${member.ip}`];
-    const wait = this.#throttle.wait(keys, now);
+    const wait = this.#logins.wait(keys, now);
     if (wait > 0) {
       this.#pending.delete(member);
       this.#refuse(
@@ -233,7 +238,9 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     pending.checking = true;
     try {
       const account = await this.#store.account(key);
-      const right = account !== undefined && await verifyPassword(password, account.passwordHash);
+      // A password no account can have is wrong without the cost of hashing it.
+      const right = account !== undefined && passwordProblem(password) === undefined &&
+        await verifyPassword(password, account.passwordHash);
       if (member.closing || this.#pending.get(member) !== pending) return;
       this.#pending.delete(member);
       if (account === undefined) {
@@ -242,7 +249,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         return;
       }
       if (!right) {
-        this.#throttle.fail(keys, now);
+        this.#logins.count(keys, now);
         this.#log(
           `${formatDateTime(this.#now())} :: failed login as ${name} from ` +
             `IP:${member.ip}, Port:${member.port}`,
@@ -250,7 +257,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         this.#refuse(member, `Wrong password for ${name}`, "taken");
         return;
       }
-      this.#throttle.clear(keys[0]);
+      this.#logins.clear(keys[0]);
       // What waited for the account is read before it joins, so that nothing new comes first.
       const kept = await this.#store.waiting(key, now);
       const history = await this.#store.history(EVERYONE, HISTORY_ON_LOGIN, now, account.lastSeen);
@@ -289,6 +296,14 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         this.#refuse(member, problem);
         return;
       }
+      const now = this.#now().getTime();
+      const keys = [`connection:${member.ip}:${member.port}`];
+      const wait = this.#changes.wait(keys, now);
+      if (wait > 0) {
+        this.#refuse(member, `Too many password changes: try again in ${Math.ceil(wait / 1000)} s`);
+        return;
+      }
+      this.#changes.count(keys, now);
     }
     try {
       const hash = action === "unregister" ? "" : await hashPassword(password!);

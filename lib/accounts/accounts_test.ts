@@ -242,3 +242,21 @@ Deno.test("Accounts: renaming away from the account logs out; an account's nickn
     "Alicia is not an account you are logged in to: /register first",
   );
 });
+
+Deno.test("Accounts lets one connection hash at most 5 new passwords a minute", async () => {
+  const chat = await setUp();
+  const alice = chat.connect("Alice");
+  await register(chat, alice, "password 0");
+  for (let i = 1; i <= 4; i++) {
+    chat.accounts.handle(alice, { kind: "account", action: "password", password: `password ${i}` });
+    await until(() => chat.out.received(alice).filter((m) => m.type === "account").length > i);
+  }
+  chat.accounts.handle(alice, { kind: "account", action: "password", password: "password 5" });
+  assert.deepEqual(chat.out.refusals.pop(), {
+    to: "Alice",
+    message: "Too many password changes: try again in 60 s",
+    reason: undefined,
+  });
+  const bob = chat.connect("Bob");
+  await register(chat, bob, "bob's password");
+});

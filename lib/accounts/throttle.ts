@@ -1,6 +1,7 @@
 /**
- * Failed logins, throttled: after `max` failures within a window for one key (an account, or
- * an IP address), that key must wait until the oldest of them leaves the window.
+ * Attempts, throttled: after `max` attempts within a window for one key (an account, or an IP
+ * address), that key must wait until the oldest of them leaves the window. Failed logins are
+ * counted so, and so are password hashes asked for by account changes.
  *
  * @module
  */
@@ -9,17 +10,17 @@
 export const MAX_FAILED_LOGINS = 5;
 /** The window failed logins are counted in (ms). */
 export const FAILED_LOGIN_WINDOW_MS = 60_000;
-/** Keys tracked before those with no recent failure are forgotten. */
+/** Keys tracked before those with no recent attempt are forgotten. */
 const PRUNE_AT = 10_000;
 
-/** Counts failed logins per key. */
-export class LoginThrottle {
+/** Counts attempts per key within a sliding window. */
+export class Throttle {
   readonly #max: number;
   readonly #windowMs: number;
-  /** The times of each key's recent failures, oldest first (at most `max`). */
+  /** The times of each key's recent attempts, oldest first (at most `max`). */
   readonly #failures = new Map<string, number[]>();
 
-  /** Allows `max` failures per key within `windowMs`. */
+  /** Allows `max` attempts per key within `windowMs`. */
   constructor(max = MAX_FAILED_LOGINS, windowMs = FAILED_LOGIN_WINDOW_MS) {
     this.#max = max;
     this.#windowMs = windowMs;
@@ -35,8 +36,8 @@ export class LoginThrottle {
     return wait;
   }
 
-  /** Counts a failure against each of `keys`. */
-  fail(keys: readonly string[], now: number): void {
+  /** Counts an attempt against each of `keys`. */
+  count(keys: readonly string[], now: number): void {
     if (this.#failures.size >= PRUNE_AT) this.#prune(now);
     for (const key of keys) {
       const times = this.#recent(key, now);
@@ -46,7 +47,7 @@ export class LoginThrottle {
     }
   }
 
-  /** Forgets the failures of `key` (after a successful login). */
+  /** Forgets the attempts of `key` (after a successful login). */
   clear(key: string): void {
     this.#failures.delete(key);
   }
