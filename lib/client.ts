@@ -71,6 +71,8 @@ export class ChatSession extends Session {
   /** Whether the server closed the connection after a refusal: register on a new one. */
   #mustReconnect = false;
   readonly #goodbye = new Signal<void>();
+  /** Whether the how-to-start hint has been shown. */
+  #hinted = false;
   /** Who is connected, as far as this client knows (for completion and notices). */
   readonly #users = new Map<string, string>();
   /** Rooms this user is in, by key. */
@@ -141,7 +143,7 @@ export class ChatSession extends Session {
     }
     this.#refusedHere = false;
     this.#updatePrompt();
-    this.ui.hint("Type a message and press Enter; /help lists the commands.");
+    this.#welcomeHint();
     for (let line = await input.next(); line !== null; line = await input.next()) {
       const command = parseCommand(line);
       if (command.kind === "register" || command.kind === "password") {
@@ -272,6 +274,13 @@ export class ChatSession extends Session {
     return true;
   }
 
+  /** Shows, once, how to start (on a terminal). */
+  #welcomeHint(): void {
+    if (this.#hinted) return;
+    this.#hinted = true;
+    this.ui.hint("Type a message and press Enter; /help lists the commands.");
+  }
+
   /** Makes plain lines go to `room`, or to everyone. */
   #talkIn(room: string | undefined): void {
     this.#target = room;
@@ -382,7 +391,11 @@ export class ChatSession extends Session {
     switch (message.type) {
       case "welcome":
         // A server that acknowledges speaks this protocol: learn who is there.
-        if (this.#registration !== undefined) this.#requestList("self");
+        if (this.#registration !== undefined) {
+          this.#requestList("self");
+          // Before what comes with the welcome (messages kept for the user, history).
+          this.#welcomeHint();
+        }
         this.#settleRegistration({ accepted: true });
         break;
       case "error":
