@@ -4,11 +4,6 @@ import {
   decodeClientMessage,
   decodeServerMessage,
   encodeMessage,
-  nicknameKey,
-  nicknameProblem,
-  parseTimestamp,
-  roomKey,
-  roomProblem,
   type ServerMessage,
 } from "./protocol.ts";
 
@@ -280,90 +275,6 @@ Deno.test("decoders name what is wrong with a list or a room list", () => {
     kind: "invalid",
     error: 'Invalid "private" message: missing field "message"',
   });
-});
-
-Deno.test("roomProblem() takes # and 1 to 31 characters with no white space; roomKey() ignores case", () => {
-  assert.equal(roomProblem("#lab"), undefined);
-  assert.equal(roomProblem("#日本"), undefined);
-  assert.equal(roomProblem("#" + "x".repeat(31)), undefined);
-  assert.match(roomProblem("lab")!, /must be "#" and 1 to 31 more characters/);
-  assert.match(roomProblem("#")!, /must be "#" and 1 to 31 more characters/);
-  assert.match(roomProblem("#" + "x".repeat(32))!, /must be "#" and 1 to 31 more characters/);
-  assert.match(roomProblem("#a b")!, /must not contain white space or control characters/);
-  assert.match(roomProblem("#a\tb")!, /must not contain white space or control characters/);
-  assert.equal(roomKey("#Lab"), roomKey("#lab"));
-  assert.match(nicknameProblem("#alice")!, /must not start with "#"/);
-});
-
-// ---------------------------------------------------------------------------
-// Values
-
-Deno.test("parseTimestamp() reads ISO 8601 with Z, an offset, or local time", () => {
-  assert.equal(
-    parseTimestamp("2024-03-21T10:30:44.000Z")?.toISOString(),
-    "2024-03-21T10:30:44.000Z",
-  );
-  assert.equal(
-    parseTimestamp("2024-03-21T12:30:44+02:00")?.toISOString(),
-    "2024-03-21T10:30:44.000Z",
-  );
-  assert.equal(
-    parseTimestamp("2024-03-21T12:30:44+0200")?.toISOString(),
-    "2024-03-21T10:30:44.000Z",
-  );
-  assert.equal(parseTimestamp("2024-03-21T05:30:44-05")?.toISOString(), "2024-03-21T10:30:44.000Z");
-  // Python's datetime.now().isoformat() and str(datetime.now()): local time, microseconds.
-  const local = new Date(2024, 2, 21, 10, 30, 44, 123);
-  assert.equal(parseTimestamp("2024-03-21T10:30:44.123456")?.getTime(), local.getTime());
-  assert.equal(parseTimestamp("2024-03-21 10:30:44.123456")?.getTime(), local.getTime());
-  assert.equal(
-    parseTimestamp("2024-03-21T10:30")?.getTime(),
-    new Date(2024, 2, 21, 10, 30).getTime(),
-  );
-});
-
-Deno.test("parseTimestamp() gives undefined for what it cannot read", () => {
-  for (
-    const bad of [
-      undefined,
-      "",
-      "now",
-      "1",
-      "2024-03-21",
-      "2024-13-45T99:99:99Z",
-      "21/03/2024 10:30",
-    ]
-  ) {
-    assert.equal(parseTimestamp(bad), undefined, `timestamp ${bad}`);
-  }
-});
-
-Deno.test("nicknameProblem() takes 1 to 32 characters with no white space or control characters", () => {
-  assert.equal(nicknameProblem("Alice"), undefined);
-  assert.equal(nicknameProblem("Zoë😀"), undefined);
-  assert.equal(nicknameProblem("x".repeat(32)), undefined);
-  assert.equal(nicknameProblem("日".repeat(32)), undefined, "characters, not bytes");
-  assert.equal(nicknameProblem(""), 'Nickname "" must be 1 to 32 characters');
-  assert.equal(
-    nicknameProblem("x".repeat(33)),
-    `Nickname "${"x".repeat(33)}" must be 1 to 32 characters`,
-  );
-  assert.equal(nicknameProblem("two words"), 'Nickname "two words" must not contain white space');
-  assert.equal(nicknameProblem("nbsp\u00a0"), 'Nickname "nbsp\u00a0" must not contain white space');
-  assert.equal(nicknameProblem("a\nb"), 'Nickname "a\\nb" must not contain control characters');
-  assert.equal(
-    nicknameProblem("nul\0"),
-    'Nickname "nul\\u0000" must not contain control characters',
-  );
-  assert.match(nicknameProblem("\x1b[31mred")!, /must not contain control characters/);
-  assert.match(nicknameProblem("evil\u202egnp.exe")!, /must not contain control characters/);
-});
-
-Deno.test("nicknameKey() makes nicknames that differ only in case the same", () => {
-  assert.equal(nicknameKey("Bob"), nicknameKey("bob"));
-  assert.equal(nicknameKey("ZOË"), nicknameKey("zoë"));
-  assert.equal(nicknameKey("Zoe\u0308"), nicknameKey("zoë"), "composed and decomposed alike");
-  assert.notEqual(nicknameKey("Bob"), nicknameKey("Rob"));
 });
 
 Deno.test("decodeClientMessage() wants whole numbers from 0 for counts and ids", () => {

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { MAX_FRAME_BYTES, nicknameProblem } from "../protocol.ts";
+import { MAX_FRAME_BYTES } from "../protocol.ts";
+import { nicknameProblem } from "./values.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
 /** The result of parsing arguments: the values, or the line to print before exiting. */

@@ -13,12 +13,9 @@ import {
   encodeMessage,
   EXTENSION_TYPES,
   MAX_FRAME_BYTES,
-  nicknameKey,
-  nicknameProblem,
-  parseTimestamp,
-  roomKey,
   type ServerMessage,
 } from "../protocol.ts";
+import { nicknameKey, nicknameProblem, parseTimestamp, roomKey } from "./values.ts";
 import { passwordProblem } from "./accounts/passwords.ts";
 import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
 import { escapeControls, formatChatLine, formatNotice } from "./format.ts";

@@ -7,13 +7,8 @@
  * @module
  */
 
-import {
-  type AccountAction,
-  nicknameKey,
-  type PrivateMessage,
-  roomKey,
-  type ServerMessage,
-} from "../../protocol.ts";
+import { type AccountAction, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
+import { nicknameKey, roomKey } from "../values.ts";
 import type {
   AccountCommand,
   AccountHooks,

@@ -7,15 +7,8 @@
  * @module
  */
 
-import {
-  EXTENSION_TYPES,
-  nicknameKey,
-  nicknameProblem,
-  parseTimestamp,
-  type PrivateMessage,
-  roomProblem,
-  type ServerMessage,
-} from "../../protocol.ts";
+import { EXTENSION_TYPES, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
+import { nicknameKey, nicknameProblem, parseTimestamp, roomProblem } from "../values.ts";
 import { escapeControls, formatDateTime } from "../format.ts";
 import { utf8ByteLength } from "../utf8.ts";
 import { Rooms } from "./rooms.ts";

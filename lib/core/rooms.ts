@@ -5,7 +5,7 @@
  * @module
  */
 
-import { roomKey } from "../../protocol.ts";
+import { roomKey } from "../values.ts";
 
 /** One room. */
 export interface Room<M> {
