@@ -105,6 +105,7 @@ const session = settings.wire === "json"
     nickname,
     clientID: settings.clientID,
     passwordFile: settings.passwordFile,
+    downloads: settings.downloads,
     ui: terminal,
     connect,
   })

@@ -122,6 +122,30 @@ export interface AckRequest {
   id: number;
 }
 
+/** Offering a file to a connected user; `id` is the sender's own name for the transfer. */
+export interface OfferRequest {
+  type: "offer";
+  id: string;
+  to: string;
+  name: string;
+  size: number;
+  /** The SHA-256 of the whole file, in hex. */
+  sha256: string;
+}
+
+/**
+ * The messages of a transfer that both sides send and receive as they are: the recipient's
+ * answer (`accept`, `reject`), a `chunk` of data (base64) and its acknowledgement (`received`),
+ * the recipient's word that the file checks out (`complete`), and `cancel` from either side.
+ */
+export type TransferMessage =
+  | { type: "accept"; id: string }
+  | { type: "reject"; id: string }
+  | { type: "cancel"; id: string; reason?: string }
+  | { type: "chunk"; id: string; seq: number; data: string }
+  | { type: "received"; id: string; seq: number }
+  | { type: "complete"; id: string };
+
 /** Everything a client may send. */
 export type ClientMessage =
   | NicknameMessage
@@ -136,7 +160,9 @@ export type ClientMessage =
   | LoginRequest
   | AccountRequest
   | HistoryRequest
-  | AckRequest;
+  | AckRequest
+  | OfferRequest
+  | TransferMessage;
 
 /** A chat line relayed by the server to everyone but its sender. */
 export interface BroadcastMessage {
@@ -273,6 +299,17 @@ export interface HistoryEnd {
   earlier: number;
 }
 
+/** A file offered by `from`: answer with `accept` or `reject` and the same `id`. */
+export interface OfferNotice {
+  type: "offer";
+  id: string;
+  from: string;
+  name: string;
+  size: number;
+  sha256: string;
+  timestamp?: string;
+}
+
 /** Everything the server may send. */
 export type ServerMessage =
   | BroadcastMessage
@@ -289,7 +326,9 @@ export type ServerMessage =
   | LoginPrompt
   | AccountNotice
   | QueuedNotice
-  | HistoryEnd;
+  | HistoryEnd
+  | OfferNotice
+  | TransferMessage;
 
 /** The server's message types beyond spec part C, which a client must announce to be sent. */
 export const EXTENSION_TYPES = [
@@ -303,6 +342,7 @@ export const EXTENSION_TYPES = [
   "account",
   "queued",
   "history",
+  "offer",
 ] as const;
 
 /** The result of decoding one frame. */
@@ -326,6 +366,16 @@ const COUNT: FieldRule = ["count", true];
 const COUNT_OPTIONAL: FieldRule = ["count", false];
 const FLAG_OPTIONAL: FieldRule = ["flag", false];
 
+/** The fields of the transfer messages, the same both ways. */
+const TRANSFER_FIELDS: Record<TransferMessage["type"], Record<string, FieldRule>> = {
+  accept: { id: TEXT },
+  reject: { id: TEXT },
+  cancel: { id: TEXT, reason: TEXT_OPTIONAL },
+  chunk: { id: TEXT, seq: COUNT, data: TEXT },
+  received: { id: TEXT, seq: COUNT },
+  complete: { id: TEXT },
+};
+
 /** The fields of each client message type. */
 const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = {
   nickname: {
@@ -346,6 +396,8 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   account: { action: TEXT, password: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
   ack: { id: COUNT },
+  offer: { id: TEXT, to: TEXT, name: TEXT, size: COUNT, sha256: TEXT },
+  ...TRANSFER_FIELDS,
 };
 
 /** The fields of each server message type. */
@@ -382,6 +434,15 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
   account: { action: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
   queued: { to: TEXT, timestamp: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT, earlier: COUNT },
+  offer: {
+    id: TEXT,
+    from: TEXT,
+    name: TEXT,
+    size: COUNT,
+    sha256: TEXT,
+    timestamp: TEXT_OPTIONAL,
+  },
+  ...TRANSFER_FIELDS,
 };
 
 /** Every type a client may send. */

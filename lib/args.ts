@@ -47,6 +47,8 @@ export type ClientArgs =
     caFile?: string;
     /** A file whose first line is the password of the nickname's account. */
     passwordFile?: string;
+    /** The folder received files go to. */
+    downloads: string;
   }
   | { wire: "chat1"; host: string; port: number; nickname: string };
 
@@ -172,6 +174,22 @@ export const SERVER_NUMBER_FLAGS: readonly NumberFlag[] = [
     max: 3650,
     help: "how long history is kept",
   },
+  {
+    flag: "max-file-size",
+    limit: "maxFileBytes",
+    unit: "bytes",
+    min: 0,
+    max: 2 ** 40,
+    help: "largest file a client may send",
+  },
+  {
+    flag: "max-transfers",
+    limit: "maxTransfers",
+    unit: "count",
+    min: 1,
+    max: 1000,
+    help: "file transfers a client may take part in at once",
+  },
 ];
 
 /** Milliseconds in each unit of time a flag takes. */
@@ -200,12 +218,14 @@ export const SERVER_USAGE = [
 /** Usage of ChatClient, printed with `--help` and argument errors. */
 export const CLIENT_USAGE = [
   "usage: ChatClient.ts <host> <port> <nickname> <clientID> [--tls [--ca <pem>]] " +
-  "[--password-file <file>]",
+  "[--password-file <file>] [--downloads <dir>]",
   "       ChatClient.ts <nickname> chat://<host>:<port>     (speaks CHAT/1.0)",
   "  --tls        connect with TLS, verifying the server's certificate",
   "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
   "  --password-file <file>",
   "               log in to the nickname's account with the first line of this file",
+  "  --downloads <dir>",
+  "               where files you accept are saved (default downloads)",
 ].join("\n");
 
 /** The flags a program takes: each a string option (with a value) or a boolean switch. */
@@ -329,6 +349,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
     tls: "boolean",
     ca: "string",
     "password-file": "string",
+    downloads: "string",
     help: "boolean",
   });
   if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
@@ -339,8 +360,12 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
     if (values.tls || values.ca !== undefined) {
       return { ok: false, error: "ERR - option --tls is not available with a chat:// address" };
     }
-    if (values["password-file"] !== undefined) {
-      return { ok: false, error: "ERR - CHAT/1.0 has no accounts: --password-file goes with JSON" };
+    if (values["password-file"] !== undefined || values.downloads !== undefined) {
+      return {
+        ok: false,
+        error:
+          "ERR - CHAT/1.0 has no accounts or files: --password-file and --downloads go with JSON",
+      };
     }
     return parseChat1Args(positionals[0], positionals[1]);
   }
@@ -369,6 +394,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       tls: values.tls === true,
       caFile: values.ca as string | undefined,
       passwordFile: values["password-file"] as string | undefined,
+      downloads: (values.downloads as string | undefined) ?? "downloads",
     },
   };
 }

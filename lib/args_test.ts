@@ -58,6 +58,10 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
     "--history-days=0.5",
     "--data",
     "store",
+    "--max-file-size",
+    "1000000",
+    "--max-transfers",
+    "2",
   ]);
   assert.deepEqual(parsed, {
     ok: true,
@@ -79,6 +83,8 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
         offlineMaxAgeMs: 2 * 86_400_000,
         historyMax: 300,
         historyMaxAgeMs: 43_200_000,
+        maxFileBytes: 1_000_000,
+        maxTransfers: 2,
       },
       dataDir: "store",
     },
@@ -161,6 +167,7 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
       tls: false,
       caFile: undefined,
       passwordFile: undefined,
+      downloads: "downloads",
     },
   });
   const withFile = parseClientArgs(["h", "1", "Alice", "1", "--password-file", "pw.txt"]);
@@ -170,7 +177,7 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
   );
   assert.deepEqual(parseClientArgs(["Alice", "chat://h:1", "--password-file", "pw.txt"]), {
     ok: false,
-    error: "ERR - CHAT/1.0 has no accounts: --password-file goes with JSON",
+    error: "ERR - CHAT/1.0 has no accounts or files: --password-file and --downloads go with JSON",
   });
   const tls = parseClientArgs(["--tls", "--ca", "ca.pem", "localhost", "12345", "Alice", "001"]);
   assert.equal(tls.ok && tls.value.wire === "json" && tls.value.tls, true);

@@ -16,7 +16,13 @@ import {
   type ServerMessage,
 } from "../protocol.ts";
 import { nicknameKey, nicknameProblem, parseTimestamp, roomKey } from "./values.ts";
-import { passwordProblem } from "./accounts/passwords.ts";
+import {
+  accountNotice,
+  askLoginPassword,
+  askNewPassword,
+  historyEnd,
+} from "./accounts/client_accounts.ts";
+import { FileTransfers } from "./files/client_transfers.ts";
 import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
 import { escapeControls, formatChatLine, formatNotice } from "./format.ts";
 import {
@@ -41,6 +47,8 @@ export interface ChatSessionOptions extends SessionOptions {
   clientID: string;
   /** A file whose first line is the password, for logging in to an account. */
   passwordFile?: string;
+  /** The folder files arrive in (default `downloads`). */
+  downloads?: string;
   registrationReplyMs?: number;
   disconnectAckMs?: number;
 }
@@ -70,6 +78,7 @@ export class ChatSession extends Session {
   readonly #goodbye = new Signal<void>();
   /** Whether the how-to-start hint has been shown. */
   #hinted = false;
+  readonly #transfers: FileTransfers;
   /** Who is connected, as far as this client knows (for completion and notices). */
   readonly #users = new Map<string, string>();
   /** Rooms this user is in, by key. */
@@ -92,6 +101,20 @@ export class ChatSession extends Session {
     this.#nickname = options.nickname;
     this.#clientID = options.clientID;
     this.#passwordFile = options.passwordFile;
+    this.#transfers = new FileTransfers({
+      ui: options.ui,
+      link: {
+        send: (message) => this.#send(message),
+        sendBulk: (message) => this.sendBulk(encodeMessage(message)),
+      },
+      downloads: options.downloads ?? "downloads",
+      now: this.now,
+    });
+  }
+
+  /** Ends the transfers under way: no `.part` file stays behind. */
+  protected override finish(): Promise<void> {
+    return this.#transfers.close();
   }
 
   /** Completions for a partly typed line: a command, a nickname or a room. */
@@ -121,7 +144,9 @@ export class ChatSession extends Session {
       }
       let outcome = await this.#register();
       if ("login" in outcome) {
-        const password = await this.#loginPassword(input, outcome.login);
+        const file = this.#passwordFile;
+        this.#passwordFile = undefined;
+        const password = await askLoginPassword(this.ui, input, outcome.login, file);
         if (password === null) return;
         outcome = await this.#awaitReply(
           () => this.#send({ type: "login", password }),
@@ -144,50 +169,12 @@ export class ChatSession extends Session {
     for (let line = await input.next(); line !== null; line = await input.next()) {
       const command = parseCommand(line);
       if (command.kind === "register" || command.kind === "password") {
-        const password = await this.#newPassword(input);
+        const password = await askNewPassword(this.ui, input, this.#nickname);
         if (password !== undefined) {
           this.#send({ type: "account", action: command.kind, password });
         }
       } else if (!this.#perform(command)) return;
     }
-  }
-
-  /** The password to log in to `account` with: from the password file once, else typed. */
-  async #loginPassword(input: LineSource, account: string): Promise<string | null> {
-    const file = this.#passwordFile;
-    if (file !== undefined) {
-      this.#passwordFile = undefined;
-      try {
-        return (await Deno.readTextFile(file)).split(/\r?\n/)[0];
-      } catch (error) {
-        this.ui.print(
-          `Cannot read the password file "${escapeControls(file)}": ${(error as Error).message}`,
-        );
-      }
-    }
-    const prompt = `Password for ${escapeControls(account)}: `;
-    return input.secret === undefined ? input.next() : input.secret(prompt);
-  }
-
-  /**
-   * A new password, typed twice on a terminal (once with piped input); undefined (said why)
-   * when there is none to use.
-   */
-  async #newPassword(input: LineSource): Promise<string | undefined> {
-    const ask = (prompt: string) =>
-      input.secret === undefined ? input.next() : input.secret(prompt);
-    const password = await ask(`New password for ${escapeControls(this.#nickname)}: `);
-    if (password === null) return undefined;
-    const problem = passwordProblem(password);
-    if (problem !== undefined) {
-      this.ui.print(`${problem}: nothing changed`);
-      return undefined;
-    }
-    if (input.interactive && await ask("Type it again: ") !== password) {
-      this.ui.print("The two passwords differ: nothing changed");
-      return undefined;
-    }
-    return password;
   }
 
   /** A connection closed after a refusal is replaced; any other close ends the session. */
@@ -255,6 +242,21 @@ export class ChatSession extends Session {
         break;
       case "history":
         this.#send({ type: "history", room: command.room, count: command.count });
+        break;
+      case "send":
+        this.#transfers.send(command.to, command.path);
+        break;
+      case "accept":
+        this.#transfers.accept(command.n);
+        break;
+      case "reject":
+        this.#transfers.reject(command.n);
+        break;
+      case "cancel":
+        this.#transfers.cancel(command.n);
+        break;
+      case "transfers":
+        this.#transfers.list();
         break;
       case "help":
         for (const line of helpLines()) this.ui.print(line);
@@ -431,7 +433,7 @@ export class ChatSession extends Session {
         }
         break;
       case "account":
-        this.#onAccount(message.action, message.nickname);
+        this.ui.print(formatNotice(at(), accountNotice(message.action, message.nickname)));
         break;
       case "queued":
         this.ui.print(
@@ -441,7 +443,19 @@ export class ChatSession extends Session {
         );
         break;
       case "history":
-        this.#onHistoryEnd(message.count, message.earlier, message.room);
+        {
+          const line = historyEnd(message.count, message.earlier, message.room);
+          if (line !== undefined) this.ui.print(line);
+        }
+        break;
+      case "offer":
+      case "accept":
+      case "reject":
+      case "cancel":
+      case "chunk":
+      case "received":
+      case "complete":
+        this.#transfers.onMessage(message);
         break;
       case "joined":
         this.#onJoined(at(), message.nickname, message.room, message.members);
@@ -461,29 +475,6 @@ export class ChatSession extends Session {
       case "shutdown":
         this.ended.resolve("shutdown");
         break;
-    }
-  }
-
-  #onAccount(action: string, nickname: string): void {
-    const name = escapeControls(nickname);
-    const done: Record<string, string> = {
-      register: `${name} is now your account: next time, log in with its password`,
-      password: `The password of ${name} is changed`,
-      unregister: `${name} is no longer an account`,
-    };
-    if (Object.hasOwn(done, action)) this.ui.print(formatNotice(this.now(), done[action]));
-  }
-
-  #onHistoryEnd(count: number, earlier: number, room?: string): void {
-    const where = room === undefined ? "" : `${escapeControls(room)} `;
-    if (count + earlier === 0) {
-      this.ui.print(`No history ${room === undefined ? "yet" : `in ${escapeControls(room)}`}`);
-    } else if (earlier > 0) {
-      this.ui.print(
-        `${earlier} earlier message${earlier === 1 ? "" : "s"}: /history ${where}${
-          count + earlier
-        }`,
-      );
     }
   }
 

@@ -24,6 +24,11 @@ export type Command =
   | { kind: "unregister" }
   /** The last `count` messages to everyone, or to `room`. */
   | { kind: "history"; room?: string; count?: number }
+  /** Offer the file at `path` to `to`. */
+  | { kind: "send"; to: string; path: string }
+  /** Answer, or stop, transfer `n` (the latest by default). */
+  | { kind: "accept" | "reject" | "cancel"; n?: number }
+  | { kind: "transfers" }
   | { kind: "help" }
   | { kind: "quit" }
   /** A known command used wrongly: how to use it. */
@@ -74,6 +79,21 @@ export const COMMANDS: readonly CommandInfo[] = [
     aliases: [],
     args: "",
     help: "make your nickname an account; the password is asked next",
+  },
+  { name: "/send", aliases: [], args: "<user> <path>", help: "offer a file to a connected user" },
+  {
+    name: "/accept",
+    aliases: [],
+    args: "[<n>]",
+    help: "accept a file offered (the latest by default)",
+  },
+  { name: "/reject", aliases: [], args: "[<n>]", help: "turn down a file offered" },
+  { name: "/cancel", aliases: [], args: "[<n>]", help: "stop a transfer, from either side" },
+  {
+    name: "/transfers",
+    aliases: [],
+    args: "",
+    help: "the offers and transfers, with their numbers",
   },
   { name: "/password", aliases: [], args: "", help: "change your account's password" },
   { name: "/unregister", aliases: [], args: "", help: "give up your nickname's account" },
@@ -129,6 +149,24 @@ export function parseCommand(line: string): Command {
         kind === "unregister" ? "/unregister" : `${name} (then type the password on its own line)`,
       );
     }
+    case "/send": {
+      const to = words[0];
+      const path = to === undefined ? "" : rest.slice(to.length).trim();
+      return to === undefined || path === ""
+        ? usage("/send <user> <path>")
+        : { kind: "send", to, path };
+    }
+    case "/accept":
+    case "/reject":
+    case "/cancel": {
+      const kind = name.slice(1).toLowerCase() as "accept" | "reject" | "cancel";
+      if (words.length === 0) return { kind };
+      return words.length === 1 && /^\d{1,9}$/.test(words[0])
+        ? { kind, n: Number(words[0]) }
+        : usage(`/${kind} [<n>]`);
+    }
+    case "/transfers":
+      return { kind: "transfers" };
     case "/history":
       return parseHistory(words) ?? usage("/history [<#room>] [<n>]");
     case "/exit":

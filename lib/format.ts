@@ -41,6 +41,19 @@ export function formatNotice(date: Date, text: string): string {
   return `${formatDateTime(date)} :: * ${text}`;
 }
 
+/** A size in bytes as people read it: `512 B`, `2.4 kB`, `2.4 MB`, `1.1 GB` (powers of 1000). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** What a client counts over a session. */
 export interface SessionStats {
   start: Date;

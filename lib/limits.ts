@@ -32,6 +32,11 @@ export const DEFAULT_HISTORY_MAX = 1000;
 /** Default days history is kept. */
 export const DEFAULT_HISTORY_DAYS = 7;
 
+/** Default largest file a client may offer, in bytes. */
+export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Default most file transfers a client takes part in at once. */
+export const DEFAULT_MAX_TRANSFERS = 4;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Every limit the server enforces. */
@@ -64,6 +69,10 @@ export interface ServerLimits {
   historyMax: number;
   /** Milliseconds history is kept. */
   historyMaxAgeMs: number;
+  /** Largest file a client may offer, in bytes. */
+  maxFileBytes: number;
+  /** Most file transfers a client takes part in at once. */
+  maxTransfers: number;
 }
 
 /** The limits with every default. */
@@ -82,4 +91,6 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   offlineMaxAgeMs: DEFAULT_OFFLINE_DAYS * DAY_MS,
   historyMax: DEFAULT_HISTORY_MAX,
   historyMaxAgeMs: DEFAULT_HISTORY_DAYS * DAY_MS,
+  maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  maxTransfers: DEFAULT_MAX_TRANSFERS,
 };

@@ -1,6 +1,8 @@
 /**
  * The per-connection outbox (Ergo's "sendq"): a byte-capped queue that producers append to
  * without waiting, flushed by one writer loop that writes everything queued in one write.
+ * Bulk data (file chunks) waits in a lane of its own, outside the cap, and goes out one piece
+ * at a time whenever nothing else is queued.
  *
  * @module
  */
@@ -52,6 +54,9 @@ export class Outbox {
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
   #inFlightBytes = 0;
+  /** Bulk data, written after everything else (bounded by its senders, not by the cap). */
+  #bulk: Uint8Array[] = [];
+  #bulkBytes = 0;
   #flushing: Promise<void> | undefined;
   /** Set while a flush is about to start (see `enqueue`). */
   #scheduled = false;
@@ -73,6 +78,11 @@ export class Outbox {
     return this.#chunkBytes + this.#inFlightBytes;
   }
 
+  /** Bulk bytes queued, not counting one being written. */
+  get bulkBytes(): number {
+    return this.#bulkBytes;
+  }
+
   /** Whether a write has failed. */
   get failed(): boolean {
     return this.#failed;
@@ -86,13 +96,30 @@ export class Outbox {
     if (this.#failed || this.queuedBytes + bytes.length > this.#capBytes) return false;
     this.#chunks.push(bytes);
     this.#chunkBytes += bytes.length;
+    this.#start();
+    return true;
+  }
+
+  /**
+   * Queues bulk `bytes` behind everything else, outside the cap; never waits. False when a
+   * write has failed.
+   */
+  enqueueBulk(bytes: Uint8Array): boolean {
+    if (this.#failed) return false;
+    this.#bulk.push(bytes);
+    this.#bulkBytes += bytes.length;
+    this.#start();
+    return true;
+  }
+
+  /** Starts the writer once the current work is done, unless it runs or is about to. */
+  #start(): void {
     if (this.#flushing === undefined && !this.#scheduled) {
       // Start writing once the current work is done, so that everything queued meanwhile
       // (such as the broadcasts of every read that completed together) goes in one write.
       this.#scheduled = true;
       if (Outbox.#starting.push(this) === 1) queueMicrotask(Outbox.#startAll);
     }
-    return true;
   }
 
   /** Outboxes that start writing once the current work is done (one microtask for them all). */
@@ -103,7 +130,9 @@ export class Outbox {
     Outbox.#starting = [];
     for (const outbox of starting) {
       outbox.#scheduled = false;
-      if (outbox.#chunks.length > 0) outbox.#flushing ??= outbox.#flush();
+      if (outbox.#chunks.length > 0 || outbox.#bulk.length > 0) {
+        outbox.#flushing ??= outbox.#flush();
+      }
     }
   }
 
@@ -111,6 +140,8 @@ export class Outbox {
   clear(): void {
     this.#chunks = [];
     this.#chunkBytes = 0;
+    this.#bulk = [];
+    this.#bulkBytes = 0;
     this.#wakeLowWaiters();
   }
 
@@ -134,13 +165,20 @@ export class Outbox {
 
   async #flush(): Promise<void> {
     try {
-      while (this.#chunks.length > 0) {
-        const batch = this.#chunks.length === 1
-          ? this.#chunks[0]
-          : joinParts(this.#chunks, this.#chunkBytes);
-        this.#inFlightBytes = batch.length;
-        this.#chunks = [];
-        this.#chunkBytes = 0;
+      while (this.#chunks.length > 0 || this.#bulk.length > 0) {
+        let batch: Uint8Array;
+        if (this.#chunks.length > 0) {
+          batch = this.#chunks.length === 1
+            ? this.#chunks[0]
+            : joinParts(this.#chunks, this.#chunkBytes);
+          this.#inFlightBytes = batch.length;
+          this.#chunks = [];
+          this.#chunkBytes = 0;
+        } else {
+          // One piece of bulk at a time: what is queued meanwhile goes first.
+          batch = this.#bulk.shift()!;
+          this.#bulkBytes -= batch.length;
+        }
         this.#lastProgressAt = this.#now();
         let written = 0;
         while (written < batch.length) {
@@ -154,6 +192,8 @@ export class Outbox {
       this.#failed = true;
       this.#chunks = [];
       this.#chunkBytes = 0;
+      this.#bulk = [];
+      this.#bulkBytes = 0;
       this.#inFlightBytes = 0;
       this.#wakeLowWaiters();
       this.#onError?.(error);

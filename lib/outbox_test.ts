@@ -135,3 +135,27 @@ Deno.test("Outbox writes what is queued in the same turn together, and shares id
   assert.deepEqual(first.writes.map((w) => [...w]), [[1, 2, 3]]);
   assert.equal(first.writes[0].buffer, second.writes[0].buffer, "one copy for both");
 });
+
+Deno.test("Outbox.enqueueBulk() writes bulk one piece at a time, behind anything else, outside the cap", async () => {
+  const writer = new FakeWriter();
+  writer.hold();
+  const outbox = new Outbox(writer, { capBytes: 4 });
+  assert.equal(outbox.enqueueBulk(new Uint8Array([10, 10, 10])), true);
+  assert.equal(outbox.enqueueBulk(new Uint8Array([11, 11, 11])), true);
+  assert.equal(outbox.enqueueBulk(new Uint8Array([12, 12, 12])), true);
+  await Promise.resolve();
+  // The first bulk piece is being written; chat queued now goes before the rest.
+  assert.equal(outbox.enqueue(new Uint8Array([1, 2])), true);
+  assert.equal(outbox.enqueue(new Uint8Array([3, 4])), true, "bulk does not count against the cap");
+  assert.equal(outbox.queuedBytes, 4);
+  assert.equal(outbox.bulkBytes, 6);
+  writer.release();
+  await outbox.drained();
+  assert.deepEqual(writer.writes.map((w) => [...w]), [
+    [10, 10, 10],
+    [1, 2, 3, 4],
+    [11, 11, 11],
+    [12, 12, 12],
+  ]);
+  assert.equal(outbox.bulkBytes, 0);
+});

@@ -40,6 +40,12 @@ export class RateLimiter {
     return -this.#tokens / this.#perMs;
   }
 
+  /** Gives back the token of a message that turned out not to count (file data). */
+  refund(): void {
+    this.#tokens = Math.min(this.#burst, this.#tokens + 1);
+    if (this.#tokens >= 0) this.#throttledSince = undefined;
+  }
+
   /** How long, in milliseconds, every message has had to wait, without a break; 0 if not now. */
   throttledFor(): number {
     return this.#throttledSince === undefined ? 0 : this.#now() - this.#throttledSince;

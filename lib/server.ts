@@ -13,6 +13,7 @@
 import { MAX_FRAME_BYTES, type ServerMessage } from "../protocol.ts";
 import { Accounts } from "./accounts/accounts.ts";
 import { ChatCore } from "./core/chat.ts";
+import { Transfers } from "./files/transfers.ts";
 import type { Outbound } from "./core/types.ts";
 import { formatDateTime } from "./format.ts";
 import type { FrameEvent } from "./frame_reader.ts";
@@ -69,6 +70,7 @@ export class ChatServer {
   readonly #now: () => Date;
   readonly #core: ChatCore<Peer>;
   readonly #accounts: Accounts<Peer> | undefined;
+  readonly #transfers: Transfers<Peer>;
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   /** Open connections per remote address. */
@@ -107,6 +109,18 @@ export class ChatServer {
       accounts: this.#accounts,
     });
     this.#accounts?.attach(this.#core);
+    const accounts = this.#accounts;
+    this.#transfers = new Transfers({
+      out: this.#outbound,
+      chat: {
+        find: (nickname) => this.#core.find(nickname),
+        isAccount: (nickname) => accounts?.isAccount(nickname) ?? false,
+      },
+      log: this.#log,
+      now: this.#now,
+      maxFileBytes: this.#limits.maxFileBytes,
+      maxTransfers: this.#limits.maxTransfers,
+    });
   }
 
   /** Accepts and serves connections until `shutdown` is called. */
@@ -336,6 +350,12 @@ export class ChatServer {
       this.#core.flush();
       if (this.#accounts !== undefined) this.#accounts.handle(peer, command);
       else this.#outbound.refuse(peer, "This server keeps no accounts or history");
+    } else if (command.kind === "transfer") {
+      // File data and its acknowledgements do not count against the chat rate.
+      const type = command.request.type;
+      if (type === "chunk" || type === "received") peer.limiter?.refund();
+      this.#core.flush();
+      this.#transfers.handle(peer, command.request);
     } else {
       this.#core.handle(peer, command);
     }
@@ -365,6 +385,10 @@ export class ChatServer {
     },
     refuse: (peer, message, reason) => {
       this.#enqueue(peer, peer.wire.encodeError(message, reason));
+    },
+    bulk: (peer, message) => {
+      const bytes = peer.wire.encode([message]);
+      return bytes !== undefined && peer.outbox.enqueueBulk(bytes);
     },
     tooLong: (message) => tooLong(message),
   };
@@ -425,6 +449,7 @@ export class ChatServer {
   #disconnect(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     if (peer.closing) return;
     this.#core.leave(peer, reason, !this.#stopping);
+    this.#transfers.left(peer);
     this.#dead.delete(peer);
     this.#congested.delete(peer);
     if (this.#refusing.has(peer)) {

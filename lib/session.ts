@@ -24,6 +24,10 @@ export interface ClientUi {
   hint(line: string): void;
   /** Shows what the next typed line is for (a terminal prompt). */
   setPrompt(prompt: string): void;
+  /** Sets (or, with undefined, removes) a status line kept above the prompt (terminal only). */
+  status?(key: string, line: string | undefined): void;
+  /** Whether a person watches a terminal. */
+  readonly interactive?: boolean;
 }
 
 /** Where typed lines come from. */
@@ -144,7 +148,13 @@ export abstract class Session {
     ]);
     const end = first === "done" ? await this.leave() : first;
     this.#close(this.#link);
+    await this.finish();
     return end;
+  }
+
+  /** Called once the session is over and its connection closed, to tidy up. */
+  protected finish(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Registration, then the user's lines, until a quit command or the end of input. */
@@ -165,6 +175,11 @@ export abstract class Session {
   /** Queues bytes for the server. */
   protected send(bytes: Uint8Array): void {
     this.#link.outbox.enqueue(bytes);
+  }
+
+  /** Queues bulk bytes (file data) for the server, behind everything else. */
+  protected sendBulk(bytes: Uint8Array): void {
+    this.#link.outbox.enqueueBulk(bytes);
   }
 
   /** Resolves once everything queued has been written (or writing failed). */

@@ -1,7 +1,8 @@
 /**
  * The client's terminal: typed lines in, chat lines out. On a terminal it shows a prompt and
- * redraws it (with what is being typed) below each incoming line, so nothing gets garbled;
- * with piped input or redirected output it prints plain lines and no prompt.
+ * redraws it (with what is being typed) below each incoming line, so nothing gets garbled,
+ * with status lines (a transfer's progress) kept between the chat and the prompt; with piped
+ * input or redirected output it prints plain lines, and no prompt or status.
  *
  * @module
  */
@@ -19,6 +20,10 @@ export class Terminal implements ClientUi, LineSource {
   #closed = false;
   /** Set while a password is typed: nothing typed is shown. */
   #muted = false;
+  /** Status lines, shown above the prompt in the order they came. */
+  readonly #statuses = new Map<string, string>();
+  /** How many status lines are on the screen now. */
+  #statusRows = 0;
   #completer: ((line: string) => [string[], string]) | undefined;
 
   /** Opens standard input. */
@@ -78,16 +83,37 @@ export class Terminal implements ClientUi, LineSource {
     this.#rl.on("SIGINT", handler);
   }
 
-  /** Shows a line above the prompt. */
+  /** Shows a line above the status lines and the prompt. */
   print(line: string): void {
     if (!this.#interactive) {
       process.stdout.write(line + "\n");
       return;
     }
-    // Write over the prompt line, then draw the prompt and the typing again below.
-    readline.clearLine(process.stdout, 0);
-    readline.cursorTo(process.stdout, 0);
-    process.stdout.write(line + "\n");
+    this.#redraw(line + "\n");
+  }
+
+  /** Sets, or removes with undefined, the status line `key` (on a terminal only). */
+  status(key: string, line: string | undefined): void {
+    if (!this.#interactive) return;
+    if (line === undefined) {
+      if (!this.#statuses.delete(key)) return;
+    } else this.#statuses.set(key, line);
+    this.#redraw("");
+  }
+
+  /**
+   * Writes over the status lines and the prompt line: `text` (lines that scroll up), then the
+   * status lines again, then the prompt with what is being typed.
+   */
+  #redraw(text: string): void {
+    const out = process.stdout;
+    readline.cursorTo(out, 0);
+    if (this.#statusRows > 0) readline.moveCursor(out, 0, -this.#statusRows);
+    readline.clearScreenDown(out);
+    const width = Math.max(20, (out.columns ?? 80) - 1);
+    const rows = [...this.#statuses.values()].map((row) => [...row].slice(0, width).join(""));
+    out.write(text + rows.map((row) => row + "\n").join(""));
+    this.#statusRows = rows.length;
     if (!this.#closed) this.#rl.prompt(true);
   }
 

@@ -35,6 +35,9 @@ export class RecordingOutbound implements Outbound<FakeMember> {
     this.deliveries.push({ to: all.map((member) => member.nickname), members: all, messages });
     return all.filter((member) => !this.full.has(member));
   }
+  bulk(member: FakeMember, message: ServerMessage): boolean {
+    return this.deliver([member], [message]).length === 1;
+  }
   refuse(member: FakeMember, message: string, reason?: ErrorReason): void {
     this.refusals.push({ to: member.nickname ?? member.port, message, reason });
   }

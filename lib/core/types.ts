@@ -11,9 +11,11 @@
 import type {
   AccountAction,
   BroadcastMessage,
+  OfferRequest,
   PrivateMessage,
   RoomMessage,
   ServerMessage,
+  TransferMessage,
 } from "../../protocol.ts";
 
 /** Registration; a wire without client IDs (CHAT/1.0) leaves `clientID` out. */
@@ -34,10 +36,14 @@ export type AccountCommand =
   /** Offline messages up to `id` arrived. */
   | { kind: "ack"; id: number };
 
+/** What a client asks of a file transfer (the file transfer feature's). */
+export type TransferCommand = { kind: "transfer"; request: OfferRequest | TransferMessage };
+
 /** What a client asks of the chat, decoded from any wire. */
 export type Command =
   | RegisterCommand
   | AccountCommand
+  | TransferCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
   | { kind: "whisper"; to: string; text: string; timestamp?: string }
@@ -52,7 +58,10 @@ export type Command =
   | { kind: "invalid"; error: string; reason?: ErrorReason };
 
 /** What the chat core itself carries out: every command but leaving and account commands. */
-export type ChatCommand = Exclude<Command, { kind: "disconnect" } | AccountCommand>;
+export type ChatCommand = Exclude<
+  Command,
+  { kind: "disconnect" } | AccountCommand | TransferCommand
+>;
 
 /**
  * Why a request was refused, for wires whose replies are codes rather than text (CHAT/1.0
@@ -93,6 +102,11 @@ export interface Outbound<M extends Member> {
    * them (a recipient whose outbox is full is dropped later, after the loop that found it).
    */
   deliver(recipients: Iterable<M>, messages: readonly ServerMessage[]): M[];
+  /**
+   * Queues bulk data (a file's chunk) for `member`, behind everything else in its outbox and
+   * outside its sendq: the sender's window bounds it. False when the member cannot take it.
+   */
+  bulk(member: M, message: ServerMessage): boolean;
   /** Queues an error reply for `member`. */
   refuse(member: M, message: string, reason?: ErrorReason): void;
   /** The frame limit, in bytes, that `message` would pass on some wire; undefined if none. */

@@ -73,6 +73,14 @@ export function jsonCommand(message: ClientMessage): Command {
       return { kind: "history", room: message.room, count: message.count };
     case "ack":
       return { kind: "ack", id: message.id };
+    case "offer":
+    case "accept":
+    case "reject":
+    case "cancel":
+    case "chunk":
+    case "received":
+    case "complete":
+      return { kind: "transfer", request: message };
   }
 }
 

@@ -1,0 +1,479 @@
+/**
+ * File transfer in the client: offering a file (`/send`), answering offers (`/accept`,
+ * `/reject`), cancelling and listing transfers, sending data within the window the server
+ * allows, and receiving it into a `.part` file that becomes the download only once its SHA-256
+ * checks out. Progress goes to a status line per transfer on a terminal, and to one line at the
+ * start and one at the end elsewhere.
+ *
+ * @module
+ */
+
+import type { ClientMessage, OfferNotice, TransferMessage } from "../../protocol.ts";
+import { escapeControls, formatBytes, formatNotice } from "../format.ts";
+import { freeName, safeFileName } from "./names.ts";
+import { CHUNK_BYTES, WINDOW_CHUNKS } from "./transfers.ts";
+
+/** How often a transfer's progress line is redrawn, at most (ms). */
+const PROGRESS_EVERY_MS = 100;
+
+/** Where the transfers show things. */
+export interface TransferUi {
+  print(line: string): void;
+  /** Sets (or, with undefined, removes) the progress line `key` (on a terminal only). */
+  status?(key: string, line: string | undefined): void;
+  /** Whether a person watches a terminal (then progress lines replace start and end lines). */
+  readonly interactive?: boolean;
+}
+
+/** How the transfers reach the server. */
+export interface TransferLink {
+  /** Sends a control message. */
+  send(message: ClientMessage): void;
+  /** Sends file data, behind everything else. */
+  sendBulk(message: ClientMessage): void;
+}
+
+/** How the transfers are set up. */
+export interface FileTransfersOptions {
+  ui: TransferUi;
+  link: TransferLink;
+  /** The folder downloads go to. */
+  downloads: string;
+  now?: () => Date;
+}
+
+/** One transfer, as this client sees it. */
+interface Local {
+  /** The number the user types. */
+  n: number;
+  id: string;
+  outgoing: boolean;
+  /** The other side's nickname. */
+  peer: string;
+  name: string;
+  size: number;
+  sha256: string;
+  active: boolean;
+  /** Bytes sent and acknowledged, or received and written. */
+  done: number;
+  startedAt: number;
+  shownAt: number;
+  /** Outgoing: the file, the next chunk and the chunks not yet acknowledged. */
+  data?: Uint8Array;
+  nextSeq: number;
+  unacked: number;
+  /** Incoming: the `.part` file, its final folder, and the writes in order. */
+  file?: Deno.FsFile;
+  partPath?: string;
+  writing: Promise<void>;
+}
+
+/** The transfers of one session. */
+export class FileTransfers {
+  readonly #ui: TransferUi;
+  readonly #link: TransferLink;
+  readonly #downloads: string;
+  readonly #now: () => Date;
+  readonly #all: Local[] = [];
+  /** Clean-ups under way (closing and removing `.part` files). */
+  readonly #cleanups = new Set<Promise<void>>();
+  #lastNumber = 0;
+
+  /** Creates the transfers of a session; nothing happens until asked. */
+  constructor(options: FileTransfersOptions) {
+    this.#ui = options.ui;
+    this.#link = options.link;
+    this.#downloads = options.downloads.replace(/\/+$/, "") || ".";
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Offers the file at `path` to `to`. */
+  async send(to: string, path: string): Promise<void> {
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+      this.#ui.print(
+        `Cannot read "${escapeControls(path)}": the client needs --allow-read ` +
+          "(deno task client grants it)",
+      );
+      return;
+    }
+    let data: Uint8Array;
+    try {
+      const info = await Deno.stat(path);
+      if (!info.isFile) throw new Error("not a file");
+      data = await Deno.readFile(path);
+    } catch (error) {
+      this.#ui.print(`Cannot send "${escapeControls(path)}": ${(error as Error).message}`);
+      return;
+    }
+    const name = safeFileName(path.split(/[/\\]/).at(-1) ?? "");
+    const transfer = this.#add({
+      id: randomId(),
+      outgoing: true,
+      peer: to,
+      name,
+      size: data.length,
+      sha256: await sha256Hex(data),
+    });
+    transfer.data = data;
+    this.#link.send({
+      type: "offer",
+      id: transfer.id,
+      to,
+      name,
+      size: transfer.size,
+      sha256: transfer.sha256,
+    });
+    this.#ui.print(
+      `Offering ${escapeControls(name)} (${formatBytes(data.length)}) to ${escapeControls(to)}: ` +
+        `waiting for an answer (/cancel ${transfer.n} withdraws it)`,
+    );
+  }
+
+  /** Accepts offer `n` (the latest by default) into the downloads folder. */
+  async accept(n?: number): Promise<void> {
+    const transfer = this.#find(n, (t) => !t.outgoing && !t.active);
+    if (transfer === undefined) return;
+    const dir = this.#downloads;
+    for (const name of ["write", "read"] as const) {
+      if (Deno.permissions.querySync({ name, path: dir }).state !== "granted") {
+        this.#ui.print(
+          `Cannot save to "${escapeControls(dir)}": the client needs --allow-${name}=${dir} ` +
+            "(deno task client grants it)",
+        );
+        return;
+      }
+    }
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+      const name = freeName(
+        transfer.name,
+        (c) => exists(`${dir}/${c}`) || exists(`${dir}/${c}.part`),
+      );
+      transfer.partPath = `${dir}/${name}.part`;
+      transfer.file = await Deno.open(transfer.partPath, { createNew: true, write: true });
+    } catch (error) {
+      this.#ui.print(`Cannot save ${escapeControls(transfer.name)}: ${(error as Error).message}`);
+      return;
+    }
+    this.#start(transfer);
+    this.#link.send({ type: "accept", id: transfer.id });
+    if (transfer.size === 0) this.#write(transfer, () => this.#received(transfer));
+  }
+
+  /** Rejects offer `n` (the latest by default). */
+  reject(n?: number): void {
+    const transfer = this.#find(n, (t) => !t.outgoing && !t.active);
+    if (transfer === undefined) return;
+    this.#link.send({ type: "reject", id: transfer.id });
+    this.#remove(transfer);
+    this.#ui.print(
+      `Rejected ${escapeControls(transfer.name)} from ${escapeControls(transfer.peer)}`,
+    );
+  }
+
+  /** Cancels transfer `n` (the latest by default), from either side. */
+  cancel(n?: number): void {
+    const transfer = this.#find(n, () => true);
+    if (transfer === undefined) return;
+    this.#link.send({ type: "cancel", id: transfer.id, reason: "cancelled by the user" });
+    this.#fail(transfer, "cancelled");
+  }
+
+  /** Lists the offers and transfers with their numbers. */
+  list(): void {
+    if (this.#all.length === 0) {
+      this.#ui.print("No transfers (/send <user> <path> offers a file)");
+      return;
+    }
+    for (const t of this.#all) {
+      const way = t.outgoing ? `to ${t.peer}` : `from ${t.peer}`;
+      const state = t.active
+        ? `${percent(t)}, ${formatBytes(t.done)} of ${formatBytes(t.size)}`
+        : t.outgoing
+        ? "offered, waiting for an answer"
+        : `offered: /accept ${t.n} or /reject ${t.n}`;
+      this.#ui.print(
+        `  ${t.n}  ${escapeControls(t.name)} (${formatBytes(t.size)}) ${
+          escapeControls(way)
+        }: ${state}`,
+      );
+    }
+  }
+
+  /** Handles a transfer message from the server. */
+  onMessage(message: OfferNotice | TransferMessage): void {
+    if (message.type === "offer") {
+      this.#offered(message);
+      return;
+    }
+    const transfer = this.#all.find((t) => t.id === message.id);
+    if (transfer === undefined) return;
+    switch (message.type) {
+      case "accept":
+        if (transfer.outgoing && !transfer.active) {
+          this.#start(transfer);
+          this.#pump(transfer);
+        }
+        break;
+      case "reject":
+        this.#remove(transfer);
+        this.#ui.print(
+          `${escapeControls(transfer.peer)} rejected ${escapeControls(transfer.name)}`,
+        );
+        break;
+      case "received":
+        if (!transfer.outgoing || transfer.unacked === 0) break;
+        transfer.unacked--;
+        transfer.done = Math.min(transfer.size, (message.seq + 1) * CHUNK_BYTES);
+        this.#progress(transfer);
+        this.#pump(transfer);
+        break;
+      case "complete":
+        if (transfer.outgoing) this.#finished(transfer, `Sent`, "to");
+        break;
+      case "chunk":
+        if (!transfer.outgoing && transfer.active) this.#chunk(transfer, message.seq, message.data);
+        break;
+      case "cancel":
+        this.#fail(transfer, message.reason ?? "cancelled");
+        break;
+    }
+  }
+
+  /** Ends every transfer (the session is over): no `.part` file is left behind. */
+  async close(): Promise<void> {
+    for (const transfer of [...this.#all]) this.#discard(transfer);
+    await Promise.all(this.#cleanups);
+  }
+
+  #offered(offer: OfferNotice): void {
+    const transfer = this.#add({
+      id: offer.id,
+      outgoing: false,
+      peer: offer.from,
+      name: safeFileName(offer.name),
+      size: offer.size,
+      sha256: offer.sha256.toLowerCase(),
+    });
+    this.#ui.print(formatNotice(
+      this.#now(),
+      `${escapeControls(offer.from)} offers ${escapeControls(transfer.name)} ` +
+        `(${formatBytes(offer.size)}): /accept ${transfer.n} or /reject ${transfer.n}`,
+    ));
+  }
+
+  #add(fields: Pick<Local, "id" | "outgoing" | "peer" | "name" | "size" | "sha256">): Local {
+    const transfer: Local = {
+      ...fields,
+      n: ++this.#lastNumber,
+      active: false,
+      done: 0,
+      startedAt: 0,
+      shownAt: 0,
+      nextSeq: 0,
+      unacked: 0,
+      writing: Promise.resolve(),
+    };
+    this.#all.push(transfer);
+    return transfer;
+  }
+
+  /** Transfer `n`, or the latest that `fits`; says so when there is none. */
+  #find(n: number | undefined, fits: (transfer: Local) => boolean): Local | undefined {
+    const found = n === undefined
+      ? this.#all.findLast(fits)
+      : this.#all.find((t) => t.n === n && fits(t));
+    if (found === undefined) {
+      this.#ui.print(
+        n === undefined
+          ? "No such transfer: /transfers lists them"
+          : `No transfer ${n} to do that with: /transfers lists them`,
+      );
+    }
+    return found;
+  }
+
+  #start(transfer: Local): void {
+    transfer.active = true;
+    transfer.startedAt = Date.now();
+    if (!this.#ui.interactive) {
+      const [verb, way] = transfer.outgoing ? ["Sending", "to"] : ["Receiving", "from"];
+      this.#ui.print(
+        `${verb} ${escapeControls(transfer.name)} (${formatBytes(transfer.size)}) ${way} ` +
+          `${escapeControls(transfer.peer)}`,
+      );
+    }
+    this.#progress(transfer, true);
+  }
+
+  /** Sends chunks while the window allows. */
+  #pump(transfer: Local): void {
+    const data = transfer.data!;
+    while (transfer.unacked < WINDOW_CHUNKS && transfer.nextSeq * CHUNK_BYTES < data.length) {
+      const start = transfer.nextSeq * CHUNK_BYTES;
+      this.#link.sendBulk({
+        type: "chunk",
+        id: transfer.id,
+        seq: transfer.nextSeq,
+        data: data.subarray(start, start + CHUNK_BYTES).toBase64(),
+      });
+      transfer.nextSeq++;
+      transfer.unacked++;
+    }
+  }
+
+  #chunk(transfer: Local, seq: number, data: string): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = Uint8Array.fromBase64(data);
+    } catch {
+      this.#abort(transfer, "a chunk's data could not be read");
+      return;
+    }
+    this.#write(transfer, async () => {
+      if (transfer.done + bytes.length > transfer.size) {
+        this.#abort(transfer, "more data than announced");
+        return;
+      }
+      let written = 0;
+      while (written < bytes.length) written += await transfer.file!.write(bytes.subarray(written));
+      transfer.done += bytes.length;
+      this.#link.send({ type: "received", id: transfer.id, seq });
+      this.#progress(transfer);
+      if (transfer.done === transfer.size) await this.#received(transfer);
+    });
+  }
+
+  /** Runs `step` after the file's earlier writes, while the transfer is still on. */
+  #write(transfer: Local, step: () => Promise<void>): void {
+    transfer.writing = transfer.writing.then(async () => {
+      if (transfer.active && transfer.file !== undefined) await step();
+    }).catch((error: Error) => this.#abort(transfer, `cannot save the file: ${error.message}`));
+  }
+
+  /** The whole file is written: it becomes the download if its checksum matches. */
+  async #received(transfer: Local): Promise<void> {
+    transfer.file?.close();
+    transfer.file = undefined;
+    const part = transfer.partPath!;
+    if (await sha256Hex(await Deno.readFile(part)) !== transfer.sha256) {
+      this.#abort(transfer, "the file does not match its checksum");
+      return;
+    }
+    const dir = this.#downloads;
+    let path: string;
+    while (true) {
+      const name = freeName(transfer.name, (c) => exists(`${dir}/${c}`));
+      path = `${dir}/${name}`;
+      try {
+        // A link never replaces a file that appeared meanwhile, as a rename would.
+        await Deno.link(part, path);
+        break;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      }
+    }
+    await Deno.remove(part);
+    transfer.partPath = undefined;
+    this.#link.send({ type: "complete", id: transfer.id });
+    this.#finished(transfer, "Received", "from", path);
+  }
+
+  #finished(transfer: Local, verb: string, way: string, path?: string): void {
+    this.#remove(transfer);
+    const seconds = ((Date.now() - transfer.startedAt) / 1000).toFixed(1);
+    this.#ui.print(
+      `${verb} ${escapeControls(transfer.name)} (${formatBytes(transfer.size)}) ${way} ` +
+        `${escapeControls(transfer.peer)} in ${seconds} s${
+          path === undefined ? "" : `: ${escapeControls(path)}`
+        }`,
+    );
+  }
+
+  /** Fails `transfer` from this side: the other side is told why. */
+  #abort(transfer: Local, reason: string): void {
+    if (!this.#all.includes(transfer)) return;
+    this.#link.send({ type: "cancel", id: transfer.id, reason });
+    this.#fail(transfer, reason);
+  }
+
+  #fail(transfer: Local, reason: string): void {
+    if (!this.#all.includes(transfer)) return;
+    const way = transfer.outgoing ? "to" : "from";
+    this.#ui.print(
+      `Transfer of ${escapeControls(transfer.name)} ${way} ${escapeControls(transfer.peer)} ` +
+        `failed: ${escapeControls(reason)}`,
+    );
+    this.#discard(transfer);
+  }
+
+  /** Forgets `transfer`, removing its `.part` file once the writes under way are done. */
+  #discard(transfer: Local): Promise<void> {
+    this.#remove(transfer);
+    transfer.active = false;
+    transfer.writing = transfer.writing.then(async () => {
+      const { file, partPath } = transfer;
+      transfer.file = undefined;
+      transfer.partPath = undefined;
+      try {
+        file?.close();
+      } catch {
+        // Closed already.
+      }
+      if (partPath !== undefined) await Deno.remove(partPath).catch(() => {});
+    });
+    const cleanup = transfer.writing;
+    this.#cleanups.add(cleanup);
+    cleanup.finally(() => this.#cleanups.delete(cleanup));
+    return cleanup;
+  }
+
+  #remove(transfer: Local): void {
+    const at = this.#all.indexOf(transfer);
+    if (at >= 0) this.#all.splice(at, 1);
+    this.#ui.status?.(`transfer ${transfer.n}`, undefined);
+  }
+
+  /** Redraws the progress line of `transfer` (on a terminal), at most every 100 ms. */
+  #progress(transfer: Local, now = false): void {
+    if (!this.#ui.interactive || this.#ui.status === undefined) return;
+    const at = Date.now();
+    if (!now && at - transfer.shownAt < PROGRESS_EVERY_MS && transfer.done < transfer.size) return;
+    transfer.shownAt = at;
+    const seconds = Math.max((at - transfer.startedAt) / 1000, 0.001);
+    const rate = transfer.done / seconds;
+    const left = rate > 0 ? (transfer.size - transfer.done) / rate : Infinity;
+    const arrow = transfer.outgoing ? `↑ ${transfer.name} to` : `↓ ${transfer.name} from`;
+    this.#ui.status(
+      `transfer ${transfer.n}`,
+      `${escapeControls(arrow)} ${escapeControls(transfer.peer)}: ${percent(transfer)}, ` +
+        `${formatBytes(transfer.done)} of ${formatBytes(transfer.size)}, ${formatBytes(rate)}/s, ` +
+        `${Number.isFinite(left) ? `${left.toFixed(1)} s left` : "starting"}`,
+    );
+  }
+}
+
+function percent(transfer: Local): string {
+  return transfer.size === 0 ? "100%" : `${Math.floor(transfer.done * 100 / transfer.size)}%`;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A new transfer id: 16 random hex digits. */
+function randomId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(8))]
+    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The SHA-256 of `data`, in hex. */
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,294 @@
+/**
+ * File transfer on the server: it relays an offer, its answer, the data and its
+ * acknowledgements between two connected clients that announced `offer`, and keeps nothing on
+ * disk. Data is flow-controlled end to end (at most `WINDOW_CHUNKS` unacknowledged chunks per
+ * transfer) and goes out in the bulk lane of each outbox, behind chat.
+ *
+ * @module
+ */
+
+import type { OfferRequest, ServerMessage, TransferMessage } from "../../protocol.ts";
+import type { Member, Outbound } from "../core/types.ts";
+import { formatDateTime } from "../format.ts";
+import { safeFileName } from "./names.ts";
+
+/** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */
+export const CHUNK_BYTES = 45 * 1024;
+/** Chunks a sender may have relayed but not yet acknowledged, per transfer. */
+export const WINDOW_CHUNKS = 8;
+
+/** A transfer's id: chosen by its sender, unique among the transfers in progress. */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const SHA256 = /^[0-9a-f]{64}$/i;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** What the feature needs of the chat core. */
+export interface TransferChat<M extends Member> {
+  /** The registered client that goes by `nickname` (in any case), if any. */
+  find(nickname: string): M | undefined;
+  /** Whether `nickname` is an account's (so that an offer to it can say it is away). */
+  isAccount?(nickname: string): boolean;
+}
+
+/** How the feature is set up. */
+export interface TransfersOptions<M extends Member> {
+  out: Outbound<M>;
+  chat: TransferChat<M>;
+  log: (line: string) => void;
+  /** Largest file offered, in bytes. */
+  maxFileBytes: number;
+  /** Most transfers a client takes part in at once. */
+  maxTransfers: number;
+  now?: () => Date;
+}
+
+/** One transfer in progress. */
+interface Transfer<M> {
+  id: string;
+  sender: M;
+  recipient: M;
+  name: string;
+  size: number;
+  accepted: boolean;
+  /** When it was accepted (ms), for the console's finished line. */
+  startedAt: number;
+  /** The next chunk's number, and the bytes relayed so far. */
+  nextSeq: number;
+  relayed: number;
+  /** The last chunk the recipient acknowledged (-1: none). */
+  acked: number;
+}
+
+/** The transfers in progress, and their rules. */
+export class Transfers<M extends Member> {
+  readonly #out: Outbound<M>;
+  readonly #chat: TransferChat<M>;
+  readonly #log: (line: string) => void;
+  readonly #now: () => Date;
+  readonly #maxFileBytes: number;
+  readonly #maxTransfers: number;
+  readonly #byId = new Map<string, Transfer<M>>();
+  /** How many transfers each client takes part in. */
+  readonly #counts = new Map<M, number>();
+
+  /** Creates the feature, with no transfer in progress. */
+  constructor(options: TransfersOptions<M>) {
+    this.#out = options.out;
+    this.#chat = options.chat;
+    this.#log = options.log;
+    this.#now = options.now ?? (() => new Date());
+    this.#maxFileBytes = options.maxFileBytes;
+    this.#maxTransfers = options.maxTransfers;
+  }
+
+  /** How many transfers are in progress. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** Carries out a transfer request from `member`. */
+  handle(member: M, request: OfferRequest | TransferMessage): void {
+    if (member.nickname === undefined) {
+      this.#out.refuse(member, 'Not registered: send a "nickname" message first', "unregistered");
+      return;
+    }
+    if (request.type === "offer") {
+      this.#offer(member, request);
+      return;
+    }
+    const transfer = this.#byId.get(request.id);
+    const problem = transfer === undefined
+      ? `No transfer ${JSON.stringify(request.id)} in progress`
+      : transfer.sender !== member && transfer.recipient !== member
+      ? `Transfer ${JSON.stringify(request.id)} is not yours`
+      : undefined;
+    if (problem !== undefined) {
+      this.#out.refuse(member, problem);
+      return;
+    }
+    const error = this.#step(member, transfer!, request);
+    if (error !== undefined) {
+      this.#out.refuse(member, `Transfer ${JSON.stringify(request.id)}: ${error}; nothing changed`);
+    }
+  }
+
+  /** Ends every transfer `member` takes part in: it is leaving. */
+  left(member: M): void {
+    if (!this.#counts.has(member)) return;
+    for (const transfer of [...this.#byId.values()]) {
+      if (transfer.sender !== member && transfer.recipient !== member) continue;
+      const other = transfer.sender === member ? transfer.recipient : transfer.sender;
+      this.#end(transfer, `failed: ${member.nickname} left`);
+      this.#send(other, { type: "cancel", id: transfer.id, reason: `${member.nickname} left` });
+    }
+  }
+
+  #offer(sender: M, offer: OfferRequest): void {
+    if (!ID.test(offer.id)) {
+      this.#out.refuse(
+        sender,
+        `Invalid transfer id ${JSON.stringify(offer.id)}: 1 to 64 letters, digits, - or _`,
+      );
+      return;
+    }
+    const refuse = (reason: string) => this.#send(sender, { type: "cancel", id: offer.id, reason });
+    if (this.#byId.has(offer.id)) {
+      this.#out.refuse(sender, `Transfer id ${JSON.stringify(offer.id)} is in use`);
+      return;
+    }
+    const recipient = this.#chat.find(offer.to);
+    const problem = recipient === undefined
+      ? this.#chat.isAccount?.(offer.to)
+        ? `${offer.to} is not connected: files go only to those who are`
+        : `No such user ${JSON.stringify(offer.to)}`
+      : recipient === sender
+      ? "Cannot send a file to yourself"
+      : !recipient.extensions.has("offer")
+      ? `User ${
+        JSON.stringify(recipient.nickname)
+      } cannot receive files: their client does not support them`
+      : offer.size > this.#maxFileBytes
+      ? `File too large: the limit is ${this.#maxFileBytes} bytes`
+      : !SHA256.test(offer.sha256)
+      ? "The checksum must be a SHA-256 in hex"
+      : this.#busy(sender) || this.#busy(recipient)
+      ? `Too many transfers at once: the limit is ${this.#maxTransfers} per client`
+      : undefined;
+    if (problem !== undefined) {
+      refuse(problem);
+      return;
+    }
+    const transfer: Transfer<M> = {
+      id: offer.id,
+      sender,
+      recipient: recipient!,
+      name: safeFileName(offer.name),
+      size: offer.size,
+      accepted: false,
+      startedAt: 0,
+      nextSeq: 0,
+      relayed: 0,
+      acked: -1,
+    };
+    this.#byId.set(transfer.id, transfer);
+    for (const each of [sender, recipient!]) {
+      this.#counts.set(each, (this.#counts.get(each) ?? 0) + 1);
+    }
+    this.#line(
+      `${sender.nickname}: offers ${transfer.name} (${transfer.size} bytes) to ${
+        recipient!.nickname
+      }.`,
+    );
+    this.#send(recipient!, {
+      type: "offer",
+      id: transfer.id,
+      from: sender.nickname!,
+      name: transfer.name,
+      size: transfer.size,
+      sha256: offer.sha256.toLowerCase(),
+      timestamp: this.#now().toISOString(),
+    });
+  }
+
+  /** Carries out one step of `transfer` asked by `member`; the problem, if it may not. */
+  #step(member: M, transfer: Transfer<M>, request: TransferMessage): string | undefined {
+    const fromRecipient = member === transfer.recipient;
+    switch (request.type) {
+      case "accept":
+      case "reject":
+        if (!fromRecipient) return `only its recipient may ${request.type} it`;
+        if (transfer.accepted) return "it was accepted already";
+        if (request.type === "reject") {
+          this.#end(transfer, `rejected by ${member.nickname}`);
+        } else {
+          transfer.accepted = true;
+          transfer.startedAt = Date.now();
+          this.#line(
+            `${member.nickname}: accepted ${transfer.name} from ${transfer.sender.nickname}.`,
+          );
+        }
+        this.#send(transfer.sender, { type: request.type, id: transfer.id });
+        return undefined;
+      case "chunk":
+        return this.#chunk(member, transfer, request);
+      case "received":
+        if (!fromRecipient) return "only its recipient acknowledges chunks";
+        if (request.seq <= transfer.acked || request.seq >= transfer.nextSeq) {
+          return `chunk ${request.seq} is not awaiting acknowledgement`;
+        }
+        transfer.acked = request.seq;
+        this.#send(transfer.sender, { type: "received", id: transfer.id, seq: request.seq });
+        return undefined;
+      case "complete":
+        if (!fromRecipient) return "only its recipient says it is complete";
+        if (!transfer.accepted || transfer.relayed !== transfer.size) {
+          return `${transfer.relayed} of ${transfer.size} bytes relayed so far`;
+        }
+        this.#end(
+          transfer,
+          `finished in ${((Date.now() - transfer.startedAt) / 1000).toFixed(1)} s`,
+        );
+        this.#send(transfer.sender, { type: "complete", id: transfer.id });
+        return undefined;
+      case "cancel": {
+        const other = fromRecipient ? transfer.sender : transfer.recipient;
+        const reason = request.reason ?? `cancelled by ${member.nickname}`;
+        this.#end(transfer, `failed: ${reason}`);
+        this.#send(other, { type: "cancel", id: transfer.id, reason });
+        return undefined;
+      }
+    }
+  }
+
+  #chunk(
+    member: M,
+    transfer: Transfer<M>,
+    chunk: Extract<TransferMessage, { type: "chunk" }>,
+  ): string | undefined {
+    if (member !== transfer.sender) return "only its sender sends data";
+    if (!transfer.accepted) return "it has not been accepted";
+    if (chunk.seq !== transfer.nextSeq) {
+      return `chunk ${chunk.seq} is out of order (expected ${transfer.nextSeq})`;
+    }
+    if (transfer.nextSeq - transfer.acked > WINDOW_CHUNKS) {
+      return `more than ${WINDOW_CHUNKS} chunks would be unacknowledged`;
+    }
+    const { data } = chunk;
+    if (data.length % 4 !== 0 || !BASE64.test(data)) return "a chunk's data must be base64";
+    const bytes = data.length / 4 * 3 - (data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0);
+    if (bytes === 0 || bytes > CHUNK_BYTES) return `a chunk holds 1 to ${CHUNK_BYTES} bytes`;
+    if (transfer.relayed + bytes > transfer.size) {
+      return `past the announced size of ${transfer.size} bytes`;
+    }
+    transfer.nextSeq++;
+    transfer.relayed += bytes;
+    this.#out.bulk(transfer.recipient, chunk);
+    return undefined;
+  }
+
+  #busy(member: M): boolean {
+    return (this.#counts.get(member) ?? 0) >= this.#maxTransfers;
+  }
+
+  /** Forgets `transfer`, with its console line. */
+  #end(transfer: Transfer<M>, outcome: string): void {
+    this.#byId.delete(transfer.id);
+    for (const each of [transfer.sender, transfer.recipient]) {
+      const count = (this.#counts.get(each) ?? 1) - 1;
+      if (count > 0) this.#counts.set(each, count);
+      else this.#counts.delete(each);
+    }
+    this.#line(
+      `transfer of ${transfer.name} (${transfer.size} bytes) from ${transfer.sender.nickname} ` +
+        `to ${transfer.recipient.nickname} ${outcome}.`,
+    );
+  }
+
+  #send(member: M, message: ServerMessage): void {
+    this.#out.deliver([member], [message]);
+  }
+
+  #line(text: string): void {
+    this.#log(`${formatDateTime(this.#now())} :: ${text}`);
+  }
+}
