@@ -84,6 +84,7 @@ Deno.test("ChatSession registers, sends typed lines, and leaves after the acknow
         "account",
         "queued",
         "history",
+        "offer",
       ],
     });
     await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');
