@@ -469,11 +469,12 @@ export function encodeMessage(message: ClientMessage | ServerMessage): Uint8Arra
 }
 
 function decodeWith(frame: Uint8Array, schema: Schema): Decoded<unknown> {
-  // Checked here rather than by a fatal decoder: a refusal costs no exception.
-  if (!isWellFormedUtf8(frame)) {
+  // Decoded without a fatal decoder, so that a refusal costs no exception: bad bytes become
+  // U+FFFD, and only a frame that shows one needs the byte-by-byte check.
+  const text = utf8Decoder.decode(frame);
+  if (text.includes("\uFFFD") && !isWellFormedUtf8(frame)) {
     return { kind: "invalid", error: "Cannot decode frame: invalid UTF-8" };
   }
-  const text = utf8Decoder.decode(frame);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -76,6 +76,14 @@ export class FrameReader {
   push(chunk: Uint8Array): FrameEvent[] {
     const events: FrameEvent[] = [];
     let start = 0;
+    // Where the next quote, backslash and newline are (searched natively, each at most once
+    // across the chunk), so that a long string (a file's base64) is skipped, not walked.
+    let quoteAt = -1, backslashAt = -1, newlineAt = -1;
+    const next = (byte: number, at: number, from: number) => {
+      if (at >= from) return at;
+      const found = chunk.indexOf(byte, from);
+      return found < 0 ? chunk.length : found;
+    };
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i];
       switch (this.#mode) {
@@ -102,6 +110,12 @@ export class FrameReader {
             if (this.#escaped) this.#escaped = false;
             else if (byte === BACKSLASH) this.#escaped = true;
             else if (byte === QUOTE) this.#inString = false;
+            else {
+              quoteAt = next(QUOTE, quoteAt, i);
+              backslashAt = next(BACKSLASH, backslashAt, i);
+              newlineAt = next(LF, newlineAt, i);
+              i = Math.min(quoteAt, backslashAt, newlineAt) - 1;
+            }
           } else if (byte === QUOTE) {
             this.#inString = true;
           } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {

@@ -29,6 +29,12 @@ function joinParts(parts: Uint8Array[], length: number): Uint8Array {
   return bytes;
 }
 
+/**
+ * Most bulk bytes written at once (more than one piece when they fit): chat queued meanwhile
+ * waits for at most one such write.
+ */
+export const BULK_WRITE_BYTES = 256 * 1024;
+
 /** Anything bytes can be written to, such as a `Deno.Conn` or `Deno.stdout`. */
 export interface ByteWriter {
   /** Writes some of `bytes` and resolves to how many were written. */
@@ -175,9 +181,17 @@ export class Outbox {
           this.#chunks = [];
           this.#chunkBytes = 0;
         } else {
-          // One piece of bulk at a time: what is queued meanwhile goes first.
-          batch = this.#bulk.shift()!;
-          this.#bulkBytes -= batch.length;
+          // Bulk up to BULK_WRITE_BYTES at a time: what is queued meanwhile goes first.
+          let count = 1;
+          let length = this.#bulk[0].length;
+          while (
+            count < this.#bulk.length && length + this.#bulk[count].length <= BULK_WRITE_BYTES
+          ) {
+            length += this.#bulk[count++].length;
+          }
+          const pieces = this.#bulk.splice(0, count);
+          batch = count === 1 ? pieces[0] : concat(pieces, length);
+          this.#bulkBytes -= length;
         }
         this.#lastProgressAt = this.#now();
         let written = 0;

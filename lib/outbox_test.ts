@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Outbox } from "./outbox.ts";
+import { BULK_WRITE_BYTES, Outbox } from "./outbox.ts";
 import { FakeWriter } from "./testing.ts";
 
 Deno.test("Outbox writes everything queued meanwhile in one write", async () => {
@@ -136,15 +136,15 @@ Deno.test("Outbox writes what is queued in the same turn together, and shares id
   assert.equal(first.writes[0].buffer, second.writes[0].buffer, "one copy for both");
 });
 
-Deno.test("Outbox.enqueueBulk() writes bulk one piece at a time, behind anything else, outside the cap", async () => {
+Deno.test("Outbox.enqueueBulk() writes bulk behind anything else, outside the cap", async () => {
   const writer = new FakeWriter();
   writer.hold();
   const outbox = new Outbox(writer, { capBytes: 4 });
   assert.equal(outbox.enqueueBulk(new Uint8Array([10, 10, 10])), true);
+  await Promise.resolve();
+  // The first bulk piece is being written; what comes now, chat first, waits for it.
   assert.equal(outbox.enqueueBulk(new Uint8Array([11, 11, 11])), true);
   assert.equal(outbox.enqueueBulk(new Uint8Array([12, 12, 12])), true);
-  await Promise.resolve();
-  // The first bulk piece is being written; chat queued now goes before the rest.
   assert.equal(outbox.enqueue(new Uint8Array([1, 2])), true);
   assert.equal(outbox.enqueue(new Uint8Array([3, 4])), true, "bulk does not count against the cap");
   assert.equal(outbox.queuedBytes, 4);
@@ -154,8 +154,16 @@ Deno.test("Outbox.enqueueBulk() writes bulk one piece at a time, behind anything
   assert.deepEqual(writer.writes.map((w) => [...w]), [
     [10, 10, 10],
     [1, 2, 3, 4],
-    [11, 11, 11],
-    [12, 12, 12],
+    [11, 11, 11, 12, 12, 12],
   ]);
   assert.equal(outbox.bulkBytes, 0);
+});
+
+Deno.test("Outbox writes at most BULK_WRITE_BYTES of bulk at once", async () => {
+  const writer = new FakeWriter();
+  const outbox = new Outbox(writer, { capBytes: 4 });
+  const piece = BULK_WRITE_BYTES / 2;
+  for (let i = 0; i < 3; i++) outbox.enqueueBulk(new Uint8Array(piece));
+  await outbox.drained();
+  assert.deepEqual(writer.writes.map((w) => w.length), [2 * piece, piece]);
 });

@@ -14,7 +14,8 @@ import { Outbox } from "./outbox.ts";
 
 /** The client only queues what its user types: this cap is never reached in practice. */
 const CLIENT_SENDQ_BYTES = 16 * 1024 * 1024;
-const READ_BUFFER_BYTES = 16 * 1024;
+/** Bytes read at a time: a file's chunk (a frame of about 60 KiB) in one read. */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** Where the session shows things. */
 export interface ClientUi {

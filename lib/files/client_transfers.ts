@@ -8,10 +8,15 @@
  * @module
  */
 
+import { createHash, type Hash } from "node:crypto";
 import type { ClientMessage, OfferNotice, TransferMessage } from "../../protocol.ts";
+import { concat } from "../bytes.ts";
 import { escapeControls, formatBytes, formatNotice } from "../format.ts";
 import { freeName, safeFileName } from "./names.ts";
 import { CHUNK_BYTES, WINDOW_CHUNKS } from "./transfers.ts";
+
+/** Bytes of a file read at a time, for its checksum and its chunks. */
+const READ_BLOCK_BYTES = 1024 * 1024;
 
 /** How often a transfer's progress line is redrawn, at most (ms). */
 const PROGRESS_EVERY_MS = 100;
@@ -58,13 +63,19 @@ interface Local {
   done: number;
   startedAt: number;
   shownAt: number;
-  /** Outgoing: the file, the next chunk and the chunks not yet acknowledged. */
-  data?: Uint8Array;
+  /** Outgoing: the file, a block read from it, the next chunk and those not yet acknowledged. */
+  path?: string;
+  source?: Deno.FsFile;
+  block?: { start: number; bytes: Uint8Array };
+  pumping: boolean;
   nextSeq: number;
   unacked: number;
-  /** Incoming: the `.part` file, its final folder, and the writes in order. */
+  /** Incoming: the checksum of what has been written so far. */
+  hash?: Hash;
+  /** Incoming: the `.part` file, the chunks waiting to be written, and the writes in order. */
   file?: Deno.FsFile;
   partPath?: string;
+  queued: { seq: number; bytes: Uint8Array }[];
   writing: Promise<void>;
 }
 
@@ -96,25 +107,16 @@ export class FileTransfers {
       );
       return;
     }
-    let data: Uint8Array;
+    let checked: { size: number; sha256: string };
     try {
-      const info = await Deno.stat(path);
-      if (!info.isFile) throw new Error("not a file");
-      data = await Deno.readFile(path);
+      checked = await checksum(path);
     } catch (error) {
       this.#ui.print(`Cannot send "${escapeControls(path)}": ${(error as Error).message}`);
       return;
     }
     const name = safeFileName(path.split(/[/\\]/).at(-1) ?? "");
-    const transfer = this.#add({
-      id: randomId(),
-      outgoing: true,
-      peer: to,
-      name,
-      size: data.length,
-      sha256: await sha256Hex(data),
-    });
-    transfer.data = data;
+    const transfer = this.#add({ id: randomId(), outgoing: true, peer: to, name, ...checked });
+    transfer.path = path;
     this.#link.send({
       type: "offer",
       id: transfer.id,
@@ -124,7 +126,9 @@ export class FileTransfers {
       sha256: transfer.sha256,
     });
     this.#ui.print(
-      `Offering ${escapeControls(name)} (${formatBytes(data.length)}) to ${escapeControls(to)}: ` +
+      `Offering ${escapeControls(name)} (${formatBytes(transfer.size)}) to ${
+        escapeControls(to)
+      }: ` +
         `waiting for an answer (/cancel ${transfer.n} withdraws it)`,
     );
   }
@@ -155,6 +159,7 @@ export class FileTransfers {
       this.#ui.print(`Cannot save ${escapeControls(transfer.name)}: ${(error as Error).message}`);
       return;
     }
+    transfer.hash = createHash("sha256");
     this.#start(transfer);
     this.#link.send({ type: "accept", id: transfer.id });
     if (transfer.size === 0) this.#write(transfer, () => this.#received(transfer));
@@ -222,8 +227,9 @@ export class FileTransfers {
         );
         break;
       case "received":
-        if (!transfer.outgoing || transfer.unacked === 0) break;
-        transfer.unacked--;
+        // Acknowledgements are cumulative: everything up to `seq` arrived.
+        if (!transfer.outgoing || message.seq >= transfer.nextSeq) break;
+        transfer.unacked = Math.min(transfer.unacked, transfer.nextSeq - 1 - message.seq);
         transfer.done = Math.min(transfer.size, (message.seq + 1) * CHUNK_BYTES);
         this.#progress(transfer);
         this.#pump(transfer);
@@ -270,8 +276,10 @@ export class FileTransfers {
       done: 0,
       startedAt: 0,
       shownAt: 0,
+      pumping: false,
       nextSeq: 0,
       unacked: 0,
+      queued: [],
       writing: Promise.resolve(),
     };
     this.#all.push(transfer);
@@ -306,20 +314,50 @@ export class FileTransfers {
     this.#progress(transfer, true);
   }
 
-  /** Sends chunks while the window allows. */
-  #pump(transfer: Local): void {
-    const data = transfer.data!;
-    while (transfer.unacked < WINDOW_CHUNKS && transfer.nextSeq * CHUNK_BYTES < data.length) {
-      const start = transfer.nextSeq * CHUNK_BYTES;
-      this.#link.sendBulk({
-        type: "chunk",
-        id: transfer.id,
-        seq: transfer.nextSeq,
-        data: data.subarray(start, start + CHUNK_BYTES).toBase64(),
-      });
-      transfer.nextSeq++;
-      transfer.unacked++;
+  /** Sends chunks while the window allows, reading the file a block at a time. */
+  async #pump(transfer: Local): Promise<void> {
+    if (transfer.pumping) return;
+    transfer.pumping = true;
+    try {
+      transfer.source ??= await Deno.open(transfer.path!);
+      while (
+        transfer.active && transfer.unacked < WINDOW_CHUNKS &&
+        transfer.nextSeq * CHUNK_BYTES < transfer.size
+      ) {
+        const start = transfer.nextSeq * CHUNK_BYTES;
+        const bytes = await this.#read(
+          transfer,
+          start,
+          Math.min(start + CHUNK_BYTES, transfer.size),
+        );
+        if (!transfer.active) break;
+        this.#link.sendBulk({
+          type: "chunk",
+          id: transfer.id,
+          seq: transfer.nextSeq,
+          data: bytes.toBase64(),
+        });
+        transfer.nextSeq++;
+        transfer.unacked++;
+      }
+    } catch (error) {
+      this.#abort(transfer, `cannot read the file: ${(error as Error).message}`);
+    } finally {
+      transfer.pumping = false;
     }
+  }
+
+  /** Bytes `start` to `end` of the file being sent (read in order, a block at a time). */
+  async #read(transfer: Local, start: number, end: number): Promise<Uint8Array> {
+    const block = transfer.block;
+    if (block === undefined || end > block.start + block.bytes.length) {
+      const bytes = new Uint8Array(Math.min(READ_BLOCK_BYTES, transfer.size - start));
+      await transfer.source!.seek(start, Deno.SeekMode.Start);
+      await readFully(transfer.source!, bytes);
+      transfer.block = { start, bytes };
+    }
+    const { start: at, bytes } = transfer.block!;
+    return bytes.subarray(start - at, end - at);
   }
 
   #chunk(transfer: Local, seq: number, data: string): void {
@@ -330,18 +368,34 @@ export class FileTransfers {
       this.#abort(transfer, "a chunk's data could not be read");
       return;
     }
-    this.#write(transfer, async () => {
-      if (transfer.done + bytes.length > transfer.size) {
+    transfer.queued.push({ seq, bytes });
+    if (transfer.queued.length === 1) this.#write(transfer, () => this.#drain(transfer));
+  }
+
+  /**
+   * Writes the chunks that have arrived, those that came together in one write, and
+   * acknowledges the last of them (acknowledgements are cumulative).
+   */
+  async #drain(transfer: Local): Promise<void> {
+    while (transfer.queued.length > 0 && transfer.file !== undefined) {
+      const batch = transfer.queued;
+      transfer.queued = [];
+      const length = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
+      if (transfer.done + length > transfer.size) {
         this.#abort(transfer, "more data than announced");
         return;
       }
+      const bytes = batch.length === 1 ? batch[0].bytes : concat(batch.map((c) => c.bytes), length);
       let written = 0;
-      while (written < bytes.length) written += await transfer.file!.write(bytes.subarray(written));
-      transfer.done += bytes.length;
-      this.#link.send({ type: "received", id: transfer.id, seq });
+      while (written < bytes.length) written += await transfer.file.write(bytes.subarray(written));
+      transfer.hash?.update(bytes);
+      transfer.done += length;
+      this.#link.send({ type: "received", id: transfer.id, seq: batch.at(-1)!.seq });
       this.#progress(transfer);
-      if (transfer.done === transfer.size) await this.#received(transfer);
-    });
+    }
+    if (transfer.done === transfer.size && transfer.file !== undefined) {
+      await this.#received(transfer);
+    }
   }
 
   /** Runs `step` after the file's earlier writes, while the transfer is still on. */
@@ -356,7 +410,7 @@ export class FileTransfers {
     transfer.file?.close();
     transfer.file = undefined;
     const part = transfer.partPath!;
-    if (await sha256Hex(await Deno.readFile(part)) !== transfer.sha256) {
+    if (transfer.hash?.digest("hex") !== transfer.sha256) {
       this.#abort(transfer, "the file does not match its checksum");
       return;
     }
@@ -431,6 +485,13 @@ export class FileTransfers {
   #remove(transfer: Local): void {
     const at = this.#all.indexOf(transfer);
     if (at >= 0) this.#all.splice(at, 1);
+    transfer.active = false;
+    try {
+      transfer.source?.close();
+    } catch {
+      // Closed already.
+    }
+    transfer.source = undefined;
     this.#ui.status?.(`transfer ${transfer.n}`, undefined);
   }
 
@@ -472,8 +533,31 @@ function randomId(): string {
     .map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** The SHA-256 of `data`, in hex. */
-export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+/**
+ * The size and SHA-256 (hex) of the file at `path`, read a block at a time. (node:crypto,
+ * which ships with Deno, because WebCrypto cannot hash a stream: it would need the whole file
+ * in memory, and takes eight times as long.)
+ */
+export async function checksum(path: string): Promise<{ size: number; sha256: string }> {
+  using file = await Deno.open(path);
+  const info = await file.stat();
+  if (!info.isFile) throw new Error("not a file");
+  const hash = createHash("sha256");
+  const block = new Uint8Array(READ_BLOCK_BYTES);
+  let size = 0;
+  for (let n = await file.read(block); n !== null; n = await file.read(block)) {
+    hash.update(block.subarray(0, n));
+    size += n;
+  }
+  return { size, sha256: hash.digest("hex") };
+}
+
+/** Fills `bytes` from `file`; throws when the file ends first. */
+async function readFully(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let filled = 0;
+  while (filled < bytes.length) {
+    const n = await file.read(bytes.subarray(filled));
+    if (n === null) throw new Error("the file got shorter while it was being sent");
+    filled += n;
+  }
 }
