@@ -104,3 +104,21 @@ Deno.test("parseCommand() reads the account commands and /history in any order",
     usage: "Usage: /history [<#room>] [<n>]",
   });
 });
+
+Deno.test("parseCommand() reads the file transfer commands", () => {
+  assert.deepEqual(parseCommand("/send Bob my photos/cat.jpg"), {
+    kind: "send",
+    to: "Bob",
+    path: "my photos/cat.jpg",
+  });
+  assert.deepEqual(parseCommand("/send Bob"), {
+    kind: "usage",
+    usage: "Usage: /send <user> <path>",
+  });
+  assert.deepEqual(parseCommand("/accept"), { kind: "accept" });
+  assert.deepEqual(parseCommand("/accept 3"), { kind: "accept", n: 3 });
+  assert.deepEqual(parseCommand("/reject 2"), { kind: "reject", n: 2 });
+  assert.deepEqual(parseCommand("/cancel"), { kind: "cancel" });
+  assert.deepEqual(parseCommand("/cancel x"), { kind: "usage", usage: "Usage: /cancel [<n>]" });
+  assert.deepEqual(parseCommand("/transfers"), { kind: "transfers" });
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   escapeControls,
+  formatBytes,
   formatChatLine,
   formatDateTime,
   formatNotice,
@@ -59,4 +60,14 @@ Deno.test("formatSummary() writes the spec's summary line", () => {
     "Summary: start:2024-03-21 10:30:43, end:2024-03-21 10:30:47, msg sent:2, msg rcv:5, " +
       "char sent:23, char rcv:104",
   );
+});
+
+Deno.test("formatBytes() writes sizes as people read them", () => {
+  assert.equal(formatBytes(0), "0 B");
+  assert.equal(formatBytes(999), "999 B");
+  assert.equal(formatBytes(1000), "1.0 kB");
+  assert.equal(formatBytes(2_400_000), "2.4 MB");
+  assert.equal(formatBytes(104_857_600), "104.9 MB");
+  assert.equal(formatBytes(999_960), "1.0 MB");
+  assert.equal(formatBytes(3.2e12), "3.2 TB");
 });
