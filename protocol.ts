@@ -146,6 +146,24 @@ export type TransferMessage =
   | { type: "received"; id: string; seq: number }
   | { type: "complete"; id: string };
 
+/** The types of the transfer messages and of offers: all that belongs to file transfer. */
+const FILE_TYPES: ReadonlySet<string> = new Set([
+  "offer",
+  "accept",
+  "reject",
+  "cancel",
+  "chunk",
+  "received",
+  "complete",
+]);
+
+/** Whether `message` belongs to a file transfer (an offer, or a `TransferMessage`). */
+export function isFileMessage<M extends { type: string }>(
+  message: M,
+): message is Extract<M, OfferRequest | OfferNotice | TransferMessage> {
+  return FILE_TYPES.has(message.type);
+}
+
 /** Everything a client may send. */
 export type ClientMessage =
   | NicknameMessage

@@ -12,8 +12,8 @@
 import { parseFlags } from "../lib/args.ts";
 import { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 import { scalingChart, type ScalingPoint } from "./chart.ts";
+import { cpuSeconds, memoryMiB, output } from "./proc.ts";
 
-const TICKS_PER_SECOND = 100;
 const BENCHMARKS_FILE = "BENCHMARKS.md";
 const CHART_FILE = "bench/scaling.svg";
 const COMPARE_START = "<!-- compare:start -->";
@@ -93,31 +93,6 @@ function scalingSeries(quick: boolean): Workload[] {
       timeoutSeconds: 180,
     },
   }));
-}
-
-/** A command's standard output, or undefined if it cannot run. */
-async function output(command: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { success, stdout } = await new Deno.Command(command, { args, stderr: "null" }).output();
-    return success ? new TextDecoder().decode(stdout) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds a process has used (read with cat, as Deno will not read /proc itself). */
-async function cpuSeconds(pid: number): Promise<number | undefined> {
-  const stat = await output("cat", [`/proc/${pid}/stat`]);
-  if (stat === undefined) return undefined;
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
-/** A memory figure of a process from /proc/<pid>/status (VmRSS, VmHWM), in MiB. */
-async function memoryMiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<number | undefined> {
-  const status = await output("cat", [`/proc/${pid}/status`]);
-  const match = status === undefined ? null : new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-  return match === null ? undefined : Number(match[1]) / 1024;
 }
 
 /** A server of ours on a free port, pinned to CPU 1 when taskset is there. */

@@ -10,6 +10,7 @@
 
 import { parseFlags } from "../lib/args.ts";
 import { LineLog } from "../lib/testing.ts";
+import { cpuSeconds, memoryMiB } from "./proc.ts";
 
 const flags = parseFlags(Deno.args, { mib: "string", keep: "boolean" });
 if (!flags.ok) throw new Error(flags.error);
@@ -30,29 +31,6 @@ function envFlags(variable: string): string[] {
 const PROFILE = envFlags("CHAT_BENCH_SERVER_FLAGS");
 /** The same for the receiving client, from CHAT_BENCH_RECEIVER_FLAGS. */
 const RECEIVER_FLAGS = envFlags("CHAT_BENCH_RECEIVER_FLAGS");
-
-/** A command's standard output, or undefined if it cannot run. */
-async function output(command: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { success, stdout } = await new Deno.Command(command, { args, stderr: "null" }).output();
-    return success ? new TextDecoder().decode(stdout) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The resident memory of process `pid`, in MiB. */
-async function rssMiB(pid: number): Promise<number> {
-  const status = await output("cat", [`/proc/${pid}/status`]) ?? "";
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
-/** CPU seconds process `pid` has used. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await output("cat", [`/proc/${pid}/stat`]) ?? "";
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Writes `mib` MiB of random bytes to `path`. */
 async function randomFile(path: string, mib: number): Promise<void> {
@@ -99,48 +77,45 @@ function client(port: number, nickname: string, extra: string[], flags: string[]
   };
 }
 
-/** Two raw JSON clients chatting: B records how long each of A's lines took. */
+/** Two raw JSON clients chatting both ways; each records how long the other's lines took. */
 async function chatPair(port: number) {
-  const connect = async (nickname: string) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(
-      encoder.encode(JSON.stringify({ type: "nickname", nickname, clientID: "9" }) + "\n"),
-    );
-    return conn;
-  };
-  const a = await connect("chatA");
-  const b = await connect("chatB");
   const latencies: { at: number; ms: number }[] = [];
-  const reading = (async () => {
-    let partial = "";
-    for await (const text of b.readable.pipeThrough(new TextDecoderStream())) {
-      const lines = (partial + text).split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) {
-        const sent = /"message":"t=(\d+(?:\.\d+)?)"/.exec(line);
-        if (sent !== null) {
+  let stop = false;
+  const talker = async (nickname: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const send = (message: object) => conn.write(encoder.encode(JSON.stringify(message) + "\n"));
+    await send({ type: "nickname", nickname, clientID: "9" });
+    const reading = (async () => {
+      let partial = "";
+      for await (const text of conn.readable.pipeThrough(new TextDecoderStream())) {
+        const lines = (partial + text).split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) {
+          const sent = /"message":"t=(\d+(?:\.\d+)?)"/.exec(line);
+          if (sent === null) continue;
           const now = performance.now();
           latencies.push({ at: now, ms: now - Number(sent[1]) });
         }
       }
-    }
-  })().catch(() => {});
-  let stop = false;
-  const sending = (async () => {
-    while (!stop) {
-      const message = { type: "message", message: `t=${performance.now()}` };
-      await a.write(encoder.encode(JSON.stringify(message) + "\n"));
-      await new Promise((resolve) => setTimeout(resolve, CHAT_EVERY_MS));
-    }
-  })();
+    })().catch(() => {});
+    const sending = (async () => {
+      while (!stop) {
+        await send({ type: "message", message: `t=${performance.now()}` });
+        await new Promise((resolve) => setTimeout(resolve, CHAT_EVERY_MS));
+      }
+    })();
+    return async () => {
+      await sending;
+      conn.close();
+      await reading;
+    };
+  };
+  const closers = [await talker("chatA"), await talker("chatB")];
   return {
     latencies,
     async close() {
       stop = true;
-      await sending;
-      a.close();
-      b.close();
-      await reading;
+      for (const close of closers) await close();
     },
   };
 }
@@ -184,13 +159,15 @@ const sender = client(port, "Sender", [], [`--allow-read=${DIR}`]);
 await serverOut.waitFor(/:: Sender: connected\.$/);
 const chat = await chatPair(port);
 await new Promise((resolve) => setTimeout(resolve, 500));
-const rssBefore = await rssMiB(server.pid);
+const rssBefore = await memoryMiB(server.pid, "VmRSS") ?? NaN;
 
 await sender.type(`/send Receiver ${file}`);
 await receiver.out.waitFor(/offers payload\.bin/);
 const pids = { server: server.pid, sender: sender.child.pid, receiver: receiver.child.pid };
 const cpuBefore = Object.fromEntries(
-  await Promise.all(Object.entries(pids).map(async ([name, pid]) => [name, await cpuSeconds(pid)])),
+  await Promise.all(
+    Object.entries(pids).map(async ([name, pid]) => [name, await cpuSeconds(pid) ?? NaN]),
+  ),
 );
 await receiver.type("/accept");
 const started = performance.now();
@@ -198,7 +175,7 @@ let rssPeak = rssBefore;
 let transferring = true;
 const sampling = (async () => {
   while (transferring) {
-    rssPeak = Math.max(rssPeak, await rssMiB(server.pid));
+    rssPeak = Math.max(rssPeak, await memoryMiB(server.pid, "VmRSS") ?? NaN);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 })();
@@ -211,7 +188,7 @@ await chat.close();
 const seconds = (ended - started) / 1000;
 const cpu = await Promise.all(
   Object.entries(pids).map(async ([name, pid]) =>
-    `${name} ${((await cpuSeconds(pid) - cpuBefore[name]) / seconds * 100).toFixed(0)}%`
+    `${name} ${(((await cpuSeconds(pid) ?? NaN) - cpuBefore[name]) / seconds * 100).toFixed(0)}%`
   ),
 );
 const during = chat.latencies.filter((l) => l.at >= started && l.at <= ended).map((l) => l.ms);

@@ -12,6 +12,7 @@ import {
   decodeServerMessage,
   encodeMessage,
   EXTENSION_TYPES,
+  isFileMessage,
   MAX_FRAME_BYTES,
   type ServerMessage,
 } from "../protocol.ts";
@@ -385,6 +386,10 @@ export class ChatSession extends Session {
   }
 
   #onMessage(message: ServerMessage): void {
+    if (isFileMessage(message)) {
+      this.#transfers.onMessage(message);
+      return;
+    }
     const at = () =>
       parseTimestamp("timestamp" in message ? message.timestamp : undefined) ?? this.now();
     switch (message.type) {
@@ -447,15 +452,6 @@ export class ChatSession extends Session {
           const line = historyEnd(message.count, message.earlier, message.room);
           if (line !== undefined) this.ui.print(line);
         }
-        break;
-      case "offer":
-      case "accept":
-      case "reject":
-      case "cancel":
-      case "chunk":
-      case "received":
-      case "complete":
-        this.#transfers.onMessage(message);
         break;
       case "joined":
         this.#onJoined(at(), message.nickname, message.room, message.members);

@@ -12,6 +12,7 @@
 
 import { MAX_FRAME_BYTES, type ServerMessage } from "../protocol.ts";
 import { Accounts } from "./accounts/accounts.ts";
+import { concat } from "./bytes.ts";
 import { ChatCore } from "./core/chat.ts";
 import { Transfers } from "./files/transfers.ts";
 import type { Outbound } from "./core/types.ts";
@@ -56,6 +57,9 @@ export interface ServerStats {
   connections: number;
   registered: number;
 }
+
+/** What ends a JSON frame passed on as it came. */
+const NEWLINE = new Uint8Array([0x0a]);
 
 /** Why a client left, as the others are told. */
 const LEFT_BY_REQUEST = "disconnected";
@@ -355,7 +359,12 @@ export class ChatServer {
       const type = command.request.type;
       if (type === "chunk" || type === "received") peer.limiter?.refund();
       this.#core.flush();
-      this.#transfers.handle(peer, command.request);
+      // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).
+      this.#transfers.handle(
+        peer,
+        command.request,
+        peer.wire === WIRES.json ? event.bytes : undefined,
+      );
     } else {
       this.#core.handle(peer, command);
     }
@@ -386,8 +395,10 @@ export class ChatServer {
     refuse: (peer, message, reason) => {
       this.#enqueue(peer, peer.wire.encodeError(message, reason));
     },
-    bulk: (peer, message) => {
-      const bytes = peer.wire.encode([message]);
+    bulk: (peer, message, frame) => {
+      const bytes = frame !== undefined && peer.wire === WIRES.json
+        ? concat([frame, NEWLINE], frame.length + 1)
+        : peer.wire.encode([message]);
       return bytes !== undefined && peer.outbox.enqueueBulk(bytes);
     },
     tooLong: (message) => tooLong(message),

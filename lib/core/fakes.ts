@@ -35,7 +35,7 @@ export class RecordingOutbound implements Outbound<FakeMember> {
     this.deliveries.push({ to: all.map((member) => member.nickname), members: all, messages });
     return all.filter((member) => !this.full.has(member));
   }
-  bulk(member: FakeMember, message: ServerMessage): boolean {
+  bulk(member: FakeMember, message: ServerMessage, _frame?: Uint8Array): boolean {
     return this.deliver([member], [message]).length === 1;
   }
   refuse(member: FakeMember, message: string, reason?: ErrorReason): void {

@@ -104,9 +104,11 @@ export interface Outbound<M extends Member> {
   deliver(recipients: Iterable<M>, messages: readonly ServerMessage[]): M[];
   /**
    * Queues bulk data (a file's chunk) for `member`, behind everything else in its outbox and
-   * outside its sendq: the sender's window bounds it. False when the member cannot take it.
+   * outside its sendq: the sender's window bounds it. `frame`, when given, is the message as a
+   * JSON client framed it, passed on as it is rather than encoded again. False when the member
+   * cannot take it.
    */
-  bulk(member: M, message: ServerMessage): boolean;
+  bulk(member: M, message: ServerMessage, frame?: Uint8Array): boolean;
   /** Queues an error reply for `member`. */
   refuse(member: M, message: string, reason?: ErrorReason): void;
   /** The frame limit, in bytes, that `message` would pass on some wire; undefined if none. */

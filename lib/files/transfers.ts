@@ -85,8 +85,11 @@ export class Transfers<M extends Member> {
     return this.#byId.size;
   }
 
-  /** Carries out a transfer request from `member`. */
-  handle(member: M, request: OfferRequest | TransferMessage): void {
+  /**
+   * Carries out a transfer request from `member`; `frame` is the request as it arrived in JSON,
+   * if it did (a chunk is passed on as it came, not encoded again).
+   */
+  handle(member: M, request: OfferRequest | TransferMessage, frame?: Uint8Array): void {
     if (member.nickname === undefined) {
       this.#out.refuse(member, 'Not registered: send a "nickname" message first', "unregistered");
       return;
@@ -105,7 +108,7 @@ export class Transfers<M extends Member> {
       this.#out.refuse(member, problem);
       return;
     }
-    const error = this.#step(member, transfer!, request);
+    const error = this.#step(member, transfer!, request, frame);
     if (error !== undefined) {
       this.#out.refuse(member, `Transfer ${JSON.stringify(request.id)}: ${error}; nothing changed`);
     }
@@ -190,7 +193,12 @@ export class Transfers<M extends Member> {
   }
 
   /** Carries out one step of `transfer` asked by `member`; the problem, if it may not. */
-  #step(member: M, transfer: Transfer<M>, request: TransferMessage): string | undefined {
+  #step(
+    member: M,
+    transfer: Transfer<M>,
+    request: TransferMessage,
+    frame?: Uint8Array,
+  ): string | undefined {
     const fromRecipient = member === transfer.recipient;
     switch (request.type) {
       case "accept":
@@ -209,7 +217,7 @@ export class Transfers<M extends Member> {
         this.#send(transfer.sender, { type: request.type, id: transfer.id });
         return undefined;
       case "chunk":
-        return this.#chunk(member, transfer, request);
+        return this.#chunk(member, transfer, request, frame);
       case "received":
         if (!fromRecipient) return "only its recipient acknowledges chunks";
         if (request.seq <= transfer.acked || request.seq >= transfer.nextSeq) {
@@ -243,6 +251,7 @@ export class Transfers<M extends Member> {
     member: M,
     transfer: Transfer<M>,
     chunk: Extract<TransferMessage, { type: "chunk" }>,
+    frame?: Uint8Array,
   ): string | undefined {
     if (member !== transfer.sender) return "only its sender sends data";
     if (!transfer.accepted) return "it has not been accepted";
@@ -264,7 +273,7 @@ export class Transfers<M extends Member> {
     }
     transfer.nextSeq++;
     transfer.relayed += bytes;
-    this.#out.bulk(transfer.recipient, chunk);
+    this.#out.bulk(transfer.recipient, chunk, frame);
     return undefined;
   }
 

@@ -73,13 +73,8 @@ export function jsonCommand(message: ClientMessage): Command {
       return { kind: "history", room: message.room, count: message.count };
     case "ack":
       return { kind: "ack", id: message.id };
-    case "offer":
-    case "accept":
-    case "reject":
-    case "cancel":
-    case "chunk":
-    case "received":
-    case "complete":
+    default:
+      // Every other type belongs to a file transfer.
       return { kind: "transfer", request: message };
   }
 }

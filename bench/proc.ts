@@ -1,0 +1,37 @@
+/**
+ * What the benchmarks read of a process: a command's output, and a process's CPU time and
+ * memory from /proc (read with cat, as Deno will not read /proc itself).
+ *
+ * @module
+ */
+
+/** Clock ticks per second of /proc's CPU times. */
+const TICKS_PER_SECOND = 100;
+
+/** A command's standard output, or undefined if it cannot run. */
+export async function output(command: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command(command, { args, stderr: "null" }).output();
+    return success ? new TextDecoder().decode(stdout) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds a process has used. */
+export async function cpuSeconds(pid: number): Promise<number | undefined> {
+  const stat = await output("cat", [`/proc/${pid}/stat`]);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** A memory figure of a process from /proc/<pid>/status (VmRSS, VmHWM), in MiB. */
+export async function memoryMiB(
+  pid: number,
+  field: "VmRSS" | "VmHWM",
+): Promise<number | undefined> {
+  const status = await output("cat", [`/proc/${pid}/status`]);
+  const match = status === undefined ? null : new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+  return match === null ? undefined : Number(match[1]) / 1024;
+}
