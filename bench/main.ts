@@ -4,7 +4,9 @@
  * BENCHMARKS.md and bench/scaling.svg. Exits non-zero when any delivery was lost.
  *
  * Options: `--port <p>` (a running server) with `--pid <pid>` (its process, for CPU and memory),
- * `--only fanout,bigroom,storm,idle,scaling`, `--quick` (smaller runs), `--no-write`.
+ * `--only fanout,bigroom,storm,idle,scaling,transfer`, `--quick` (smaller runs), `--no-write`.
+ * `transfer` runs `bench/transfer.ts` (a 100 MiB file between two clients while two others chat)
+ * and prints its figures, which BENCHMARKS.md keeps by hand.
  *
  * @module
  */
@@ -278,6 +280,23 @@ if (import.meta.main) {
   }
   console.log(table(rows));
   if (scaling.length > 0) console.log("\n" + table(scaling));
+  if (wanted("transfer") && target === undefined) {
+    console.error("running transfer ...");
+    const { success } = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-run=deno,cat",
+        "--allow-read=.bench-data,ChatClient.ts,ChatServer.ts",
+        "--allow-write=.bench-data",
+        "bench/transfer.ts",
+        ...(quick ? ["--mib", "10"] : []),
+      ],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!success) Deno.exit(1);
+  }
   if (values["no-write"] !== true) {
     await writeBenchmarks(rows, scaling, `deno task bench ${Deno.args.join(" ")}`.trim());
     console.error(`wrote ${BENCHMARKS_FILE}${scaling.length > 0 ? ` and ${CHART_FILE}` : ""}`);
