@@ -289,3 +289,42 @@ Deno.test("decodeClientMessage() wants whole numbers from 0 for counts and ids",
     { kind: "invalid", error: 'Invalid "private" message: field "offline" must be true or false' },
   );
 });
+
+Deno.test("decoders read every file transfer message, both ways", () => {
+  const both: ClientMessage[] = [
+    { type: "accept", id: "t1" },
+    { type: "reject", id: "t1" },
+    { type: "cancel", id: "t1", reason: "cancelled by the user" },
+    { type: "cancel", id: "t1" },
+    { type: "chunk", id: "t1", seq: 3, data: "AAEC" },
+    { type: "received", id: "t1", seq: 3 },
+    { type: "complete", id: "t1" },
+  ];
+  const offer: ClientMessage = {
+    type: "offer",
+    id: "t1",
+    to: "Bob",
+    name: "a.txt",
+    size: 3,
+    sha256: "ab".repeat(32),
+  };
+  for (const message of [...both, offer]) {
+    assert.deepEqual(decodeClientMessage(encodeMessage(message)), { kind: "message", message });
+  }
+  const notice: ServerMessage = {
+    type: "offer",
+    id: "t1",
+    from: "Alice",
+    name: "a.txt",
+    size: 3,
+    sha256: "ab".repeat(32),
+    timestamp: "t",
+  };
+  for (const message of [...both as ServerMessage[], notice]) {
+    assert.deepEqual(decodeServerMessage(encodeMessage(message)), { kind: "message", message });
+  }
+  assert.deepEqual(decodeClientMessage(bytes('{"type":"chunk","id":"t1","seq":-1,"data":""}')), {
+    kind: "invalid",
+    error: 'Invalid "chunk" message: field "seq" must be a whole number from 0',
+  });
+});
