@@ -39,3 +39,20 @@ Deno.test("RateLimiter.throttledFor() counts how long a client has stayed over t
   assert.equal(limiter.take(), 0);
   assert.equal(limiter.throttledFor(), 0, "a message that need not wait ends the streak");
 });
+
+Deno.test("RateLimiter.refund() gives back a token that did not count, up to the burst", () => {
+  let now = 0;
+  const limiter = new RateLimiter(2, 1, () => now);
+  assert.equal(limiter.take(), 0);
+  assert.equal(limiter.take(), 0);
+  limiter.refund();
+  assert.equal(limiter.take(), 0, "the refunded token is there again");
+  assert.equal(limiter.take(), 1000);
+  limiter.refund();
+  limiter.refund();
+  limiter.refund();
+  now = 0;
+  assert.equal(limiter.take(), 0);
+  assert.equal(limiter.take(), 0);
+  assert.equal(limiter.take(), 1000, "refunds never pass the burst");
+});

@@ -355,16 +355,13 @@ export class ChatServer {
       if (this.#accounts !== undefined) this.#accounts.handle(peer, command);
       else this.#outbound.refuse(peer, "This server keeps no accounts or history");
     } else if (command.kind === "transfer") {
-      // File data and its acknowledgements do not count against the chat rate.
-      const type = command.request.type;
-      if (type === "chunk" || type === "received") peer.limiter?.refund();
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).
-      this.#transfers.handle(
-        peer,
-        command.request,
-        peer.wire === WIRES.json ? event.bytes : undefined,
-      );
+      const frame = peer.wire === WIRES.json ? event.bytes : undefined;
+      const done = this.#transfers.handle(peer, command.request, frame);
+      // File data and its acknowledgements, when taken, do not count against the chat rate.
+      const type = command.request.type;
+      if (done && (type === "chunk" || type === "received")) peer.limiter?.refund();
     } else {
       this.#core.handle(peer, command);
     }

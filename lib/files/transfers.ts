@@ -87,16 +87,16 @@ export class Transfers<M extends Member> {
 
   /**
    * Carries out a transfer request from `member`; `frame` is the request as it arrived in JSON,
-   * if it did (a chunk is passed on as it came, not encoded again).
+   * if it did (a chunk is passed on as it came, not encoded again). False when it was refused.
    */
-  handle(member: M, request: OfferRequest | TransferMessage, frame?: Uint8Array): void {
+  handle(member: M, request: OfferRequest | TransferMessage, frame?: Uint8Array): boolean {
     if (member.nickname === undefined) {
       this.#out.refuse(member, 'Not registered: send a "nickname" message first', "unregistered");
-      return;
+      return false;
     }
     if (request.type === "offer") {
       this.#offer(member, request);
-      return;
+      return true;
     }
     const transfer = this.#byId.get(request.id);
     const problem = transfer === undefined
@@ -106,12 +106,13 @@ export class Transfers<M extends Member> {
       : undefined;
     if (problem !== undefined) {
       this.#out.refuse(member, problem);
-      return;
+      return false;
     }
     const error = this.#step(member, transfer!, request, frame);
     if (error !== undefined) {
       this.#out.refuse(member, `Transfer ${JSON.stringify(request.id)}: ${error}; nothing changed`);
     }
+    return error === undefined;
   }
 
   /** Ends every transfer `member` takes part in: it is leaving. */
