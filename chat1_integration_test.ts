@@ -59,6 +59,10 @@ processTest(
     // Our chat:// client to the others; a command CHAT/1.0 cannot carry is refused locally.
     await carol.type("/list");
     await carol.stdout.waitFor("/list is not available on a CHAT/1.0 server");
+    await carol.type("/send Alice notes.txt");
+    await carol.stdout.waitFor("/send is not available on a CHAT/1.0 server");
+    await carol.type("/register");
+    await carol.stdout.waitFor("/register is not available on a CHAT/1.0 server");
     await carol.type("hi from carol");
     assert.equal(await dave.nextLine(), "@carol: hi from carol");
     await alice.stdout.waitFor(line("<dt> :: carol: hi from carol"));

@@ -31,11 +31,8 @@ const CHAT1_HELP = [
   "On a CHAT/1.0 server every line goes to everyone:",
   "  /exit, /quit, q!, disconnect          leave the chat and show the summary",
   "  //text                               send a line that starts with /",
-  "Private messages, rooms, /list and /nick are not available there.",
+  "Private messages, rooms, /list, /nick, accounts, history and files are not available there.",
 ];
-
-/** The commands CHAT/1.0 cannot carry. */
-const NOT_CARRIED = new Set(["whisper", "nick", "join", "leave", "all", "list", "rooms", "usage"]);
 
 /** How a CHAT/1.0 session is set up. */
 export interface Chat1SessionOptions extends SessionOptions {
@@ -102,7 +99,8 @@ export class Chat1Session extends Session {
       for (const help of CHAT1_HELP) this.ui.print(help);
     } else if (command.kind === "unknown") {
       this.ui.print(`Unknown command "${escapeControls(command.name)}": /help lists the commands`);
-    } else if (NOT_CARRIED.has(command.kind)) {
+    } else {
+      // Everything else needs what CHAT/1.0 does not carry.
       const name = line.trim().split(/\s+/)[0].toLowerCase();
       this.ui.print(`${escapeControls(name)} is not available on a CHAT/1.0 server`);
     }
