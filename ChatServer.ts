@@ -13,6 +13,7 @@ import { formatDateTime } from "./lib/format.ts";
 import { machineAddress } from "./lib/net.ts";
 import { ChatServer } from "./lib/server.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
+import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
 
 const args = parseServerArgs(Deno.args);
 if (!args.ok) {
@@ -21,7 +22,7 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls, dataDir } = args.value;
+const { port, limits, tls, dataDir, webPort, webOrigins } = args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -81,8 +82,40 @@ console_.line(store.description);
 
 const server = new ChatServer(listeners, { limits, store, log: (line) => console_.line(line) });
 
+/** The web client's folder, beside this file. */
+const WEB_ROOT = new URL("./web", import.meta.url).pathname;
+
+/** Starts the web client, or says why not and goes on without it. */
+function startWeb(webPort: number): WebServer | undefined {
+  if (Deno.permissions.querySync({ name: "read", path: WEB_ROOT }).state !== "granted") {
+    console_.line("Web client not started: it needs --allow-read=web (deno task server grants it)");
+    return undefined;
+  }
+  try {
+    const web = startWebServer({
+      port: webPort,
+      root: WEB_ROOT,
+      origins: webOrigins ?? [],
+      tls: pem,
+      onConnection: (conn) => server.adopt(conn),
+    });
+    const scheme = pem === undefined ? "http" : "https";
+    console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);
+    return web;
+  } catch (error) {
+    console_.line(
+      error instanceof Deno.errors.AddrInUse
+        ? `Web client not started: port ${webPort} is in use`
+        : `Web client not started: ${(error as Error).message}`,
+    );
+    return undefined;
+  }
+}
+const web = webPort === undefined ? undefined : startWeb(webPort);
+
 async function stop(): Promise<never> {
   await server.shutdown();
+  await web?.shutdown();
   await store.close();
   await console_.flush();
   Deno.exit(0);

@@ -31,6 +31,10 @@ export interface ServerArgs {
   tls?: TlsSettings;
   /** The directory to keep accounts, offline messages and history in, when given. */
   dataDir?: string;
+  /** Where the web client is served (0: a free port), when it is. */
+  webPort?: number;
+  /** Origins other than the page's own that may open the WebSocket. */
+  webOrigins?: string[];
 }
 
 /** ChatClient's settings: the four-argument JSON form, or the two-argument CHAT/1.0 form. */
@@ -213,6 +217,8 @@ export const SERVER_USAGE = [
   "  --tls-cert <pem> --tls-key <pem>",
   "                                serve TLS (on the main port, or on --tls-port)",
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
+  "  --web-port <port>             serve the web client there (HTTPS with the TLS flags)",
+  "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
 ].join("\n");
 
 /** Usage of ChatClient, printed with `--help` and argument errors. */
@@ -282,15 +288,21 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     "tls-key": "string",
     "tls-port": "string",
     data: "string",
+    "web-port": "string",
+    "web-origin": "string",
     help: "boolean",
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
   const parsed = parseFlags(portText === undefined ? args : args.slice(1), spec);
   if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
-  const { positionals, values } = parsed;
+  const { values } = parsed;
+  let { positionals } = parsed;
+  // The port may also follow the options (`deno task server 12345` puts it after the task's own).
+  const latePort = portText === undefined && positionals.length === 1 ? positionals[0] : undefined;
+  if (latePort !== undefined) positionals = [];
   let port = 0;
-  if (portText !== undefined) {
-    const value = parsePort(portText);
+  if (portText !== undefined || latePort !== undefined) {
+    const value = parsePort((portText ?? latePort)!);
     if (value === undefined) return { ok: false, error: "ERR - arg 1" };
     port = value;
   }
@@ -322,6 +334,27 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   }
   const value: ServerArgs = { port, limits, tls: tls?.value };
   if (dataDir !== undefined) value.dataDir = dataDir;
+  const webPort = values["web-port"] as string | undefined;
+  if (webPort !== undefined) {
+    const parsed = webPort === "0" ? 0 : parsePort(webPort);
+    if (parsed === undefined) {
+      return { ok: false, error: `ERR - option --web-port: expected a port, got "${webPort}"` };
+    }
+    value.webPort = parsed;
+  }
+  const origins = values["web-origin"] as string | undefined;
+  if (origins !== undefined) {
+    const list = origins.split(",").map((origin) => origin.trim()).filter((o) => o !== "");
+    const bad = list.find((origin) => !/^https?:\/\/[^/\s]+$/.test(origin));
+    if (bad !== undefined || list.length === 0) {
+      return {
+        ok: false,
+        error: `ERR - option --web-origin: expected origins such as https://chat.example.org, ` +
+          `got "${bad ?? origins}"`,
+      };
+    }
+    value.webOrigins = list;
+  }
   return { ok: true, value };
 }
 

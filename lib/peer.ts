@@ -39,6 +39,18 @@ export interface FrameHandler {
   ended(peer: Peer): void;
 }
 
+/**
+ * What a connection needs of its transport: a TCP or TLS `Deno.Conn`, or a WebSocket made to look
+ * like one (`web/websocket_conn.ts`).
+ */
+export interface ByteConn {
+  readonly remoteAddr: Deno.Addr;
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
 /** No bytes. */
 const NOTHING = new Uint8Array();
 
@@ -47,7 +59,7 @@ const NO_EXTENSIONS: ReadonlySet<string> = new Set();
 
 /** One connection, registered or not. */
 export class Peer implements Member {
-  readonly conn: Deno.Conn;
+  readonly conn: ByteConn;
   readonly outbox: Outbox;
   /** The wire it speaks: JSON until its first bytes say otherwise. */
   wire: Wire = WIRES.json;
@@ -70,7 +82,7 @@ export class Peer implements Member {
   #readEnded: Promise<void> | undefined;
   readonly #maxFrameBytes: number;
 
-  constructor(conn: Deno.Conn, limits: ServerLimits, onWriteError: () => void) {
+  constructor(conn: ByteConn, limits: ServerLimits, onWriteError: () => void) {
     this.conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.ip = addr.hostname;

@@ -19,7 +19,7 @@ import type { Outbound } from "./core/types.ts";
 import { formatDateTime } from "./format.ts";
 import type { FrameEvent } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
-import { type FrameHandler, Peer } from "./peer.ts";
+import { type ByteConn, type FrameHandler, Peer } from "./peer.ts";
 import type { Store } from "./store/store.ts";
 import { httpRefusal } from "./wire/sniff.ts";
 import type { Wire } from "./wire/wire.ts";
@@ -189,7 +189,16 @@ export class ChatServer {
     }
   }
 
-  #serveConnection(conn: Deno.Conn): void {
+  /** Serves a connection that came from elsewhere (a WebSocket from the web server). */
+  adopt(conn: ByteConn): void {
+    if (this.#stopping) {
+      conn.close();
+      return;
+    }
+    this.#serveConnection(conn);
+  }
+
+  #serveConnection(conn: ByteConn): void {
     try {
       // Chat lines are small and latency matters more than packet count.
       (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);

@@ -1,0 +1,690 @@
+// The browser chat client: the JSON messages of protocol.ts over a WebSocket at /ws, one per
+// text frame. Every text from another person is put on the page with textContent, never as HTML.
+
+const EXTENSIONS = [
+  "private",
+  "room",
+  "joined",
+  "left",
+  "nick",
+  "list",
+  "queued",
+  "history",
+  "login",
+  "offer",
+];
+const EVERYONE = "*";
+const CHUNK_BYTES = 45 * 1024;
+const WINDOW_CHUNKS = 32;
+const MAX_BACKOFF_MS = 30_000;
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  socket: undefined,
+  nickname: "",
+  password: "",
+  joined: false,
+  leaving: false,
+  backoff: 1000,
+  /** Conversations by key: "*", "#room" (lower case) or "@nick" (lower case). */
+  conversations: new Map(),
+  active: EVERYONE,
+  users: [],
+  rooms: [],
+  transfers: new Map(),
+};
+
+// ---------------------------------------------------------------------------
+// Connection
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  state.socket = socket;
+  socket.onopen = () => {
+    state.backoff = 1000;
+    send({
+      type: "nickname",
+      nickname: state.nickname,
+      clientID: "web",
+      timestamp: new Date().toISOString(),
+      extensions: EXTENSIONS,
+    });
+  };
+  socket.onmessage = (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (message !== null && typeof message === "object") receive(message);
+  };
+  socket.onclose = () => {
+    if (state.socket !== socket) return;
+    state.socket = undefined;
+    for (const transfer of state.transfers.values()) {
+      endTransfer(transfer, "the connection was lost");
+    }
+    if (state.leaving || !state.joined) {
+      if (!state.joined && !state.leaving) showJoinError("Cannot reach the chat server");
+      return;
+    }
+    const seconds = Math.round(state.backoff / 1000);
+    status(`Connection lost: reconnecting in ${seconds} s`);
+    system(`Connection lost: reconnecting in ${seconds} s`);
+    setTimeout(connect, state.backoff);
+    state.backoff = Math.min(state.backoff * 2, MAX_BACKOFF_MS);
+  };
+}
+
+function send(message) {
+  if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
+}
+
+// ---------------------------------------------------------------------------
+// What arrives
+
+function receive(message) {
+  const at = message.timestamp ? new Date(message.timestamp) : new Date();
+  const when = Number.isNaN(at.getTime()) ? new Date() : at;
+  switch (message.type) {
+    case "welcome":
+      joined();
+      break;
+    case "login":
+      if (state.password !== "") send({ type: "login", password: state.password });
+      else askPassword(message.nickname);
+      break;
+    case "error":
+      if (!state.joined) {
+        state.password = "";
+        showJoinError(message.message);
+        state.leaving = true;
+        state.socket?.close();
+      } else system(`Error: ${message.message}`);
+      break;
+    case "broadcast":
+      say(EVERYONE, when, message.nickname, message.message, message.history ? "history" : "");
+      break;
+    case "private":
+      say(
+        `@${key(message.nickname)}`,
+        when,
+        message.nickname,
+        message.message,
+        message.offline ? "while you were away" : "",
+        message.nickname,
+      );
+      if (message.offline && Number.isInteger(message.id)) send({ type: "ack", id: message.id });
+      break;
+    case "room":
+      say(
+        `#${key(message.room.slice(1))}`,
+        when,
+        message.nickname,
+        message.message,
+        message.history ? "history" : "",
+        message.room,
+      );
+      break;
+    case "joined":
+      if (message.room === undefined) {
+        addUser(message.nickname);
+        notice(EVERYONE, when, `${message.nickname} joined the chat`);
+      } else if (same(message.nickname, state.nickname)) {
+        conversation(`#${key(message.room.slice(1))}`, message.room);
+        activate(`#${key(message.room.slice(1))}`);
+        notice(
+          `#${key(message.room.slice(1))}`,
+          when,
+          `You joined ${message.room} (members: ${(message.members ?? []).join(", ")})`,
+        );
+        send({ type: "list" });
+      } else {notice(
+          `#${key(message.room.slice(1))}`,
+          when,
+          `${message.nickname} joined ${message.room}`,
+        );}
+      break;
+    case "left":
+      if (message.room === undefined) {
+        state.users = state.users.filter((user) => !same(user, message.nickname));
+        renderPeople();
+        notice(
+          EVERYONE,
+          when,
+          `${message.nickname} left the chat${message.reason ? ` (${message.reason})` : ""}`,
+        );
+      } else if (same(message.nickname, state.nickname)) {
+        notice(`#${key(message.room.slice(1))}`, when, `You left ${message.room}`);
+        send({ type: "list" });
+      } else {notice(
+          `#${key(message.room.slice(1))}`,
+          when,
+          `${message.nickname} left ${message.room}`,
+        );}
+      break;
+    case "nick":
+      state.users = state.users.map((user) => same(user, message.old) ? message.nickname : user);
+      if (same(message.old, state.nickname)) {
+        state.nickname = message.nickname;
+        $("me").textContent = state.nickname;
+      }
+      renderPeople();
+      notice(EVERYONE, when, `${message.old} is now known as ${message.nickname}`);
+      break;
+    case "list":
+      state.users = message.users ?? [];
+      state.rooms = message.rooms ?? [];
+      renderPeople();
+      break;
+    case "queued":
+      system(`${message.to} is offline: your message will be delivered when they return`);
+      break;
+    case "history":
+      if (message.earlier > 0) {
+        system(`${message.earlier} earlier messages: /history ${message.count + message.earlier}`);
+      } else if (message.count === 0) system("No history yet");
+      break;
+    case "account":
+      system(`Account ${message.action} done for ${message.nickname}`);
+      break;
+    case "shutdown":
+      system("The server is shutting down");
+      break;
+    case "offer":
+    case "accept":
+    case "reject":
+    case "cancel":
+    case "chunk":
+    case "received":
+    case "complete":
+      onTransfer(message);
+      break;
+  }
+}
+
+function joined() {
+  const first = !state.joined;
+  state.joined = true;
+  $("join").hidden = true;
+  $("chat").hidden = false;
+  $("me").textContent = state.nickname;
+  status("Connected");
+  if (first) {
+    conversation(EVERYONE, "Everyone");
+    activate(EVERYONE);
+    $("message").focus();
+  } else system("Connected again");
+  send({ type: "list" });
+}
+
+// ---------------------------------------------------------------------------
+// Conversations
+
+function key(name) {
+  return name.normalize("NFC").toLowerCase();
+}
+
+function same(a, b) {
+  return key(a) === key(b);
+}
+
+function conversation(id, title) {
+  let found = state.conversations.get(id);
+  if (found === undefined) {
+    const log = document.createElement("div");
+    log.className = "conversation";
+    found = { id, title, unread: 0, log };
+    state.conversations.set(id, found);
+    renderTabs();
+  }
+  return found;
+}
+
+function activate(id) {
+  state.active = id;
+  const found = state.conversations.get(id);
+  if (found !== undefined) found.unread = 0;
+  const log = $("log");
+  log.replaceChildren(found?.log ?? document.createElement("div"));
+  log.scrollTop = log.scrollHeight;
+  renderTabs();
+}
+
+function renderTabs() {
+  const tabs = $("tabs");
+  tabs.replaceChildren(...[...state.conversations.values()].map((c) => {
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-selected", String(c.id === state.active));
+    tab.dataset.id = c.id;
+    tab.textContent = c.title;
+    if (c.unread > 0) {
+      const badge = document.createElement("span");
+      badge.className = "unread";
+      badge.textContent = String(c.unread);
+      badge.setAttribute("aria-label", `${c.unread} unread`);
+      tab.append(badge);
+    }
+    tab.onclick = () => activate(c.id);
+    return tab;
+  }));
+}
+
+function line(id, title, parts, className) {
+  const found = conversation(id, title);
+  const row = document.createElement("div");
+  row.className = `line ${className}`;
+  row.append(...parts);
+  const log = $("log");
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  found.log.append(row);
+  if (id === state.active) {
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  } else {
+    found.unread++;
+    renderTabs();
+  }
+  return row;
+}
+
+function time(date) {
+  const element = document.createElement("time");
+  element.dateTime = date.toISOString();
+  element.textContent = date.toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+  return element;
+}
+
+function span(className, text) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+function say(id, date, who, text, mark, title) {
+  const parts = [time(date)];
+  if (mark) parts.push(span("mark", `[${mark}]`));
+  parts.push(span("who", who), span("text", text));
+  line(id, title ?? (id === EVERYONE ? "Everyone" : id), parts, "message");
+}
+
+function notice(id, date, text) {
+  line(id, id === EVERYONE ? "Everyone" : id, [time(date), span("text", text)], "notice");
+}
+
+function system(text) {
+  const found = state.conversations.get(state.active);
+  line(state.active, found?.title ?? "Everyone", [time(new Date()), span("text", text)], "system");
+}
+
+function status(text) {
+  $("status").textContent = text;
+}
+
+function addUser(nickname) {
+  if (!state.users.some((user) => same(user, nickname))) state.users.push(nickname);
+  renderPeople();
+}
+
+function renderPeople() {
+  $("users").replaceChildren(...state.users.map((user) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = user;
+    button.title = `Talk privately with ${user}`;
+    button.onclick = () => {
+      if (same(user, state.nickname)) return;
+      conversation(`@${key(user)}`, user);
+      activate(`@${key(user)}`);
+      $("message").focus();
+    };
+    item.append(button);
+    return item;
+  }));
+  $("rooms").replaceChildren(...state.rooms.map(({ room, members }) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = `${room} (${members.length})`;
+    button.title = `Join ${room}`;
+    button.onclick = () => send({ type: "join", room });
+    item.append(button);
+    return item;
+  }));
+}
+
+// ---------------------------------------------------------------------------
+// What the user types
+
+const HELP = [
+  "/join <#room>, /leave [<#room>], /w <user> <message>, /nick <name>, /list,",
+  "/history [<#room>] [<n>], /send <user> (then pick a file), //text for a line that starts with /",
+];
+
+function submit(text) {
+  if (text.trim() === "") return;
+  if (text.startsWith("/") && !text.startsWith("//")) {
+    command(text.trim());
+    return;
+  }
+  const body = text.startsWith("//") ? text.slice(1) : text;
+  const stamp = new Date().toISOString();
+  const active = state.active;
+  if (active === EVERYONE) {
+    send({ type: "message", nickname: state.nickname, message: body, timestamp: stamp });
+    say(EVERYONE, new Date(), state.nickname, body, "");
+  } else if (active.startsWith("#")) {
+    const room = state.conversations.get(active).title;
+    send({ type: "room", room, message: body, timestamp: stamp });
+    say(active, new Date(), state.nickname, body, "", room);
+  } else {
+    const to = state.conversations.get(active).title;
+    send({ type: "private", to, message: body, timestamp: stamp });
+    say(active, new Date(), state.nickname, body, "", to);
+  }
+}
+
+function command(text) {
+  const [name, ...words] = text.split(/\s+/);
+  const rest = text.slice(name.length).trim();
+  switch (name.toLowerCase()) {
+    case "/join":
+      if (words[0]) {
+        send({ type: "join", room: words[0].startsWith("#") ? words[0] : `#${words[0]}` });
+      } else system("Usage: /join <#room>");
+      break;
+    case "/leave": {
+      const room = words[0] ??
+        (state.active.startsWith("#") ? state.conversations.get(state.active).title : undefined);
+      if (room) send({ type: "leave", room: room.startsWith("#") ? room : `#${room}` });
+      else system("Usage: /leave <#room>");
+      break;
+    }
+    case "/w":
+    case "/msg":
+    case "/whisper": {
+      const to = words[0];
+      const body = to === undefined ? "" : rest.slice(to.length).trim();
+      if (!to || !body) {
+        system(`Usage: ${name} <user> <message>`);
+        break;
+      }
+      send({ type: "private", to, message: body, timestamp: new Date().toISOString() });
+      conversation(`@${key(to)}`, to);
+      say(`@${key(to)}`, new Date(), state.nickname, body, "", to);
+      break;
+    }
+    case "/nick":
+      if (words.length === 1) send({ type: "nick", nickname: words[0] });
+      else system("Usage: /nick <nickname>");
+      break;
+    case "/list":
+      system(`Here: ${state.users.join(", ")}`);
+      send({ type: "list" });
+      break;
+    case "/history": {
+      const room = words.find((word) => word.startsWith("#"));
+      const count = words.find((word) => /^\d+$/.test(word));
+      send({ type: "history", room, count: count === undefined ? undefined : Number(count) });
+      break;
+    }
+    case "/send":
+      if (!words[0]) system("Usage: /send <user>, then pick the file");
+      else {
+        state.sendTo = words[0];
+        $("file").click();
+      }
+      break;
+    case "/help":
+      for (const help of HELP) system(help);
+      break;
+    default:
+      system(`Unknown command "${name}": /help lists the commands`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+function fileItem(transfer) {
+  const item = document.createElement("li");
+  const label = span("text", "");
+  const bar = document.createElement("progress");
+  bar.max = Math.max(transfer.size, 1);
+  bar.value = 0;
+  item.append(label, bar);
+  $("files").append(item);
+  transfer.item = item;
+  transfer.label = label;
+  transfer.bar = bar;
+}
+
+function hex(buffer) {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function toBase64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+async function offerFile(to, file) {
+  const data = new Uint8Array(await file.arrayBuffer());
+  const sha256 = hex(await crypto.subtle.digest("SHA-256", data));
+  const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+  const transfer = {
+    id,
+    outgoing: true,
+    peer: to,
+    name: file.name,
+    size: data.length,
+    data,
+    next: 0,
+    unacked: 0,
+    done: 0,
+  };
+  state.transfers.set(id, transfer);
+  fileItem(transfer);
+  transfer.label.textContent = `${file.name} to ${to}: waiting for an answer`;
+  send({ type: "offer", id, to, name: file.name, size: data.length, sha256 });
+}
+
+function pump(transfer) {
+  while (transfer.unacked < WINDOW_CHUNKS && transfer.next * CHUNK_BYTES < transfer.size) {
+    const start = transfer.next * CHUNK_BYTES;
+    send({
+      type: "chunk",
+      id: transfer.id,
+      seq: transfer.next,
+      data: toBase64(transfer.data.subarray(start, start + CHUNK_BYTES)),
+    });
+    transfer.next++;
+    transfer.unacked++;
+  }
+}
+
+function onTransfer(message) {
+  if (message.type === "offer") {
+    const transfer = {
+      id: message.id,
+      outgoing: false,
+      peer: message.from,
+      name: message.name,
+      size: message.size,
+      sha256: message.sha256,
+      parts: [],
+      done: 0,
+    };
+    state.transfers.set(message.id, transfer);
+    fileItem(transfer);
+    transfer.label.textContent = `${message.name} from ${message.from}`;
+    const accept = document.createElement("button");
+    accept.type = "button";
+    accept.textContent = "Accept";
+    const reject = document.createElement("button");
+    reject.type = "button";
+    reject.textContent = "Reject";
+    accept.onclick = () => {
+      accept.remove();
+      reject.remove();
+      send({ type: "accept", id: transfer.id });
+      if (transfer.size === 0) finishDownload(transfer);
+    };
+    reject.onclick = () => {
+      send({ type: "reject", id: transfer.id });
+      endTransfer(transfer, "rejected");
+    };
+    transfer.item.append(accept, reject);
+    notice(
+      EVERYONE,
+      new Date(),
+      `${message.from} offers ${message.name} (${message.size} bytes): see Files`,
+    );
+    return;
+  }
+  const transfer = state.transfers.get(message.id);
+  if (transfer === undefined) return;
+  switch (message.type) {
+    case "accept":
+      transfer.label.textContent = `${transfer.name} to ${transfer.peer}`;
+      pump(transfer);
+      break;
+    case "received":
+      transfer.unacked = Math.min(transfer.unacked, transfer.next - 1 - message.seq);
+      transfer.done = Math.min(transfer.size, (message.seq + 1) * CHUNK_BYTES);
+      transfer.bar.value = transfer.done;
+      pump(transfer);
+      break;
+    case "chunk": {
+      const bytes = fromBase64(message.data);
+      transfer.parts.push(bytes);
+      transfer.done += bytes.length;
+      transfer.bar.value = transfer.done;
+      send({ type: "received", id: transfer.id, seq: message.seq });
+      if (transfer.done >= transfer.size) finishDownload(transfer);
+      break;
+    }
+    case "complete":
+      transfer.bar.value = transfer.size;
+      endTransfer(transfer, "sent");
+      break;
+    case "reject":
+      endTransfer(transfer, "rejected");
+      break;
+    case "cancel":
+      endTransfer(transfer, `failed: ${message.reason ?? "cancelled"}`);
+      break;
+  }
+}
+
+async function finishDownload(transfer) {
+  const blob = new Blob(transfer.parts);
+  const sha256 = hex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+  if (sha256 !== transfer.sha256 || blob.size !== transfer.size) {
+    send({ type: "cancel", id: transfer.id, reason: "the file does not match its checksum" });
+    endTransfer(transfer, "failed: the file does not match its checksum");
+    return;
+  }
+  send({ type: "complete", id: transfer.id });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = transfer.name;
+  link.textContent = `Save ${transfer.name}`;
+  transfer.item.append(link);
+  endTransfer(transfer, "received");
+}
+
+function endTransfer(transfer, outcome) {
+  if (!state.transfers.delete(transfer.id)) return;
+  transfer.label.textContent = `${transfer.name} ${
+    transfer.outgoing ? "to" : "from"
+  } ${transfer.peer}: ${outcome}`;
+  for (const button of transfer.item.querySelectorAll("button")) button.remove();
+}
+
+// ---------------------------------------------------------------------------
+// The page
+
+function askPassword(nickname) {
+  $("password-row").hidden = false;
+  showJoinError(`${nickname} is registered: enter its password`);
+  $("password").focus();
+  state.leaving = true;
+  state.socket?.close();
+}
+
+function showJoinError(text) {
+  $("join-error").textContent = text;
+  $("join").hidden = false;
+  $("chat").hidden = true;
+}
+
+$("join").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.nickname = $("nickname").value.trim();
+  state.password = $("password").value;
+  state.leaving = false;
+  $("join-error").textContent = "";
+  if (state.nickname !== "") connect();
+});
+
+$("compose").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("message");
+  submit(input.value);
+  input.value = "";
+});
+
+$("file").addEventListener("change", () => {
+  const file = $("file").files?.[0];
+  const to = state.sendTo ??
+    (state.active.startsWith("@") ? state.conversations.get(state.active).title : undefined);
+  state.sendTo = undefined;
+  if (file && to) offerFile(to, file);
+  else if (file) {
+    system("Open a private conversation (click a name), or type /send <user>, to send a file");
+  }
+  $("file").value = "";
+});
+
+$("tabs").addEventListener("keydown", (event) => {
+  if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+  const ids = [...state.conversations.keys()];
+  const at = ids.indexOf(state.active) + (event.key === "ArrowRight" ? 1 : -1);
+  activate(ids[(at + ids.length) % ids.length]);
+  $("tabs").querySelector('[aria-selected="true"]')?.focus();
+});
+
+$("leave").addEventListener("click", () => {
+  state.leaving = true;
+  send({ type: "disconnect", nickname: state.nickname });
+  state.joined = false;
+  state.conversations.clear();
+  $("tabs").replaceChildren();
+  $("log").replaceChildren();
+  showJoinError("You left the chat");
+});
+
+$("people-toggle").addEventListener("click", () => {
+  const open = $("people").classList.toggle("open");
+  $("people-toggle").setAttribute("aria-expanded", String(open));
+});
