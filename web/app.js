@@ -141,11 +141,14 @@ function receive(message) {
           `You joined ${message.room} (members: ${(message.members ?? []).join(", ")})`,
         );
         send({ type: "list" });
-      } else {notice(
+      } else {
+        notice(
           `#${key(message.room.slice(1))}`,
           when,
           `${message.nickname} joined ${message.room}`,
-        );}
+        );
+        send({ type: "list" });
+      }
       break;
     case "left":
       if (message.room === undefined) {
@@ -159,11 +162,14 @@ function receive(message) {
       } else if (same(message.nickname, state.nickname)) {
         notice(`#${key(message.room.slice(1))}`, when, `You left ${message.room}`);
         send({ type: "list" });
-      } else {notice(
+      } else {
+        notice(
           `#${key(message.room.slice(1))}`,
           when,
           `${message.nickname} left ${message.room}`,
-        );}
+        );
+        send({ type: "list" });
+      }
       break;
     case "nick":
       state.users = state.users.map((user) => same(user, message.old) ? message.nickname : user);
@@ -274,7 +280,7 @@ function renderTabs() {
   }));
 }
 
-function line(id, title, parts, className) {
+function line(id, title, parts, className, own = false) {
   const found = conversation(id, title);
   const row = document.createElement("div");
   row.className = `line ${className}`;
@@ -284,7 +290,7 @@ function line(id, title, parts, className) {
   found.log.append(row);
   if (id === state.active) {
     if (atBottom) log.scrollTop = log.scrollHeight;
-  } else {
+  } else if (!own) {
     found.unread++;
     renderTabs();
   }
@@ -313,7 +319,13 @@ function say(id, date, who, text, mark, title) {
   const parts = [time(date)];
   if (mark) parts.push(span("mark", `[${mark}]`));
   parts.push(span("who", who), span("text", text));
-  line(id, title ?? (id === EVERYONE ? "Everyone" : id), parts, "message");
+  line(
+    id,
+    title ?? (id === EVERYONE ? "Everyone" : id),
+    parts,
+    "message",
+    same(who, state.nickname),
+  );
 }
 
 function notice(id, date, text) {

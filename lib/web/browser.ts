@@ -197,6 +197,8 @@ export class Page {
 
   /** Saves a PNG screenshot of the page to `path`. */
   async screenshot(path: string): Promise<void> {
+    // A page in the background draws no frames to capture.
+    await this.#browser.command("Page.bringToFront", {}, this.#sessionId);
     const { data } = await this.#browser.command<{ data: string }>("Page.captureScreenshot", {
       format: "png",
     }, this.#sessionId);

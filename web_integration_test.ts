@@ -1,0 +1,239 @@
+/**
+ * End-to-end tests of the web client (spec part B, S2's GUI): a real ChatServer serving the page,
+ * Debian's Chromium driven headless through the DevTools protocol, and terminal clients beside it.
+ */
+
+import assert from "node:assert/strict";
+import { Browser, type Page } from "./lib/web/browser.ts";
+import { line, processTest, ServerProgram, startClient, tempDir } from "./lib/testing.ts";
+
+/** Where the test keeps the screenshot the README shows (taken when it is missing). */
+const SCREENSHOT = "docs/web-client.png";
+
+/** Starts a server with the web client on `webPort` (0: a free one); returns it and its port. */
+async function webServer(webPort = 0): Promise<{ server: ServerProgram; web: number }> {
+  const server = await ServerProgram.start(["--web-port", `${webPort}`], ["--allow-read=web"]);
+  const { line: started } = await server.stdout.waitFor(/^Web client at http:\/\//);
+  return { server, web: Number(/:(\d+)\/$/.exec(started)![1]) };
+}
+
+/** Opens the page and joins as `nickname`. */
+async function join(
+  browser: Browser,
+  web: number,
+  nickname: string,
+  width?: number,
+): Promise<Page> {
+  const page = await browser.open(`http://127.0.0.1:${web}/`, width);
+  await page.submit("#nickname", nickname);
+  await page.waitFor("!document.getElementById('chat').hidden");
+  return page;
+}
+
+/** The lines of the conversation shown now. */
+const lines = (page: Page) => page.texts("#log .line");
+
+/** Waits until the conversation shown has a line containing `text`. */
+function waitForLine(page: Page, text: string): Promise<unknown> {
+  return page.waitFor(
+    `[...document.querySelectorAll('#log .line')].some((l) => l.textContent.includes(${
+      JSON.stringify(text)
+    }))`,
+  );
+}
+
+processTest("two pages and a terminal client chat with each other, both ways", async () => {
+  const { server, web } = await webServer();
+  await using _server = server;
+  using profile = tempDir();
+  await using browser = await Browser.launch(profile.path);
+  const alice = await join(browser, web, "Alice");
+  await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+  const bob = await join(browser, web, "Bob");
+  await using carol = startClient(server.port, "Carol", "003");
+  await server.stdout.waitFor(line("<dt> :: Carol: connected."));
+  await waitForLine(alice, "Carol joined the chat");
+
+  await alice.submit("#message", "hello from a page");
+  await waitForLine(bob, "hello from a page");
+  await carol.stdout.waitFor(line("<dt> :: Alice: hello from a page"));
+  await carol.type("hello from a terminal");
+  await waitForLine(alice, "hello from a terminal");
+  await waitForLine(bob, "hello from a terminal");
+  await bob.submit("#message", "and from Bob");
+  await carol.stdout.waitFor(line("<dt> :: Bob: and from Bob"));
+  assert.ok((await lines(alice)).some((l) => /\d\d:\d\d:\d\d.*Bob.*and from Bob/.test(l!)));
+  const received = await server.stdout.waitFor(line(
+    "Received: IP:127.0.0.1, Port:<n>, Client-Nickname:Alice, ClientID:web, Date/Time:<dt>, " +
+      "Msg-Size:17",
+  ));
+  assert.equal(await server.stdout.lineAt(received.index + 1), "Broadcasted: Bob, Carol");
+
+  // A private message between the pages opens a tab of its own, with an unread count.
+  await alice.submit("#message", "/w Bob just between us");
+  await bob.waitFor(
+    `[...document.querySelectorAll('#tabs button')].some((t) => t.textContent === 'Alice1')`,
+  );
+  await bob.eval(
+    `[...document.querySelectorAll('#tabs button')].find((t) => t.textContent.startsWith('Alice')).click()`,
+  );
+  await waitForLine(bob, "just between us");
+  assert.ok(!(await carol.stdout.lines.join("\n")).includes("just between us"));
+
+  // A room.
+  await alice.submit("#message", "/join #lab");
+  await waitForLine(alice, "You joined #lab");
+  await bob.submit("#message", "/join lab");
+  await waitForLine(bob, "You joined #lab (members: Alice, Bob)");
+  await bob.submit("#message", "in the lab");
+  await waitForLine(alice, "in the lab");
+  await server.stdout.waitFor(
+    line("<dt> :: Bob: message to #lab, Msg-Size:10, delivered to: Alice"),
+  );
+
+  if (!await exists(SCREENSHOT)) {
+    await alice.eval(`document.querySelector('#tabs button').click()`);
+    await alice.screenshot(SCREENSHOT);
+  }
+});
+
+processTest("a nickname and a message made of HTML and script are shown as text", async () => {
+  const { server, web } = await webServer();
+  await using _server = server;
+  using profile = tempDir();
+  await using browser = await Browser.launch(profile.path);
+  const viewer = await join(browser, web, "Viewer");
+  const attack = '<img src=x onerror="window.pwned=1">';
+  const sender = await join(browser, web, "<b>x</b>");
+  await waitForLine(viewer, "<b>x</b> joined the chat");
+  await sender.submit("#message", attack);
+  await sender.submit("#message", "<script>window.pwned=2</script>");
+  await waitForLine(viewer, "<script>window.pwned=2</script>");
+  assert.ok((await lines(viewer)).some((l) => l!.includes(attack)));
+  assert.equal(await viewer.eval("window.pwned"), undefined);
+  assert.equal(
+    await viewer.eval("document.querySelectorAll('#log img, #log script, #log b').length"),
+    0,
+  );
+  assert.equal(
+    await viewer.eval(
+      "[...document.querySelectorAll('#users button')].map((b) => b.textContent).join()",
+    ),
+    "Viewer,<b>x</b>",
+  );
+});
+
+processTest(
+  "the page asks for the password of an account, on a phone-sized screen too",
+  async () => {
+    using data = tempDir();
+    const server = await ServerProgram.start(
+      ["--web-port", "0", "--data", data.path],
+      ["--allow-read=web," + data.path, `--allow-write=${data.path}`],
+    );
+    await using _server = server;
+    const { line: started } = await server.stdout.waitFor(/^Web client at http:\/\//);
+    const web = Number(/:(\d+)\/$/.exec(started)![1]);
+    await using terminal = startClient(server.port, "Dana", "004");
+    await terminal.type("/register");
+    await terminal.type("dana's password");
+    await terminal.stdout.waitFor(line("<dt> :: * Dana is now your account: <any>"));
+    await terminal.type("/exit");
+    await terminal.exitCode();
+    using profile = tempDir();
+    await using browser = await Browser.launch(profile.path);
+    const page = await browser.open(`http://127.0.0.1:${web}/`, 390, 700);
+    await page.submit("#nickname", "dana");
+    await page.waitFor("!document.getElementById('password-row').hidden");
+    assert.equal(
+      await page.eval("document.getElementById('join-error').textContent"),
+      "Dana is registered: enter its password",
+    );
+    await page.submit("#password", "not the password");
+    await page.waitFor(
+      "document.getElementById('join-error').textContent === 'Wrong password for Dana'",
+    );
+    await page.submit("#password", "dana's password");
+    await page.waitFor("!document.getElementById('chat').hidden");
+    await server.stdout.waitFor(line("<dt> :: dana: connected."));
+    // On a narrow screen the list of people is behind a button, and nothing overflows sideways.
+    assert.equal(
+      await page.eval("getComputedStyle(document.getElementById('people')).display"),
+      "none",
+    );
+    assert.equal(await page.eval("document.documentElement.scrollWidth <= innerWidth"), true);
+    await page.eval("document.getElementById('people-toggle').click()");
+    assert.equal(
+      await page.eval("getComputedStyle(document.getElementById('people')).display"),
+      "block",
+    );
+  },
+);
+
+processTest(
+  "the WebSocket is refused to another site's page, and unknown paths get 404",
+  async () => {
+    const { server, web } = await webServer();
+    await using _server = server;
+    const upgrade = (origin: string) =>
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${web}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`;
+    assert.match(await request(web, upgrade("http://evil.example")), /^HTTP\/1\.1 403 /);
+    assert.match(await request(web, upgrade(`http://127.0.0.1:${web}`)), /^HTTP\/1\.1 101 /);
+    const page = await fetch(`http://127.0.0.1:${web}/`);
+    assert.equal(page.status, 200);
+    assert.match(
+      page.headers.get("content-security-policy")!,
+      /script-src 'self'.*connect-src 'self'/,
+    );
+    assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+    await page.body?.cancel();
+    for (const path of ["/nope", "/../deno.json", "/%2e%2e/deno.json", "/ChatServer.ts"]) {
+      const response = await fetch(`http://127.0.0.1:${web}${path}`);
+      assert.equal(response.status, 404, path);
+      await response.body?.cancel();
+    }
+  },
+);
+
+processTest(
+  "the page says the connection dropped and joins again when the server is back",
+  async () => {
+    const first = await webServer();
+    using profile = tempDir();
+    await using browser = await Browser.launch(profile.path);
+    const page = await join(browser, first.web, "Erin");
+    first.server.kill("SIGTERM");
+    await first.server.exitCode();
+    await first.server[Symbol.asyncDispose]();
+    await waitForLine(page, "Connection lost: reconnecting in 1 s");
+    const second = await webServer(first.web);
+    await using _second = second.server;
+    await waitForLine(page, "Connected again");
+    await second.server.stdout.waitFor(line("<dt> :: Erin: connected."));
+    await page.submit("#message", "back again");
+    await second.server.stdout.waitFor(/Received: .*Client-Nickname:Erin/);
+  },
+);
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends `text` to 127.0.0.1:`port` and returns the start of the reply. */
+async function request(port: number, text: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(text));
+    const buffer = new Uint8Array(1024);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
