@@ -5,7 +5,15 @@
 
 import assert from "node:assert/strict";
 import { Browser, type Page } from "./lib/web/browser.ts";
-import { line, processTest, ServerProgram, startClient, tempDir } from "./lib/testing.ts";
+import {
+  line,
+  processTest,
+  Program,
+  ServerProgram,
+  startClient,
+  tempDir,
+  TEST_TLS,
+} from "./lib/testing.ts";
 
 /** Where the test keeps the screenshot the README shows (taken when it is missing). */
 const SCREENSHOT = "docs/web-client.png";
@@ -237,3 +245,76 @@ async function request(port: number, text: string): Promise<string> {
     conn.close();
   }
 }
+
+processTest(
+  "files between a page and a terminal client, both ways, with a progress bar",
+  async () => {
+    using data = tempDir();
+    const payload = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
+    Deno.writeFileSync(`${data.path}/from-terminal.bin`, payload);
+    Deno.writeFileSync(`${data.path}/from-page.bin`, payload.toReversed());
+    const { server, web } = await webServer();
+    await using _server = server;
+    using profile = tempDir();
+    await using browser = await Browser.launch(profile.path);
+    const page = await join(browser, web, "Webby");
+    await using terminal = new Program(
+      "ChatClient.ts",
+      ["127.0.0.1", `${server.port}`, "Term", "005", "--downloads", `${data.path}/downloads`],
+      [`--allow-read=${data.path}`, `--allow-write=${data.path}`],
+    );
+    await waitForLine(page, "Term joined the chat");
+
+    await terminal.type(`/send Webby ${data.path}/from-terminal.bin`);
+    await page.waitFor("document.querySelector('#files button')?.textContent === 'Accept'");
+    assert.deepEqual(await page.texts("#files li .text"), ["from-terminal.bin from Term"]);
+    await page.eval("document.querySelector('#files button').click()");
+    await page.waitFor(
+      "document.querySelector('#files a')?.textContent === 'Save from-terminal.bin'",
+    );
+    assert.equal(await page.eval("document.querySelector('#files progress').value"), 300_000);
+    await terminal.stdout.waitFor(line("Sent from-terminal.bin (300.0 kB) to Webby in <any> s"));
+
+    await page.submit("#message", "/send Term");
+    await page.chooseFile("#file", `${data.path}/from-page.bin`);
+    await terminal.stdout.waitFor(
+      line("<dt> :: * Webby offers from-page.bin (300.0 kB): /accept 2 or /reject 2"),
+    );
+    await terminal.type("/accept");
+    await terminal.stdout.waitFor(
+      line(
+        `Received from-page.bin (300.0 kB) from Webby in <any> s: ${data.path}/downloads/from-page.bin`,
+      ),
+    );
+    assert.deepEqual(
+      Deno.readFileSync(`${data.path}/downloads/from-page.bin`),
+      payload.toReversed(),
+    );
+    await page.waitFor(
+      "[...document.querySelectorAll('#files li .text')].some((t) => t.textContent === 'from-page.bin to Term: sent')",
+    );
+  },
+);
+
+processTest(
+  "the web port in use is said and skipped; with the TLS flags the page is served over HTTPS",
+  async () => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (taken.addr as Deno.NetAddr).port;
+    await using server = await ServerProgram.start(["--web-port", `${port}`], ["--allow-read=web"]);
+    await server.stdout.waitFor(line(`Web client not started: port ${port} is in use`));
+    await using client = startClient(server.port, "Still", "006");
+    await server.stdout.waitFor(line("<dt> :: Still: connected."));
+
+    await using secure = await ServerProgram.start(
+      ["--tls-cert", TEST_TLS.cert, "--tls-key", TEST_TLS.key, "--web-port", "0"],
+      [`--allow-read=web,testdata`],
+    );
+    const { line: started } = await secure.stdout.waitFor(/^Web client at https:\/\//);
+    const web = Number(/:(\d+)\/$/.exec(started)![1]);
+    using http = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(TEST_TLS.ca)] });
+    const response = await fetch(`https://127.0.0.1:${web}/`, { client: http });
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /<label for="nickname">Nickname<\/label>/);
+  },
+);

@@ -195,6 +195,24 @@ export class Page {
     );
   }
 
+  /** Puts the file at `path` in the file input `selector`, as a person picking it would. */
+  async chooseFile(selector: string, path: string): Promise<void> {
+    const { root } = await this.#browser.command<{ root: { nodeId: number } }>(
+      "DOM.getDocument",
+      {},
+      this.#sessionId,
+    );
+    const { nodeId } = await this.#browser.command<{ nodeId: number }>("DOM.querySelector", {
+      nodeId: root.nodeId,
+      selector,
+    }, this.#sessionId);
+    await this.#browser.command(
+      "DOM.setFileInputFiles",
+      { files: [path], nodeId },
+      this.#sessionId,
+    );
+  }
+
   /** Saves a PNG screenshot of the page to `path`. */
   async screenshot(path: string): Promise<void> {
     // A page in the background draws no frames to capture.
