@@ -303,7 +303,7 @@ processTest(
     const port = (taken.addr as Deno.NetAddr).port;
     await using server = await ServerProgram.start(["--web-port", `${port}`], ["--allow-read=web"]);
     await server.stdout.waitFor(line(`Web client not started: port ${port} is in use`));
-    await using client = startClient(server.port, "Still", "006");
+    await using _client = startClient(server.port, "Still", "006");
     await server.stdout.waitFor(line("<dt> :: Still: connected."));
 
     await using secure = await ServerProgram.start(
