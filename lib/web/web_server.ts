@@ -84,7 +84,7 @@ export function webHandler(
       // A browser always says which page opens the socket; a program that is not a browser
       // sends no Origin and cannot be used by another site's page.
       const origin = request.headers.get("origin");
-      const own = `${url.protocol}//${request.headers.get("host")}`;
+      const own = `${url.protocol}//${request.headers.get("host") ?? url.host}`;
       if (origin !== null && origin !== own && !options.origins.includes(origin)) {
         return new Response(`Origin ${JSON.stringify(origin)} may not open the chat\n`, {
           status: 403,
