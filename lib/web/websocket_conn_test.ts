@@ -53,7 +53,7 @@ Deno.test("WebSocketConn reads each text message as its bytes and a newline, in 
 });
 
 Deno.test("WebSocketConn sends each line written as one text message, and fails once closed", async () => {
-  const { conn, client, closed, server, messages } = await pair();
+  const { conn, closed, server, messages } = await pair();
   assert.equal(await conn.write(encoder.encode('{"a":1}\n{"b":2}\n')), 16);
   assert.deepEqual(await messages(2), ['{"a":1}', '{"b":2}']);
   await conn.closeWrite();
