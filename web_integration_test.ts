@@ -175,6 +175,12 @@ processTest(
       await page.eval("getComputedStyle(document.getElementById('people')).display"),
       "block",
     );
+    // The same commands as the terminal: a new password is typed unseen in the message box.
+    await page.submit("#message", "/password");
+    assert.equal(await page.eval("document.getElementById('message').type"), "password");
+    await page.submit("#message", "a new password");
+    await server.stdout.waitFor(line("<dt> :: dana: changed the password of the account."));
+    assert.equal(await page.eval("document.getElementById('message').type"), "text");
   },
 );
 

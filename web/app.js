@@ -378,9 +378,27 @@ function renderPeople() {
 // What the user types
 
 const HELP = [
-  "/join <#room>, /leave [<#room>], /w <user> <message>, /nick <name>, /list,",
-  "/history [<#room>] [<n>], /send <user> (then pick a file), //text for a line that starts with /",
+  "/join <#room>, /leave [<#room>], /all, /w <user> <message>, /nick <name>, /list, /rooms,",
+  "/history [<#room>] [<n>], /send <user> (then pick a file), /accept, /reject, /cancel, /transfers,",
+  "/register, /password, /unregister (the password is typed next, unseen), /exit,",
+  "//text for a line that starts with /",
 ];
+
+/** Makes the next line typed a password for `action` (the box hides it meanwhile). */
+function askSecret(action) {
+  const input = $("message");
+  state.secret = action;
+  input.type = "password";
+  input.placeholder = action === "register" ? `New password for ${state.nickname}` : "New password";
+  input.focus();
+}
+
+/** The latest transfer that `fits`, or undefined (said so). */
+function latestTransfer(fits) {
+  const found = [...state.transfers.values()].reverse().find(fits);
+  if (found === undefined) system("No such transfer: /transfers lists them");
+  return found;
+}
 
 function submit(text) {
   if (text.trim() === "") return;
@@ -455,6 +473,53 @@ function command(text) {
         state.sendTo = words[0];
         $("file").click();
       }
+      break;
+    case "/all":
+      activate(EVERYONE);
+      break;
+    case "/rooms":
+      system(
+        state.rooms.length === 0
+          ? "No rooms yet: /join <#room> makes one"
+          : `Rooms: ${
+            state.rooms.map(({ room, members }) => `${room} (${members.join(", ")})`).join(", ")
+          }`,
+      );
+      break;
+    case "/register":
+    case "/password":
+      askSecret(name.slice(1).toLowerCase());
+      break;
+    case "/unregister":
+      send({ type: "account", action: "unregister" });
+      break;
+    case "/accept":
+    case "/reject": {
+      const transfer = latestTransfer((t) => !t.outgoing && t.item.querySelector("button"));
+      const button = transfer &&
+        [...transfer.item.querySelectorAll("button")].find((b) =>
+          b.textContent.toLowerCase() === name.slice(1).toLowerCase()
+        );
+      button?.click();
+      break;
+    }
+    case "/cancel": {
+      const transfer = latestTransfer(() => true);
+      if (transfer) {
+        send({ type: "cancel", id: transfer.id, reason: "cancelled by the user" });
+        endTransfer(transfer, "cancelled");
+      }
+      break;
+    }
+    case "/transfers":
+      if (state.transfers.size === 0) system("No transfers");
+      for (const t of state.transfers.values()) {
+        system(`${t.name} ${t.outgoing ? "to" : "from"} ${t.peer}: ${t.done} of ${t.size} bytes`);
+      }
+      break;
+    case "/exit":
+    case "/quit":
+      $("leave").click();
       break;
     case "/help":
       for (const help of HELP) system(help);
@@ -662,7 +727,18 @@ $("join").addEventListener("submit", (event) => {
 $("compose").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $("message");
-  submit(input.value);
+  if (state.secret !== undefined) {
+    const action = state.secret;
+    state.secret = undefined;
+    input.type = "text";
+    input.placeholder = "Type a message, or /help";
+    if ([...input.value].length < 8) {
+      system("A password must be 8 to 1024 characters: nothing changed");
+    } else {
+      send({ type: "account", action, password: input.value });
+      if (action === "register" || action === "password") state.password = input.value;
+    }
+  } else submit(input.value);
   input.value = "";
 });
 
