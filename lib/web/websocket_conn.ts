@@ -72,12 +72,10 @@ export class WebSocketConn implements ByteConn {
     if (this.#socket.readyState !== WebSocket.OPEN) {
       throw new Deno.errors.BrokenPipe("The WebSocket is closed");
     }
-    let start = 0;
-    for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-      if (end > start) this.#socket.send(decoder.decode(bytes.subarray(start, end)));
-      start = end + 1;
+    // Decoded once for the whole batch; each line is then one message.
+    for (const line of decoder.decode(bytes).split("\n")) {
+      if (line !== "") this.#socket.send(line);
     }
-    if (start < bytes.length) this.#socket.send(decoder.decode(bytes.subarray(start)));
     return bytes.length;
   }
 
