@@ -170,6 +170,12 @@ processTest(
       "none",
     );
     assert.equal(await page.eval("document.documentElement.scrollWidth <= innerWidth"), true);
+    const overflowing = await page.eval<string[]>(
+      `[...document.querySelectorAll('#chat button, #chat input, #chat label')]
+        .filter((e) => e.getBoundingClientRect().right > document.getElementById('chat').getBoundingClientRect().right + 0.5)
+        .map((e) => e.id || e.textContent)`,
+    );
+    assert.deepEqual(overflowing, [], "every control fits on the screen");
     await page.eval("document.getElementById('people-toggle').click()");
     assert.equal(
       await page.eval("getComputedStyle(document.getElementById('people')).display"),
