@@ -14,7 +14,7 @@
 import { parseFlags } from "../lib/args.ts";
 import { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 import { scalingChart, type ScalingPoint } from "./chart.ts";
-import { cpuSeconds, memoryMiB, output } from "./proc.ts";
+import { cpuSeconds, freePort, memoryMiB, output } from "./proc.ts";
 
 const BENCHMARKS_FILE = "BENCHMARKS.md";
 const CHART_FILE = "bench/scaling.svg";
@@ -99,9 +99,7 @@ function scalingSeries(quick: boolean): Workload[] {
 
 /** A server of ours on a free port, pinned to CPU 1 when taskset is there. */
 async function startServer(): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = freePort();
   const pinned = (await output("taskset", ["-c", "1", "true"])) !== undefined;
   const args = ["run", "--allow-net", "ChatServer.ts", `${port}`, "--max-rate", "0"];
   const child = new Deno.Command(pinned ? "taskset" : "deno", {

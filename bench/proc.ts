@@ -1,6 +1,6 @@
 /**
- * What the benchmarks read of a process: a command's output, and a process's CPU time and
- * memory from /proc (read with cat, as Deno will not read /proc itself).
+ * What the benchmarks need of the machine: a free port, a command's output, and a process's CPU
+ * time and memory from /proc (read with cat, as Deno will not read /proc itself).
  *
  * @module
  */
@@ -34,4 +34,12 @@ export async function memoryMiB(
   const status = await output("cat", [`/proc/${pid}/status`]);
   const match = status === undefined ? null : new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return match === null ? undefined : Number(match[1]) / 1024;
+}
+
+/** A port on 127.0.0.1 that nothing listens on now. */
+export function freePort(): number {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  return port;
 }

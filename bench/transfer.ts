@@ -10,7 +10,7 @@
 
 import { parseFlags } from "../lib/args.ts";
 import { LineLog } from "../lib/testing.ts";
-import { cpuSeconds, memoryMiB } from "./proc.ts";
+import { cpuSeconds, freePort, memoryMiB } from "./proc.ts";
 
 const flags = parseFlags(Deno.args, { mib: "string", keep: "boolean" });
 if (!flags.ok) throw new Error(flags.error);
@@ -129,9 +129,7 @@ await Deno.mkdir(`${DIR}/downloads`, { recursive: true });
 const file = `${DIR}/payload.bin`;
 await randomFile(file, MIB);
 
-const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const port = (probe.addr as Deno.NetAddr).port;
-probe.close();
+const port = freePort();
 const server = new Deno.Command("deno", {
   args: [
     "run",

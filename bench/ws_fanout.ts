@@ -11,7 +11,7 @@
 
 import { parseFlags } from "../lib/args.ts";
 import { LineLog } from "../lib/testing.ts";
-import { cpuSeconds } from "./proc.ts";
+import { cpuSeconds, freePort } from "./proc.ts";
 
 const flags = parseFlags(Deno.args, { recipients: "string", messages: "string" });
 if (!flags.ok) throw new Error(flags.error);
@@ -82,9 +82,7 @@ async function webRecipient(web: number, i: number): Promise<Recipient> {
 }
 
 async function run(kind: "TCP" | "WebSocket"): Promise<string> {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = freePort();
   const server = new Deno.Command("deno", {
     args: [
       "run",

@@ -1,6 +1,7 @@
 // The browser chat client: the JSON messages of protocol.ts over a WebSocket at /ws, one per
 // text frame. Every text from another person is put on the page with textContent, never as HTML.
 
+// The message types this page understands: protocol.ts's EXTENSION_TYPES (a test keeps them equal).
 const EXTENSIONS = [
   "private",
   "room",
@@ -8,9 +9,10 @@ const EXTENSIONS = [
   "left",
   "nick",
   "list",
+  "login",
+  "account",
   "queued",
   "history",
-  "login",
   "offer",
 ];
 const EVERYONE = "*";
