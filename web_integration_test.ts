@@ -70,6 +70,7 @@ processTest("two pages and a terminal client chat with each other, both ways", a
   await waitForLine(bob, "hello from a terminal");
   await bob.submit("#message", "and from Bob");
   await carol.stdout.waitFor(line("<dt> :: Bob: and from Bob"));
+  await waitForLine(alice, "and from Bob");
   assert.ok((await lines(alice)).some((l) => /\d\d:\d\d:\d\d.*Bob.*and from Bob/.test(l!)));
   const received = await server.stdout.waitFor(line(
     "Received: IP:127.0.0.1, Port:<n>, Client-Nickname:Alice, ClientID:web, Date/Time:<dt>, " +

@@ -454,11 +454,13 @@ export class FileTransfers {
   #fail(transfer: Local, reason: string): void {
     if (!this.#all.includes(transfer)) return;
     const way = transfer.outgoing ? "to" : "from";
-    this.#ui.print(
-      `Transfer of ${escapeControls(transfer.name)} ${way} ${escapeControls(transfer.peer)} ` +
-        `failed: ${escapeControls(reason)}`,
+    // Said once its .part file is gone.
+    this.#discard(transfer).then(() =>
+      this.#ui.print(
+        `Transfer of ${escapeControls(transfer.name)} ${way} ${escapeControls(transfer.peer)} ` +
+          `failed: ${escapeControls(reason)}`,
+      )
     );
-    this.#discard(transfer);
   }
 
   /** Forgets `transfer`, removing its `.part` file once the writes under way are done. */
