@@ -149,6 +149,10 @@ processTest(
     await terminal.stdout.waitFor(line("<dt> :: * Dana is now your account: <any>"));
     await terminal.type("/exit");
     await terminal.exitCode();
+    await server.stdout.waitFor(line("<dt> :: Dana: disconnected."));
+    await using zoe = startClient(server.port, "Zoe", "007");
+    await zoe.type("said while Dana was out");
+    await server.stdout.waitFor(/Received: .*Client-Nickname:Zoe/);
     using profile = tempDir();
     await using browser = await Browser.launch(profile.path);
     const page = await browser.open(`http://127.0.0.1:${web}/`, 390, 700);
@@ -164,6 +168,10 @@ processTest(
     );
     await page.submit("#password", "dana's password");
     await page.waitFor("!document.getElementById('chat').hidden");
+    // What was said while the account was away is shown as history.
+    await page.waitFor(
+      "[...document.querySelectorAll('#log .line')].some((l) => l.textContent.includes('[history]Zoesaid while Dana was out'))",
+    );
     await server.stdout.waitFor(line("<dt> :: dana: connected."));
     // On a narrow screen the list of people is behind a button, and nothing overflows sideways.
     assert.equal(
