@@ -35,6 +35,9 @@ function joinParts(parts: Uint8Array[], length: number): Uint8Array {
  */
 export const BULK_WRITE_BYTES = 256 * 1024;
 
+/** Bytes a write must take, at least, to count as progress (short of finishing its batch). */
+export const PROGRESS_BYTES = 16 * 1024;
+
 /** Anything bytes can be written to, such as a `Deno.Conn` or `Deno.stdout`. */
 export interface ByteWriter {
   /** Writes some of `bytes` and resolves to how many were written. */
@@ -157,7 +160,10 @@ export class Outbox {
     return new Promise((resolve) => (this.#lowWaiters ??= []).push({ bytes, resolve }));
   }
 
-  /** How long, in milliseconds, the current write has made no progress; 0 when idle. */
+  /**
+   * How long, in milliseconds, the current writing has made no progress (written no
+   * `PROGRESS_BYTES`, nor finished a batch); 0 when idle.
+   */
   stalledFor(now: number = this.#now()): number {
     return this.#flushing === undefined ? 0 : Math.max(0, now - this.#lastProgressAt);
   }
@@ -195,9 +201,16 @@ export class Outbox {
         }
         this.#lastProgressAt = this.#now();
         let written = 0;
+        let sinceProgress = 0;
         while (written < batch.length) {
-          written += await this.#writer.write(batch.subarray(written));
-          this.#lastProgressAt = this.#now();
+          const n = await this.#writer.write(batch.subarray(written));
+          written += n;
+          sinceProgress += n;
+          // A trickle is not progress: a reader that takes a few bytes now and then stalls.
+          if (sinceProgress >= PROGRESS_BYTES || written === batch.length) {
+            this.#lastProgressAt = this.#now();
+            sinceProgress = 0;
+          }
         }
         this.#inFlightBytes = 0;
         this.#wakeLowWaiters();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BULK_WRITE_BYTES, Outbox } from "./outbox.ts";
+import { BULK_WRITE_BYTES, Outbox, PROGRESS_BYTES } from "./outbox.ts";
 import { FakeWriter } from "./testing.ts";
 
 Deno.test("Outbox writes everything queued meanwhile in one write", async () => {
@@ -66,6 +66,27 @@ Deno.test("Outbox.stalledFor() measures time since the last progress of a pendin
   assert.equal(outbox.stalledFor(), 3000);
   writer.release();
   await outbox.drained();
+  assert.equal(outbox.stalledFor(), 0);
+});
+
+Deno.test("Outbox.stalledFor() takes a trickle of small writes for no progress", async () => {
+  let now = 0;
+  const writer = new FakeWriter();
+  writer.limit = 100; // a reader that takes 100 bytes at a time, every 10 ms: 10 kB/s
+  const outbox = new Outbox(writer, { capBytes: 10 * PROGRESS_BYTES, now: () => now });
+  const stalls: number[] = [];
+  const write = writer.write.bind(writer);
+  writer.write = (bytes) => {
+    now += 10;
+    stalls.push(outbox.stalledFor());
+    return write(bytes);
+  };
+  outbox.enqueue(new Uint8Array(2 * PROGRESS_BYTES));
+  await outbox.drained();
+  // Just before each 16 KiB mark the writing has gone some 1.6 s without progress.
+  const beforeMark = Math.floor(PROGRESS_BYTES / 100);
+  assert.equal(stalls[beforeMark], 1640);
+  assert.equal(stalls[beforeMark + 1], 10, "16 KiB written: progress, 10 ms ago");
   assert.equal(outbox.stalledFor(), 0);
 });
 

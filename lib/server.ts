@@ -31,8 +31,12 @@ export const CLOSE_GRACE_MS = 2000;
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 /** Most bytes queued for a recipient before senders wait for it (capped at a quarter sendq). */
 export const HIGH_WATER_BYTES = 256 * 1024;
-/** How long a congested recipient may hold senders back before it counts as slow (ms). */
-export const SLOW_RECIPIENT_MS = 1000;
+/**
+ * How long a congested recipient may go without any write progress before it stops holding
+ * senders back (ms): then it has stopped reading, and its sendq decides its fate. One that
+ * reads, however slowly, holds senders back for as long as it needs.
+ */
+export const STALLED_RECIPIENT_MS = 2000;
 /**
  * How long a refused connection may take to show which wire it speaks, so that it is told why
  * in words it can read (ms); after that it is told in JSON.
@@ -84,7 +88,7 @@ export class ChatServer {
   /** Clients found dead while looping over clients, with their last word, removed after. */
   readonly #dead = new Map<Peer, { lastWord?: Uint8Array; reason: string }>();
   /** Recipients over the high-water mark: since when, and the moment they drain. */
-  readonly #congested = new Map<Peer, { since: number; drained: Promise<void> }>();
+  readonly #congested = new Map<Peer, Promise<void>>();
   readonly #highWater: number;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
@@ -287,25 +291,27 @@ export class ChatServer {
   }
 
   /**
-   * Waits while any recipient that keeps up is over the high-water mark, so that a burst of
-   * input does not overflow the outboxes of healthy clients. A recipient congested for longer
-   * than `SLOW_RECIPIENT_MS` no longer holds anyone back: its sendq decides its fate.
+   * Waits while any recipient that is reading is over the high-water mark, so that senders go
+   * at the pace of their slowest reader instead of overflowing its outbox. A recipient whose
+   * writes have made no progress for `STALLED_RECIPIENT_MS` no longer holds anyone back: it has
+   * stopped reading, and its sendq decides its fate.
    */
   async #room(): Promise<void> {
     while (true) {
       const now = Date.now();
       const waits: Promise<void>[] = [];
-      let slowIn = Infinity;
-      for (const { since, drained } of this.#congested.values()) {
-        const left = since + SLOW_RECIPIENT_MS - now;
+      let stalledIn = Infinity;
+      for (const [peer, drained] of this.#congested) {
+        const left = STALLED_RECIPIENT_MS - peer.outbox.stalledFor(now);
         if (left <= 0) continue;
         waits.push(drained);
-        slowIn = Math.min(slowIn, left);
+        stalledIn = Math.min(stalledIn, left);
       }
       if (waits.length === 0) return;
+      // Woken when they have all drained, or when one of them may have stalled.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const slow = new Promise<void>((resolve) => timer = setTimeout(resolve, slowIn));
-      await Promise.race([Promise.all(waits), slow]);
+      const stalled = new Promise<void>((resolve) => timer = setTimeout(resolve, stalledIn));
+      await Promise.race([Promise.all(waits), stalled]);
       clearTimeout(timer);
     }
   }
@@ -338,7 +344,7 @@ export class ChatServer {
     const drained = peer.outbox.waitBelow(this.#highWater / 2).then(() => {
       this.#congested.delete(peer);
     });
-    this.#congested.set(peer, { since: Date.now(), drained });
+    this.#congested.set(peer, drained);
   }
 
   // -------------------------------------------------------------------------
