@@ -98,11 +98,11 @@ export class Outbox {
   }
 
   /**
-   * Queues `bytes` to be written; never waits. Returns false, queuing nothing, when the cap
-   * would be passed or a write has failed.
+   * Queues `bytes` to be written; never waits. Returns false, queuing nothing, when the cap (or
+   * `capBytes`, when given) would be passed or a write has failed.
    */
-  enqueue(bytes: Uint8Array): boolean {
-    if (this.#failed || this.queuedBytes + bytes.length > this.#capBytes) return false;
+  enqueue(bytes: Uint8Array, capBytes = this.#capBytes): boolean {
+    if (this.#failed || this.queuedBytes + bytes.length > capBytes) return false;
     this.#chunks.push(bytes);
     this.#chunkBytes += bytes.length;
     this.#start();

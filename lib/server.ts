@@ -38,6 +38,11 @@ export const HIGH_WATER_BYTES = 256 * 1024;
  */
 export const STALLED_RECIPIENT_MS = 2000;
 /**
+ * How many times its sendq a recipient that is reading may have queued, when many senders that
+ * passed before it grew congested each add a frame at once.
+ */
+export const OVERFLOW_FACTOR = 4;
+/**
  * How long a refused connection may take to show which wire it speaks, so that it is told why
  * in words it can read (ms); after that it is told in JSON.
  */
@@ -89,7 +94,11 @@ export class ChatServer {
   readonly #dead = new Map<Peer, { lastWord?: Uint8Array; reason: string }>();
   /** Recipients over the high-water mark: since when, and the moment they drain. */
   readonly #congested = new Map<Peer, Promise<void>>();
+  /** The turn of the last sender woken from waiting for room (see `#nextTurn`). */
+  #turns: Promise<void> = Promise.resolve();
   readonly #highWater: number;
+  /** What a recipient that is reading may have queued at most (see `#enqueue`). */
+  readonly #overflowCap: number;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -102,6 +111,7 @@ export class ChatServer {
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
     this.#highWater = Math.min(HIGH_WATER_BYTES, options.limits.sendqBytes / 4);
+    this.#overflowCap = options.limits.sendqBytes * OVERFLOW_FACTOR;
     this.#accounts = options.store && new Accounts({
       store: options.store,
       out: this.#outbound,
@@ -313,7 +323,22 @@ export class ChatServer {
       const stalled = new Promise<void>((resolve) => timer = setTimeout(resolve, stalledIn));
       await Promise.race([Promise.all(waits), stalled]);
       clearTimeout(timer);
+      await this.#nextTurn();
     }
+  }
+
+  /**
+   * Lets senders woken together go one at a time, each after the one before has delivered its
+   * frame (a turn of the event loop later), so that each sees the congestion the others made
+   * instead of all of them adding a frame to every outbox at once.
+   */
+  #nextTurn(): Promise<void> {
+    const previous = this.#turns;
+    let done: () => void = () => {};
+    this.#turns = new Promise<void>((resolve) => done = resolve);
+    return previous.then(() => {
+      setTimeout(done, 0);
+    });
   }
 
   /** Applies the rate limit: milliseconds to wait, warning or dropping a flooder. */
@@ -418,7 +443,13 @@ export class ChatServer {
 
   /** Queues bytes for `peer`, noting congestion; false (and `peer` marked dead) when full. */
   #enqueue(peer: Peer, bytes: Uint8Array): boolean {
-    if (!peer.outbox.enqueue(bytes)) {
+    // Senders that passed before a recipient grew congested may each add a frame: a recipient
+    // that is reading takes them past its sendq, up to the overflow cap; only one that has
+    // stopped reading is cut at its sendq.
+    const reading = peer.outbox.stalledFor() < STALLED_RECIPIENT_MS;
+    if (
+      !peer.outbox.enqueue(bytes) && !(reading && peer.outbox.enqueue(bytes, this.#overflowCap))
+    ) {
       const why = `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; ` +
         "disconnecting";
       this.#markDead(peer, "removed (too slow to keep up)", peer.wire.encodeError(why));

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   chatLine,
   line,
+  LineLog,
   LoadClient,
   processTest,
   ServerProgram,
@@ -197,5 +198,54 @@ processTest(
     await using newcomer = await within(retry(), 20_000, "a newcomer to be served");
     await newcomer.send(chatLine("hello again"));
     assert.equal((await member.nextOfType("broadcast")).message, "hello again");
+  },
+);
+
+processTest(
+  "fifty busy readers that send big messages and a slower reader get everything; only the stalled one is cut",
+  async () => {
+    const senders = 50, each = 20;
+    await using server = await ServerProgram.start();
+    const readers = await openMany(server.port, "busy", senders, 50);
+    await using slow = new Deno.Command("python3", {
+      args: ["testdata/slow_reader.py", `${server.port}`, "slowpoke"],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const slowOut = new LineLog(slow.stdout);
+    await server.stdout.waitFor(line("<dt> :: slowpoke: connected."));
+    const stalled = await LoadClient.open(server.port, "stalled", { read: false });
+    await server.stdout.waitFor(line("<dt> :: stalled: connected."));
+    const text = "x".repeat(60 * 1024);
+    const started = Date.now();
+    try {
+      await Promise.all(readers.map(async (client) => {
+        for (let i = 0; i < each; i++) await client.send(chatLine(text));
+      }));
+      const total = senders * each;
+      // Each busy reader gets its welcome, then everyone else's messages.
+      await Promise.all(
+        readers.map((client) => client.received(1 + (senders - 1) * each, 120_000)),
+      );
+      await slowOut.waitFor(`${total}`, { ms: 120_000 });
+      await server.stdout.waitFor(line("<dt> :: stalled: disconnected."), { ms: 60_000 });
+      const cut = server.stdout.lines.filter((l) => l.endsWith(": disconnected."));
+      assert.deepEqual(cut.map((l) => l.split(" :: ")[1]), ["stalled: disconnected."]);
+      const stats = await serverStats(server);
+      console.log(
+        `${total} messages of 60 KiB to ${senders + 1} readers in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s; server RSS ${stats.rssMiB} MiB`,
+      );
+      assert.ok(stats.rssMiB < 300, `server memory ${stats.rssMiB} MiB`);
+    } finally {
+      await closeAll([...readers, stalled]);
+      try {
+        slow.kill();
+      } catch {
+        // Exited already.
+      }
+      await slow.status;
+      await slowOut.done;
+    }
   },
 );
