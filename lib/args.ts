@@ -139,6 +139,22 @@ export const SERVER_NUMBER_FLAGS: readonly NumberFlag[] = [
     help: "sustained messages per second per client, 0 for no limit",
   },
   {
+    flag: "byte-burst",
+    limit: "byteBurst",
+    unit: "bytes",
+    min: 65536,
+    max: 2 ** 40,
+    help: "bytes a client may send at once before the byte rate applies",
+  },
+  {
+    flag: "byte-rate",
+    limit: "byteRate",
+    unit: "bytes",
+    min: 0,
+    max: 2 ** 40,
+    help: "sustained bytes per second per client (file data aside), 0 for no limit",
+  },
+  {
     flag: "flood-timeout",
     limit: "floodTimeoutMs",
     unit: "seconds",

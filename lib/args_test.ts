@@ -62,6 +62,10 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
     "1000000",
     "--max-transfers",
     "2",
+    "--byte-burst",
+    "100000",
+    "--byte-rate",
+    "0",
   ]);
   assert.deepEqual(parsed, {
     ok: true,
@@ -85,6 +89,8 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
         historyMaxAgeMs: 43_200_000,
         maxFileBytes: 1_000_000,
         maxTransfers: 2,
+        byteBurst: 100_000,
+        byteRate: 0,
       },
       dataDir: "store",
     },

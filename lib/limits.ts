@@ -20,6 +20,10 @@ export const DEFAULT_MAX_PER_IP = 64;
 export const DEFAULT_BURST = 20;
 /** Default sustained messages per second per client (0: no limit). */
 export const DEFAULT_MAX_RATE = 10;
+/** Default bytes a client may send at once before the byte rate applies. */
+export const DEFAULT_BYTE_BURST = 1024 * 1024;
+/** Default sustained bytes per second per client (0: no limit); file data does not count. */
+export const DEFAULT_BYTE_RATE = 512 * 1024;
 /** Default time a client may stay over the rate before it is disconnected, in seconds. */
 export const DEFAULT_FLOOD_TIMEOUT_SECONDS = 30;
 
@@ -59,6 +63,10 @@ export interface ServerLimits {
   burst: number;
   /** Sustained messages per second per client; 0 for no limit. */
   maxRate: number;
+  /** Bytes a client may send at once before the byte rate applies. */
+  byteBurst: number;
+  /** Sustained bytes per second per client (file data aside); 0 for no limit. */
+  byteRate: number;
   /** Milliseconds a client may stay over the rate before it is disconnected. */
   floodTimeoutMs: number;
   /** Most private messages kept for one account while it is away. */
@@ -87,6 +95,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   burst: DEFAULT_BURST,
   maxRate: DEFAULT_MAX_RATE,
   floodTimeoutMs: DEFAULT_FLOOD_TIMEOUT_SECONDS * 1000,
+  byteBurst: DEFAULT_BYTE_BURST,
+  byteRate: DEFAULT_BYTE_RATE,
   offlineMax: DEFAULT_OFFLINE_MAX,
   offlineMaxAgeMs: DEFAULT_OFFLINE_DAYS * DAY_MS,
   historyMax: DEFAULT_HISTORY_MAX,

@@ -26,7 +26,7 @@ const READS_TO_IDLE = 8;
 /** What a connection's read loop asks of the server (one object serves every connection). */
 export interface FrameHandler {
   /** What to wait for before handling the next frame, if anything (rate limit, congestion). */
-  beforeFrame(peer: Peer): Promise<void> | undefined;
+  beforeFrame(peer: Peer, bytes: number): Promise<void> | undefined;
   /** Handles one frame. */
   handle(peer: Peer, event: FrameEvent): void;
   /** Called after the frames of one read have been handled (and before any wait). */
@@ -66,7 +66,10 @@ export class Peer implements Member {
   readonly ip: string;
   readonly port: number;
   readonly connectedAt = Date.now();
+  /** Messages per second, when limited. */
   readonly limiter: RateLimiter | undefined;
+  /** Bytes per second, when limited. */
+  readonly byteLimiter: RateLimiter | undefined;
   nickname: string | undefined;
   clientID: string | undefined;
   /** The extension types the client announced it understands. */
@@ -90,6 +93,9 @@ export class Peer implements Member {
     this.#maxFrameBytes = limits.maxFrameBytes;
     this.outbox = new Outbox(conn, { capBytes: limits.sendqBytes, onError: onWriteError });
     this.limiter = limits.maxRate > 0 ? new RateLimiter(limits.burst, limits.maxRate) : undefined;
+    this.byteLimiter = limits.byteRate > 0
+      ? new RateLimiter(limits.byteBurst, limits.byteRate)
+      : undefined;
   }
 
   /** The nickname, or the address for a connection that has not registered. */
@@ -138,7 +144,7 @@ export class Peer implements Member {
         }
         for (const event of frames.push(chunk)) {
           // Reading waits too, so a flood backs up into the sender's socket, not our memory.
-          const wait = handler.beforeFrame(this);
+          const wait = handler.beforeFrame(this, event.kind === "frame" ? event.bytes.length : 0);
           if (wait !== undefined) {
             handler.afterChunk(this);
             await wait;

@@ -24,14 +24,14 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one message and returns how many milliseconds it must wait before it may be handled
-   * (0 when it may go at once).
+   * Counts one message (or `amount`, such as its bytes) and returns how many milliseconds it
+   * must wait before it may be handled (0 when it may go at once).
    */
-  take(): number {
+  take(amount = 1): number {
     const now = this.#now();
     this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#perMs);
     this.#updatedAt = now;
-    this.#tokens -= 1;
+    this.#tokens -= amount;
     if (this.#tokens >= 0) {
       this.#throttledSince = undefined;
       return 0;
@@ -40,9 +40,9 @@ export class RateLimiter {
     return -this.#tokens / this.#perMs;
   }
 
-  /** Gives back the token of a message that turned out not to count (file data). */
-  refund(): void {
-    this.#tokens = Math.min(this.#burst, this.#tokens + 1);
+  /** Gives back what a message took (`amount`) when it turned out not to count (file data). */
+  refund(amount = 1): void {
+    this.#tokens = Math.min(this.#burst, this.#tokens + amount);
     if (this.#tokens >= 0) this.#throttledSince = undefined;
   }
 

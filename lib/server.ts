@@ -236,7 +236,7 @@ export class ChatServer {
 
   /** What every connection's read loop calls (one object, so a connection costs no closures). */
   readonly #handler: FrameHandler = {
-    beforeFrame: (peer) => this.#beforeFrame(peer),
+    beforeFrame: (peer, bytes) => this.#beforeFrame(peer, bytes),
     handle: (peer, event) => this.#onFrame(peer, event),
     afterChunk: () => {
       this.#core.flush();
@@ -291,8 +291,8 @@ export class ChatServer {
   // Flow control
 
   /** What a sender waits for before its next frame: the rate limit, then congested recipients. */
-  #beforeFrame(peer: Peer): Promise<void> | undefined {
-    const pause = this.#ratePause(peer);
+  #beforeFrame(peer: Peer, bytes: number): Promise<void> | undefined {
+    const pause = this.#ratePause(peer, bytes);
     if (pause > 0) {
       const slept = new Promise<void>((resolve) => setTimeout(resolve, pause));
       return this.#congested.size === 0 ? slept : slept.then(() => this.#room());
@@ -342,13 +342,22 @@ export class ChatServer {
   }
 
   /** Applies the rate limit: milliseconds to wait, warning or dropping a flooder. */
-  #ratePause(peer: Peer): number {
-    const wait = peer.limiter?.take() ?? 0;
+  #ratePause(peer: Peer, bytes: number): number {
+    const messagesWait = peer.limiter?.take() ?? 0;
+    const bytesWait = peer.byteLimiter?.take(bytes) ?? 0;
+    const wait = Math.max(messagesWait, bytesWait);
     if (wait === 0) return 0;
-    const { maxRate, burst, floodTimeoutMs } = this.#limits;
-    if (peer.limiter!.throttledFor() > floodTimeoutMs) {
-      const why = `Excess flood: over ${maxRate} messages per second for ` +
-        `${floodTimeoutMs / 1000} s; disconnecting`;
+    const { maxRate, burst, byteRate, byteBurst, floodTimeoutMs } = this.#limits;
+    const throttled = Math.max(
+      peer.limiter?.throttledFor() ?? 0,
+      peer.byteLimiter?.throttledFor() ?? 0,
+    );
+    if (throttled > floodTimeoutMs) {
+      const why = bytesWait > messagesWait
+        ? `Excess flood: over ${byteRate} bytes per second for ${floodTimeoutMs / 1000} s; ` +
+          "disconnecting"
+        : `Excess flood: over ${maxRate} messages per second for ` +
+          `${floodTimeoutMs / 1000} s; disconnecting`;
       this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
       return 0;
     }
@@ -356,8 +365,11 @@ export class ChatServer {
       peer.warnedOfRate = true;
       this.#outbound.refuse(
         peer,
-        `Slow down: past ${burst} messages at once, messages are handled at ${maxRate} ` +
-          "per second; yours are being delayed",
+        bytesWait > messagesWait
+          ? `Slow down: past ${byteBurst} bytes at once, messages are handled at ${byteRate} ` +
+            "bytes per second; yours are being delayed"
+          : `Slow down: past ${burst} messages at once, messages are handled at ${maxRate} ` +
+            "per second; yours are being delayed",
       );
     }
     return wait;
@@ -401,7 +413,10 @@ export class ChatServer {
       const done = this.#transfers.handle(peer, command.request, frame);
       // File data and its acknowledgements, when taken, do not count against the chat rate.
       const type = command.request.type;
-      if (done && (type === "chunk" || type === "received")) peer.limiter?.refund();
+      if (done && (type === "chunk" || type === "received")) {
+        peer.limiter?.refund();
+        peer.byteLimiter?.refund(event.bytes.length);
+      }
     } else {
       this.#core.handle(peer, command);
     }

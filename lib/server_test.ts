@@ -107,6 +107,33 @@ processTest(
 );
 
 processTest(
+  "past its byte burst a client's big messages are delayed to the byte rate, none dropped",
+  async () => {
+    await using server = await ServerProgram.start([
+      "--byte-burst",
+      "65536",
+      "--byte-rate",
+      "100000",
+      "--max-rate",
+      "0",
+    ]);
+    await using sender = await RawClient.registered(server.port, "Big");
+    await using reader = await RawClient.registered(server.port, "Reader");
+    const text = "y".repeat(40_000);
+    const started = Date.now();
+    await sender.send(Array.from({ length: 5 }, () => chatLine(text)).join(""));
+    for (let i = 0; i < 5; i++) assert.equal((await reader.nextOfType("broadcast")).message, text);
+    // 200 kB, of which 64 KiB at once and the rest at 100 kB per second: well over a second.
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 1000, `took ${elapsed} ms`);
+    assert.match(
+      String((await sender.next()).message),
+      /^Slow down: past 65536 bytes at once, messages are handled at 100000 bytes per second/,
+    );
+  },
+);
+
+processTest(
   "a client that floods past the flood timeout is disconnected; others are unaffected",
   async () => {
     await using server = await ServerProgram.start([
