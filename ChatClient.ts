@@ -16,6 +16,7 @@ import { ChatSession } from "./lib/client.ts";
 import { formatDateTime, formatSummary } from "./lib/format.ts";
 import type { SessionEnd } from "./lib/session.ts";
 import { Terminal } from "./lib/terminal.ts";
+import { explainTlsFailure } from "./lib/tls/explain.ts";
 
 /** What the client prints when a session ends other than by the user's choice. */
 const END_NOTICES: Record<SessionEnd, string | undefined> = {
@@ -85,10 +86,7 @@ async function connect(): Promise<Deno.Conn> {
     await conn.handshake();
   } catch (error) {
     conn.close();
-    throw new Error(
-      `ERR - TLS handshake with ${where} failed: ${(error as Error).message} ` +
-        "(does that port serve TLS, with a certificate you trust?)",
-    );
+    throw new Error(explainTlsFailure(where, (error as Error).message));
   }
   return conn;
 }

@@ -12,6 +12,7 @@ import {
   registeredClient,
   ServerProgram,
   startClient,
+  tempDir,
   TEST_TLS,
   within,
 } from "./lib/testing.ts";
@@ -459,8 +460,80 @@ processTest("a TLS client refuses a server certificate it cannot verify", async 
     client.stdout.lines[0],
     /^ERR - TLS handshake with 127\.0\.0\.1:\d+ failed: .*UnknownIssuer/,
   );
+  assert.match(client.stdout.lines[1], /^The server's certificate is not signed by an authority/);
   assert.equal(server.stdout.lines.some((l) => l.includes("Trusting")), false);
 });
+
+processTest(
+  "a certificate that is its own authority is refused with what to do; deno task certs makes a pair that works",
+  async () => {
+    await using selfSigned = await ServerProgram.start(
+      [
+        "--tls-cert",
+        "testdata/selfsigned.pem",
+        "--tls-key",
+        "testdata/selfsigned.key",
+        "--tls-port",
+        "0",
+      ],
+      TEST_TLS.flags,
+    );
+    await using refused = new Program("ChatClient.ts", [
+      "--tls",
+      "--ca",
+      "testdata/selfsigned.pem",
+      "localhost",
+      `${selfSigned.tlsPort}`,
+      "Selfish",
+      "001",
+    ], TEST_TLS.flags);
+    assert.equal(await refused.exitCode(), 1);
+    assert.match(
+      refused.stdout.lines[0],
+      /^ERR - TLS handshake with localhost:\d+ failed: .*CaUsedAsEndEntity/,
+    );
+    assert.match(
+      refused.stdout.lines[1],
+      /^The server's certificate is its own authority .*`deno task certs`/,
+    );
+
+    using dir = tempDir();
+    const made = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-run=openssl",
+        "--allow-read=certs",
+        "--allow-write=certs",
+        new URL("./lib/tls/make_certs.ts", import.meta.url).pathname,
+      ],
+      cwd: dir.path,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+    assert.match(new TextDecoder().decode(made.stdout), /^Made certs\/ca\.pem \(the authority\)/);
+    const certs = `${dir.path}/certs`;
+    assert.deepEqual([...Deno.readDirSync(certs)].map((e) => e.name).sort(), [
+      "ca.pem",
+      "server.key",
+      "server.pem",
+    ]);
+    await using server = await ServerProgram.start(
+      ["--tls-cert", `${certs}/server.pem`, "--tls-key", `${certs}/server.key`, "--tls-port", "0"],
+      [`--allow-read=${certs}`],
+    );
+    await using _client = new Program("ChatClient.ts", [
+      "--tls",
+      "--ca",
+      `${certs}/ca.pem`,
+      "localhost",
+      `${server.tlsPort}`,
+      "Paired",
+      "001",
+    ], [`--allow-read=${certs}`]);
+    await server.stdout.waitFor(line("<dt> :: Paired: connected."));
+  },
+);
 
 processTest("a plain client cannot talk to the TLS port", async () => {
   await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);
