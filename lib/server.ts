@@ -461,9 +461,11 @@ export class ChatServer {
     // Senders that passed before a recipient grew congested may each add a frame: a recipient
     // that is reading takes them past its sendq, up to the overflow cap; only one that has
     // stopped reading is cut at its sendq.
-    const reading = peer.outbox.stalledFor() < STALLED_RECIPIENT_MS;
+    // (The clock is read only past the sendq: this is the broadcast loop.)
     if (
-      !peer.outbox.enqueue(bytes) && !(reading && peer.outbox.enqueue(bytes, this.#overflowCap))
+      !peer.outbox.enqueue(bytes) &&
+      !(peer.outbox.stalledFor() < STALLED_RECIPIENT_MS &&
+        peer.outbox.enqueue(bytes, this.#overflowCap))
     ) {
       const why = `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; ` +
         "disconnecting";
