@@ -79,11 +79,6 @@ export class FrameReader {
     // Where the next quote, backslash and newline are (searched natively, each at most once
     // across the chunk), so that a long string (a file's base64) is skipped, not walked.
     let quoteAt = -1, backslashAt = -1, newlineAt = -1;
-    const next = (byte: number, at: number, from: number) => {
-      if (at >= from) return at;
-      const found = chunk.indexOf(byte, from);
-      return found < 0 ? chunk.length : found;
-    };
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i];
       switch (this.#mode) {
@@ -111,9 +106,9 @@ export class FrameReader {
             else if (byte === BACKSLASH) this.#escaped = true;
             else if (byte === QUOTE) this.#inString = false;
             else {
-              quoteAt = next(QUOTE, quoteAt, i);
-              backslashAt = next(BACKSLASH, backslashAt, i);
-              newlineAt = next(LF, newlineAt, i);
+              quoteAt = nextAt(chunk, QUOTE, quoteAt, i);
+              backslashAt = nextAt(chunk, BACKSLASH, backslashAt, i);
+              newlineAt = nextAt(chunk, LF, newlineAt, i);
               i = Math.min(quoteAt, backslashAt, newlineAt) - 1;
             }
           } else if (byte === QUOTE) {
@@ -170,6 +165,16 @@ export class FrameReader {
     this.#parts = [];
     this.#partBytes = 0;
   }
+}
+
+/**
+ * Where the next `byte` is in `chunk` from `from` on (its length when there is none), reusing
+ * `at` when it is still ahead: each byte value is searched for at most once across a chunk.
+ */
+function nextAt(chunk: Uint8Array, byte: number, at: number, from: number): number {
+  if (at >= from) return at;
+  const found = chunk.indexOf(byte, from);
+  return found < 0 ? chunk.length : found;
 }
 
 /** Whether `byte` is white space between JSON frames. */
