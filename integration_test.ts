@@ -313,6 +313,8 @@ processTest(
       "1",
       "--max-rate",
       "0",
+      "--byte-rate",
+      "0",
     ]);
     // Registered, then never reads again; disposed (closed) when the test ends.
     await using _stalled = await RawClient.registered(server.port, "Stalled");
