@@ -3,7 +3,7 @@
  *
  * Run: `deno run --allow-net ChatClient.ts <host> <port> <nickname> <clientID>` (JSON), with
  * `--tls` to connect with TLS (and `--ca <pem>` plus `--allow-read=<pem>` to trust a given
- * authority); or `deno run --allow-net ChatClient.ts <nickname> chat://<host>:<port>` to speak
+ * authority or self-signed certificate, or `--fingerprint sha256:…` to trust one certificate); or `deno run --allow-net ChatClient.ts <nickname> chat://<host>:<port>` to speak
  * CHAT/1.0 with any server that does.
  *
  * @module
@@ -14,9 +14,10 @@ import { CHAT_ADDRESS_HINT, CLIENT_USAGE, parseClientArgs } from "./lib/args.ts"
 import { Chat1Session } from "./lib/chat1_client.ts";
 import { ChatSession } from "./lib/client.ts";
 import { formatDateTime, formatSummary } from "./lib/format.ts";
+import type { ByteConn } from "./lib/net.ts";
 import type { SessionEnd } from "./lib/session.ts";
 import { Terminal } from "./lib/terminal.ts";
-import { explainTlsFailure } from "./lib/tls/explain.ts";
+import { connectToServer } from "./lib/tls/connect.ts";
 
 /** What the client prints when a session ends other than by the user's choice. */
 const END_NOTICES: Record<SessionEnd, string | undefined> = {
@@ -53,42 +54,16 @@ if (address === undefined) {
   exit(settings.wire === "json" ? "ERR - arg 1" : `ERR - arg 2\n${CHAT_ADDRESS_HINT}`);
 }
 
-/** Opens a connection (TLS verified against `host`); throws an error saying what failed. */
-async function connect(): Promise<Deno.Conn> {
-  const where = `${host}:${port}`;
-  if (settings.wire === "chat1" || !settings.tls) {
-    try {
-      return await Deno.connect({ hostname: address!, port });
-    } catch (error) {
-      throw new Error(
-        `ERR - cannot connect to ChatServer at ${where}: ${(error as Error).message}`,
-      );
-    }
-  }
-  let caCerts: string[] | undefined;
-  if (settings.caFile !== undefined) {
-    try {
-      caCerts = [Deno.readTextFileSync(settings.caFile)];
-    } catch (error) {
-      throw new Error(
-        `ERR - cannot read CA file "${settings.caFile}": ${(error as Error).message}`,
-      );
-    }
-  }
-  let conn: Deno.TlsConn;
-  try {
-    conn = await Deno.connectTls({ hostname: host, port, caCerts });
-  } catch (error) {
-    throw new Error(`ERR - cannot connect to ChatServer at ${where}: ${(error as Error).message}`);
-  }
-  try {
-    // Verify now, before anything is sent: never fall back to plain text.
-    await conn.handshake();
-  } catch (error) {
-    conn.close();
-    throw new Error(explainTlsFailure(where, (error as Error).message));
-  }
-  return conn;
+/** Opens a connection (TLS verified before anything is sent); throws the lines to print. */
+function connect(): Promise<ByteConn> {
+  return connectToServer({
+    host,
+    address: address!,
+    port,
+    tls: settings.wire === "json" && settings.tls,
+    caFile: settings.wire === "json" ? settings.caFile : undefined,
+    fingerprint: settings.wire === "json" ? settings.fingerprint : undefined,
+  });
 }
 
 function exit(line: string): never {

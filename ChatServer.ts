@@ -13,6 +13,7 @@ import { formatDateTime } from "./lib/format.ts";
 import { machineAddress } from "./lib/net.ts";
 import { ChatServer } from "./lib/server.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
+import { fingerprintOf, pemCertificates } from "./lib/tls/fingerprint.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
 
 const args = parseServerArgs(Deno.args);
@@ -77,7 +78,11 @@ if (tls?.port !== undefined) listeners.push(listen(tls.port, pem));
 
 const portOf = (listener: Deno.Listener) => (listener.addr as Deno.NetAddr).port;
 console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${portOf(main)} ...`);
-if (tls !== undefined) console_.line(`TLS on port ${portOf(listeners.at(-1)!)}`);
+if (pem !== undefined) {
+  const [leaf] = pemCertificates(pem.cert);
+  const fingerprint = leaf === undefined ? "" : `, certificate ${await fingerprintOf(leaf)}`;
+  console_.line(`TLS on port ${portOf(listeners.at(-1)!)}${fingerprint}`);
+}
 console_.line(store.description);
 
 const server = new ChatServer(listeners, { limits, store, log: (line) => console_.line(line) });

@@ -466,76 +466,134 @@ processTest("a TLS client refuses a server certificate it cannot verify", async 
   assert.equal(server.stdout.lines.some((l) => l.includes("Trusting")), false);
 });
 
+/** The flags of a server whose certificate is its own authority (`openssl req -x509`). */
+const SELF_SIGNED_ARGS = [
+  "--tls-cert",
+  "testdata/selfsigned.pem",
+  "--tls-key",
+  "testdata/selfsigned.key",
+];
+
 processTest(
-  "a certificate that is its own authority is refused with what to do; deno task certs makes a pair that works",
+  "a self-signed certificate is trusted when given with --ca or pinned with --fingerprint",
   async () => {
-    await using selfSigned = await ServerProgram.start(
-      [
-        "--tls-cert",
-        "testdata/selfsigned.pem",
-        "--tls-key",
-        "testdata/selfsigned.key",
-        "--tls-port",
-        "0",
-      ],
-      TEST_TLS.flags,
+    await using server = await ServerProgram.start(SELF_SIGNED_ARGS, TEST_TLS.flags);
+    // The fingerprint the server prints is the one openssl prints for the file.
+    assert.equal(
+      server.tlsFingerprint,
+      "sha256:D7:6D:18:E3:56:7E:AC:D1:62:25:1A:21:01:A6:B4:91:CE:6A:5E:97:E6:AF:7A:F2:FE:AA:7E:11:A1:18:CD:94",
     );
-    await using refused = new Program("ChatClient.ts", [
+    await using proxy = new RecordingProxy(server.tlsPort);
+    await using trusting = new Program("ChatClient.ts", [
       "--tls",
       "--ca",
       "testdata/selfsigned.pem",
       "localhost",
-      `${selfSigned.tlsPort}`,
-      "Selfish",
+      `${proxy.port}`,
+      "Trusting",
       "001",
     ], TEST_TLS.flags);
-    assert.equal(await refused.exitCode(), 1);
+    await server.stdout.waitFor(line("<dt> :: Trusting: connected."));
+    // Pasted as openssl prints it; no file to read.
+    const openssl = server.tlsFingerprint.replace("sha256:", "sha256 Fingerprint=");
+    await using pinning = new Program("ChatClient.ts", [
+      "--tls",
+      "--fingerprint",
+      openssl,
+      "127.0.0.1",
+      `${server.tlsPort}`,
+      "Pinning",
+      "002",
+    ]);
+    await server.stdout.waitFor(line("<dt> :: Pinning: connected."));
+    await trusting.type("a secret for the pinned one");
+    await pinning.stdout.waitFor(line("<dt> :: Trusting: a secret for the pinned one"));
+    await pinning.type("received, pinned and sealed");
+    await trusting.stdout.waitFor(line("<dt> :: Pinning: received, pinned and sealed"));
+    assert.ok(proxy.bytes > 500, "the proxy saw the session");
+    for (const secret of ["secret", "pinned", "Trusting"]) {
+      assert.equal(proxy.text.includes(secret), false, `"${secret}" crossed the wire readable`);
+    }
+    await pinning.type("/exit");
+    await pinning.stdout.waitFor(/^Summary: start:/);
+    assert.equal(await pinning.exitCode(), 0);
+  },
+);
+
+processTest(
+  "a self-signed certificate not trusted, or not the pinned one, is refused with what to do",
+  async () => {
+    await using server = await ServerProgram.start(SELF_SIGNED_ARGS, TEST_TLS.flags);
+    const client = (...flags: string[]) =>
+      new Program(
+        "ChatClient.ts",
+        [...flags, "localhost", `${server.tlsPort}`, "Refused", "001"],
+        TEST_TLS.flags,
+      );
+    await using unknown = client("--tls");
+    assert.equal(await unknown.exitCode(), 1);
     assert.match(
-      refused.stdout.lines[0],
+      unknown.stdout.lines[0],
       /^ERR - TLS handshake with localhost:\d+ failed: .*CaUsedAsEndEntity/,
     );
     assert.match(
-      refused.stdout.lines[1],
-      /^The server's certificate is its own authority .*`deno task certs`/,
+      unknown.stdout.lines[1],
+      /^The server's certificate is its own authority .*--ca <pem>.*--fingerprint sha256:/,
     );
-
-    using dir = tempDir();
-    const made = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--allow-run=openssl",
-        "--allow-read=certs",
-        "--allow-write=certs",
-        new URL("./lib/tls/make_certs.ts", import.meta.url).pathname,
-      ],
-      cwd: dir.path,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
-    assert.match(new TextDecoder().decode(made.stdout), /^Made certs\/ca\.pem \(the authority\)/);
-    const certs = `${dir.path}/certs`;
-    assert.deepEqual([...Deno.readDirSync(certs)].map((e) => e.name).sort(), [
-      "ca.pem",
-      "server.key",
-      "server.pem",
-    ]);
-    await using server = await ServerProgram.start(
-      ["--tls-cert", `${certs}/server.pem`, "--tls-key", `${certs}/server.key`, "--tls-port", "0"],
-      [`--allow-read=${certs}`],
+    // Another certificate in the --ca file is not this one.
+    await using other = client("--tls", "--ca", TEST_TLS.ca);
+    assert.equal(await other.exitCode(), 1);
+    assert.match(other.stdout.lines[1], /^The server's certificate is its own authority/);
+    const wrong = `sha256:${"AB:".repeat(31)}AB`;
+    await using pinned = client("--tls", "--fingerprint", wrong);
+    assert.equal(await pinned.exitCode(), 1);
+    assert.equal(
+      pinned.stdout.lines[0],
+      `ERR - TLS handshake with localhost:${server.tlsPort} failed: the server's certificate ` +
+        `is ${server.tlsFingerprint}, not the one trusted (${wrong})`,
     );
-    await using _client = new Program("ChatClient.ts", [
-      "--tls",
-      "--ca",
-      `${certs}/ca.pem`,
-      "localhost",
-      `${server.tlsPort}`,
-      "Paired",
-      "001",
-    ], [`--allow-read=${certs}`]);
-    await server.stdout.waitFor(line("<dt> :: Paired: connected."));
+    assert.match(pinned.stdout.lines[1], /^This is not the server you trusted/);
+    assert.equal(server.stdout.lines.some((l) => l.includes("Refused")), false);
   },
 );
+
+processTest("deno task certs makes an authority and a server certificate that work", async () => {
+  using dir = tempDir();
+  const made = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-run=openssl",
+      "--allow-read=certs",
+      "--allow-write=certs",
+      new URL("./lib/tls/make_certs.ts", import.meta.url).pathname,
+    ],
+    cwd: dir.path,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+  assert.match(new TextDecoder().decode(made.stdout), /^Made certs\/ca\.pem \(the authority\)/);
+  const certs = `${dir.path}/certs`;
+  assert.deepEqual([...Deno.readDirSync(certs)].map((e) => e.name).sort(), [
+    "ca.pem",
+    "server.key",
+    "server.pem",
+  ]);
+  await using server = await ServerProgram.start(
+    ["--tls-cert", `${certs}/server.pem`, "--tls-key", `${certs}/server.key`, "--tls-port", "0"],
+    [`--allow-read=${certs}`],
+  );
+  await using _client = new Program("ChatClient.ts", [
+    "--tls",
+    "--ca",
+    `${certs}/ca.pem`,
+    "localhost",
+    `${server.tlsPort}`,
+    "Paired",
+    "001",
+  ], [`--allow-read=${certs}`]);
+  await server.stdout.waitFor(line("<dt> :: Paired: connected."));
+});
 
 processTest("a plain client cannot talk to the TLS port", async () => {
   await using server = await ServerProgram.start(TLS_ARGS, TEST_TLS.flags);

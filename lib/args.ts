@@ -8,6 +8,7 @@
 import { MAX_FRAME_BYTES } from "../protocol.ts";
 import { nicknameProblem } from "./values.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
+import { parseFingerprint } from "./tls/fingerprint.ts";
 
 /** The result of parsing arguments: the values, or the line to print before exiting. */
 export type Parsed<T> =
@@ -47,8 +48,10 @@ export type ClientArgs =
     clientID: string;
     /** Connect with TLS. */
     tls: boolean;
-    /** A PEM file of certificate authorities to trust instead of the system's. */
+    /** A PEM file of certificate authorities (or the server's own certificate) to trust. */
     caFile?: string;
+    /** The fingerprint (`sha256:…`) of the one server certificate to trust. */
+    fingerprint?: string;
     /** A file whose first line is the password of the nickname's account. */
     passwordFile?: string;
     /** The folder received files go to. */
@@ -239,11 +242,16 @@ export const SERVER_USAGE = [
 
 /** Usage of ChatClient, printed with `--help` and argument errors. */
 export const CLIENT_USAGE = [
-  "usage: ChatClient.ts <host> <port> <nickname> <clientID> [--tls [--ca <pem>]] " +
+  "usage: ChatClient.ts <host> <port> <nickname> <clientID> " +
+  "[--tls [--ca <pem> | --fingerprint <sha256>]] " +
   "[--password-file <file>] [--downloads <dir>]",
   "       ChatClient.ts <nickname> chat://<host>:<port>     (speaks CHAT/1.0)",
   "  --tls        connect with TLS, verifying the server's certificate",
   "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
+  "               (or the server's own certificate, when it is its own authority)",
+  "  --fingerprint sha256:AB:CD:...",
+  "               trust the one server certificate with this fingerprint (the server",
+  "               prints it at start)",
   "  --password-file <file>",
   "               log in to the nickname's account with the first line of this file",
   "  --downloads <dir>",
@@ -397,6 +405,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   const parsed = parseFlags(args, {
     tls: "boolean",
     ca: "string",
+    fingerprint: "string",
     "password-file": "string",
     downloads: "string",
     help: "boolean",
@@ -406,7 +415,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   if (values.help) return { ok: false, error: CLIENT_USAGE, help: true };
   // Two arguments, the second not a port: `<nickname> chat://<host>:<port>`.
   if (positionals.length === 2 && parsePort(positionals[1]) === undefined) {
-    if (values.tls || values.ca !== undefined) {
+    if (values.tls || values.ca !== undefined || values.fingerprint !== undefined) {
       return { ok: false, error: "ERR - option --tls is not available with a chat:// address" };
     }
     if (values["password-file"] !== undefined || values.downloads !== undefined) {
@@ -432,6 +441,21 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
   if (values.ca !== undefined && !values.tls) {
     return { ok: false, error: "ERR - option --ca goes with --tls" };
   }
+  const fingerprintText = values.fingerprint as string | undefined;
+  const fingerprint = fingerprintText === undefined ? undefined : parseFingerprint(fingerprintText);
+  if (fingerprintText !== undefined) {
+    if (!values.tls) return { ok: false, error: "ERR - option --fingerprint goes with --tls" };
+    if (values.ca !== undefined) {
+      return { ok: false, error: "ERR - options --ca and --fingerprint: give one or the other" };
+    }
+    if (fingerprint === undefined) {
+      return {
+        ok: false,
+        error:
+          `ERR - option --fingerprint: expected sha256: and 64 hex digits, got "${fingerprintText}"`,
+      };
+    }
+  }
   return {
     ok: true,
     value: {
@@ -442,6 +466,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       clientID,
       tls: values.tls === true,
       caFile: values.ca as string | undefined,
+      fingerprint,
       passwordFile: values["password-file"] as string | undefined,
       downloads: (values.downloads as string | undefined) ?? "downloads",
     },

@@ -172,6 +172,7 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
       clientID: "001",
       tls: false,
       caFile: undefined,
+      fingerprint: undefined,
       passwordFile: undefined,
       downloads: "downloads",
     },
@@ -191,6 +192,30 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
   assert.deepEqual(parseClientArgs(["h", "1", "A", "1", "--ca", "x.pem"]), {
     ok: false,
     error: "ERR - option --ca goes with --tls",
+  });
+});
+
+Deno.test("parseClientArgs() takes --fingerprint with --tls, as openssl or we write it", () => {
+  const hex = "AB:".repeat(31) + "AB";
+  const base = ["localhost", "12345", "Alice", "001"];
+  for (const text of [`sha256:${hex}`, `SHA256 Fingerprint=${hex}`, hex.replaceAll(":", "")]) {
+    const parsed = parseClientArgs(["--tls", "--fingerprint", text, ...base]);
+    assert.equal(
+      parsed.ok && parsed.value.wire === "json" && parsed.value.fingerprint,
+      `sha256:${hex}`,
+    );
+  }
+  assert.deepEqual(parseClientArgs(["--fingerprint", `sha256:${hex}`, ...base]), {
+    ok: false,
+    error: "ERR - option --fingerprint goes with --tls",
+  });
+  assert.deepEqual(
+    parseClientArgs(["--tls", "--ca", "x.pem", "--fingerprint", `sha256:${hex}`, ...base]),
+    { ok: false, error: "ERR - options --ca and --fingerprint: give one or the other" },
+  );
+  assert.deepEqual(parseClientArgs(["--tls", "--fingerprint", "sha256:AB", ...base]), {
+    ok: false,
+    error: 'ERR - option --fingerprint: expected sha256: and 64 hex digits, got "sha256:AB"',
   });
 });
 

@@ -11,6 +11,7 @@ import { MAX_FRAME_BYTES } from "../protocol.ts";
 import { utf8ByteLength } from "./utf8.ts";
 import { COMMAND_NAMES, parseCommand } from "./commands.ts";
 import { escapeControls, formatChatLine } from "./format.ts";
+import type { ByteConn } from "./net.ts";
 import {
   type LineSource,
   orTimeout,
@@ -53,7 +54,7 @@ export class Chat1Session extends Session {
   #registration: Signal<string | null> | undefined;
 
   /** Creates a session on `conn`; nothing is sent until `run`. */
-  constructor(conn: Deno.Conn, options: Chat1SessionOptions) {
+  constructor(conn: ByteConn, options: Chat1SessionOptions) {
     super(conn, options, MAX_FRAME_BYTES, { lines: true });
     this.#username = options.username;
     this.#replyMs = options.replyMs ?? CHAT1_REPLY_MS;

@@ -25,6 +25,7 @@ import {
 } from "./accounts/client_accounts.ts";
 import { FileTransfers } from "./files/client_transfers.ts";
 import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
+import type { ByteConn } from "./net.ts";
 import { escapeControls, formatChatLine, formatNotice } from "./format.ts";
 import {
   type LineSource,
@@ -95,7 +96,7 @@ export class ChatSession extends Session {
   readonly #listRequests: ("list" | "rooms" | "self")[] = [];
 
   /** Creates a session on `conn`; nothing is sent until `run`. */
-  constructor(conn: Deno.Conn, options: ChatSessionOptions) {
+  constructor(conn: ByteConn, options: ChatSessionOptions) {
     super(conn, options, MAX_FRAME_BYTES);
     this.#registrationReplyMs = options.registrationReplyMs ?? REGISTRATION_REPLY_MS;
     this.#disconnectAckMs = options.disconnectAckMs ?? DISCONNECT_ACK_MS;

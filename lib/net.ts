@@ -1,8 +1,21 @@
 /**
- * Addresses of this machine.
+ * Connections and addresses: what a connection needs of its transport, and this machine's address.
  *
  * @module
  */
+
+/**
+ * What a connection needs of its transport: a TCP or TLS `Deno.Conn`, a WebSocket made to look
+ * like one (`web/websocket_conn.ts`), or Node's TLS socket for a pinned certificate
+ * (`tls/pinned.ts`).
+ */
+export interface ByteConn {
+  readonly remoteAddr: Deno.Addr;
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+}
 
 /**
  * The machine's address as the server reports it: its first non-internal IPv4 address, or

@@ -12,6 +12,7 @@ import type { FrameEvent, FrameReader } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import { Outbox } from "./outbox.ts";
 import { RateLimiter } from "./rate_limiter.ts";
+import type { ByteConn } from "./net.ts";
 import { sniff, SNIFF_BYTES } from "./wire/sniff.ts";
 import type { Wire } from "./wire/wire.ts";
 import { WIRES } from "./wire/wires.ts";
@@ -37,18 +38,6 @@ export interface FrameHandler {
   foreign(peer: Peer, protocol: "tls" | "http"): void;
   /** Called once reading has ended: the peer closed, failed, or was closed. */
   ended(peer: Peer): void;
-}
-
-/**
- * What a connection needs of its transport: a TCP or TLS `Deno.Conn`, or a WebSocket made to look
- * like one (`web/websocket_conn.ts`).
- */
-export interface ByteConn {
-  readonly remoteAddr: Deno.Addr;
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(bytes: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
 }
 
 /** No bytes. */

@@ -11,6 +11,7 @@ import { codePointLength } from "./utf8.ts";
 import type { SessionStats } from "./format.ts";
 import { FrameReader, type FrameReaderOptions } from "./frame_reader.ts";
 import { Outbox } from "./outbox.ts";
+import type { ByteConn } from "./net.ts";
 
 /** The client only queues what its user types: this cap is never reached in practice. */
 const CLIENT_SENDQ_BYTES = 16 * 1024 * 1024;
@@ -82,12 +83,12 @@ export interface SessionOptions {
   ui: ClientUi;
   now?: () => Date;
   /** Opens a new connection to the same server (to register again after a refusal). */
-  connect?: () => Promise<Deno.Conn>;
+  connect?: () => Promise<ByteConn>;
 }
 
 /** One connection of a session. */
 interface Link {
-  conn: Deno.Conn;
+  conn: ByteConn;
   outbox: Outbox;
   /** Set once its end (of reading, or a failed write) has been handled. */
   ended: boolean;
@@ -101,14 +102,14 @@ export abstract class Session {
   protected readonly ended = new Signal<SessionEnd>();
   readonly #stats: SessionStats;
   readonly #interrupted = new Signal<void>();
-  readonly #connect: (() => Promise<Deno.Conn>) | undefined;
+  readonly #connect: (() => Promise<ByteConn>) | undefined;
   readonly #framing: FrameReaderOptions;
   readonly #maxFrameBytes: number;
   #link: Link;
 
   /** Creates a session on `conn`, reading frames of at most `maxFrameBytes` cut by `framing`. */
   constructor(
-    conn: Deno.Conn,
+    conn: ByteConn,
     options: SessionOptions,
     maxFrameBytes: number,
     framing: FrameReaderOptions = {},
@@ -214,7 +215,7 @@ export abstract class Session {
     return true;
   }
 
-  #open(conn: Deno.Conn): Link {
+  #open(conn: ByteConn): Link {
     const link: Link = {
       conn,
       outbox: new Outbox(conn, { capBytes: CLIENT_SENDQ_BYTES, onError: () => this.#ended(link) }),

@@ -232,6 +232,9 @@ export class ServerProgram extends Program {
   /** The TLS port, when the server serves TLS. */
   tlsPort = 0;
 
+  /** The fingerprint of its TLS certificate (`sha256:…`), when it serves TLS. */
+  tlsFingerprint = "";
+
   /** Starts a server on a free port and waits for its start line (and TLS line, if any). */
   static async start(
     args: string[] = [],
@@ -242,8 +245,12 @@ export class ServerProgram extends Program {
     const { line } = await server.stdout.waitFor(/^ChatServer started with server IP: /);
     server.port = Number(/port: (\d+) \.\.\.$/.exec(line)![1]);
     if (args.includes("--tls-cert")) {
-      const tls = await server.stdout.waitFor(/^TLS on port \d+$/);
-      server.tlsPort = Number(tls.line.split(" ").at(-1));
+      const { line } = await server.stdout.waitFor(
+        /^TLS on port \d+, certificate sha256:[0-9A-F:]{95}$/,
+      );
+      const [, port, fingerprint] = /^TLS on port (\d+), certificate (\S+)$/.exec(line)!;
+      server.tlsPort = Number(port);
+      server.tlsFingerprint = fingerprint;
     }
     return server;
   }

@@ -17,6 +17,6 @@ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 
     "extendedKeyUsage=serverAuth")
 rm -f server.csr ca.srl ca.key
 # And a certificate that is its own authority, as the usual one-line openssl command makes it:
-# clients must refuse it as a server's certificate, and say what to do instead.
+# clients trust it only when given exactly this certificate (--ca) or its fingerprint.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout selfsigned.key -out selfsigned.pem -days 36500 \
   -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1

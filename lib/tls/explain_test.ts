@@ -5,9 +5,12 @@ Deno.test("explainTlsFailure() says what to do for each common failure", () => {
   const cases: [string, RegExp][] = [
     [
       "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))",
-      /its own authority .*`deno task certs`.*certs\/ca\.pem/,
+      /its own authority .*--ca <pem>.*--fingerprint sha256:.*`deno task certs`/,
     ],
-    ["invalid peer certificate: UnknownIssuer", /not signed by an authority .*--ca <pem>/],
+    [
+      "invalid peer certificate: UnknownIssuer",
+      /not signed by an authority .*--ca <pem>.*--fingerprint sha256:/,
+    ],
     [
       "invalid peer certificate: NotValidForName",
       /not for "chat\.example\.org".*`deno task certs chat\.example\.org`/,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ByteConn } from "../peer.ts";
+import type { ByteConn } from "../net.ts";
 
 /** Bytes a WebSocket may hold unsent before writes wait for it. */
 export const BUFFERED_BYTES = 256 * 1024;
