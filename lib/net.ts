@@ -30,3 +30,54 @@ export function machineAddress(): string {
   );
   return external?.address ?? "127.0.0.1";
 }
+
+/**
+ * Bytes that arrive by events (a WebSocket's messages, a Node socket's data) kept until read, so
+ * that such a source reads like a `Deno.Conn`: `read` fills a buffer from them, waiting when there
+ * are none, and answers null once the source has ended and all is read.
+ */
+export class IncomingBytes {
+  readonly #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #waiting: (() => void) | undefined;
+  #ended = false;
+
+  /** Bytes received and not read yet. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Keeps `chunk` (not copied) to be read after what came before it. */
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    this.#wake();
+  }
+
+  /** Marks the end of the source: reads answer null once all is read. */
+  end(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  /** Reads what has arrived into `buffer`; null once the source has ended and all is read. */
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#waiting = resolve);
+    }
+    const head = this.#chunks[0];
+    const n = Math.min(head.length, buffer.length);
+    buffer.set(head.subarray(0, n));
+    if (n === head.length) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(n);
+    this.#bytes -= n;
+    return n;
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.();
+  }
+}

@@ -11,7 +11,7 @@
  */
 
 import type { TLSSocket } from "node:tls";
-import type { ByteConn } from "../net.ts";
+import { type ByteConn, IncomingBytes } from "../net.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 
 /** Bytes received and not read yet past which the socket stops reading. */
@@ -76,9 +76,7 @@ export async function connectPinned(options: PinnedOptions): Promise<ByteConn> {
 class NodeTlsConn implements ByteConn {
   readonly remoteAddr: Deno.NetAddr;
   readonly #socket: TLSSocket;
-  readonly #incoming: Uint8Array[] = [];
-  #incomingBytes = 0;
-  #waiting: (() => void) | undefined;
+  readonly #incoming = new IncomingBytes();
   #ended = false;
 
   constructor(socket: TLSSocket) {
@@ -90,9 +88,7 @@ class NodeTlsConn implements ByteConn {
     };
     socket.on("data", (chunk: Uint8Array) => {
       this.#incoming.push(chunk);
-      this.#incomingBytes += chunk.length;
-      if (this.#incomingBytes > INCOMING_HIGH_WATER) socket.pause();
-      this.#wake();
+      if (this.#incoming.bytes > INCOMING_HIGH_WATER) socket.pause();
     });
     socket.on("end", () => this.#end());
     socket.on("close", () => this.#end());
@@ -102,17 +98,8 @@ class NodeTlsConn implements ByteConn {
 
   /** Reads what has arrived into `buffer`; null once the socket has ended and all is read. */
   async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#incoming.length === 0) {
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => this.#waiting = resolve);
-    }
-    const head = this.#incoming[0];
-    const n = Math.min(head.length, buffer.length);
-    buffer.set(head.subarray(0, n));
-    if (n === head.length) this.#incoming.shift();
-    else this.#incoming[0] = head.subarray(n);
-    this.#incomingBytes -= n;
-    if (this.#incomingBytes <= INCOMING_HIGH_WATER) this.#socket.resume();
+    const n = await this.#incoming.read(buffer);
+    if (this.#incoming.bytes <= INCOMING_HIGH_WATER) this.#socket.resume();
     return n;
   }
 
@@ -140,12 +127,6 @@ class NodeTlsConn implements ByteConn {
 
   #end(): void {
     this.#ended = true;
-    this.#wake();
-  }
-
-  #wake(): void {
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.();
+    this.#incoming.end();
   }
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ByteConn } from "../net.ts";
+import { type ByteConn, IncomingBytes } from "../net.ts";
 
 /** Bytes a WebSocket may hold unsent before writes wait for it. */
 export const BUFFERED_BYTES = 256 * 1024;
@@ -23,10 +23,7 @@ const NEWLINE = 0x0a;
 export class WebSocketConn implements ByteConn {
   readonly remoteAddr: Deno.NetAddr;
   readonly #socket: WebSocket;
-  /** Bytes received and not read yet, oldest first. */
-  readonly #incoming: Uint8Array[] = [];
-  #waiting: (() => void) | undefined;
-  #ended = false;
+  readonly #incoming = new IncomingBytes();
 
   /** Wraps `socket` (just upgraded) from `remoteAddr`. */
   constructor(socket: WebSocket, remoteAddr: Deno.NetAddr) {
@@ -42,24 +39,14 @@ export class WebSocketConn implements ByteConn {
       line.set(bytes);
       line[bytes.length] = NEWLINE;
       this.#incoming.push(line);
-      this.#wake();
     };
-    socket.onclose = () => this.#end();
-    socket.onerror = () => this.#end();
+    socket.onclose = () => this.#incoming.end();
+    socket.onerror = () => this.#incoming.end();
   }
 
   /** Reads what has arrived into `buffer`; null once the socket has closed and all is read. */
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#incoming.length === 0) {
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => this.#waiting = resolve);
-    }
-    const head = this.#incoming[0];
-    const n = Math.min(head.length, buffer.length);
-    buffer.set(head.subarray(0, n));
-    if (n === head.length) this.#incoming.shift();
-    else this.#incoming[0] = head.subarray(n);
-    return n;
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#incoming.read(buffer);
   }
 
   /** Sends each line of `bytes` as one text message, once the socket has room. */
@@ -95,17 +82,6 @@ export class WebSocketConn implements ByteConn {
         // Closing already.
       }
     }
-    this.#end();
-  }
-
-  #end(): void {
-    this.#ended = true;
-    this.#wake();
-  }
-
-  #wake(): void {
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.();
+    this.#incoming.end();
   }
 }
