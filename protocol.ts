@@ -122,6 +122,31 @@ export interface AckRequest {
   id: number;
 }
 
+/**
+ * A public key bundle for end-to-end private messages (see `web/e2e.js`): an X25519 key (`dh`)
+ * and an Ed25519 key (`sign`) in base64, and the signature of both by the latter. The server keeps
+ * and hands out bundles; it has no use for them itself.
+ */
+export interface KeyBundle {
+  v: number;
+  dh: string;
+  sign: string;
+  sig: string;
+}
+
+/** Most characters in a field of a key bundle (its base64 keys take 44, its signature 88). */
+export const MAX_KEY_FIELD_CHARS = 128;
+
+/**
+ * Publishing one's own key bundle (`bundle`), or asking for the bundle of `nickname`: the answer
+ * is a `keys` message from the server either way.
+ */
+export interface KeysRequest {
+  type: "keys";
+  bundle?: KeyBundle;
+  nickname?: string;
+}
+
 /** Offering a file to a connected user; `id` is the sender's own name for the transfer. */
 export interface OfferRequest {
   type: "offer";
@@ -179,6 +204,7 @@ export type ClientMessage =
   | AccountRequest
   | HistoryRequest
   | AckRequest
+  | KeysRequest
   | OfferRequest
   | TransferMessage;
 
@@ -317,6 +343,16 @@ export interface HistoryEnd {
   earlier: number;
 }
 
+/**
+ * The key bundle of `nickname` (one's own, after publishing it), or none when that user has
+ * published none: a client of the baseline protocol, or one without keys.
+ */
+export interface KeysReply {
+  type: "keys";
+  nickname: string;
+  bundle?: KeyBundle;
+}
+
 /** A file offered by `from`: answer with `accept` or `reject` and the same `id`. */
 export interface OfferNotice {
   type: "offer";
@@ -345,6 +381,7 @@ export type ServerMessage =
   | AccountNotice
   | QueuedNotice
   | HistoryEnd
+  | KeysReply
   | OfferNotice
   | TransferMessage;
 
@@ -372,8 +409,11 @@ export type Decoded<T> =
 
 type Fields = Record<string, unknown>;
 
-/** What a field holds: text, a count, a flag, a list of texts, or rooms with their members. */
-type FieldKind = "string" | "count" | "flag" | "strings" | "rooms";
+/**
+ * What a field holds: text, a count, a flag, a list of texts, rooms with their members, or a key
+ * bundle.
+ */
+type FieldKind = "string" | "count" | "flag" | "strings" | "rooms" | "bundle";
 /** A field's kind, and whether it must be there. */
 type FieldRule = readonly [FieldKind, boolean];
 type Schema = Record<string, Record<string, FieldRule>>;
@@ -383,6 +423,7 @@ const TEXT_OPTIONAL: FieldRule = ["string", false];
 const COUNT: FieldRule = ["count", true];
 const COUNT_OPTIONAL: FieldRule = ["count", false];
 const FLAG_OPTIONAL: FieldRule = ["flag", false];
+const BUNDLE_OPTIONAL: FieldRule = ["bundle", false];
 
 /** The fields of the transfer messages, the same both ways. */
 const TRANSFER_FIELDS: Record<TransferMessage["type"], Record<string, FieldRule>> = {
@@ -414,6 +455,7 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   account: { action: TEXT, password: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
   ack: { id: COUNT },
+  keys: { bundle: BUNDLE_OPTIONAL, nickname: TEXT_OPTIONAL },
   offer: { id: TEXT, to: TEXT, name: TEXT, size: COUNT, sha256: TEXT },
   ...TRANSFER_FIELDS,
 };
@@ -452,6 +494,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
   account: { action: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
   queued: { to: TEXT, timestamp: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT, earlier: COUNT },
+  keys: { nickname: TEXT, bundle: BUNDLE_OPTIONAL },
   offer: {
     id: TEXT,
     from: TEXT,
@@ -534,6 +577,8 @@ function decodeWith(frame: Uint8Array, schema: Schema): Decoded<unknown> {
     } else {
       message[name] = kind === "rooms"
         ? (field as RoomInfo[]).map(({ room, members }) => ({ room, members }))
+        : kind === "bundle"
+        ? (({ v, dh, sign, sig }: KeyBundle) => ({ v, dh, sign, sig }))(field as KeyBundle)
         : field;
     }
   }
@@ -553,6 +598,12 @@ const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
     value.every((room) =>
       typeof room === "object" && room !== null && isText(room.room) && isTexts(room.members)
     ),
+  bundle: (value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+    const { v, dh, sign, sig } = value as Record<string, unknown>;
+    return Number.isSafeInteger(v) &&
+      [dh, sign, sig].every((text) => isText(text) && text.length <= MAX_KEY_FIELD_CHARS);
+  },
 };
 
 const FIELD_NAMES: Record<FieldKind, string> = {
@@ -561,6 +612,8 @@ const FIELD_NAMES: Record<FieldKind, string> = {
   flag: "true or false",
   strings: "a list of strings",
   rooms: 'a list of {"room", "members"} objects',
+  bundle:
+    `a key bundle: {"v", "dh", "sign", "sig"}, each text at most ${MAX_KEY_FIELD_CHARS} characters`,
 };
 
 /** Quotes a value for an error message, cut to a readable length. */

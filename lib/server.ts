@@ -15,6 +15,7 @@ import { Accounts } from "./accounts/accounts.ts";
 import { concat } from "./bytes.ts";
 import { ChatCore } from "./core/chat.ts";
 import { Transfers } from "./files/transfers.ts";
+import { KeyDirectory } from "./e2e/key_directory.ts";
 import type { Outbound } from "./core/types.ts";
 import { formatDateTime } from "./format.ts";
 import type { FrameEvent } from "./frame_reader.ts";
@@ -85,6 +86,7 @@ export class ChatServer {
   readonly #core: ChatCore<Peer>;
   readonly #accounts: Accounts<Peer> | undefined;
   readonly #transfers: Transfers<Peer>;
+  readonly #keys: KeyDirectory<Peer>;
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   /** Open connections per remote address. */
@@ -129,6 +131,12 @@ export class ChatServer {
     });
     this.#accounts?.attach(this.#core);
     const accounts = this.#accounts;
+    this.#keys = new KeyDirectory({
+      out: this.#outbound,
+      find: (nickname) => this.#core.find(nickname),
+      store: options.store,
+      log: this.#log,
+    });
     this.#transfers = new Transfers({
       out: this.#outbound,
       chat: {
@@ -407,6 +415,9 @@ export class ChatServer {
       this.#core.flush();
       if (this.#accounts !== undefined) this.#accounts.handle(peer, command);
       else this.#outbound.refuse(peer, "This server keeps no accounts or history");
+    } else if (command.kind === "keys") {
+      this.#core.flush();
+      this.#keys.handle(peer, command);
     } else if (command.kind === "transfer") {
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).
@@ -522,6 +533,7 @@ export class ChatServer {
     if (peer.closing) return;
     this.#core.leave(peer, reason, !this.#stopping);
     this.#transfers.left(peer);
+    this.#keys.left(peer);
     this.#dead.delete(peer);
     this.#congested.delete(peer);
     if (this.#refusing.has(peer)) {

@@ -11,6 +11,7 @@
 import type {
   AccountAction,
   BroadcastMessage,
+  KeyBundle,
   OfferRequest,
   PrivateMessage,
   RoomMessage,
@@ -36,6 +37,11 @@ export type AccountCommand =
   /** Offline messages up to `id` arrived. */
   | { kind: "ack"; id: number };
 
+/** Publishing one's key bundle, or asking for a user's (the key directory's). */
+export type KeysCommand =
+  | { kind: "keys"; bundle: KeyBundle; nickname?: undefined }
+  | { kind: "keys"; nickname: string; bundle?: undefined };
+
 /** What a client asks of a file transfer (the file transfer feature's). */
 export type TransferCommand = { kind: "transfer"; request: OfferRequest | TransferMessage };
 
@@ -43,6 +49,7 @@ export type TransferCommand = { kind: "transfer"; request: OfferRequest | Transf
 export type Command =
   | RegisterCommand
   | AccountCommand
+  | KeysCommand
   | TransferCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
@@ -57,10 +64,10 @@ export type Command =
   /** Input that could not be read: the error to reply with. */
   | { kind: "invalid"; error: string; reason?: ErrorReason };
 
-/** What the chat core itself carries out: every command but leaving and account commands. */
+/** What the chat core itself carries out: every command but leaving and the features'. */
 export type ChatCommand = Exclude<
   Command,
-  { kind: "disconnect" } | AccountCommand | TransferCommand
+  { kind: "disconnect" } | AccountCommand | KeysCommand | TransferCommand
 >;
 
 /**

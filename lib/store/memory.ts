@@ -51,6 +51,12 @@ export class MemoryStore implements Store {
     return Promise.resolve(account !== undefined);
   }
 
+  setKeyBundle(key: string, bundle: string): Promise<boolean> {
+    const account = this.#accounts.get(key);
+    if (account !== undefined) account.keyBundle = bundle;
+    return Promise.resolve(account !== undefined);
+  }
+
   deleteAccount(key: string): Promise<void> {
     this.#accounts.delete(key);
     this.#kept.delete(key);

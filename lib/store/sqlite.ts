@@ -51,6 +51,8 @@ export const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX history_by_target ON history (target, id);`,
+  // Public key bundles for end-to-end messages (issue 14).
+  `ALTER TABLE accounts ADD COLUMN key_bundle TEXT;`,
 ];
 
 /** How a SQLite store is opened. */
@@ -129,15 +131,19 @@ export class SqliteStore implements Store {
   account(key: string): Promise<Account | undefined> {
     return this.#read(() => {
       const row = this.#get(
-        "SELECT nickname, password_hash, created, last_seen FROM accounts WHERE key = ?",
+        "SELECT nickname, password_hash, created, last_seen, key_bundle FROM accounts " +
+          "WHERE key = ?",
         key,
       );
-      return row === undefined ? undefined : {
+      if (row === undefined) return undefined;
+      const account: Account = {
         nickname: row.nickname as string,
         passwordHash: row.password_hash as string,
         created: row.created as number,
         lastSeen: row.last_seen as number,
       };
+      if (row.key_bundle !== null) account.keyBundle = row.key_bundle as string;
+      return account;
     });
   }
 
@@ -159,6 +165,12 @@ export class SqliteStore implements Store {
     return this.#write(() =>
       this.#run("UPDATE accounts SET password_hash = ? WHERE key = ?", passwordHash, key)
         .changes === 1
+    );
+  }
+
+  setKeyBundle(key: string, bundle: string): Promise<boolean> {
+    return this.#write(() =>
+      this.#run("UPDATE accounts SET key_bundle = ? WHERE key = ?", bundle, key).changes === 1
     );
   }
 

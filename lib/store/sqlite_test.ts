@@ -73,6 +73,31 @@ Deno.test("SqliteStore migrates a new database to the latest schema version", as
   assert.equal(mode, "wal");
 });
 
+Deno.test("SqliteStore migrates a database of version 1 and keeps its accounts", async () => {
+  using dir = tempDir();
+  const old = new DatabaseSync(`${dir.path}/${DATABASE_FILE}`);
+  old.exec(MIGRATIONS[0]);
+  old.exec("PRAGMA user_version = 1");
+  old.prepare(
+    "INSERT INTO accounts (key, nickname, password_hash, created, last_seen) VALUES (?, ?, ?, ?, ?)",
+  ).run("alice", "Alice", "hash", T, T);
+  old.close();
+  const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  try {
+    assert.equal(store.version, MIGRATIONS.length);
+    assert.deepEqual(await store.account("alice"), {
+      nickname: "Alice",
+      passwordHash: "hash",
+      created: T,
+      lastSeen: T,
+    });
+    assert.equal(await store.setKeyBundle("alice", '{"v":1}'), true);
+    assert.equal((await store.account("alice"))?.keyBundle, '{"v":1}');
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("SqliteStore refuses a database from a newer server, a corrupt file, and a second opener", async () => {
   using dir = tempDir();
   const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
@@ -86,7 +111,7 @@ Deno.test("SqliteStore refuses a database from a newer server, a corrupt file, a
   db.close();
   assert.throws(
     () => new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T }),
-    /schema version 2, newer than this server's \(1\)/,
+    /schema version 3, newer than this server's \(2\)/,
   );
   using junk = tempDir();
   Deno.writeTextFileSync(`${junk.path}/${DATABASE_FILE}`, "not a database ".repeat(100));

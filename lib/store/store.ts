@@ -20,6 +20,8 @@ export interface Account {
   created: number;
   /** When its holder was last connected, in milliseconds since the epoch. */
   lastSeen: number;
+  /** Its public key bundle for end-to-end messages (JSON, as published), once published. */
+  keyBundle?: string;
 }
 
 /** A private message kept for an account that was away. */
@@ -89,6 +91,8 @@ export interface Store {
   setPassword(key: string, passwordHash: string): Promise<boolean>;
   /** Removes an account and every message kept for it. */
   deleteAccount(key: string): Promise<void>;
+  /** Keeps the account's public key bundle (JSON); false if there is no such account. */
+  setKeyBundle(key: string, bundle: string): Promise<boolean>;
   /** Notes when an account's holder was last connected. */
   seen(key: string, at: number): Promise<void>;
   /** Keeps a private message for account `key`, unless its queue is full. */

@@ -62,6 +62,14 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.deepEqual(await store.accountNames(), ["Alice"]);
   });
 
+  test("setKeyBundle() keeps an account's public key bundle, replacing the last", async (store) => {
+    await store.createAccount("alice", ALICE);
+    assert.equal(await store.setKeyBundle("alice", '{"v":1,"dh":"a"}'), true);
+    assert.equal(await store.setKeyBundle("alice", '{"v":1,"dh":"b"}'), true);
+    assert.equal(await store.setKeyBundle("bob", '{"v":1}'), false);
+    assert.deepEqual(await store.account("alice"), { ...ALICE, keyBundle: '{"v":1,"dh":"b"}' });
+  });
+
   test("setPassword() and seen() change an account; deleteAccount() removes it", async (store) => {
     await store.createAccount("alice", ALICE);
     assert.equal(await store.setPassword("alice", "hash-2"), true);

@@ -73,6 +73,17 @@ export function jsonCommand(message: ClientMessage): Command {
       return { kind: "history", room: message.room, count: message.count };
     case "ack":
       return { kind: "ack", id: message.id };
+    case "keys":
+      if ((message.bundle === undefined) === (message.nickname === undefined)) {
+        return {
+          kind: "invalid",
+          error: `Invalid "keys" message: give "bundle" to publish your key bundle, or ` +
+            `"nickname" to ask for someone's`,
+        };
+      }
+      return message.bundle !== undefined
+        ? { kind: "keys", bundle: message.bundle }
+        : { kind: "keys", nickname: message.nickname! };
     default:
       // Every other type belongs to a file transfer.
       return { kind: "transfer", request: message };
