@@ -18,6 +18,7 @@ import type { ByteConn } from "./lib/net.ts";
 import type { SessionEnd } from "./lib/session.ts";
 import { Terminal } from "./lib/terminal.ts";
 import { connectToServer } from "./lib/tls/connect.ts";
+import { openClientKeys } from "./lib/e2e/client_keys.ts";
 
 /** What the client prints when a session ends other than by the user's choice. */
 const END_NOTICES: Record<SessionEnd, string | undefined> = {
@@ -72,6 +73,9 @@ function exit(line: string): never {
 }
 
 const conn = await connect().catch((error: Error) => exit(error.message));
+const keys = settings.wire === "json"
+  ? await openClientKeys(settings.keysFile, nickname, host, port)
+  : undefined;
 const terminal = new Terminal();
 const session = settings.wire === "json"
   ? new ChatSession(conn, {
@@ -79,6 +83,7 @@ const session = settings.wire === "json"
     clientID: settings.clientID,
     passwordFile: settings.passwordFile,
     downloads: settings.downloads,
+    keys,
     ui: terminal,
     connect,
   })

@@ -54,6 +54,8 @@ export type ClientArgs =
     fingerprint?: string;
     /** A file whose first line is the password of the nickname's account. */
     passwordFile?: string;
+    /** The key file for end-to-end messages; default: one per nickname and server. */
+    keysFile?: string;
     /** The folder received files go to. */
     downloads: string;
   }
@@ -256,6 +258,9 @@ export const CLIENT_USAGE = [
   "               log in to the nickname's account with the first line of this file",
   "  --downloads <dir>",
   "               where files you accept are saved (default downloads)",
+  "  --keys <file>",
+  "               your key file for end-to-end messages (default: one per nickname and",
+  "               server in ~/.config/chat/keys)",
 ].join("\n");
 
 /** The flags a program takes: each a string option (with a value) or a boolean switch. */
@@ -407,6 +412,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
     ca: "string",
     fingerprint: "string",
     "password-file": "string",
+    keys: "string",
     downloads: "string",
     help: "boolean",
   });
@@ -418,11 +424,14 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
     if (values.tls || values.ca !== undefined || values.fingerprint !== undefined) {
       return { ok: false, error: "ERR - option --tls is not available with a chat:// address" };
     }
-    if (values["password-file"] !== undefined || values.downloads !== undefined) {
+    if (
+      values["password-file"] !== undefined || values.downloads !== undefined ||
+      values.keys !== undefined
+    ) {
       return {
         ok: false,
-        error:
-          "ERR - CHAT/1.0 has no accounts or files: --password-file and --downloads go with JSON",
+        error: "ERR - CHAT/1.0 has no accounts, files or keys: --password-file, --downloads and " +
+          "--keys go with JSON",
       };
     }
     return parseChat1Args(positionals[0], positionals[1]);
@@ -468,6 +477,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       caFile: values.ca as string | undefined,
       fingerprint,
       passwordFile: values["password-file"] as string | undefined,
+      keysFile: values.keys as string | undefined,
       downloads: (values.downloads as string | undefined) ?? "downloads",
     },
   };

@@ -174,6 +174,7 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
       caFile: undefined,
       fingerprint: undefined,
       passwordFile: undefined,
+      keysFile: undefined,
       downloads: "downloads",
     },
   });
@@ -184,7 +185,8 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
   );
   assert.deepEqual(parseClientArgs(["Alice", "chat://h:1", "--password-file", "pw.txt"]), {
     ok: false,
-    error: "ERR - CHAT/1.0 has no accounts or files: --password-file and --downloads go with JSON",
+    error: "ERR - CHAT/1.0 has no accounts, files or keys: --password-file, --downloads and " +
+      "--keys go with JSON",
   });
   const tls = parseClientArgs(["--tls", "--ca", "ca.pem", "localhost", "12345", "Alice", "001"]);
   assert.equal(tls.ok && tls.value.wire === "json" && tls.value.tls, true);

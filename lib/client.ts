@@ -24,6 +24,7 @@ import {
   historyEnd,
 } from "./accounts/client_accounts.ts";
 import { FileTransfers } from "./files/client_transfers.ts";
+import { ClientKeys, type ClientKeyStore } from "./e2e/client_keys.ts";
 import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
 import type { ByteConn } from "./net.ts";
 import { escapeControls, formatChatLine, formatNotice } from "./format.ts";
@@ -51,6 +52,8 @@ export interface ChatSessionOptions extends SessionOptions {
   passwordFile?: string;
   /** The folder files arrive in (default `downloads`). */
   downloads?: string;
+  /** The key file's store, or why there is none (end-to-end encryption is off). */
+  keys?: ClientKeyStore;
   registrationReplyMs?: number;
   disconnectAckMs?: number;
 }
@@ -81,6 +84,7 @@ export class ChatSession extends Session {
   /** Whether the how-to-start hint has been shown. */
   #hinted = false;
   readonly #transfers: FileTransfers;
+  readonly #keys: ClientKeys;
   /** Who is connected, as far as this client knows (for completion and notices). */
   readonly #users = new Map<string, string>();
   /** Rooms this user is in, by key. */
@@ -112,10 +116,17 @@ export class ChatSession extends Session {
       downloads: options.downloads ?? "downloads",
       now: this.now,
     });
+    this.#keys = new ClientKeys({
+      ui: options.ui,
+      send: (message) => this.#send(message),
+      keys: options.keys ?? { unavailable: "no key file was given" },
+      nickname: () => this.#nickname,
+    });
   }
 
   /** Ends the transfers under way: no `.part` file stays behind. */
   protected override finish(): Promise<void> {
+    this.#keys.close();
     return this.#transfers.close();
   }
 
@@ -260,6 +271,12 @@ export class ChatSession extends Session {
       case "transfers":
         this.#transfers.list();
         break;
+      case "fingerprint":
+        this.#keys.fingerprint(command.nickname);
+        break;
+      case "trust":
+        this.#keys.trust(command.nickname);
+        break;
       case "help":
         for (const line of helpLines()) this.ui.print(line);
         break;
@@ -400,6 +417,7 @@ export class ChatSession extends Session {
           this.#requestList("self");
           // Before what comes with the welcome (messages kept for the user, history).
           this.#welcomeHint();
+          this.#keys.start();
         }
         this.#settleRegistration({ accepted: true });
         break;
@@ -465,6 +483,9 @@ export class ChatSession extends Session {
         break;
       case "list":
         this.#onList(message.users, message.rooms);
+        break;
+      case "keys":
+        this.#keys.onKeys(message);
         break;
       case "goodbye":
         this.#goodbye.resolve();

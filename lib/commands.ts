@@ -29,6 +29,10 @@ export type Command =
   /** Answer, or stop, transfer `n` (the latest by default). */
   | { kind: "accept" | "reject" | "cancel"; n?: number }
   | { kind: "transfers" }
+  /** Show one's own fingerprint, or `nickname`'s. */
+  | { kind: "fingerprint"; nickname?: string }
+  /** Trust the new key `nickname` showed. */
+  | { kind: "trust"; nickname: string }
   | { kind: "help" }
   | { kind: "quit" }
   /** A known command used wrongly: how to use it. */
@@ -95,6 +99,13 @@ export const COMMANDS: readonly CommandInfo[] = [
     args: "",
     help: "the offers and transfers, with their numbers",
   },
+  {
+    name: "/fingerprint",
+    aliases: [],
+    args: "[<user>]",
+    help: "your key's fingerprint, or a user's, to compare in person",
+  },
+  { name: "/trust", aliases: [], args: "<user>", help: "trust a user's new key, once checked" },
   { name: "/password", aliases: [], args: "", help: "change your account's password" },
   { name: "/unregister", aliases: [], args: "", help: "give up your nickname's account" },
   {
@@ -167,6 +178,13 @@ export function parseCommand(line: string): Command {
     }
     case "/transfers":
       return { kind: "transfers" };
+    case "/fingerprint":
+      if (words.length === 0) return { kind: "fingerprint" };
+      return words.length === 1
+        ? { kind: "fingerprint", nickname: words[0] }
+        : usage("/fingerprint [<user>]");
+    case "/trust":
+      return words.length === 1 ? { kind: "trust", nickname: words[0] } : usage("/trust <user>");
     case "/history":
       return parseHistory(words) ?? usage("/history [<#room>] [<n>]");
     case "/exit":

@@ -1,7 +1,8 @@
 /**
  * The terminal client's keys on disk: its identity (a key file, made on first use with mode 0600,
  * its private keys never leaving it but into memory) and the peers it has met (a known-peers file
- * beside it), pinned on first use as SSH pins hosts. A peer whose key changes is not trusted again
+ * beside it, one per key file: a nickname is a person only on one server), pinned on first use
+ * as SSH pins hosts. A peer whose key changes is not trusted again
  * until the user says so.
  *
  * @module
@@ -48,7 +49,12 @@ export function defaultKeyFile(folder: string, nickname: string, host: string, p
   return `${folder}/${safe(nicknameKey(nickname))}@${safe(host)}_${port}.json`;
 }
 
-/** A client's identity and the peers it knows, kept in `file` and `known_peers.json` beside it. */
+/** The known-peers file of the key file `file`: `alice@host_1.json` → `alice@host_1.peers.json`. */
+export function knownPeersFile(file: string): string {
+  return `${file.replace(/\.json$/, "")}.peers.json`;
+}
+
+/** A client's identity and the peers it knows, kept in `file` and its known-peers file. */
 export class KeyStore {
   readonly identity: Identity;
   readonly bundle: Bundle;
@@ -65,7 +71,7 @@ export class KeyStore {
     this.file = file;
     this.identity = identity;
     this.bundle = bundle;
-    this.#peersFile = `${file.replace(/\/[^/]*$/, "") || "."}/known_peers.json`;
+    this.#peersFile = knownPeersFile(file);
     this.#peers = peers;
   }
 

@@ -43,7 +43,9 @@ Deno.test("a peer's key is pinned on first sight; a changed one waits for trust(
   assert.equal(await reopened.trust("Bob"), changed.fingerprint);
   assert.deepEqual(reopened.trusted("Bob"), second);
   assert.equal(await reopened.trust("Bob"), undefined);
-  assert.equal(Deno.statSync(`${dir.path}/known_peers.json`).mode! & 0o777, 0o600);
+  assert.equal(Deno.statSync(`${dir.path}/alice.peers.json`).mode! & 0o777, 0o600);
+  // Another key file (another nickname or server) has peers of its own.
+  assert.equal((await KeyStore.open(`${dir.path}/carol.json`)).trusted("Bob"), undefined);
   assert.equal(reopened.trusted("Carol"), undefined);
 });
 
