@@ -4,7 +4,16 @@
  */
 
 import assert from "node:assert/strict";
-import { line, processTest, Program, ServerProgram, startClient, tempDir } from "./lib/testing.ts";
+import { RawClient } from "./lib/raw_client.ts";
+import {
+  line,
+  processTest,
+  Program,
+  RecordingProxy,
+  ServerProgram,
+  startClient,
+  tempDir,
+} from "./lib/testing.ts";
 
 /** A client with its key file in `dir` (which it may read and write). */
 function clientWithKeys(port: number, nickname: string, dir: string): Program {
@@ -87,5 +96,98 @@ processTest(
     await alice.stdout.waitFor(
       "Plain has no key: private messages to Plain are not end-to-end encrypted",
     );
+  },
+);
+
+/** What an end-to-end message must never look like on the wire: the text, in base64 or hex. */
+function forms(text: string): string[] {
+  const bytes = new TextEncoder().encode(text);
+  return [text, btoa(text), [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")];
+}
+
+processTest(
+  "a whisper between two clients with keys is end to end: the wire and the server never see it",
+  async () => {
+    await using server = await ServerProgram.start();
+    using keys = tempDir();
+    await using bob = clientWithKeys(server.port, "Bob", keys.path);
+    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using proxy = new RecordingProxy(server.port);
+    await using alice = clientWithKeys(proxy.port, "Alice", keys.path);
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    const secret = "the launch code is 0451";
+    await alice.type(`/whisper Bob ${secret}`);
+    await bob.stdout.waitFor(line(`<dt> :: [private, end-to-end] Alice: ${secret}`));
+    await alice.type(`/whisper Bob ${secret}`);
+    await bob.stdout.waitFor(line(`<dt> :: [private, end-to-end] Alice: ${secret}`), {
+      from: bob.stdout.lines.findIndex((l) => l.includes(secret)) + 1,
+    });
+    await server.stdout.waitFor(/Alice: private message to Bob, Msg-Size:\d+, end-to-end$/);
+    for (const form of forms(secret)) {
+      assert.equal(proxy.text.includes(form), false, `"${form}" crossed the wire`);
+      assert.equal(server.stdout.lines.some((l) => l.includes(form)), false, "in the console");
+    }
+    // The same text twice looks different.
+    const sent = proxy.text.split("\n").filter((l) => l.includes('"e2e"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf("{"))).e2e.ct);
+    assert.equal(sent.length, 2);
+    assert.notEqual(sent[0], sent[1]);
+  },
+);
+
+processTest(
+  "to a client without keys a whisper goes in the clear, with a warning each time",
+  async () => {
+    await using server = await ServerProgram.start();
+    using keys = tempDir();
+    await using alice = clientWithKeys(server.port, "Alice", keys.path);
+    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using plain = startClient(server.port, "Plain", "002");
+    await server.stdout.waitFor(line("<dt> :: Plain: connected."));
+    for (const text of ["first", "second"]) {
+      await alice.type(`/whisper Plain ${text}`);
+      await plain.stdout.waitFor(line(`<dt> :: [private] Alice: ${text}`));
+    }
+    const warnings = alice.stdout.lines.filter((l) =>
+      l === "Plain has no key: private messages to Plain are not end-to-end encrypted"
+    );
+    assert.equal(warnings.length, 2);
+  },
+);
+
+processTest(
+  "a tampered or replayed end-to-end message shows one line saying so, and nothing of its text",
+  async () => {
+    await using server = await ServerProgram.start();
+    using keys = tempDir();
+    await using bob = clientWithKeys(server.port, "Bob", keys.path);
+    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using proxy = new RecordingProxy(server.port);
+    const envelope = await (async () => {
+      await using alice = clientWithKeys(proxy.port, "Alice", keys.path);
+      await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+      await alice.type("/whisper Bob meet at the north gate");
+      await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: meet at the north gate"));
+      const sent = proxy.text.split("\n").find((l) => l.includes('"e2e"'))!;
+      return JSON.parse(sent.slice(sent.indexOf("{"))).e2e;
+    })();
+    await server.stdout.waitFor(line("<dt> :: Alice: disconnected."));
+    // Someone else takes the name and sends the captured message again, then a changed copy.
+    await using mallory = await RawClient.registered(server.port, "Alice");
+    await mallory.sendMessage({ type: "private", to: "Bob", e2e: envelope });
+    await bob.stdout.waitFor(
+      "Could not decrypt a message from Alice: it was received before (a replay)",
+    );
+    const ct = Uint8Array.from(atob(envelope.ct), (c) => c.charCodeAt(0));
+    ct[0] ^= 0x01;
+    const changed = { ...envelope, n: envelope.n + 1, ct: btoa(String.fromCharCode(...ct)) };
+    await mallory.sendMessage({ type: "private", to: "Bob", e2e: changed });
+    await bob.stdout.waitFor(
+      "Could not decrypt a message from Alice: the message was changed, or made with another key",
+    );
+    assert.equal(bob.stdout.lines.filter((l) => l.includes("north gate")).length, 1);
+    // The session goes on.
+    await mallory.sendMessage({ type: "message", message: "still here" });
+    await bob.stdout.waitFor(line("<dt> :: Alice: still here"));
   },
 );

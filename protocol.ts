@@ -48,12 +48,42 @@ export interface DisconnectMessage {
   clientID?: string;
 }
 
-/** A private message to one user. */
+/**
+ * A private message to one user: `message` in the clear, or `e2e`, end-to-end encrypted for the
+ * recipient (see `E2eEnvelope`), never both.
+ */
 export interface PrivateRequest {
   type: "private";
   to: string;
-  message: string;
+  message?: string;
+  e2e?: E2eEnvelope;
   timestamp?: string;
+}
+
+/**
+ * A private message encrypted end to end (made and read by `web/e2e.js`; the server relays and
+ * keeps it as it is): the session key sealed for the recipient (`key`), the session's id and the
+ * message's number in it (`sid`, `n`), the time it was written (`t`, bound in with the names), and
+ * the AES-GCM nonce and ciphertext (`iv`, `ct`), in base64.
+ */
+export interface E2eEnvelope {
+  v: number;
+  sid: string;
+  n: number;
+  t: string;
+  iv: string;
+  ct: string;
+  key: SealedKey;
+}
+
+/** A session key sealed by the sender for the recipient: see `sealSession` in `web/e2e.js`. */
+export interface SealedKey {
+  v: number;
+  sid: string;
+  eph: string;
+  iv: string;
+  key: string;
+  sig: string;
 }
 
 /** A chat line to a room the sender is in. */
@@ -246,11 +276,15 @@ export interface ShutdownMessage {
   timestamp?: string;
 }
 
-/** A private message, delivered to its one recipient; `nickname` is the sender. */
+/**
+ * A private message, delivered to its one recipient; `nickname` is the sender. It carries
+ * `message` in the clear, or `e2e`, encrypted end to end.
+ */
 export interface PrivateMessage {
   type: "private";
   nickname: string;
-  message: string;
+  message?: string;
+  e2e?: E2eEnvelope;
   timestamp?: string;
   /** Set on a message kept while the recipient was away; acknowledge it with `ack`. */
   offline?: boolean;
@@ -413,7 +447,7 @@ type Fields = Record<string, unknown>;
  * What a field holds: text, a count, a flag, a list of texts, rooms with their members, or a key
  * bundle.
  */
-type FieldKind = "string" | "count" | "flag" | "strings" | "rooms" | "bundle";
+type FieldKind = "string" | "count" | "flag" | "strings" | "rooms" | "bundle" | "e2e";
 /** A field's kind, and whether it must be there. */
 type FieldRule = readonly [FieldKind, boolean];
 type Schema = Record<string, Record<string, FieldRule>>;
@@ -424,6 +458,7 @@ const COUNT: FieldRule = ["count", true];
 const COUNT_OPTIONAL: FieldRule = ["count", false];
 const FLAG_OPTIONAL: FieldRule = ["flag", false];
 const BUNDLE_OPTIONAL: FieldRule = ["bundle", false];
+const E2E_OPTIONAL: FieldRule = ["e2e", false];
 
 /** The fields of the transfer messages, the same both ways. */
 const TRANSFER_FIELDS: Record<TransferMessage["type"], Record<string, FieldRule>> = {
@@ -445,7 +480,7 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   },
   message: { nickname: TEXT_OPTIONAL, message: TEXT, timestamp: TEXT_OPTIONAL },
   disconnect: { nickname: TEXT_OPTIONAL, clientID: TEXT_OPTIONAL },
-  private: { to: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  private: { to: TEXT, message: TEXT_OPTIONAL, e2e: E2E_OPTIONAL, timestamp: TEXT_OPTIONAL },
   room: { room: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
   join: { room: TEXT },
   leave: { room: TEXT },
@@ -469,7 +504,8 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
   shutdown: { message: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
   private: {
     nickname: TEXT,
-    message: TEXT,
+    message: TEXT_OPTIONAL,
+    e2e: E2E_OPTIONAL,
     timestamp: TEXT_OPTIONAL,
     offline: FLAG_OPTIONAL,
     id: COUNT_OPTIONAL,
@@ -575,17 +611,45 @@ function decodeWith(frame: Uint8Array, schema: Schema): Decoded<unknown> {
         error: `Invalid "${type}" message: field "${name}" must be ${FIELD_NAMES[kind]}`,
       };
     } else {
-      message[name] = kind === "rooms"
-        ? (field as RoomInfo[]).map(({ room, members }) => ({ room, members }))
-        : kind === "bundle"
-        ? (({ v, dh, sign, sig }: KeyBundle) => ({ v, dh, sign, sig }))(field as KeyBundle)
-        : field;
+      message[name] = COPIES[kind]?.(field) ?? field;
     }
+  }
+  if (type === "private" && message.message === undefined && message.e2e === undefined) {
+    return { kind: "invalid", error: `Invalid "private" message: missing field "message"` };
+  }
+  if (type === "private" && message.message !== undefined && message.e2e !== undefined) {
+    return {
+      kind: "invalid",
+      error: `Invalid "private" message: give "message", or "e2e" when end-to-end encrypted, ` +
+        "not both",
+    };
   }
   return { kind: "message", message };
 }
 
 const isText = (value: unknown) => typeof value === "string";
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+/** Text of at most `MAX_KEY_FIELD_CHARS` characters: a key, a nonce, a signature in base64. */
+const isKeyText = (value: unknown) =>
+  isText(value) && (value as string).length <= MAX_KEY_FIELD_CHARS;
+
+/** The fields of kinds made of objects, copied so that nothing else of them is kept. */
+const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
+  rooms: (value) => (value as RoomInfo[]).map(({ room, members }) => ({ room, members })),
+  bundle: (value) => {
+    const { v, dh, sign, sig } = value as KeyBundle;
+    return { v, dh, sign, sig };
+  },
+  e2e: (value) => {
+    const { v, sid, n, t, iv, ct, key } = value as E2eEnvelope;
+    return { v, sid, n, t, iv, ct, key: { ...pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) } };
+  },
+};
+
+function pick<T extends object>(value: T, names: (keyof T)[]): Partial<T> {
+  return Object.fromEntries(names.map((name) => [name, value[name]])) as Partial<T>;
+}
 const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
 
 const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
@@ -598,12 +662,14 @@ const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
     value.every((room) =>
       typeof room === "object" && room !== null && isText(room.room) && isTexts(room.members)
     ),
-  bundle: (value) => {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-    const { v, dh, sign, sig } = value as Record<string, unknown>;
-    return Number.isSafeInteger(v) &&
-      [dh, sign, sig].every((text) => isText(text) && text.length <= MAX_KEY_FIELD_CHARS);
-  },
+  bundle: (value) =>
+    isObject(value) && Number.isSafeInteger(value.v) &&
+    [value.dh, value.sign, value.sig].every(isKeyText),
+  e2e: (value) =>
+    isObject(value) && Number.isSafeInteger(value.v) && Number.isSafeInteger(value.n) &&
+    (value.n as number) >= 1 && [value.sid, value.t, value.iv].every(isKeyText) &&
+    isText(value.ct) && isObject(value.key) && Number.isSafeInteger(value.key.v) &&
+    [value.key.sid, value.key.eph, value.key.iv, value.key.key, value.key.sig].every(isKeyText),
 };
 
 const FIELD_NAMES: Record<FieldKind, string> = {
@@ -614,6 +680,7 @@ const FIELD_NAMES: Record<FieldKind, string> = {
   rooms: 'a list of {"room", "members"} objects',
   bundle:
     `a key bundle: {"v", "dh", "sign", "sig"}, each text at most ${MAX_KEY_FIELD_CHARS} characters`,
+  e2e: 'an end-to-end envelope: {"v", "sid", "n", "t", "iv", "ct", "key"}',
 };
 
 /** Quotes a value for an error message, cut to a readable length. */

@@ -277,6 +277,48 @@ Deno.test("decoders name what is wrong with a list or a room list", () => {
   });
 });
 
+Deno.test("a private message carries text or an end-to-end envelope, one of them", () => {
+  const e2e = {
+    v: 1,
+    sid: "c2lk",
+    n: 3,
+    t: "2026-11-30T12:00:00.000Z",
+    iv: "aXY=",
+    ct: "Y3Q=",
+    key: { v: 1, sid: "c2lk", eph: "ZQ==", iv: "aQ==", key: "aw==", sig: "cw==", x: 1 },
+    extra: "dropped",
+  };
+  const { extra: _extra, ...kept } = e2e;
+  const { x: _x, ...keptKey } = e2e.key;
+  assert.deepEqual(
+    decodeClientMessage(bytes(JSON.stringify({ type: "private", to: "Bob", e2e }))),
+    { kind: "message", message: { type: "private", to: "Bob", e2e: { ...kept, key: keptKey } } },
+  );
+  assert.deepEqual(
+    decodeClientMessage(bytes(JSON.stringify({ type: "private", to: "Bob", message: "hi", e2e }))),
+    {
+      kind: "invalid",
+      error: 'Invalid "private" message: give "message", or "e2e" when end-to-end encrypted, ' +
+        "not both",
+    },
+  );
+  for (const bad of [{ ...e2e, n: 0 }, { ...e2e, key: "k" }, { ...e2e, iv: "i".repeat(200) }]) {
+    assert.match(
+      JSON.stringify(
+        decodeClientMessage(bytes(JSON.stringify({ type: "private", to: "B", e2e: bad }))),
+      ),
+      /field \\"e2e\\" must be an end-to-end envelope/,
+    );
+  }
+  assert.deepEqual(
+    decodeServerMessage(bytes(JSON.stringify({ type: "private", nickname: "Alice", e2e: kept }))),
+    {
+      kind: "message",
+      message: { type: "private", nickname: "Alice", e2e: { ...kept, key: keptKey } },
+    },
+  );
+});
+
 Deno.test("decodeClientMessage() wants whole numbers from 0 for counts and ids", () => {
   for (const id of ["-1", "1.5", '"3"', "true"]) {
     assert.deepEqual(decodeClientMessage(bytes(`{"type":"ack","id":${id}}`)), {

@@ -14,6 +14,8 @@ import {
   EXTENSION_TYPES,
   isFileMessage,
   MAX_FRAME_BYTES,
+  type PrivateMessage,
+  type PrivateRequest,
   type ServerMessage,
 } from "../protocol.ts";
 import { nicknameKey, nicknameProblem, parseTimestamp, roomKey } from "./values.ts";
@@ -25,7 +27,8 @@ import {
 } from "./accounts/client_accounts.ts";
 import { FileTransfers } from "./files/client_transfers.ts";
 import { ClientKeys, type ClientKeyStore } from "./e2e/client_keys.ts";
-import { type Command, COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
+import { InOrder } from "./in_order.ts";
+import { type Command, completeLine, helpLines, parseCommand } from "./commands.ts";
 import type { ByteConn } from "./net.ts";
 import { escapeControls, formatChatLine, formatNotice } from "./format.ts";
 import {
@@ -85,6 +88,9 @@ export class ChatSession extends Session {
   #hinted = false;
   readonly #transfers: FileTransfers;
   readonly #keys: ClientKeys;
+  /** What is sent, and what is shown, in order: end-to-end messages are sealed and opened async. */
+  readonly #sending = new InOrder();
+  readonly #showing = new InOrder();
   /** Who is connected, as far as this client knows (for completion and notices). */
   readonly #users = new Map<string, string>();
   /** Rooms this user is in, by key. */
@@ -121,6 +127,7 @@ export class ChatSession extends Session {
       send: (message) => this.#send(message),
       keys: options.keys ?? { unavailable: "no key file was given" },
       nickname: () => this.#nickname,
+      now: this.now,
     });
   }
 
@@ -132,16 +139,8 @@ export class ChatSession extends Session {
 
   /** Completions for a partly typed line: a command, a nickname or a room. */
   complete(line: string): [string[], string] {
-    if (line.startsWith("/") && !line.includes(" ")) {
-      return [COMMAND_NAMES.filter((name) => name.startsWith(line.toLowerCase())), line];
-    }
-    const word = line.slice(line.lastIndexOf(" ") + 1);
-    const pool = word.startsWith("#")
-      ? [...new Set([...this.#rooms.values(), ...this.#knownRooms])]
-      : [...this.#users.values()];
-    const prefix = word.toLowerCase();
-    const matches = pool.filter((name) => name.toLowerCase().startsWith(prefix));
-    return [matches.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())), word];
+    const rooms = [...new Set([...this.#rooms.values(), ...this.#knownRooms])];
+    return completeLine(line, [...this.#users.values()], rooms);
   }
 
   /** Registration, then the user's lines, until a quit command or the end of input. */
@@ -217,13 +216,20 @@ export class ChatSession extends Session {
     switch (command.kind) {
       case "quit":
         return false;
-      case "say":
-        if (command.text.trim() === "") break;
-        if (this.#target === undefined) this.#sendChat({ type: "message", message: command.text });
-        else this.#sendChat({ type: "room", room: this.#target, message: command.text });
+      case "say": {
+        const { text } = command, room = this.#target; // Where it goes is decided now.
+        if (text.trim() === "") break;
+        const message = room === undefined
+          ? { type: "message" as const, message: text }
+          : { type: "room" as const, room, message: text };
+        this.#sending.run(() => this.#sendChat(message));
         break;
+      }
       case "whisper":
-        this.#sendChat({ type: "private", to: command.to, message: command.text });
+        this.#sending.run(async () => {
+          const message = await this.#keys.seal(command.to, command.text);
+          if (message !== undefined) this.#sendChat(message, command.text);
+        });
         break;
       case "nick": {
         const problem = nicknameProblem(command.nickname);
@@ -272,10 +278,8 @@ export class ChatSession extends Session {
         this.#transfers.list();
         break;
       case "fingerprint":
-        this.#keys.fingerprint(command.nickname);
-        break;
       case "trust":
-        this.#keys.trust(command.nickname);
+        this.#keys.perform(command);
         break;
       case "help":
         for (const line of helpLines()) this.ui.print(line);
@@ -358,7 +362,8 @@ export class ChatSession extends Session {
     message:
       | { type: "message"; message: string }
       | { type: "room"; room: string; message: string }
-      | { type: "private"; to: string; message: string },
+      | PrivateRequest,
+    text = message.message ?? "",
   ): void {
     const stamped: ClientMessage = message.type === "message"
       ? { ...message, nickname: this.#nickname, timestamp: this.now().toISOString() }
@@ -369,11 +374,13 @@ export class ChatSession extends Session {
       return;
     }
     this.send(frame);
-    this.countSent(message.message);
+    this.countSent(text);
   }
 
   /** Sends the disconnect request and waits (briefly) for the acknowledgement. */
   protected async leave(): Promise<SessionEnd> {
+    // What was typed before goes first (an end-to-end message may still be being sealed).
+    await this.#sending.idle();
     this.#send({ type: "disconnect", nickname: this.#nickname, clientID: this.#clientID });
     const end = await orTimeout(
       Promise.race([
@@ -397,13 +404,17 @@ export class ChatSession extends Session {
   /** Handles one frame from the server. */
   protected onFrame(frame: Uint8Array): void {
     const decoded = decodeServerMessage(frame);
-    if (decoded.kind === "message") this.#onMessage(decoded.message);
-    else if (decoded.kind === "invalid") {
+    if (decoded.kind === "message") {
+      const { message } = decoded;
+      // Key answers go at once: an end-to-end message being opened may wait for one.
+      if (message.type === "keys") this.#keys.onKeys(message);
+      else this.#showing.run(() => this.#onMessage(message));
+    } else if (decoded.kind === "invalid") {
       this.ui.print(`Ignored a bad message from the server: ${escapeControls(decoded.error)}`);
     } // A type this client does not know is ignored (spec part C).
   }
 
-  #onMessage(message: ServerMessage): void {
+  #onMessage(message: ServerMessage): void | Promise<void> {
     if (isFileMessage(message)) {
       this.#transfers.onMessage(message);
       return;
@@ -438,12 +449,7 @@ export class ChatSession extends Session {
         } else this.#showChat(at(), message.nickname, message.message);
         break;
       case "private":
-        if (message.offline) {
-          this.#showChat(at(), message.nickname, message.message, "private, while you were away");
-          // Shown: the server may forget it.
-          if (message.id !== undefined) this.#send({ type: "ack", id: message.id });
-        } else this.#showChat(at(), message.nickname, message.message, "private");
-        break;
+        return this.#onPrivate(message, at());
       case "room":
         if (message.history) {
           this.ui.print(
@@ -484,9 +490,6 @@ export class ChatSession extends Session {
       case "list":
         this.#onList(message.users, message.rooms);
         break;
-      case "keys":
-        this.#keys.onKeys(message);
-        break;
       case "goodbye":
         this.#goodbye.resolve();
         break;
@@ -494,6 +497,25 @@ export class ChatSession extends Session {
         this.ended.resolve("shutdown");
         break;
     }
+  }
+
+  /** Shows a private message, opening it first if it is end-to-end encrypted. */
+  async #onPrivate(message: PrivateMessage, date: Date): Promise<void> {
+    const away = message.offline ? ", while you were away" : "";
+    if (message.e2e === undefined) {
+      this.#showChat(date, message.nickname, message.message ?? "", `private${away}`);
+    } else {
+      try {
+        const { text, time } = await this.#keys.open({ ...message, e2e: message.e2e });
+        this.#showChat(time, message.nickname, text, `private, end-to-end${away}`);
+      } catch (error) {
+        this.ui.print(
+          `Could not decrypt a message from ${message.nickname}: ${(error as Error).message}`,
+        );
+      }
+    }
+    // Shown (or shown to be unreadable): the server may forget it.
+    if (message.offline && message.id !== undefined) this.#send({ type: "ack", id: message.id });
   }
 
   #showChat(date: Date, nickname: string, text: string, where?: string): void {

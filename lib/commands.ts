@@ -228,3 +228,22 @@ function parseHistory(words: string[]): Command | undefined {
 function asRoom(word: string): string {
   return word.startsWith("#") ? word : `#${word}`;
 }
+
+/**
+ * Completions for a partly typed line: a command at its start, else a room (after `#`) or a
+ * nickname; the matches, sorted, and the word they complete.
+ */
+export function completeLine(
+  line: string,
+  users: readonly string[],
+  rooms: readonly string[],
+): [string[], string] {
+  if (line.startsWith("/") && !line.includes(" ")) {
+    return [COMMAND_NAMES.filter((name) => name.startsWith(line.toLowerCase())), line];
+  }
+  const word = line.slice(line.lastIndexOf(" ") + 1);
+  const pool = word.startsWith("#") ? rooms : users;
+  const prefix = word.toLowerCase();
+  const matches = pool.filter((name) => name.toLowerCase().startsWith(prefix));
+  return [matches.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())), word];
+}

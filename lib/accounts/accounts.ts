@@ -139,12 +139,14 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   keep(sender: M, to: string, message: PrivateMessage): void {
     const key = nicknameKey(to);
     const name = this.#names.get(key) ?? to;
-    const kept = {
+    const kept: Omit<KeptMessage, "id"> = {
       from: message.nickname,
-      text: message.message,
+      text: message.message ?? "",
       timestamp: message.timestamp!,
       at: this.#now().getTime(),
     };
+    // Kept as relayed: the server cannot read it.
+    if (message.e2e !== undefined) kept.e2e = JSON.stringify(message.e2e);
     this.#store.keep(key, kept).then(
       (result) => {
         if (sender.closing) return;
@@ -404,10 +406,12 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     }
     this.#out.deliver(
       [member],
-      page.map((message) => ({
+      page.map((message): ServerMessage => ({
         type: "private",
         nickname: message.from,
-        message: message.text,
+        ...(message.e2e === undefined
+          ? { message: message.text }
+          : { e2e: JSON.parse(message.e2e) }),
         timestamp: message.timestamp,
         offline: true,
         id: message.id,

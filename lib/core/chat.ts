@@ -117,7 +117,7 @@ export class ChatCore<M extends Member> {
         this.#say(member, command.text, command.timestamp);
         break;
       case "whisper":
-        this.#whisper(member, command.to, command.text, command.timestamp);
+        this.#whisper(member, command);
         break;
       case "room":
         this.#roomChat(member, command.room, command.text, command.timestamp);
@@ -261,7 +261,8 @@ export class ChatCore<M extends Member> {
     if (batch.chars >= BATCH_CHARS) this.flush();
   }
 
-  #whisper(sender: M, to: string, text: string, timestamp: string | undefined): void {
+  #whisper(sender: M, command: Extract<ChatCommand, { kind: "whisper" }>): void {
+    const { to, text, e2e, timestamp } = command;
     const recipient = this.#byNickname.get(nicknameKey(to));
     // To an account that is away, the message is kept for it (by the accounts feature).
     const away = recipient === undefined && this.#accounts?.isAccount(to) === true;
@@ -281,16 +282,15 @@ export class ChatCore<M extends Member> {
       return;
     }
     const stamped = this.#stamp(timestamp);
-    const message: PrivateMessage = {
-      type: "private",
-      nickname: sender.nickname!,
-      message: text,
-      timestamp: stamped.timestamp,
-    };
+    const message: PrivateMessage = e2e === undefined
+      ? { type: "private", nickname: sender.nickname!, message: text, timestamp: stamped.timestamp }
+      : { type: "private", nickname: sender.nickname!, e2e, timestamp: stamped.timestamp };
     if (!this.#fits(sender, message)) return;
+    // An encrypted message's size is its ciphertext's (base64): the server sees nothing else.
+    const size = e2e === undefined ? `${utf8ByteLength(text)}` : `${e2e.ct.length}, end-to-end`;
     this.#log(
       `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ` +
-        `${recipient?.nickname ?? `${to} (away, kept)`}, Msg-Size:${utf8ByteLength(text)}`,
+        `${recipient?.nickname ?? `${to} (away, kept)`}, Msg-Size:${size}`,
     );
     if (recipient === undefined) this.#accounts!.keep(sender, to, message);
     else this.#send(recipient, message);

@@ -11,6 +11,7 @@
 import type {
   AccountAction,
   BroadcastMessage,
+  E2eEnvelope,
   KeyBundle,
   OfferRequest,
   PrivateMessage,
@@ -53,7 +54,8 @@ export type Command =
   | TransferCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
-  | { kind: "whisper"; to: string; text: string; timestamp?: string }
+  /** A private message: `text` in the clear, or `e2e` (then `text` is empty). */
+  | { kind: "whisper"; to: string; text: string; e2e?: E2eEnvelope; timestamp?: string }
   | { kind: "room"; room: string; text: string; timestamp?: string }
   | { kind: "join"; room: string }
   | { kind: "leave"; room: string }

@@ -6,14 +6,32 @@
  * @module
  */
 
-import type { ClientMessage, KeyBundle, KeysReply } from "../../protocol.ts";
-import { openBundle } from "../../web/e2e.js";
+import type {
+  ClientMessage,
+  E2eEnvelope,
+  KeyBundle,
+  KeysReply,
+  PrivateMessage,
+  PrivateRequest,
+} from "../../protocol.ts";
+import {
+  decryptText,
+  encryptText,
+  newSession,
+  openBundle,
+  openSession,
+  ReplayGuard,
+  sealSession,
+  type Session,
+} from "../../web/e2e.js";
 import type { ClientUi } from "../session.ts";
 import { nicknameKey } from "../values.ts";
 import { defaultKeyFile, defaultKeyFolder, KeyStore, type PeerKeyStatus } from "./key_store.ts";
 
 /** How long a key lookup waits for the server's answer (ms). */
 export const KEY_LOOKUP_MS = 5000;
+/** Messages sent in one session before its key is renewed. */
+export const SESSION_MESSAGES = 1000;
 
 /** The keys a client has, or why it has none. */
 export type ClientKeyStore = { store: KeyStore } | { unavailable: string };
@@ -66,6 +84,16 @@ export interface ClientKeysOptions {
   keys: ClientKeyStore;
   /** This user's nickname, as the server knows it now. */
   nickname: () => string;
+  /** The time now (for the time bound into a message). */
+  now: () => Date;
+}
+
+/** A conversation's session as its sender keeps it: the key, and the key sealed for the peer. */
+interface Outgoing {
+  session: Session;
+  sealed: E2eEnvelope["key"];
+  /** The fingerprint of the peer's key it was sealed to. */
+  fingerprint: string;
 }
 
 /** A peer's verified bundle and what the client knows of it. */
@@ -79,6 +107,11 @@ export class ClientKeys {
   readonly #options: ClientKeysOptions;
   /** Lookups waiting for the server, by nickname key. */
   readonly #lookups = new Map<string, Lookup[]>();
+  /** This client's sessions with each peer (by nickname key): new at each start. */
+  readonly #outgoing = new Map<string, Outgoing>();
+  /** Sessions opened from each peer, by `nickname key/session id`. */
+  readonly #incoming = new Map<string, Session>();
+  readonly #replays = new ReplayGuard();
 
   /** Creates the feature; nothing is sent until `start`. */
   constructor(options: ClientKeysOptions) {
@@ -147,6 +180,92 @@ export class ClientKeys {
       );
     }
     return { bundle: reply.bundle, status };
+  }
+
+  /**
+   * The private message to send for `text` to `to`: encrypted end to end when `to` has a key
+   * this client trusts; in the clear, with a warning, when `to` has none; undefined (said) when
+   * `to`'s key has changed and is not trusted yet.
+   */
+  async seal(to: string, text: string): Promise<PrivateRequest | undefined> {
+    const clear: PrivateRequest = { type: "private", to, message: text };
+    if (this.store === undefined) return clear;
+    const peer = await this.lookUp(to);
+    if (peer === undefined) return clear;
+    if (peer.status.kind === "changed") {
+      this.#options.ui.print(`Not sent: ${to}'s key has changed (see above)`);
+      return undefined;
+    }
+    const store = this.store;
+    const from = nicknameKey(this.#options.nickname());
+    const peerKey = nicknameKey(to);
+    let outgoing = this.#outgoing.get(peerKey);
+    if (
+      outgoing === undefined || outgoing.session.sent >= SESSION_MESSAGES ||
+      outgoing.fingerprint !== peer.status.fingerprint
+    ) {
+      const session = await newSession();
+      const sealed = await sealSession(store.identity, from, peerKey, peer.bundle, session);
+      outgoing = { session, sealed, fingerprint: peer.status.fingerprint };
+      this.#outgoing.set(peerKey, outgoing);
+    }
+    const t = this.#options.now().toISOString();
+    const { sid, n, iv, ct } = await encryptText(outgoing.session, from, peerKey, t, text);
+    return {
+      type: "private",
+      to,
+      e2e: { v: outgoing.sealed.v, sid, n, t, iv, ct, key: outgoing.sealed },
+    };
+  }
+
+  /**
+   * The text and time of an end-to-end message `message`; throws an error saying why it cannot
+   * be read (nothing of its content).
+   */
+  async open(
+    message: PrivateMessage & { e2e: E2eEnvelope },
+  ): Promise<{ text: string; time: Date }> {
+    const store = this.store;
+    if (store === undefined) throw new Error("end-to-end encryption is off here");
+    const envelope = message.e2e;
+    const from = nicknameKey(message.nickname);
+    const to = nicknameKey(this.#options.nickname());
+    const id = `${from}/${envelope.sid}`;
+    let session = this.#incoming.get(id);
+    if (session === undefined) {
+      const sender = store.trusted(message.nickname) === undefined
+        ? await this.lookUp(message.nickname)
+        : undefined;
+      if (sender?.status.kind === "changed") throw new Error("their key has changed (see above)");
+      const bundle = store.trusted(message.nickname);
+      if (bundle === undefined) throw new Error("their key is not known");
+      try {
+        session = await openSession(store.identity, from, to, bundle, store.bundle, envelope.key);
+      } catch (error) {
+        // Perhaps the sender has a new key: looking it up says so (and pins nothing new).
+        if (
+          sender === undefined && (await this.lookUp(message.nickname))?.status.kind === "changed"
+        ) {
+          throw new Error("their key has changed (see above)");
+        }
+        throw new Error(`the session key does not open: ${(error as Error).message}`);
+      }
+      if (session.id !== envelope.sid) throw new Error("the session key is for another session");
+      this.#incoming.set(id, session);
+    }
+    const text = await decryptText(session, from, to, envelope.t, envelope);
+    // Checked once it is known to be genuine, so that a forgery cannot use up a number.
+    if (!this.#replays.accept(id, envelope.n)) throw new Error("it was received before (a replay)");
+    return { text, time: new Date(envelope.t) };
+  }
+
+  /** Carries out `/fingerprint` or `/trust`. */
+  perform(
+    command: { kind: "fingerprint"; nickname?: string } | { kind: "trust"; nickname: string },
+  ): Promise<void> {
+    return command.kind === "trust"
+      ? this.trust(command.nickname)
+      : this.fingerprint(command.nickname);
   }
 
   /** `/fingerprint [nickname]`: one's own fingerprint, or a peer's (looked up and pinned). */

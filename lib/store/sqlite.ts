@@ -53,6 +53,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX history_by_target ON history (target, id);`,
   // Public key bundles for end-to-end messages (issue 14).
   `ALTER TABLE accounts ADD COLUMN key_bundle TEXT;`,
+  // Kept private messages encrypted end to end: the envelope, as relayed (issue 14).
+  `ALTER TABLE offline ADD COLUMN e2e TEXT;`,
 ];
 
 /** How a SQLite store is opened. */
@@ -195,12 +197,14 @@ export class SqliteStore implements Store {
         .n as number;
       if (count >= this.#bounds.offlineMax) return { ok: false, reason: "full" };
       const { lastInsertRowid } = this.#run(
-        "INSERT INTO offline (recipient, sender, text, timestamp, at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO offline (recipient, sender, text, timestamp, at, e2e) " +
+          "VALUES (?, ?, ?, ?, ?, ?)",
         key,
         message.from,
         message.text,
         message.timestamp,
         message.at,
+        message.e2e ?? null,
       );
       return { ok: true, id: Number(lastInsertRowid) };
     });
@@ -209,17 +213,21 @@ export class SqliteStore implements Store {
   waiting(key: string, now: number): Promise<KeptMessage[]> {
     return this.#read(() =>
       this.#all(
-        "SELECT id, sender, text, timestamp, at FROM offline " +
+        "SELECT id, sender, text, timestamp, at, e2e FROM offline " +
           "WHERE recipient = ? AND at > ? ORDER BY id",
         key,
         now - this.#bounds.offlineMaxAgeMs,
-      ).map((row) => ({
-        id: row.id as number,
-        from: row.sender as string,
-        text: row.text as string,
-        timestamp: row.timestamp as string,
-        at: row.at as number,
-      }))
+      ).map((row) => {
+        const kept: KeptMessage = {
+          id: row.id as number,
+          from: row.sender as string,
+          text: row.text as string,
+          timestamp: row.timestamp as string,
+          at: row.at as number,
+        };
+        if (row.e2e !== null) kept.e2e = row.e2e as string;
+        return kept;
+      })
     );
   }
 

@@ -111,7 +111,7 @@ Deno.test("SqliteStore refuses a database from a newer server, a corrupt file, a
   db.close();
   assert.throws(
     () => new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T }),
-    /schema version 3, newer than this server's \(2\)/,
+    /schema version 4, newer than this server's \(3\)/,
   );
   using junk = tempDir();
   Deno.writeTextFileSync(`${junk.path}/${DATABASE_FILE}`, "not a database ".repeat(100));

@@ -30,7 +30,10 @@ export interface KeptMessage {
   id: number;
   /** The sender's nickname. */
   from: string;
+  /** The text; empty when the message is encrypted end to end. */
   text: string;
+  /** The end-to-end envelope (JSON, as relayed), when the message is encrypted. */
+  e2e?: string;
   /** The time the message was sent, as relayed (ISO 8601). */
   timestamp: string;
   /** When the server received it, in milliseconds since the epoch. */

@@ -62,6 +62,17 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.deepEqual(await store.accountNames(), ["Alice"]);
   });
 
+  test("keep() keeps an end-to-end envelope as it is, and waiting() gives it back", async (store) => {
+    const e2e = '{"v":1,"sid":"s","n":1,"t":"t","iv":"i","ct":"c","key":{}}';
+    await store.keep("alice", { from: "bob", text: "", e2e, timestamp: "t", at: T });
+    await store.keep("alice", { from: "bob", text: "in the clear", timestamp: "t", at: T });
+    const [sealed, clear] = await store.waiting("alice", T);
+    assert.equal(sealed.e2e, e2e);
+    assert.equal(sealed.text, "");
+    assert.equal(clear.e2e, undefined);
+    assert.equal(clear.text, "in the clear");
+  });
+
   test("setKeyBundle() keeps an account's public key bundle, replacing the last", async (store) => {
     await store.createAccount("alice", ALICE);
     assert.equal(await store.setKeyBundle("alice", '{"v":1,"dh":"a"}'), true);

@@ -32,13 +32,12 @@ export function jsonCommand(message: ClientMessage): Command {
       return { kind: "say", text: message.message, timestamp: message.timestamp };
     case "disconnect":
       return { kind: "disconnect" };
-    case "private":
-      return {
-        kind: "whisper",
-        to: message.to,
-        text: message.message,
-        timestamp: message.timestamp,
-      };
+    case "private": {
+      const whisper = { to: message.to, text: message.message ?? "", timestamp: message.timestamp };
+      return message.e2e === undefined
+        ? { kind: "whisper", ...whisper }
+        : { kind: "whisper", ...whisper, e2e: message.e2e };
+    }
     case "room":
       return {
         kind: "room",

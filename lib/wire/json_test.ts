@@ -4,6 +4,16 @@ import { JSON_WIRE } from "./json.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const bytes = (text: string) => encoder.encode(text);
+/** An end-to-end envelope: the server carries it as it is. */
+const E2E = {
+  v: 1,
+  sid: "c2lk",
+  n: 1,
+  t: "2026-11-30T12:00:00.000Z",
+  iv: "aXY=",
+  ct: "Y3Q=",
+  key: { v: 1, sid: "c2lk", eph: "ZQ==", iv: "aQ==", key: "aw==", sig: "cw==" },
+};
 
 Deno.test("JSON_WIRE decodes each client message into the core's command", () => {
   const cases: [unknown, unknown][] = [
@@ -19,6 +29,10 @@ Deno.test("JSON_WIRE decodes each client message into the core's command", () =>
     [
       { type: "private", to: "Bob", message: "psst" },
       { kind: "whisper", to: "Bob", text: "psst", timestamp: undefined },
+    ],
+    [
+      { type: "private", to: "Bob", e2e: E2E },
+      { kind: "whisper", to: "Bob", text: "", timestamp: undefined, e2e: E2E },
     ],
     [
       { type: "room", room: "#lab", message: "hey" },
