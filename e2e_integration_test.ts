@@ -191,3 +191,62 @@ processTest(
     await bob.stdout.waitFor(line("<dt> :: Alice: still here"));
   },
 );
+
+processTest(
+  "an end-to-end message to an account that is away is kept as ciphertext and read after a restart",
+  async () => {
+    using data = tempDir();
+    using keys = tempDir();
+    const storeFlags = [`--allow-read=${data.path}`, `--allow-write=${data.path}`];
+    const passwords = `${keys.path}/bob-password.txt`;
+    Deno.writeTextFileSync(passwords, "bob's long password\n");
+    const bob = (port: number) =>
+      new Program(
+        "ChatClient.ts",
+        [
+          "127.0.0.1",
+          `${port}`,
+          "Bob",
+          "002",
+          "--keys",
+          `${keys.path}/Bob.json`,
+          "--password-file",
+          passwords,
+        ],
+        [`--allow-read=${keys.path}`, `--allow-write=${keys.path}`],
+      );
+    const secret = "the spare key is under the third flowerpot";
+    {
+      await using server = await ServerProgram.start(["--data", data.path], storeFlags);
+      {
+        await using first = bob(server.port);
+        await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+        await first.type("/register");
+        await first.type("bob's long password");
+        await first.stdout.waitFor(/Bob is now your account/);
+        await first.type("/exit");
+        assert.equal(await first.exitCode(), 0);
+      }
+      await using alice = clientWithKeys(server.port, "Alice", keys.path);
+      await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+      await alice.type(`/whisper Bob ${secret}`);
+      await alice.stdout.waitFor(/Bob is offline: your message will be delivered/);
+      await alice.type("/exit");
+      assert.equal(await alice.exitCode(), 0);
+    }
+    // The store holds the envelope, never the text.
+    for (const name of Deno.readDirSync(data.path)) {
+      const bytes = new TextDecoder("latin1").decode(
+        Deno.readFileSync(`${data.path}/${name.name}`),
+      );
+      for (const form of forms(secret)) {
+        assert.equal(bytes.includes(form), false, `${name.name}: ${form}`);
+      }
+    }
+    await using server = await ServerProgram.start(["--data", data.path], storeFlags);
+    await using again = bob(server.port);
+    await again.stdout.waitFor(
+      line(`<dt> :: [private, end-to-end, while you were away] Alice: ${secret}`),
+    );
+  },
+);

@@ -64,7 +64,9 @@ export interface PrivateRequest {
  * A private message encrypted end to end (made and read by `web/e2e.js`; the server relays and
  * keeps it as it is): the session key sealed for the recipient (`key`), the session's id and the
  * message's number in it (`sid`, `n`), the time it was written (`t`, bound in with the names), and
- * the AES-GCM nonce and ciphertext (`iv`, `ct`), in base64.
+ * the AES-GCM nonce and ciphertext (`iv`, `ct`), in base64; and the sender's own key bundle, so
+ * that a message read later (kept while its recipient was away) can be checked when the sender is
+ * gone, against the key the recipient pinned or, the first time, pinning it.
  */
 export interface E2eEnvelope {
   v: number;
@@ -74,6 +76,7 @@ export interface E2eEnvelope {
   iv: string;
   ct: string;
   key: SealedKey;
+  bundle?: KeyBundle;
 }
 
 /** A session key sealed by the sender for the recipient: see `sealSession` in `web/e2e.js`. */
@@ -642,8 +645,18 @@ const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
     return { v, dh, sign, sig };
   },
   e2e: (value) => {
-    const { v, sid, n, t, iv, ct, key } = value as E2eEnvelope;
-    return { v, sid, n, t, iv, ct, key: { ...pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) } };
+    const { v, sid, n, t, iv, ct, key, bundle } = value as E2eEnvelope;
+    const envelope: E2eEnvelope = {
+      v,
+      sid,
+      n,
+      t,
+      iv,
+      ct,
+      key: { ...pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) } as SealedKey,
+    };
+    if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle) as KeyBundle;
+    return envelope;
   },
 };
 
@@ -669,7 +682,8 @@ const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
     isObject(value) && Number.isSafeInteger(value.v) && Number.isSafeInteger(value.n) &&
     (value.n as number) >= 1 && [value.sid, value.t, value.iv].every(isKeyText) &&
     isText(value.ct) && isObject(value.key) && Number.isSafeInteger(value.key.v) &&
-    [value.key.sid, value.key.eph, value.key.iv, value.key.key, value.key.sig].every(isKeyText),
+    [value.key.sid, value.key.eph, value.key.iv, value.key.key, value.key.sig].every(isKeyText) &&
+    (value.bundle === undefined || FIELD_CHECKS.bundle(value.bundle)),
 };
 
 const FIELD_NAMES: Record<FieldKind, string> = {

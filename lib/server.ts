@@ -122,6 +122,7 @@ export class ChatServer {
       now: this.#now,
       historyMax: this.#limits.historyMax,
       replyBytes: this.#limits.sendqBytes / 4,
+      onRegistered: (member) => this.#keys.registered(member),
     });
     this.#core = new ChatCore({
       out: this.#outbound,

@@ -54,6 +54,8 @@ export interface AccountsOptions<M extends Member> {
   logins?: Throttle;
   /** Account changes that hash a password (each costs a tenth of a second of CPU), per connection. */
   changes?: Throttle;
+  /** Told when `member` has made its nickname an account (before it is told). */
+  onRegistered?: (member: M) => Promise<void>;
 }
 
 /** A login asked for: the registration it completes. */
@@ -91,6 +93,8 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   readonly #unsent = new WeakMap<M, Unsent>();
   #chat: AccountChat<M> | undefined;
 
+  readonly #onRegistered: ((member: M) => Promise<void>) | undefined;
+
   /** Creates the feature on `options.store`; `load` reads the accounts it holds. */
   constructor(options: AccountsOptions<M>) {
     this.#store = options.store;
@@ -101,6 +105,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#changes = options.changes ?? new Throttle();
     this.#historyMax = options.historyMax;
     this.#replyBytes = options.replyBytes;
+    this.#onRegistered = options.onRegistered;
   }
 
   /** Reads the names of the accounts in the store (before any client registers). */
@@ -318,6 +323,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         }
         this.#names.set(key, nickname);
         member.account = key;
+        await this.#onRegistered?.(member);
       } else if (action === "password") {
         await this.#store.setPassword(member.account!, hash);
       } else {

@@ -214,7 +214,7 @@ export class ClientKeys {
     return {
       type: "private",
       to,
-      e2e: { v: outgoing.sealed.v, sid, n, t, iv, ct, key: outgoing.sealed },
+      e2e: { v: outgoing.sealed.v, sid, n, t, iv, ct, key: outgoing.sealed, bundle: store.bundle },
     };
   }
 
@@ -234,7 +234,7 @@ export class ClientKeys {
     let session = this.#incoming.get(id);
     if (session === undefined) {
       const sender = store.trusted(message.nickname) === undefined
-        ? await this.lookUp(message.nickname)
+        ? await this.#senderKey(message.nickname, envelope)
         : undefined;
       if (sender?.status.kind === "changed") throw new Error("their key has changed (see above)");
       const bundle = store.trusted(message.nickname);
@@ -257,6 +257,16 @@ export class ClientKeys {
     // Checked once it is known to be genuine, so that a forgery cannot use up a number.
     if (!this.#replays.accept(id, envelope.n)) throw new Error("it was received before (a replay)");
     return { text, time: new Date(envelope.t) };
+  }
+
+  /**
+   * The key of the sender of `envelope`, seen for the first time: the bundle it carries (checked
+   * and pinned, as a lookup would), or else the server's answer.
+   */
+  async #senderKey(nickname: string, envelope: E2eEnvelope): Promise<PeerKey | undefined> {
+    if (envelope.bundle === undefined) return await this.lookUp(nickname);
+    await openBundle(envelope.bundle);
+    return { bundle: envelope.bundle, status: await this.store!.saw(nickname, envelope.bundle) };
   }
 
   /** Carries out `/fingerprint` or `/trust`. */

@@ -45,6 +45,12 @@ export class KeyDirectory<M extends Member> {
     else this.#lookUp(member, command.nickname);
   }
 
+  /** Keeps the bundle `member` published with the account it has just made. */
+  async registered(member: M): Promise<void> {
+    const bundle = this.#byMember.get(member);
+    if (bundle !== undefined) await this.#keep(member, bundle);
+  }
+
   /** Forgets what `member` published for its connection (an account's bundle stays). */
   left(member: M): void {
     this.#byMember.delete(member);
@@ -52,15 +58,19 @@ export class KeyDirectory<M extends Member> {
 
   async #publish(member: M, bundle: KeyBundle): Promise<void> {
     this.#byMember.set(member, bundle);
-    const { store } = this.#options;
-    if (member.account !== undefined && store !== undefined) {
-      try {
-        await store.setKeyBundle(member.account, JSON.stringify(bundle));
-      } catch (error) {
-        this.#options.log(`store: cannot keep the key of ${member.nickname}: ${error}`);
-      }
-    }
+    await this.#keep(member, bundle);
     this.#reply(member, { type: "keys", nickname: member.nickname!, bundle });
+  }
+
+  /** Keeps `bundle` with `member`'s account, if it has one. */
+  async #keep(member: M, bundle: KeyBundle): Promise<void> {
+    const { store } = this.#options;
+    if (member.account === undefined || store === undefined) return;
+    try {
+      await store.setKeyBundle(member.account, JSON.stringify(bundle));
+    } catch (error) {
+      this.#options.log(`store: cannot keep the key of ${member.nickname}: ${error}`);
+    }
   }
 
   async #lookUp(member: M, nickname: string): Promise<void> {
