@@ -83,7 +83,7 @@ const session = settings.wire === "json"
     clientID: settings.clientID,
     passwordFile: settings.passwordFile,
     downloads: settings.downloads,
-    keys,
+    e2e: keys && { keys, only: settings.e2eOnly },
     ui: terminal,
     connect,
   })

@@ -250,3 +250,24 @@ processTest(
     );
   },
 );
+
+processTest("with --e2e-only a whisper to a client without keys is refused, not sent", async () => {
+  await using server = await ServerProgram.start();
+  using keys = tempDir();
+  await using alice = new Program(
+    "ChatClient.ts",
+    ["127.0.0.1", `${server.port}`, "Alice", "001", "--keys", `${keys.path}/a.json`, "--e2e-only"],
+    [`--allow-read=${keys.path}`, `--allow-write=${keys.path}`],
+  );
+  await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+  await using plain = startClient(server.port, "Plain", "002");
+  await server.stdout.waitFor(line("<dt> :: Plain: connected."));
+  await alice.type("/whisper Plain are you there?");
+  await alice.stdout.waitFor(
+    "Not sent: Plain cannot read an encrypted message, and --e2e-only is on",
+  );
+  await alice.type("said to everyone");
+  await plain.stdout.waitFor(line("<dt> :: Alice: said to everyone"));
+  assert.equal(plain.stdout.lines.some((l) => l.includes("are you there")), false);
+  assert.equal(server.stdout.lines.some((l) => l.includes("private message")), false);
+});

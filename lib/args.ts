@@ -56,6 +56,8 @@ export type ClientArgs =
     passwordFile?: string;
     /** The key file for end-to-end messages; default: one per nickname and server. */
     keysFile?: string;
+    /** Refuse to send a private message that cannot be end-to-end encrypted. */
+    e2eOnly?: boolean;
     /** The folder received files go to. */
     downloads: string;
   }
@@ -258,6 +260,7 @@ export const CLIENT_USAGE = [
   "               log in to the nickname's account with the first line of this file",
   "  --downloads <dir>",
   "               where files you accept are saved (default downloads)",
+  "  --e2e-only   never send a private message in the clear: refuse when the recipient has no key",
   "  --keys <file>",
   "               your key file for end-to-end messages (default: one per nickname and",
   "               server in ~/.config/chat/keys)",
@@ -413,6 +416,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
     fingerprint: "string",
     "password-file": "string",
     keys: "string",
+    "e2e-only": "boolean",
     downloads: "string",
     help: "boolean",
   });
@@ -478,6 +482,7 @@ export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
       fingerprint,
       passwordFile: values["password-file"] as string | undefined,
       keysFile: values.keys as string | undefined,
+      e2eOnly: values["e2e-only"] === true || undefined,
       downloads: (values.downloads as string | undefined) ?? "downloads",
     },
   };

@@ -175,6 +175,7 @@ Deno.test("parseClientArgs() takes host, port, nickname, client ID and the TLS f
       fingerprint: undefined,
       passwordFile: undefined,
       keysFile: undefined,
+      e2eOnly: undefined,
       downloads: "downloads",
     },
   });

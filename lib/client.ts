@@ -55,8 +55,8 @@ export interface ChatSessionOptions extends SessionOptions {
   passwordFile?: string;
   /** The folder files arrive in (default `downloads`). */
   downloads?: string;
-  /** The key file's store, or why there is none (end-to-end encryption is off). */
-  keys?: ClientKeyStore;
+  /** End-to-end encryption: the key file's store (or why there is none), and `--e2e-only`. */
+  e2e?: { keys: ClientKeyStore; only?: boolean };
   registrationReplyMs?: number;
   disconnectAckMs?: number;
 }
@@ -125,9 +125,10 @@ export class ChatSession extends Session {
     this.#keys = new ClientKeys({
       ui: options.ui,
       send: (message) => this.#send(message),
-      keys: options.keys ?? { unavailable: "no key file was given" },
+      keys: options.e2e?.keys ?? { unavailable: "no key file was given" },
       nickname: () => this.#nickname,
       now: this.now,
+      e2eOnly: options.e2e?.only,
     });
   }
 

@@ -86,6 +86,8 @@ export interface ClientKeysOptions {
   nickname: () => string;
   /** The time now (for the time bound into a message). */
   now: () => Date;
+  /** Refuse rather than send a private message in the clear. */
+  e2eOnly?: boolean;
 }
 
 /** A conversation's session as its sender keeps it: the key, and the key sealed for the peer. */
@@ -189,9 +191,17 @@ export class ClientKeys {
    */
   async seal(to: string, text: string): Promise<PrivateRequest | undefined> {
     const clear: PrivateRequest = { type: "private", to, message: text };
-    if (this.store === undefined) return clear;
+    const refused = (why: string) => {
+      this.#options.ui.print(`Not sent: ${why}, and --e2e-only is on`);
+      return undefined;
+    };
+    if (this.store === undefined) {
+      return this.#options.e2eOnly ? refused("end-to-end encryption is off here") : clear;
+    }
     const peer = await this.lookUp(to);
-    if (peer === undefined) return clear;
+    if (peer === undefined) {
+      return this.#options.e2eOnly ? refused(`${to} cannot read an encrypted message`) : clear;
+    }
     if (peer.status.kind === "changed") {
       this.#options.ui.print(`Not sent: ${to}'s key has changed (see above)`);
       return undefined;
