@@ -10,18 +10,30 @@ import {
   processTest,
   Program,
   RecordingProxy,
+  registeredClient,
   ServerProgram,
-  startClient,
   tempDir,
 } from "./lib/testing.ts";
 
 /** A client with its key file in `dir` (which it may read and write). */
-function clientWithKeys(port: number, nickname: string, dir: string): Program {
+function clientWithKeys(port: number, nickname: string, dir: string, more: string[] = []): Program {
   return new Program(
     "ChatClient.ts",
-    ["127.0.0.1", `${port}`, nickname, "001", "--keys", `${dir}/${nickname}.json`],
+    ["127.0.0.1", `${port}`, nickname, "001", "--keys", `${dir}/${nickname}.json`, ...more],
     [`--allow-read=${dir}`, `--allow-write=${dir}`],
   );
+}
+
+/** A client with keys, once `server` has registered it (connected through `port`). */
+async function withKeys(
+  server: ServerProgram,
+  nickname: string,
+  dir: string,
+  { port = server.port, more = [] as string[] } = {},
+): Promise<Program> {
+  const client = clientWithKeys(port, nickname, dir, more);
+  await server.stdout.waitFor(line(`<dt> :: ${nickname}: connected.`));
+  return client;
 }
 
 const FINGERPRINT = /(\d{5}(?: \d{5}){11})/;
@@ -32,11 +44,9 @@ processTest(
     await using server = await ServerProgram.start();
     using aliceKeys = tempDir();
     using bobKeys = tempDir();
-    await using alice = clientWithKeys(server.port, "Alice", aliceKeys.path);
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using alice = await withKeys(server, "Alice", aliceKeys.path);
     const bobFingerprint = await (async () => {
-      await using bob = clientWithKeys(server.port, "Bob", bobKeys.path);
-      await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+      await using bob = await withKeys(server, "Bob", bobKeys.path);
       await bob.type("/fingerprint");
       const own = await bob.stdout.waitFor(/^Your fingerprint: .* \(key file .*Bob\.json\)$/);
       const digits = FINGERPRINT.exec(own.line)![1];
@@ -55,8 +65,7 @@ processTest(
 
     // Someone else takes the name Bob, with another key.
     using otherKeys = tempDir();
-    await using impostor = clientWithKeys(server.port, "Bob", otherKeys.path);
-    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using impostor = await withKeys(server, "Bob", otherKeys.path);
     await impostor.type("/fingerprint");
     const newDigits = FINGERPRINT.exec(
       (await impostor.stdout.waitFor(/^Your fingerprint: /)).line,
@@ -83,11 +92,9 @@ processTest(
   async () => {
     await using server = await ServerProgram.start();
     using keys = tempDir();
-    await using alice = clientWithKeys(server.port, "Alice", keys.path);
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using alice = await withKeys(server, "Alice", keys.path);
     // The spec's command: network only, so no key file.
-    await using plain = startClient(server.port, "Plain", "002");
-    await server.stdout.waitFor(line("<dt> :: Plain: connected."));
+    await using plain = await registeredClient(server, "Plain", "002");
     await plain.type("/fingerprint");
     await plain.stdout.waitFor(
       /^End-to-end encryption is off: it keeps your keys under your config folder, and may not read \$HOME/,
@@ -110,11 +117,9 @@ processTest(
   async () => {
     await using server = await ServerProgram.start();
     using keys = tempDir();
-    await using bob = clientWithKeys(server.port, "Bob", keys.path);
-    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using bob = await withKeys(server, "Bob", keys.path);
     await using proxy = new RecordingProxy(server.port);
-    await using alice = clientWithKeys(proxy.port, "Alice", keys.path);
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+    await using alice = await withKeys(server, "Alice", keys.path, { port: proxy.port });
     const secret = "the launch code is 0451";
     await alice.type(`/whisper Bob ${secret}`);
     await bob.stdout.waitFor(line(`<dt> :: [private, end-to-end] Alice: ${secret}`));
@@ -140,10 +145,8 @@ processTest(
   async () => {
     await using server = await ServerProgram.start();
     using keys = tempDir();
-    await using alice = clientWithKeys(server.port, "Alice", keys.path);
-    await server.stdout.waitFor(line("<dt> :: Alice: connected."));
-    await using plain = startClient(server.port, "Plain", "002");
-    await server.stdout.waitFor(line("<dt> :: Plain: connected."));
+    await using alice = await withKeys(server, "Alice", keys.path);
+    await using plain = await registeredClient(server, "Plain", "002");
     for (const text of ["first", "second"]) {
       await alice.type(`/whisper Plain ${text}`);
       await plain.stdout.waitFor(line(`<dt> :: [private] Alice: ${text}`));
@@ -160,12 +163,10 @@ processTest(
   async () => {
     await using server = await ServerProgram.start();
     using keys = tempDir();
-    await using bob = clientWithKeys(server.port, "Bob", keys.path);
-    await server.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using bob = await withKeys(server, "Bob", keys.path);
     await using proxy = new RecordingProxy(server.port);
     const envelope = await (async () => {
-      await using alice = clientWithKeys(proxy.port, "Alice", keys.path);
-      await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+      await using alice = await withKeys(server, "Alice", keys.path, { port: proxy.port });
       await alice.type("/whisper Bob meet at the north gate");
       await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: meet at the north gate"));
       const sent = proxy.text.split("\n").find((l) => l.includes('"e2e"'))!;
@@ -227,8 +228,7 @@ processTest(
         await first.type("/exit");
         assert.equal(await first.exitCode(), 0);
       }
-      await using alice = clientWithKeys(server.port, "Alice", keys.path);
-      await server.stdout.waitFor(line("<dt> :: Alice: connected."));
+      await using alice = await withKeys(server, "Alice", keys.path);
       await alice.type(`/whisper Bob ${secret}`);
       await alice.stdout.waitFor(/Bob is offline: your message will be delivered/);
       await alice.type("/exit");
@@ -254,14 +254,8 @@ processTest(
 processTest("with --e2e-only a whisper to a client without keys is refused, not sent", async () => {
   await using server = await ServerProgram.start();
   using keys = tempDir();
-  await using alice = new Program(
-    "ChatClient.ts",
-    ["127.0.0.1", `${server.port}`, "Alice", "001", "--keys", `${keys.path}/a.json`, "--e2e-only"],
-    [`--allow-read=${keys.path}`, `--allow-write=${keys.path}`],
-  );
-  await server.stdout.waitFor(line("<dt> :: Alice: connected."));
-  await using plain = startClient(server.port, "Plain", "002");
-  await server.stdout.waitFor(line("<dt> :: Plain: connected."));
+  await using alice = await withKeys(server, "Alice", keys.path, { more: ["--e2e-only"] });
+  await using plain = await registeredClient(server, "Plain", "002");
   await alice.type("/whisper Plain are you there?");
   await alice.stdout.waitFor(
     "Not sent: Plain cannot read an encrypted message, and --e2e-only is on",

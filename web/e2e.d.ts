@@ -1,5 +1,7 @@
 /** Types of `e2e.js` (a plain module, as the web page loads it unchanged). */
 
+import type { KeyBundle, SealedKey } from "../protocol.ts";
+
 /** The version of this scheme, in bundles and sealed keys. */
 export const E2E_VERSION: 1;
 
@@ -17,12 +19,7 @@ export interface SavedIdentity {
 }
 
 /** The public half of an identity, signed: what the server keeps and hands out. */
-export interface Bundle {
-  v: number;
-  dh: string;
-  sign: string;
-  sig: string;
-}
+export type Bundle = KeyBundle;
 
 /** A conversation's session: its AES-256-GCM key, its id and the count of messages sent. */
 export interface Session {
@@ -33,14 +30,7 @@ export interface Session {
 }
 
 /** A session key sealed for one recipient by one sender. */
-export interface SealedSession {
-  v: number;
-  sid: string;
-  eph: string;
-  iv: string;
-  key: string;
-  sig: string;
-}
+export type SealedSession = SealedKey;
 
 /** An encrypted message of a session. */
 export interface EncryptedText {
