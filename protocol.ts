@@ -1,19 +1,26 @@
 /**
- * The wire protocol shared by ChatServer and ChatClient: message types, their
- * validation and encoding, the frame reader and the limits (spec part C).
+ * The wire protocol shared by ChatServer and ChatClient: message types, their schemas
+ * (checked by `lib/wire/json_decode.ts`), decoding and encoding, and the limits (spec part C).
  *
  * Nothing outside this module builds or parses JSON for the wire.
  *
  * @module
  */
 
-import { isWellFormedUtf8 } from "./lib/utf8.ts";
+import {
+  BUNDLE_OPTIONAL,
+  COUNT,
+  COUNT_OPTIONAL,
+  decodeWith,
+  E2E_OPTIONAL,
+  type FieldRule,
+  FLAG_OPTIONAL,
+  TEXT,
+  TEXT_OPTIONAL,
+} from "./lib/wire/json_decode.ts";
 
 /** Largest frame (one JSON object) either side accepts, in bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024;
-
-/** Longest excerpt of a bad frame quoted back in an error message, in characters. */
-const QUOTE_CHARS = 40;
 
 // ---------------------------------------------------------------------------
 // Messages
@@ -168,7 +175,7 @@ export interface KeyBundle {
 }
 
 /** Most characters in a field of a key bundle (its base64 keys take 44, its signature 88). */
-export const MAX_KEY_FIELD_CHARS = 128;
+export { MAX_KEY_FIELD_CHARS } from "./lib/wire/json_decode.ts";
 
 /**
  * Publishing one's own key bundle (`bundle`), or asking for the bundle of `nickname`: the answer
@@ -444,25 +451,6 @@ export type Decoded<T> =
   | { kind: "unknown"; type: string; error: string }
   | { kind: "invalid"; error: string };
 
-type Fields = Record<string, unknown>;
-
-/**
- * What a field holds: text, a count, a flag, a list of texts, rooms with their members, or a key
- * bundle.
- */
-type FieldKind = "string" | "count" | "flag" | "strings" | "rooms" | "bundle" | "e2e";
-/** A field's kind, and whether it must be there. */
-type FieldRule = readonly [FieldKind, boolean];
-type Schema = Record<string, Record<string, FieldRule>>;
-
-const TEXT: FieldRule = ["string", true];
-const TEXT_OPTIONAL: FieldRule = ["string", false];
-const COUNT: FieldRule = ["count", true];
-const COUNT_OPTIONAL: FieldRule = ["count", false];
-const FLAG_OPTIONAL: FieldRule = ["flag", false];
-const BUNDLE_OPTIONAL: FieldRule = ["bundle", false];
-const E2E_OPTIONAL: FieldRule = ["e2e", false];
-
 /** The fields of the transfer messages, the same both ways. */
 const TRANSFER_FIELDS: Record<TransferMessage["type"], Record<string, FieldRule>> = {
   accept: { id: TEXT },
@@ -550,156 +538,39 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_FIELDS) as ClientMessage[
 /** Every type the server may send. */
 export const SERVER_MESSAGE_TYPES = Object.keys(SERVER_FIELDS) as ServerMessage["type"][];
 
-const utf8Decoder = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
+
+/** The spec's own spelling of a field, read as ours. */
+const ALIASES = { nickname: { timestamp: "timstamp" } };
 
 /** Decodes one frame sent by a client. */
 export function decodeClientMessage(frame: Uint8Array): Decoded<ClientMessage> {
-  return decodeWith(frame, CLIENT_FIELDS) as Decoded<ClientMessage>;
+  return checkPrivate(decodeWith(frame, CLIENT_FIELDS, ALIASES)) as Decoded<ClientMessage>;
 }
 
 /** Decodes one frame sent by the server. */
 export function decodeServerMessage(frame: Uint8Array): Decoded<ServerMessage> {
-  return decodeWith(frame, SERVER_FIELDS) as Decoded<ServerMessage>;
+  return checkPrivate(decodeWith(frame, SERVER_FIELDS)) as Decoded<ServerMessage>;
 }
 
-/** Encodes a message as one line of JSON (JSON Lines), ready to write. */
-export function encodeMessage(message: ClientMessage | ServerMessage): Uint8Array {
-  return utf8Encoder.encode(JSON.stringify(message) + "\n");
-}
-
-function decodeWith(frame: Uint8Array, schema: Schema): Decoded<unknown> {
-  // Decoded without a fatal decoder, so that a refusal costs no exception: bad bytes become
-  // U+FFFD, and only a frame that shows one needs the byte-by-byte check.
-  const text = utf8Decoder.decode(frame);
-  if (text.includes("\uFFFD") && !isWellFormedUtf8(frame)) {
-    return { kind: "invalid", error: "Cannot decode frame: invalid UTF-8" };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { kind: "invalid", error: `Cannot parse frame ${quote(text)}: invalid JSON` };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { kind: "invalid", error: `Cannot parse frame ${quote(text)}: expected a JSON object` };
-  }
-  const fields = value as Fields;
-  const type = fields.type;
-  if (typeof type !== "string") {
-    return {
-      kind: "invalid",
-      error: type === undefined
-        ? `Cannot read message ${quote(text)}: missing field "type"`
-        : `Cannot read message ${quote(text)}: field "type" must be a string`,
-    };
-  }
-  if (!Object.hasOwn(schema, type)) {
-    return { kind: "unknown", type, error: `Unknown message type ${quote(type)}` };
-  }
-  if (type === "nickname" && fields.timestamp === undefined) {
-    // The original specification spells the field "timstamp".
-    fields.timestamp = fields.timstamp;
-  }
-  const message: Fields = { type };
-  for (const [name, [kind, required]] of Object.entries(schema[type])) {
-    const field = fields[name];
-    if (field === undefined || field === null) {
-      if (required) {
-        return { kind: "invalid", error: `Invalid "${type}" message: missing field "${name}"` };
-      }
-    } else if (!FIELD_CHECKS[kind](field)) {
-      return {
-        kind: "invalid",
-        error: `Invalid "${type}" message: field "${name}" must be ${FIELD_NAMES[kind]}`,
-      };
-    } else {
-      message[name] = COPIES[kind]?.(field) ?? field;
-    }
-  }
-  if (type === "private" && message.message === undefined && message.e2e === undefined) {
+/** A private message carries `message` or `e2e`, exactly one of them. */
+function checkPrivate(decoded: Decoded<Record<string, unknown>>): Decoded<unknown> {
+  if (decoded.kind !== "message" || decoded.message.type !== "private") return decoded;
+  const { message, e2e } = decoded.message;
+  if (message === undefined && e2e === undefined) {
     return { kind: "invalid", error: `Invalid "private" message: missing field "message"` };
   }
-  if (type === "private" && message.message !== undefined && message.e2e !== undefined) {
+  if (message !== undefined && e2e !== undefined) {
     return {
       kind: "invalid",
       error: `Invalid "private" message: give "message", or "e2e" when end-to-end encrypted, ` +
         "not both",
     };
   }
-  return { kind: "message", message };
+  return decoded;
 }
 
-const isText = (value: unknown) => typeof value === "string";
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-/** Text of at most `MAX_KEY_FIELD_CHARS` characters: a key, a nonce, a signature in base64. */
-const isKeyText = (value: unknown) =>
-  isText(value) && (value as string).length <= MAX_KEY_FIELD_CHARS;
-
-/** The fields of kinds made of objects, copied so that nothing else of them is kept. */
-const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
-  rooms: (value) => (value as RoomInfo[]).map(({ room, members }) => ({ room, members })),
-  bundle: (value) => {
-    const { v, dh, sign, sig } = value as KeyBundle;
-    return { v, dh, sign, sig };
-  },
-  e2e: (value) => {
-    const { v, sid, n, t, iv, ct, key, bundle } = value as E2eEnvelope;
-    const envelope: E2eEnvelope = {
-      v,
-      sid,
-      n,
-      t,
-      iv,
-      ct,
-      key: { ...pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) } as SealedKey,
-    };
-    if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle) as KeyBundle;
-    return envelope;
-  },
-};
-
-function pick<T extends object>(value: T, names: (keyof T)[]): Partial<T> {
-  return Object.fromEntries(names.map((name) => [name, value[name]])) as Partial<T>;
-}
-const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
-
-const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
-  string: isText,
-  count: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
-  flag: (value) => typeof value === "boolean",
-  strings: isTexts,
-  rooms: (value) =>
-    Array.isArray(value) &&
-    value.every((room) =>
-      typeof room === "object" && room !== null && isText(room.room) && isTexts(room.members)
-    ),
-  bundle: (value) =>
-    isObject(value) && Number.isSafeInteger(value.v) &&
-    [value.dh, value.sign, value.sig].every(isKeyText),
-  e2e: (value) =>
-    isObject(value) && Number.isSafeInteger(value.v) && Number.isSafeInteger(value.n) &&
-    (value.n as number) >= 1 && [value.sid, value.t, value.iv].every(isKeyText) &&
-    isText(value.ct) && isObject(value.key) && Number.isSafeInteger(value.key.v) &&
-    [value.key.sid, value.key.eph, value.key.iv, value.key.key, value.key.sig].every(isKeyText) &&
-    (value.bundle === undefined || FIELD_CHECKS.bundle(value.bundle)),
-};
-
-const FIELD_NAMES: Record<FieldKind, string> = {
-  string: "a string",
-  count: "a whole number from 0",
-  flag: "true or false",
-  strings: "a list of strings",
-  rooms: 'a list of {"room", "members"} objects',
-  bundle:
-    `a key bundle: {"v", "dh", "sign", "sig"}, each text at most ${MAX_KEY_FIELD_CHARS} characters`,
-  e2e: 'an end-to-end envelope: {"v", "sid", "n", "t", "iv", "ct", "key"}',
-};
-
-/** Quotes a value for an error message, cut to a readable length. */
-function quote(text: string): string {
-  const cut = [...text.slice(0, QUOTE_CHARS * 2)];
-  const shown = cut.length > QUOTE_CHARS ? cut.slice(0, QUOTE_CHARS).join("") + "…" : text;
-  return JSON.stringify(shown);
+/** Encodes a message as one line of JSON (JSON Lines), ready to write. */
+export function encodeMessage(message: ClientMessage | ServerMessage): Uint8Array {
+  return utf8Encoder.encode(JSON.stringify(message) + "\n");
 }
