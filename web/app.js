@@ -1,6 +1,8 @@
 // The browser chat client: the JSON messages of protocol.ts over a WebSocket at /ws, one per
 // text frame. Every text from another person is put on the page with textContent, never as HTML.
 
+import { fromBase64, toBase64 } from "./e2e.js";
+
 // The message types this page understands: protocol.ts's EXTENSION_TYPES (a test keeps them equal).
 const EXTENSIONS = [
   "private",
@@ -549,21 +551,6 @@ function fileItem(transfer) {
 
 function hex(buffer) {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function toBase64(bytes) {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}
-
-function fromBase64(text) {
-  const raw = atob(text);
-  const bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  return bytes;
 }
 
 async function offerFile(to, file) {
