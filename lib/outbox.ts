@@ -73,7 +73,7 @@ export class Outbox {
   #written = 0;
   #sinceProgress = 0;
   /** Callers of `drained` waiting for the writer to stop. */
-  #idleWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] | undefined;
   /** Set while a flush is about to start (see `enqueue`). */
   #scheduled = false;
   #lastProgressAt = 0;
@@ -176,7 +176,7 @@ export class Outbox {
   /** Resolves once everything queued so far is written, or writing has failed. */
   async drained(): Promise<void> {
     while (this.#writing || this.#scheduled) {
-      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      await new Promise<void>((resolve) => (this.#idleWaiters ??= []).push(resolve));
     }
   }
 
@@ -264,8 +264,8 @@ export class Outbox {
   #stop(): void {
     this.#writing = false;
     const waiters = this.#idleWaiters;
-    if (waiters.length === 0) return;
-    this.#idleWaiters = [];
+    if (waiters === undefined) return;
+    this.#idleWaiters = undefined;
     for (const resolve of waiters) resolve();
   }
 

@@ -27,17 +27,22 @@ function toHex(bytes: ArrayBuffer | Uint8Array): string {
 
 const { base64url } = internals;
 
+/** A private key of `curve` from its hex private (`d`) and public (`x`) halves. */
+function importPrivate(
+  curve: "X25519" | "Ed25519",
+  d: string,
+  x: string,
+  usages: KeyUsage[],
+): Promise<CryptoKey> {
+  const jwk = { kty: "OKP", crv: curve, d: base64url(hex(d)), x: base64url(hex(x)) };
+  return crypto.subtle.importKey("jwk", jwk, curve, false, usages);
+}
+
 Deno.test("X25519 agreement gives RFC 7748's shared secret (section 6.1)", async () => {
-  const alice = await crypto.subtle.importKey(
-    "jwk",
-    {
-      kty: "OKP",
-      crv: "X25519",
-      d: base64url(hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")),
-      x: base64url(hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")),
-    },
+  const alice = await importPrivate(
     "X25519",
-    false,
+    "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+    "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
     ["deriveBits"],
   );
   const bob = await crypto.subtle.importKey(
@@ -52,16 +57,10 @@ Deno.test("X25519 agreement gives RFC 7748's shared secret (section 6.1)", async
 });
 
 Deno.test("Ed25519 signing gives RFC 8032's signature (test 1)", async () => {
-  const key = await crypto.subtle.importKey(
-    "jwk",
-    {
-      kty: "OKP",
-      crv: "Ed25519",
-      d: base64url(hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")),
-      x: base64url(hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")),
-    },
+  const key = await importPrivate(
     "Ed25519",
-    false,
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
     ["sign"],
   );
   const signature = await crypto.subtle.sign("Ed25519", key, new Uint8Array());

@@ -26,7 +26,13 @@ import {
 } from "../../web/e2e.js";
 import type { ClientUi } from "../session.ts";
 import { nicknameKey } from "../values.ts";
-import { defaultKeyFile, defaultKeyFolder, KeyStore, type PeerKeyStatus } from "./key_store.ts";
+import {
+  defaultKeyFile,
+  defaultKeyFolder,
+  folderOf,
+  KeyStore,
+  type PeerKeyStatus,
+} from "./key_store.ts";
 
 /** How long a key lookup waits for the server's answer (ms). */
 export const KEY_LOOKUP_MS = 5000;
@@ -61,7 +67,7 @@ export async function openClientKeys(
     }
     path = defaultKeyFile(folder, nickname, host, port);
   }
-  const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  const folder = folderOf(path);
   for (const name of ["read", "write"] as const) {
     if (Deno.permissions.querySync({ name, path: folder }).state !== "granted") {
       return {

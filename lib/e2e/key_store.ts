@@ -49,6 +49,11 @@ export function defaultKeyFile(folder: string, nickname: string, host: string, p
   return `${folder}/${safe(nicknameKey(nickname))}@${safe(host)}_${port}.json`;
 }
 
+/** The folder a file is in (`.` for a bare name). */
+export function folderOf(file: string): string {
+  return file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+}
+
 /** The known-peers file of the key file `file`: `alice@host_1.json` → `alice@host_1.peers.json`. */
 export function knownPeersFile(file: string): string {
   return `${file.replace(/\.json$/, "")}.peers.json`;
@@ -89,13 +94,14 @@ export class KeyStore {
     }
     if (saved === undefined) {
       const made = await generateIdentity(true);
-      const folder = file.replace(/\/[^/]*$/, "");
-      if (folder !== file) await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
-      await Deno.writeTextFile(file, JSON.stringify(await exportIdentity(made)) + "\n", {
+      const saved = await exportIdentity(made);
+      await Deno.mkdir(folderOf(file), { recursive: true, mode: 0o700 });
+      await Deno.writeTextFile(file, JSON.stringify(saved) + "\n", {
         mode: 0o600,
         createNew: true,
       });
-      identity = await importIdentity(await exportIdentity(made));
+      // Kept in memory as non-extractable keys.
+      identity = await importIdentity(saved);
     } else {
       try {
         identity = await importIdentity(JSON.parse(saved));

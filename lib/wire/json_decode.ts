@@ -126,7 +126,7 @@ const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
       t,
       iv,
       ct,
-      key: { ...pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) } as SealedKey,
+      key: pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) as SealedKey,
     };
     if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle) as KeyBundle;
     return envelope;
