@@ -101,7 +101,7 @@ processTest(
     );
     await alice.type("/fingerprint Plain");
     await alice.stdout.waitFor(
-      "Plain has no key: private messages to Plain are not end-to-end encrypted",
+      "Plain has no key: private messages and files to Plain are not end-to-end encrypted",
     );
   },
 );
@@ -152,7 +152,7 @@ processTest(
       await plain.stdout.waitFor(line(`<dt> :: [private] Alice: ${text}`));
     }
     const warnings = alice.stdout.lines.filter((l) =>
-      l === "Plain has no key: private messages to Plain are not end-to-end encrypted"
+      l === "Plain has no key: private messages and files to Plain are not end-to-end encrypted"
     );
     assert.equal(warnings.length, 2);
   },

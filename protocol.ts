@@ -196,6 +196,8 @@ export interface OfferRequest {
   size: number;
   /** The SHA-256 of the whole file, in hex. */
   sha256: string;
+  /** End to end: the real name, size and checksum, sealed for the recipient (see `E2eEnvelope`). */
+  e2e?: E2eEnvelope;
 }
 
 /**
@@ -405,6 +407,7 @@ export interface OfferNotice {
   name: string;
   size: number;
   sha256: string;
+  e2e?: E2eEnvelope;
   timestamp?: string;
 }
 
@@ -482,7 +485,7 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
   ack: { id: COUNT },
   keys: { bundle: BUNDLE_OPTIONAL, nickname: TEXT_OPTIONAL },
-  offer: { id: TEXT, to: TEXT, name: TEXT, size: COUNT, sha256: TEXT },
+  offer: { id: TEXT, to: TEXT, name: TEXT, size: COUNT, sha256: TEXT, e2e: E2E_OPTIONAL },
   ...TRANSFER_FIELDS,
 };
 
@@ -528,6 +531,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     name: TEXT,
     size: COUNT,
     sha256: TEXT,
+    e2e: E2E_OPTIONAL,
     timestamp: TEXT_OPTIONAL,
   },
   ...TRANSFER_FIELDS,

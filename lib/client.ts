@@ -26,7 +26,8 @@ import {
   historyEnd,
 } from "./accounts/client_accounts.ts";
 import { FileTransfers } from "./files/client_transfers.ts";
-import { ClientKeys, type ClientKeyStore } from "./e2e/client_keys.ts";
+import type { ClientKeyStore } from "./e2e/client_keys.ts";
+import { E2eClient } from "../web/e2e_keys.js";
 import { InOrder } from "./in_order.ts";
 import { type Command, completeLine, helpLines, parseCommand } from "./commands.ts";
 import type { ByteConn } from "./net.ts";
@@ -87,7 +88,7 @@ export class ChatSession extends Session {
   /** Whether the how-to-start hint has been shown. */
   #hinted = false;
   readonly #transfers: FileTransfers;
-  readonly #keys: ClientKeys;
+  readonly #keys: E2eClient;
   /** What is sent, and what is shown, in order: end-to-end messages are sealed and opened async. */
   readonly #sending = new InOrder();
   readonly #showing = new InOrder();
@@ -113,6 +114,15 @@ export class ChatSession extends Session {
     this.#nickname = options.nickname;
     this.#clientID = options.clientID;
     this.#passwordFile = options.passwordFile;
+    const keys = options.e2e?.keys ?? { unavailable: "no key file was given" };
+    this.#keys = new E2eClient({
+      ...keys,
+      print: (line) => options.ui.print(line),
+      send: (message) => this.#send(message),
+      nickname: () => this.#nickname,
+      now: this.now,
+      e2eOnly: options.e2e?.only,
+    });
     this.#transfers = new FileTransfers({
       ui: options.ui,
       link: {
@@ -121,14 +131,7 @@ export class ChatSession extends Session {
       },
       downloads: options.downloads ?? "downloads",
       now: this.now,
-    });
-    this.#keys = new ClientKeys({
-      ui: options.ui,
-      send: (message) => this.#send(message),
-      keys: options.e2e?.keys ?? { unavailable: "no key file was given" },
-      nickname: () => this.#nickname,
-      now: this.now,
-      e2eOnly: options.e2e?.only,
+      e2e: this.#keys,
     });
   }
 
@@ -416,10 +419,7 @@ export class ChatSession extends Session {
   }
 
   #onMessage(message: ServerMessage): void | Promise<void> {
-    if (isFileMessage(message)) {
-      this.#transfers.onMessage(message);
-      return;
-    }
+    if (isFileMessage(message)) return this.#transfers.onMessage(message);
     const at = () =>
       parseTimestamp("timestamp" in message ? message.timestamp : undefined) ?? this.now();
     switch (message.type) {

@@ -1,7 +1,11 @@
 // The browser chat client: the JSON messages of protocol.ts over a WebSocket at /ws, one per
 // text frame. Every text from another person is put on the page with textContent, never as HTML.
+// Private messages and files to people with keys are end-to-end encrypted (e2e_keys.js, shared
+// with the terminal client), with this browser's keys (key_db.js).
 
-import { fromBase64, toBase64 } from "./e2e.js";
+import { CHUNK_OVERHEAD, encryptedSize, fromBase64, SEALED_FILE_NAME, toBase64 } from "./e2e.js";
+import { E2eClient, nicknameKey as key } from "./e2e_keys.js";
+import { openBrowserKeys } from "./key_db.js";
 
 // The message types this page understands: protocol.ts's EXTENSION_TYPES (a test keeps them equal).
 const EXTENSIONS = [
@@ -36,6 +40,11 @@ const state = {
   users: [],
   rooms: [],
   transfers: new Map(),
+  /** End-to-end encryption, once the keys are open (at the first welcome). */
+  e2e: undefined,
+  /** What arrives is shown in order, and what is sent is sent in order: both may wait on keys. */
+  showing: Promise.resolve(),
+  sending: Promise.resolve(),
 };
 
 // ---------------------------------------------------------------------------
@@ -62,7 +71,10 @@ function connect() {
     } catch {
       return;
     }
-    if (message !== null && typeof message === "object") receive(message);
+    if (message === null || typeof message !== "object") return;
+    // Key answers go at once: a message being opened may wait for one.
+    if (message.type === "keys") state.e2e?.onKeys(message);
+    else state.showing = state.showing.then(() => receive(message)).catch(console.error);
   };
   socket.onclose = () => {
     if (state.socket !== socket) return;
@@ -89,12 +101,14 @@ function send(message) {
 // ---------------------------------------------------------------------------
 // What arrives
 
-function receive(message) {
+async function receive(message) {
   const at = message.timestamp ? new Date(message.timestamp) : new Date();
   const when = Number.isNaN(at.getTime()) ? new Date() : at;
   switch (message.type) {
     case "welcome":
       joined();
+      // Before what comes with the welcome (messages kept for the user).
+      await startKeys();
       break;
     case "login":
       if (state.password !== "") send({ type: "login", password: state.password });
@@ -112,15 +126,7 @@ function receive(message) {
       say(EVERYONE, when, message.nickname, message.message, message.history ? "history" : "");
       break;
     case "private":
-      say(
-        `@${key(message.nickname)}`,
-        when,
-        message.nickname,
-        message.message,
-        message.offline ? "while you were away" : "",
-        message.nickname,
-      );
-      if (message.offline && Number.isInteger(message.id)) send({ type: "ack", id: message.id });
+      await onPrivate(message, when);
       break;
     case "room":
       say(
@@ -210,9 +216,69 @@ function receive(message) {
     case "chunk":
     case "received":
     case "complete":
-      onTransfer(message);
+      await onTransfer(message);
       break;
   }
+}
+
+/** Shows a private message, opening it first when it is end-to-end encrypted. */
+async function onPrivate(message, when) {
+  const id = `@${key(message.nickname)}`;
+  const away = message.offline ? "while you were away" : "";
+  if (message.e2e === undefined) {
+    say(id, when, message.nickname, message.message, away, message.nickname);
+  } else {
+    try {
+      const { text, time } = await state.e2e.open(message);
+      const mark = away ? `end-to-end, ${away}` : "end-to-end";
+      say(id, time, message.nickname, text, mark, message.nickname);
+    } catch (error) {
+      notice(id, when, `Could not decrypt a message from ${message.nickname}: ${error.message}`);
+    }
+  }
+  // Shown (or shown to be unreadable): the server may forget it.
+  if (message.offline && Number.isInteger(message.id)) send({ type: "ack", id: message.id });
+}
+
+// ---------------------------------------------------------------------------
+// Keys
+
+/** Opens this browser's keys for the nickname (once) and publishes them (on each connection). */
+async function startKeys() {
+  if (state.e2e === undefined) {
+    const options = {
+      print: system,
+      send,
+      nickname: () => state.nickname,
+      now: () => new Date(),
+    };
+    try {
+      state.e2e = new E2eClient({ ...options, ring: await openBrowserKeys(state.nickname) });
+    } catch (error) {
+      const unavailable = `this browser cannot keep keys (${error.message})`;
+      state.e2e = new E2eClient({ ...options, unavailable });
+    }
+  }
+  state.e2e.start();
+}
+
+/** Sends `message` once the whispers typed before it are sent. */
+function sendInOrder(message) {
+  state.sending = state.sending.then(() => send(message));
+}
+
+/** Sends `text` to `to`, end to end when it can be, and shows it in their conversation. */
+function whisper(to, text) {
+  const id = `@${key(to)}`;
+  conversation(id, to);
+  state.sending = state.sending.then(async () => {
+    const message = state.e2e === undefined
+      ? { type: "private", to, message: text }
+      : await state.e2e.seal(to, text);
+    if (message === undefined) return;
+    send({ ...message, timestamp: new Date().toISOString() });
+    say(id, new Date(), state.nickname, text, message.e2e ? "end-to-end" : "", to);
+  }).catch(console.error);
 }
 
 function joined() {
@@ -232,10 +298,6 @@ function joined() {
 
 // ---------------------------------------------------------------------------
 // Conversations
-
-function key(name) {
-  return name.normalize("NFC").toLowerCase();
-}
 
 function same(a, b) {
   return key(a) === key(b);
@@ -384,7 +446,8 @@ function renderPeople() {
 const HELP = [
   "/join <#room>, /leave [<#room>], /all, /w <user> <message>, /nick <name>, /list, /rooms,",
   "/history [<#room>] [<n>], /send <user> (then pick a file), /accept, /reject, /cancel, /transfers,",
-  "/register, /password, /unregister (the password is typed next, unseen), /exit,",
+  "/register, /password, /unregister (the password is typed next, unseen),",
+  "/fingerprint [<user>] (compare it with theirs), /trust <user> (a changed key), /exit,",
   "//text for a line that starts with /",
 ];
 
@@ -414,17 +477,13 @@ function submit(text) {
   const stamp = new Date().toISOString();
   const active = state.active;
   if (active === EVERYONE) {
-    send({ type: "message", nickname: state.nickname, message: body, timestamp: stamp });
+    sendInOrder({ type: "message", nickname: state.nickname, message: body, timestamp: stamp });
     say(EVERYONE, new Date(), state.nickname, body, "");
   } else if (active.startsWith("#")) {
     const room = state.conversations.get(active).title;
-    send({ type: "room", room, message: body, timestamp: stamp });
+    sendInOrder({ type: "room", room, message: body, timestamp: stamp });
     say(active, new Date(), state.nickname, body, "", room);
-  } else {
-    const to = state.conversations.get(active).title;
-    send({ type: "private", to, message: body, timestamp: stamp });
-    say(active, new Date(), state.nickname, body, "", to);
-  }
+  } else whisper(state.conversations.get(active).title, body);
 }
 
 function command(text) {
@@ -452,11 +511,17 @@ function command(text) {
         system(`Usage: ${name} <user> <message>`);
         break;
       }
-      send({ type: "private", to, message: body, timestamp: new Date().toISOString() });
-      conversation(`@${key(to)}`, to);
-      say(`@${key(to)}`, new Date(), state.nickname, body, "", to);
+      whisper(to, body);
       break;
     }
+    case "/fingerprint":
+      if (words.length > 1) system("Usage: /fingerprint [<user>]");
+      else state.e2e?.fingerprint(words[0]);
+      break;
+    case "/trust":
+      if (words.length !== 1) system("Usage: /trust <user>");
+      else state.e2e?.trust(words[0]);
+      break;
     case "/nick":
       if (words.length === 1) send({ type: "nick", nickname: words[0] });
       else system("Usage: /nick <nickname>");
@@ -554,9 +619,26 @@ function hex(buffer) {
 }
 
 async function offerFile(to, file) {
-  const data = new Uint8Array(await file.arrayBuffer());
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", data));
+  const plain = new Uint8Array(await file.arrayBuffer());
+  const sha256 = hex(await crypto.subtle.digest("SHA-256", plain));
   const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+  const header = { name: file.name, size: plain.length, sha256 };
+  const sealed = state.e2e === undefined ? "clear" : await state.e2e.sealFile(to, id, header);
+  if (sealed === undefined) return;
+  let offer = { type: "offer", id, to, ...header };
+  let data = plain;
+  if (sealed !== "clear") {
+    // Sent as it crosses the server: each piece encrypted into a chunk of CHUNK_BYTES.
+    data = new Uint8Array(encryptedSize(plain.length, CHUNK_BYTES));
+    const piece = CHUNK_BYTES - CHUNK_OVERHEAD;
+    for (let seq = 0; seq * piece < plain.length; seq++) {
+      const bytes = plain.subarray(seq * piece, (seq + 1) * piece);
+      data.set(await sealed.chunks.encrypt(seq, bytes), seq * CHUNK_BYTES);
+    }
+    const wireSha256 = hex(await crypto.subtle.digest("SHA-256", data));
+    offer = { ...offer, name: SEALED_FILE_NAME, size: data.length, sha256: wireSha256 };
+    offer.e2e = sealed.e2e;
+  }
   const transfer = {
     id,
     outgoing: true,
@@ -564,14 +646,21 @@ async function offerFile(to, file) {
     name: file.name,
     size: data.length,
     data,
+    sealed: sealed !== "clear",
     next: 0,
     unacked: 0,
     done: 0,
   };
   state.transfers.set(id, transfer);
   fileItem(transfer);
-  transfer.label.textContent = `${file.name} to ${to}: waiting for an answer`;
-  send({ type: "offer", id, to, name: file.name, size: data.length, sha256 });
+  transfer.label.textContent = `${file.name} to ${to}${
+    sealedMark(transfer)
+  }: waiting for an answer`;
+  send(offer);
+}
+
+function sealedMark(transfer) {
+  return transfer.sealed ? ", end-to-end encrypted" : "";
 }
 
 function pump(transfer) {
@@ -588,21 +677,41 @@ function pump(transfer) {
   }
 }
 
-function onTransfer(message) {
+/** The transfer an offer asks for: opened first when it is end-to-end (undefined if it fails). */
+async function offered(message) {
+  const transfer = {
+    id: message.id,
+    outgoing: false,
+    peer: message.from,
+    name: message.name,
+    size: message.size,
+    plainSize: message.size,
+    sha256: message.sha256,
+    parts: [],
+    done: 0,
+  };
+  if (message.e2e === undefined) return transfer;
+  try {
+    const { header, chunks } = await state.e2e.openFile(message);
+    if (encryptedSize(header.size, CHUNK_BYTES) !== message.size) {
+      throw new Error("its size does not match what it says it holds");
+    }
+    return { ...transfer, ...header, size: message.size, plainSize: header.size, chunks };
+  } catch (error) {
+    send({ type: "reject", id: message.id });
+    system(`Could not decrypt a file offer from ${message.from}: ${error.message} (rejected)`);
+    return undefined;
+  }
+}
+
+async function onTransfer(message) {
   if (message.type === "offer") {
-    const transfer = {
-      id: message.id,
-      outgoing: false,
-      peer: message.from,
-      name: message.name,
-      size: message.size,
-      sha256: message.sha256,
-      parts: [],
-      done: 0,
-    };
+    const transfer = await offered(message);
+    if (transfer === undefined) return;
+    transfer.sealed = transfer.chunks !== undefined;
     state.transfers.set(message.id, transfer);
     fileItem(transfer);
-    transfer.label.textContent = `${message.name} from ${message.from}`;
+    transfer.label.textContent = `${transfer.name} from ${message.from}${sealedMark(transfer)}`;
     const accept = document.createElement("button");
     accept.type = "button";
     accept.textContent = "Accept";
@@ -623,7 +732,9 @@ function onTransfer(message) {
     notice(
       EVERYONE,
       new Date(),
-      `${message.from} offers ${message.name} (${message.size} bytes): see Files`,
+      `${message.from} offers ${transfer.name} (${transfer.plainSize} bytes)${
+        sealedMark(transfer)
+      }: see Files`,
     );
     return;
   }
@@ -641,9 +752,17 @@ function onTransfer(message) {
       pump(transfer);
       break;
     case "chunk": {
-      const bytes = fromBase64(message.data);
-      transfer.parts.push(bytes);
-      transfer.done += bytes.length;
+      const data = fromBase64(message.data);
+      try {
+        transfer.parts.push(
+          transfer.chunks ? await transfer.chunks.decrypt(message.seq, data) : data,
+        );
+      } catch (error) {
+        send({ type: "cancel", id: transfer.id, reason: error.message });
+        endTransfer(transfer, `failed: ${error.message}`);
+        break;
+      }
+      transfer.done += data.length;
       transfer.bar.value = transfer.done;
       send({ type: "received", id: transfer.id, seq: message.seq });
       if (transfer.done >= transfer.size) finishDownload(transfer);
@@ -665,7 +784,7 @@ function onTransfer(message) {
 async function finishDownload(transfer) {
   const blob = new Blob(transfer.parts);
   const sha256 = hex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
-  if (sha256 !== transfer.sha256 || blob.size !== transfer.size) {
+  if (sha256 !== transfer.sha256 || blob.size !== transfer.plainSize) {
     send({ type: "cancel", id: transfer.id, reason: "the file does not match its checksum" });
     endTransfer(transfer, "failed: the file does not match its checksum");
     return;

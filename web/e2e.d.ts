@@ -92,6 +92,49 @@ export function decryptText(
   payload: unknown,
 ): Promise<string>;
 
+/** What an offered file's encrypted header holds. */
+export interface FileHeader {
+  name: string;
+  size: number;
+  /** The SHA-256 of the plain file, in hex. */
+  sha256: string;
+}
+
+/** The chunk cipher of one transfer. */
+export interface FileChunks {
+  /** Chunk `seq` encrypted (`CHUNK_OVERHEAD` bytes longer). */
+  encrypt(seq: number, bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>>;
+  /** Chunk `seq` decrypted; throws if it was changed or moved. */
+  decrypt(seq: number, bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+/** Bytes an encrypted file chunk has more than its plain data (the AES-GCM tag). */
+export const CHUNK_OVERHEAD: 16;
+/** The name an end-to-end encrypted file goes by on the server (its own is sealed). */
+export const SEALED_FILE_NAME: "encrypted-file";
+/** The size, as it crosses the server, of a file of `size` bytes sent end to end encrypted. */
+export function encryptedSize(size: number, chunkBytes: number): number;
+/** Encrypts the header of a file offered in `session`, bound to the transfer's `id`. */
+export function encryptFileHeader(
+  session: Session,
+  from: string,
+  to: string,
+  time: string,
+  id: string,
+  header: FileHeader,
+): Promise<EncryptedText>;
+/** The header made by `encryptFileHeader`; throws if anything of it or its context changed. */
+export function decryptFileHeader(
+  session: Session,
+  from: string,
+  to: string,
+  time: string,
+  id: string,
+  payload: unknown,
+): Promise<FileHeader>;
+/** The chunk cipher of transfer `id` in `session`. */
+export function fileChunks(session: Session, id: string): Promise<FileChunks>;
+
 /** Remembers which message numbers of each session were read, to drop replays. */
 export class ReplayGuard {
   /** True the first time `n` of session `sid` is seen, false after. */

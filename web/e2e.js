@@ -23,6 +23,7 @@ const decoder = new TextDecoder();
 const BUNDLE_CONTEXT = "chat e2e bundle v1";
 const SEAL_CONTEXT = "chat e2e seal v1";
 const MESSAGE_CONTEXT = "chat e2e message v1";
+const FILE_CONTEXT = "chat e2e file v1";
 const NONCE_BYTES = 12;
 const KEY_BYTES = 32;
 const SESSION_ID_BYTES = 9;
@@ -319,6 +320,104 @@ export async function decryptText(session, from, to, time, payload) {
   } catch {
     throw new Error("the message was changed, or made with another key");
   }
+}
+
+/** Bytes an encrypted file chunk has more than its plain data (the AES-GCM tag). */
+export const CHUNK_OVERHEAD = 16;
+/** The name an end-to-end encrypted file goes by on the server (its own is sealed). */
+export const SEALED_FILE_NAME = "encrypted-file";
+
+/**
+ * The size, as it crosses the server, of a file of `size` bytes sent end to end encrypted in
+ * chunks of at most `chunkBytes` (each holding `chunkBytes - CHUNK_OVERHEAD` bytes of the file).
+ */
+export function encryptedSize(size, chunkBytes) {
+  return size + CHUNK_OVERHEAD * Math.ceil(size / (chunkBytes - CHUNK_OVERHEAD));
+}
+
+/**
+ * Encrypts the header of a file offered from `from` to `to` at `time` (its name, size and
+ * checksum, which the server never sees) in `session`, bound to the transfer's `id`: as
+ * `encryptText`, but it cannot pass for a message nor for another transfer's header.
+ */
+export async function encryptFileHeader(session, from, to, time, id, header) {
+  const n = ++session.sent;
+  const iv = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  const additionalData = fileContext({ from, to, time, sid: session.id, n, id });
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData },
+      session.key,
+      encoder.encode(JSON.stringify(header)),
+    ),
+  );
+  return { sid: session.id, n, iv: toBase64(iv), ct: toBase64(ct) };
+}
+
+/** The header made by `encryptFileHeader`; throws if anything of it or its context changed. */
+export async function decryptFileHeader(session, from, to, time, id, payload) {
+  if (payload?.sid !== session.id || !Number.isSafeInteger(payload.n) || payload.n < 1) {
+    throw new Error("the offer is not of this session");
+  }
+  const additionalData = fileContext({ from, to, time, sid: session.id, n: payload.n, id });
+  let header;
+  try {
+    header = JSON.parse(decoder.decode(
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: fromBase64(payload.iv), additionalData },
+        session.key,
+        fromBase64(payload.ct),
+      ),
+    ));
+  } catch {
+    throw new Error("the offer was changed, or made with another key");
+  }
+  const { name, size, sha256 } = header ?? {};
+  if (
+    typeof name !== "string" || !Number.isSafeInteger(size) || size < 0 ||
+    typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)
+  ) {
+    throw new Error("the offer's header is not a file's name, size and checksum");
+  }
+  return { name, size, sha256 };
+}
+
+function fileContext(header) {
+  return fields(
+    FILE_CONTEXT,
+    header.from,
+    header.to,
+    header.time,
+    header.sid,
+    String(header.n),
+    header.id,
+  );
+}
+
+/**
+ * The chunk cipher of transfer `id` in `session` (a session per transfer): chunk `seq` is
+ * AES-256-GCM under a key derived from the session's, with `seq` as its nonce and `id` and
+ * `seq` as associated data, so that no chunk can be moved, dropped or swapped unseen.
+ */
+export async function fileChunks(session, id) {
+  const key = await deriveKey(session.raw, encoder.encode(id), FILE_CONTEXT);
+  const params = (seq) => {
+    const iv = new Uint8Array(NONCE_BYTES);
+    new DataView(iv.buffer).setBigUint64(NONCE_BYTES - 8, BigInt(seq));
+    return { name: "AES-GCM", iv, additionalData: fields(FILE_CONTEXT, id, String(seq)) };
+  };
+  return {
+    async encrypt(seq, bytes) {
+      return new Uint8Array(await crypto.subtle.encrypt(params(seq), key, bytes));
+    },
+    async decrypt(seq, bytes) {
+      try {
+        return new Uint8Array(await crypto.subtle.decrypt(params(seq), key, bytes));
+      } catch {
+        throw new Error(`chunk ${seq} was changed, or made with another key`);
+      }
+    },
+  };
 }
 
 /** Remembers which message numbers of each session were read, to drop replays. */

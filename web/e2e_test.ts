@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  CHUNK_OVERHEAD,
+  decryptFileHeader,
   decryptText,
+  encryptedSize,
+  encryptFileHeader,
   encryptText,
+  fileChunks,
   exportIdentity,
   fingerprint,
   fromBase64,
@@ -228,4 +233,43 @@ Deno.test("ReplayGuard accepts each message number of a session once", () => {
   assert.equal(guard.accept("s1", 2), true);
   assert.equal(guard.accept("s1", 1), false);
   assert.equal(guard.accept("s2", 1), true);
+});
+
+Deno.test("a file header decrypts only as the header of its own transfer", async () => {
+  const session = await newSession();
+  const header = { name: "report.pdf", size: 1234, sha256: "ab".repeat(32) };
+  const t = "2026-11-30T12:00:00.000Z";
+  const sealed = await encryptFileHeader(session, "alice", "bob", t, "id1", header);
+  assert.deepEqual(await decryptFileHeader(session, "alice", "bob", t, "id1", sealed), header);
+  await assert.rejects(decryptFileHeader(session, "alice", "bob", t, "id2", sealed), /changed/);
+  // Nor does it pass for a message, nor a message for a header.
+  await assert.rejects(decryptText(session, "alice", "bob", t, sealed), /changed/);
+  const text = await encryptText(session, "alice", "bob", t, JSON.stringify(header));
+  await assert.rejects(decryptFileHeader(session, "alice", "bob", t, "id1", text), /changed/);
+});
+
+Deno.test("file chunks decrypt in place only: a changed, moved or foreign chunk fails", async () => {
+  const session = await newSession();
+  const chunks = await fileChunks(session, "id1");
+  const data = new TextEncoder().encode("the quarterly figures");
+  const first = await chunks.encrypt(0, data);
+  assert.equal(first.length, data.length + CHUNK_OVERHEAD);
+  assert.deepEqual(await chunks.decrypt(0, first), data);
+  // Another chunk number gives another ciphertext; each opens at its own number only.
+  const second = await chunks.encrypt(1, data);
+  assert.notDeepEqual(second, first);
+  await assert.rejects(chunks.decrypt(1, first), /chunk 1 was changed/);
+  const flipped = first.slice();
+  flipped[3] ^= 1;
+  await assert.rejects(chunks.decrypt(0, flipped), /chunk 0 was changed/);
+  // Another transfer of the same session, or another session, cannot read it.
+  await assert.rejects((await fileChunks(session, "id2")).decrypt(0, first), /changed/);
+  await assert.rejects((await fileChunks(await newSession(), "id1")).decrypt(0, first), /changed/);
+});
+
+Deno.test("encryptedSize() adds one tag per chunk", () => {
+  assert.equal(encryptedSize(0, 100), 0);
+  assert.equal(encryptedSize(1, 100), 17);
+  assert.equal(encryptedSize(84, 100), 100);
+  assert.equal(encryptedSize(85, 100), 117);
 });

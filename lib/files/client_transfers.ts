@@ -2,21 +2,39 @@
  * File transfer in the client: offering a file (`/send`), answering offers (`/accept`,
  * `/reject`), cancelling and listing transfers, sending data within the window the server
  * allows, and receiving it into a `.part` file that becomes the download only once its SHA-256
- * checks out. Progress goes to a status line per transfer on a terminal, and to one line at the
- * start and one at the end elsewhere.
+ * checks out. Between two clients with keys, the name, size and checksum go sealed in the offer and
+ * every chunk is encrypted (`web/e2e.js`); the checksum is checked after decryption. Progress goes
+ * to a status line per transfer on a terminal, and to one line at the start and one at the end
+ * elsewhere.
  *
  * @module
  */
 
 import { createHash, type Hash } from "node:crypto";
-import type { ClientMessage, OfferNotice, TransferMessage } from "../../protocol.ts";
+import type {
+  ClientMessage,
+  E2eEnvelope,
+  OfferNotice,
+  OfferRequest,
+  TransferMessage,
+} from "../../protocol.ts";
+import { CHUNK_OVERHEAD, encryptedSize, type FileChunks, SEALED_FILE_NAME } from "../../web/e2e.js";
+import type { E2eClient } from "../../web/e2e_keys.js";
 import { concat } from "../bytes.ts";
 import { escapeControls, formatBytes, formatNotice } from "../format.ts";
+import {
+  checksum,
+  encryptedChecksum,
+  exists,
+  randomId,
+  READ_BLOCK_BYTES,
+  readFully,
+} from "./local_files.ts";
 import { freeName, safeFileName } from "./names.ts";
 import { CHUNK_BYTES, WINDOW_CHUNKS } from "./transfers.ts";
 
-/** Bytes of a file read at a time, for its checksum and its chunks. */
-const READ_BLOCK_BYTES = 1024 * 1024;
+/** Bytes of the file in one end-to-end encrypted chunk (the rest is its tag). */
+const SEALED_PIECE_BYTES = CHUNK_BYTES - CHUNK_OVERHEAD;
 
 /** How often a transfer's progress line is redrawn, at most (ms). */
 const PROGRESS_EVERY_MS = 100;
@@ -45,6 +63,8 @@ export interface FileTransfersOptions {
   /** The folder downloads go to. */
   downloads: string;
   now?: () => Date;
+  /** Seals offers and chunks for peers with keys, and opens theirs. */
+  e2e?: Pick<E2eClient, "sealFile" | "openFile">;
 }
 
 /** One transfer, as this client sees it. */
@@ -56,8 +76,11 @@ interface Local {
   /** The other side's nickname. */
   peer: string;
   name: string;
+  /** The file's size and checksum (of its plain bytes, when end to end). */
   size: number;
   sha256: string;
+  /** End to end: the chunk cipher (bytes of the file per chunk are then `SEALED_PIECE_BYTES`). */
+  chunks?: FileChunks;
   active: boolean;
   /** Bytes sent and acknowledged, or received and written. */
   done: number;
@@ -85,6 +108,7 @@ export class FileTransfers {
   readonly #link: TransferLink;
   readonly #downloads: string;
   readonly #now: () => Date;
+  readonly #e2e: FileTransfersOptions["e2e"];
   readonly #all: Local[] = [];
   /** Clean-ups under way (closing and removing `.part` files). */
   readonly #cleanups = new Set<Promise<void>>();
@@ -96,6 +120,7 @@ export class FileTransfers {
     this.#link = options.link;
     this.#downloads = options.downloads.replace(/\/+$/, "") || ".";
     this.#now = options.now ?? (() => new Date());
+    this.#e2e = options.e2e;
   }
 
   /** Offers the file at `path` to `to`. */
@@ -107,29 +132,34 @@ export class FileTransfers {
       );
       return;
     }
-    let checked: { size: number; sha256: string };
+    const name = safeFileName(path.split(/[/\\]/).at(-1) ?? "");
+    const id = randomId();
+    let file: { size: number; sha256: string };
+    let offer: OfferRequest;
+    let chunks: FileChunks | undefined;
     try {
-      checked = await checksum(path);
+      file = await checksum(path);
+      offer = { type: "offer", id, to, name, ...file };
+      const sealed = this.#e2e ? await this.#e2e.sealFile(to, id, { name, ...file }) : "clear";
+      if (sealed === undefined) return;
+      if (sealed !== "clear") {
+        chunks = sealed.chunks;
+        const sha256 = await encryptedChecksum(path, file.size, SEALED_PIECE_BYTES, chunks);
+        const size = encryptedSize(file.size, CHUNK_BYTES);
+        offer = { ...offer, name: SEALED_FILE_NAME, size, sha256, e2e: sealed.e2e };
+      }
     } catch (error) {
       this.#ui.print(`Cannot send "${escapeControls(path)}": ${(error as Error).message}`);
       return;
     }
-    const name = safeFileName(path.split(/[/\\]/).at(-1) ?? "");
-    const transfer = this.#add({ id: randomId(), outgoing: true, peer: to, name, ...checked });
+    const transfer = this.#add({ id, outgoing: true, peer: to, name, ...file });
     transfer.path = path;
-    this.#link.send({
-      type: "offer",
-      id: transfer.id,
-      to,
-      name,
-      size: transfer.size,
-      sha256: transfer.sha256,
-    });
+    transfer.chunks = chunks;
+    this.#link.send(offer);
     this.#ui.print(
-      `Offering ${escapeControls(name)} (${formatBytes(transfer.size)}) to ${
-        escapeControls(to)
-      }: ` +
-        `waiting for an answer (/cancel ${transfer.n} withdraws it)`,
+      `Offering ${escapeControls(name)} (${formatBytes(transfer.size)}) to ${escapeControls(to)}${
+        sealedMark(transfer)
+      }: waiting for an answer (/cancel ${transfer.n} withdraws it)`,
     );
   }
 
@@ -206,11 +236,8 @@ export class FileTransfers {
   }
 
   /** Handles a transfer message from the server. */
-  onMessage(message: OfferNotice | TransferMessage): void {
-    if (message.type === "offer") {
-      this.#offered(message);
-      return;
-    }
+  onMessage(message: OfferNotice | TransferMessage): void | Promise<void> {
+    if (message.type === "offer") return this.#offered(message);
     const transfer = this.#all.find((t) => t.id === message.id);
     if (transfer === undefined) return;
     switch (message.type) {
@@ -230,7 +257,7 @@ export class FileTransfers {
         // Acknowledgements are cumulative: everything up to `seq` arrived.
         if (!transfer.outgoing || message.seq >= transfer.nextSeq) break;
         transfer.unacked = Math.min(transfer.unacked, transfer.nextSeq - 1 - message.seq);
-        transfer.done = Math.min(transfer.size, (message.seq + 1) * CHUNK_BYTES);
+        transfer.done = Math.min(transfer.size, (message.seq + 1) * piece(transfer));
         this.#progress(transfer);
         this.#pump(transfer);
         break;
@@ -252,7 +279,8 @@ export class FileTransfers {
     await Promise.all(this.#cleanups);
   }
 
-  #offered(offer: OfferNotice): void {
+  #offered(offer: OfferNotice): void | Promise<void> {
+    if (offer.e2e !== undefined) return this.#offeredSealed({ ...offer, e2e: offer.e2e });
     const transfer = this.#add({
       id: offer.id,
       outgoing: false,
@@ -261,10 +289,43 @@ export class FileTransfers {
       size: offer.size,
       sha256: offer.sha256.toLowerCase(),
     });
+    this.#sayOffered(transfer);
+  }
+
+  /** An end-to-end offer: opened, or refused saying why (nothing of what it holds). */
+  async #offeredSealed(offer: OfferNotice & { e2e: E2eEnvelope }): Promise<void> {
+    try {
+      if (this.#e2e === undefined) throw new Error("end-to-end encryption is off here");
+      const { header, chunks } = await this.#e2e.openFile(offer);
+      if (encryptedSize(header.size, CHUNK_BYTES) !== offer.size) {
+        throw new Error("its size does not match what it says it holds");
+      }
+      const transfer = this.#add({
+        id: offer.id,
+        outgoing: false,
+        peer: offer.from,
+        name: safeFileName(header.name),
+        size: header.size,
+        sha256: header.sha256,
+      });
+      transfer.chunks = chunks;
+      this.#sayOffered(transfer);
+    } catch (error) {
+      this.#link.send({ type: "reject", id: offer.id });
+      this.#ui.print(
+        `Could not decrypt a file offer from ${escapeControls(offer.from)}: ${
+          escapeControls((error as Error).message)
+        } (rejected)`,
+      );
+    }
+  }
+
+  #sayOffered(transfer: Local): void {
     this.#ui.print(formatNotice(
       this.#now(),
-      `${escapeControls(offer.from)} offers ${escapeControls(transfer.name)} ` +
-        `(${formatBytes(offer.size)}): /accept ${transfer.n} or /reject ${transfer.n}`,
+      `${escapeControls(transfer.peer)} offers ${escapeControls(transfer.name)} ` +
+        `(${formatBytes(transfer.size)})${sealedMark(transfer)}: /accept ${transfer.n} or ` +
+        `/reject ${transfer.n}`,
     ));
   }
 
@@ -322,21 +383,15 @@ export class FileTransfers {
       transfer.source ??= await Deno.open(transfer.path!);
       while (
         transfer.active && transfer.unacked < WINDOW_CHUNKS &&
-        transfer.nextSeq * CHUNK_BYTES < transfer.size
+        transfer.nextSeq * piece(transfer) < transfer.size
       ) {
-        const start = transfer.nextSeq * CHUNK_BYTES;
-        const bytes = await this.#read(
-          transfer,
-          start,
-          Math.min(start + CHUNK_BYTES, transfer.size),
-        );
+        const seq = transfer.nextSeq;
+        const start = seq * piece(transfer);
+        const end = Math.min(start + piece(transfer), transfer.size);
+        const plain = await this.#read(transfer, start, end);
+        const bytes = transfer.chunks ? await transfer.chunks.encrypt(seq, plain) : plain;
         if (!transfer.active) break;
-        this.#link.sendBulk({
-          type: "chunk",
-          id: transfer.id,
-          seq: transfer.nextSeq,
-          data: bytes.toBase64(),
-        });
+        this.#link.sendBulk({ type: "chunk", id: transfer.id, seq, data: bytes.toBase64() });
         transfer.nextSeq++;
         transfer.unacked++;
       }
@@ -380,6 +435,16 @@ export class FileTransfers {
     while (transfer.queued.length > 0 && transfer.file !== undefined) {
       const batch = transfer.queued;
       transfer.queued = [];
+      if (transfer.chunks !== undefined) {
+        try {
+          for (const chunk of batch) {
+            chunk.bytes = await transfer.chunks.decrypt(chunk.seq, chunk.bytes);
+          }
+        } catch (error) {
+          this.#abort(transfer, (error as Error).message);
+          return;
+        }
+      }
       const length = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
       if (transfer.done + length > transfer.size) {
         this.#abort(transfer, "more data than announced");
@@ -520,46 +585,12 @@ function percent(transfer: Local): string {
   return transfer.size === 0 ? "100%" : `${Math.floor(transfer.done * 100 / transfer.size)}%`;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** Bytes of the file in each chunk of `transfer`. */
+function piece(transfer: Local): number {
+  return transfer.chunks === undefined ? CHUNK_BYTES : SEALED_PIECE_BYTES;
 }
 
-/** A new transfer id: 16 random hex digits. */
-function randomId(): string {
-  return [...crypto.getRandomValues(new Uint8Array(8))]
-    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * The size and SHA-256 (hex) of the file at `path`, read a block at a time. (node:crypto,
- * which ships with Deno, because WebCrypto cannot hash a stream: it would need the whole file
- * in memory, and takes eight times as long.)
- */
-export async function checksum(path: string): Promise<{ size: number; sha256: string }> {
-  using file = await Deno.open(path);
-  const info = await file.stat();
-  if (!info.isFile) throw new Error("not a file");
-  const hash = createHash("sha256");
-  const block = new Uint8Array(READ_BLOCK_BYTES);
-  let size = 0;
-  for (let n = await file.read(block); n !== null; n = await file.read(block)) {
-    hash.update(block.subarray(0, n));
-    size += n;
-  }
-  return { size, sha256: hash.digest("hex") };
-}
-
-/** Fills `bytes` from `file`; throws when the file ends first. */
-async function readFully(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let filled = 0;
-  while (filled < bytes.length) {
-    const n = await file.read(bytes.subarray(filled));
-    if (n === null) throw new Error("the file got shorter while it was being sent");
-    filled += n;
-  }
+/** How a line about `transfer` says it is end-to-end encrypted. */
+function sealedMark(transfer: Local): string {
+  return transfer.chunks === undefined ? "" : ", end-to-end encrypted";
 }

@@ -189,6 +189,7 @@ export class Transfers<M extends Member> {
       name: transfer.name,
       size: transfer.size,
       sha256: offer.sha256.toLowerCase(),
+      ...(offer.e2e === undefined ? {} : { e2e: offer.e2e }),
       timestamp: this.#now().toISOString(),
     });
   }
