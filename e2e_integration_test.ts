@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { RawClient } from "./lib/raw_client.ts";
+import { fromBase64, toBase64 } from "./web/e2e.js";
 import {
   line,
   processTest,
@@ -265,3 +266,111 @@ processTest("with --e2e-only a whisper to a client without keys is refused, not 
   assert.equal(plain.stdout.lines.some((l) => l.includes("are you there")), false);
   assert.equal(server.stdout.lines.some((l) => l.includes("private message")), false);
 });
+
+processTest(
+  "a whisper whose ciphertext a proxy changes shows one line saying so, and the next ones arrive",
+  async () => {
+    await using server = await ServerProgram.start();
+    using keys = tempDir();
+    await using bob = await withKeys(server, "Bob", keys.path);
+    let whispers = 0;
+    await using proxy = new RecordingProxy(server.port, (frame) => {
+      if (!frame.includes('"e2e"') || ++whispers !== 2) return frame;
+      const message = JSON.parse(frame);
+      const ct = fromBase64(message.e2e.ct);
+      ct[0] ^= 0x01;
+      message.e2e.ct = toBase64(ct);
+      return JSON.stringify(message);
+    });
+    await using alice = await withKeys(server, "Alice", keys.path, { port: proxy.port });
+    for (const text of ["first word", "second word", "third word"]) {
+      await alice.type(`/whisper Bob ${text}`);
+    }
+    await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: first word"));
+    await bob.stdout.waitFor(
+      "Could not decrypt a message from Alice: the message was changed, or made with another key",
+    );
+    await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: third word"));
+    assert.equal(bob.stdout.lines.some((l) => l.includes("second")), false);
+  },
+);
+
+/** Clients Alice (through `proxy`, when given) and Bob, with keys and downloads in `dir`. */
+async function fileClients(server: ServerProgram, dir: string, proxy?: RecordingProxy) {
+  const more = ["--downloads", `${dir}/downloads`];
+  const bob = await withKeys(server, "Bob", dir, { more });
+  const alice = await withKeys(server, "Alice", dir, { port: proxy?.port, more });
+  return { alice, bob };
+}
+
+/** A file of `count` copies of `text`, written to `path`. */
+function writeRepeated(path: string, text: string, count: number): Uint8Array {
+  const bytes = new TextEncoder().encode(text.repeat(count));
+  Deno.writeFileSync(path, bytes);
+  return bytes;
+}
+
+processTest(
+  "a file between two clients with keys is end to end: neither its name nor its bytes cross the wire",
+  async () => {
+    await using server = await ServerProgram.start();
+    using dir = tempDir();
+    // 24 characters, so that its base64 would show whole in the base64 of the file.
+    const secret = "the quarterly figures!! ";
+    const payload = writeRepeated(`${dir.path}/figures-q3.txt`, secret, 5000);
+    await using proxy = new RecordingProxy(server.port);
+    const { alice: a, bob: b } = await fileClients(server, dir.path, proxy);
+    await using alice = a;
+    await using bob = b;
+    await alice.type(`/send Bob ${dir.path}/figures-q3.txt`);
+    await alice.stdout.waitFor(line(
+      "Offering figures-q3.txt (120.0 kB) to Bob, end-to-end encrypted: waiting for an answer " +
+        "(/cancel 1 withdraws it)",
+    ));
+    await bob.stdout.waitFor(line(
+      "<dt> :: * Alice offers figures-q3.txt (120.0 kB), end-to-end encrypted: /accept 1 or " +
+        "/reject 1",
+    ));
+    // Three chunks, each 16 bytes longer.
+    await server.stdout.waitFor(
+      line("<dt> :: Alice: offers encrypted-file (120048 bytes) to Bob."),
+    );
+    await bob.type("/accept");
+    await bob.stdout.waitFor(line(
+      `Received figures-q3.txt (120.0 kB) from Alice in <any> s: ${dir.path}/downloads/figures-q3.txt`,
+    ));
+    await alice.stdout.waitFor(line("Sent figures-q3.txt (120.0 kB) to Bob in <any> s"));
+    assert.deepEqual(Deno.readFileSync(`${dir.path}/downloads/figures-q3.txt`), payload);
+    for (const form of [...forms(secret), "figures-q3"]) {
+      assert.equal(proxy.text.includes(form), false, `"${form}" crossed the wire`);
+      assert.equal(server.stdout.lines.some((l) => l.includes(form)), false, "in the console");
+    }
+  },
+);
+
+processTest(
+  "a file chunk that a proxy changes fails the transfer on both sides, and nothing is kept",
+  async () => {
+    await using server = await ServerProgram.start();
+    using dir = tempDir();
+    writeRepeated(`${dir.path}/figures.txt`, "0123456789", 10_000);
+    await using proxy = new RecordingProxy(server.port, (frame) => {
+      if (!frame.includes('"chunk"') || !frame.includes('"seq":1,')) return frame;
+      const message = JSON.parse(frame);
+      const data = fromBase64(message.data);
+      data[100] ^= 0x80;
+      message.data = toBase64(data);
+      return JSON.stringify(message);
+    });
+    const { alice: a, bob: b } = await fileClients(server, dir.path, proxy);
+    await using alice = a;
+    await using bob = b;
+    await alice.type(`/send Bob ${dir.path}/figures.txt`);
+    await bob.stdout.waitFor(/offers figures\.txt \(100\.0 kB\), end-to-end encrypted: /);
+    await bob.type("/accept");
+    const reason = "chunk 1 was changed, or made with another key";
+    await bob.stdout.waitFor(`Transfer of figures.txt from Alice failed: ${reason}`);
+    await alice.stdout.waitFor(`Transfer of figures.txt to Bob failed: ${reason}`);
+    assert.deepEqual([...Deno.readDirSync(`${dir.path}/downloads`)], []);
+  },
+);

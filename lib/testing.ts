@@ -411,18 +411,23 @@ export function closeAll(conns: Iterable<Deno.Conn>): void {
   }
 }
 
-/** A TCP relay on 127.0.0.1 that records every byte passing through, both ways. */
+/**
+ * A TCP relay on 127.0.0.1 that records every byte passing through, both ways; given `alter`, it
+ * passes each line from a client to the server through it first (as an attacker on the wire).
+ */
 export class RecordingProxy {
   readonly port: number;
   readonly #listener: Deno.Listener;
   readonly #target: number;
+  readonly #alter: ((line: string) => string) | undefined;
   readonly #chunks: Uint8Array[] = [];
   readonly #pipes: Promise<void>[] = [];
   readonly #conns: Deno.Conn[] = [];
 
   /** Relays connections to 127.0.0.1:`target`. */
-  constructor(target: number) {
+  constructor(target: number, alter?: (line: string) => string) {
     this.#target = target;
+    this.#alter = alter;
     this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     this.port = (this.#listener.addr as Deno.NetAddr).port;
     this.#pipes.push(this.#accept());
@@ -443,20 +448,29 @@ export class RecordingProxy {
       for await (const client of this.#listener) {
         const server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
         this.#conns.push(client, server);
-        this.#pipes.push(this.#pipe(client, server), this.#pipe(server, client));
+        this.#pipes.push(this.#pipe(client, server, this.#alter), this.#pipe(server, client));
       }
     } catch {
       // Closed.
     }
   }
 
-  async #pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+  async #pipe(from: Deno.Conn, to: Deno.Conn, alter?: (line: string) => string): Promise<void> {
     const buffer = new Uint8Array(16 * 1024);
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    let partial = "";
     try {
       for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
-        this.#chunks.push(buffer.slice(0, n));
+        let bytes = buffer.slice(0, n);
+        if (alter !== undefined) {
+          const lines = (partial + decoder.decode(bytes, { stream: true })).split("\n");
+          partial = lines.pop()!;
+          bytes = encoder.encode(lines.map((line) => alter(line) + "\n").join(""));
+        }
+        this.#chunks.push(bytes);
         let written = 0;
-        while (written < n) written += await to.write(buffer.subarray(written, n));
+        while (written < bytes.length) written += await to.write(bytes.subarray(written));
       }
       await to.closeWrite();
     } catch {
