@@ -339,3 +339,95 @@ processTest(
     assert.match(await response.text(), /<label for="nickname">Nickname<\/label>/);
   },
 );
+
+/** The 60 digits of the last line on `page` that gives a fingerprint. */
+async function fingerprintOn(page: Page): Promise<string> {
+  const shown = (await lines(page)).findLast((l) => /fingerprint: \d{5}/.test(l!))!;
+  return /(\d{5}(?: \d{5}){11})/.exec(shown)![1];
+}
+
+processTest(
+  "a page and a terminal client compare fingerprints, whisper and send files end to end",
+  async () => {
+    using data = tempDir();
+    const payload = new Uint8Array(100_000).map((_, i) => (i * 7) % 253);
+    Deno.writeFileSync(`${data.path}/from-terminal.bin`, payload);
+    Deno.writeFileSync(`${data.path}/from-page.bin`, payload.toReversed());
+    const { server, web } = await webServer();
+    await using _server = server;
+    using profile = tempDir();
+    await using browser = await Browser.launch(profile.path);
+    const page = await join(browser, web, "Webby");
+    await using terminal = new Program(
+      "ChatClient.ts",
+      [
+        ...["127.0.0.1", `${server.port}`, "Term", "005", "--keys", `${data.path}/term.json`],
+        ...["--downloads", `${data.path}/downloads`],
+      ],
+      [`--allow-read=${data.path}`, `--allow-write=${data.path}`],
+    );
+    await waitForLine(page, "Term joined the chat");
+
+    // The same digits on both sides, for each of them.
+    await page.submit("#message", "/fingerprint");
+    await waitForLine(page, "(kept in this browser)");
+    const pageDigits = await fingerprintOn(page);
+    await terminal.type("/fingerprint Webby");
+    await terminal.stdout.waitFor(
+      `Webby's fingerprint: ${pageDigits} (first seen: now pinned; ` +
+        "compare it with what Webby's /fingerprint shows)",
+    );
+    await terminal.type("/fingerprint");
+    const own = await terminal.stdout.waitFor(/^Your fingerprint: /);
+    await page.submit("#message", "/fingerprint Term");
+    await waitForLine(page, "Term's fingerprint:");
+    assert.equal(await fingerprintOn(page), /(\d{5}(?: \d{5}){11})/.exec(own.line)![1]);
+    // The page's private keys cannot be read out of the browser.
+    assert.deepEqual(
+      await page.eval(`new Promise((resolve) => {
+        indexedDB.open("chat-keys").onsuccess = (event) => {
+          const get = event.target.result.transaction("identities").objectStore("identities")
+            .get("webby");
+          get.onsuccess = () => resolve([get.result.agreement.privateKey.extractable,
+            get.result.signing.privateKey.extractable]);
+        };
+      })`),
+      [false, false],
+    );
+
+    await terminal.type("/whisper Webby meet me at the docks");
+    await page.waitFor(`document.querySelector('#tabs [data-id="@term"]')`);
+    await page.eval(`document.querySelector('#tabs [data-id="@term"]').click()`);
+    await waitForLine(page, "meet me at the docks");
+    assert.ok((await lines(page)).some((l) => /\[end-to-end\]Term.*meet me at the docks/.test(l!)));
+    await page.submit("#message", "on my way");
+    await terminal.stdout.waitFor(line("<dt> :: [private, end-to-end] Webby: on my way"));
+    await server.stdout.waitFor(/Webby: private message to Term, Msg-Size:\d+, end-to-end$/);
+    assert.equal(server.stdout.lines.some((l) => /docks|on my way/.test(l)), false);
+
+    await terminal.type(`/send Webby ${data.path}/from-terminal.bin`);
+    await page.waitFor("document.querySelector('#files button')?.textContent === 'Accept'");
+    assert.deepEqual(await page.texts("#files li .text"), [
+      "from-terminal.bin from Term, end-to-end encrypted",
+    ]);
+    await page.eval("document.querySelector('#files button').click()");
+    await page.waitFor(
+      "document.querySelector('#files a')?.textContent === 'Save from-terminal.bin'",
+    );
+    // The page makes the link only once the file decrypted and matched its checksum.
+    await terminal.stdout.waitFor(line("Sent from-terminal.bin (100.0 kB) to Webby in <any> s"));
+    await page.submit("#message", "/send Term");
+    await page.chooseFile("#file", `${data.path}/from-page.bin`);
+    await terminal.stdout.waitFor(line(
+      "<dt> :: * Webby offers from-page.bin (100.0 kB), end-to-end encrypted: /accept 2 or " +
+        "/reject 2",
+    ));
+    await terminal.type("/accept");
+    await terminal.stdout.waitFor(/^Received from-page\.bin \(100\.0 kB\) from Webby in /);
+    assert.deepEqual(
+      Deno.readFileSync(`${data.path}/downloads/from-page.bin`),
+      payload.toReversed(),
+    );
+    assert.equal(server.stdout.lines.some((l) => l.includes("from-")), false);
+  },
+);
