@@ -68,8 +68,9 @@ export interface PrivateRequest {
 }
 
 /**
- * A private message encrypted end to end (made and read by `web/e2e.js`; the server relays and
- * keeps it as it is): the session key sealed for the recipient (`key`), the session's id and the
+ * A private message, or a file offer's header, encrypted end to end (made and read by
+ * `web/e2e.js`; the server relays and keeps it as it is): the session key sealed for the
+ * recipient (`key`), the session's id and the
  * message's number in it (`sid`, `n`), the time it was written (`t`, bound in with the names), and
  * the AES-GCM nonce and ciphertext (`iv`, `ct`), in base64; and the sender's own key bundle, so
  * that a message read later (kept while its recipient was away) can be checked when the sender is
