@@ -160,7 +160,7 @@ processTest(
 );
 
 processTest(
-  "a tampered or replayed end-to-end message shows one line saying so, and nothing of its text",
+  "a replayed or forged end-to-end message shows one line saying so, also after a restart",
   async () => {
     await using server = await ServerProgram.start();
     using keys = tempDir();
@@ -191,6 +191,17 @@ processTest(
     // The session goes on.
     await mallory.sendMessage({ type: "message", message: "still here" });
     await bob.stdout.waitFor(line("<dt> :: Alice: still here"));
+    // Bob starts again with the same key file: the message is still known as read.
+    await bob.type("/exit");
+    assert.equal(await bob.exitCode(), 0);
+    await server.stdout.waitFor(line("<dt> :: Bob: disconnected."));
+    const from = server.stdout.lines.length;
+    await using bobAgain = clientWithKeys(server.port, "Bob", keys.path);
+    await server.stdout.waitFor(line("<dt> :: Bob: connected."), { from });
+    await mallory.sendMessage({ type: "private", to: "Bob", e2e: envelope });
+    await bobAgain.stdout.waitFor(
+      "Could not decrypt a message from Alice: it was received before (a replay)",
+    );
   },
 );
 

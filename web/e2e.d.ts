@@ -135,12 +135,6 @@ export function decryptFileHeader(
 /** The chunk cipher of transfer `id` in `session`. */
 export function fileChunks(session: Session, id: string): Promise<FileChunks>;
 
-/** Remembers which message numbers of each session were read, to drop replays. */
-export class ReplayGuard {
-  /** True the first time `n` of session `sid` is seen, false after. */
-  accept(sid: string, n: number): boolean;
-}
-
 /** Exposed for tests against published vectors. */
 export const internals: {
   base64url(bytes: Uint8Array): string;

@@ -420,19 +420,5 @@ export async function fileChunks(session, id) {
   };
 }
 
-/** Remembers which message numbers of each session were read, to drop replays. */
-export class ReplayGuard {
-  #seen = new Map();
-
-  /** True the first time `n` of session `sid` is seen, false after. */
-  accept(sid, n) {
-    let seen = this.#seen.get(sid);
-    if (seen === undefined) this.#seen.set(sid, seen = new Set());
-    if (seen.has(n)) return false;
-    seen.add(n);
-    return true;
-  }
-}
-
 /** Exposed for tests against published vectors. */
 export const internals = { base64url, fromBase64url, fields, deriveKey };

@@ -14,6 +14,8 @@ import type { Bundle, FileChunks, FileHeader, Identity } from "./e2e.js";
 export const KEY_LOOKUP_MS: number;
 /** Messages sent in one session before its key is renewed. */
 export const SESSION_MESSAGES: number;
+/** Sessions remembered per peer, against replays (those forgotten are known by their time). */
+export const REMEMBERED_SESSIONS: number;
 
 /** The form of a nickname that compares equal in any case (as the server compares them). */
 export function nicknameKey(nickname: string): string;
@@ -34,6 +36,10 @@ export interface KnownPeer {
   fingerprint: string;
   /** A newer key the peer showed, waiting for the user's `/trust`. */
   pending?: { bundle: Bundle; fingerprint: string };
+  /** The sessions the peer used last, the latest last: the last message's number and time. */
+  sessions?: { sid: string; n: number; t: string }[];
+  /** The time of the latest message of the sessions forgotten. */
+  forgotten?: string;
 }
 
 /** One's identity and the peers one has met, pinned on first use. */
@@ -57,6 +63,8 @@ export class KeyRing {
   saw(nickname: string, bundle: Bundle): Promise<PeerKeyStatus>;
   /** Trusts the changed key `nickname` showed last; its fingerprint, or undefined if none. */
   trust(nickname: string): Promise<string | undefined>;
+  /** Whether message `n` of session `sid` from `nickname`, written at `time`, is new (remembered). */
+  accept(nickname: string, sid: string, n: number, time: string): Promise<boolean>;
   /** The pinned peers, as `save` keeps them. */
   readonly peers: KnownPeer[];
 }

@@ -19,7 +19,6 @@ import {
   newSession,
   openBundle,
   openSession,
-  ReplayGuard,
   sealSession,
 } from "./e2e.js";
 
@@ -27,6 +26,8 @@ import {
 export const KEY_LOOKUP_MS = 5000;
 /** Messages sent in one session before its key is renewed. */
 export const SESSION_MESSAGES = 1000;
+/** Sessions remembered per peer, against replays (those forgotten are known by their time). */
+export const REMEMBERED_SESSIONS = 64;
 
 /** The form of a nickname that compares equal in any case (as the server compares them). */
 export function nicknameKey(nickname) {
@@ -95,6 +96,34 @@ export class KeyRing {
     return known.fingerprint;
   }
 
+  /**
+   * Whether message `n` of session `sid` from `nickname` (pinned), written at `time`, is new: not
+   * seen before, in this run or an earlier one. It is then remembered. A peer's messages come in
+   * order, so a session needs only its last number and time; the `REMEMBERED_SESSIONS` used last
+   * are kept, and of those forgotten only the time of the latest message: a session not known
+   * whose message is no later than that is taken as seen.
+   */
+  async accept(nickname, sid, n, time) {
+    const known = this.#peers.get(nicknameKey(nickname));
+    const at = Date.parse(time);
+    if (known === undefined || Number.isNaN(at)) return false;
+    const sessions = known.sessions ??= [];
+    const index = sessions.findIndex((each) => each.sid === sid);
+    if (index >= 0) {
+      if (n <= sessions[index].n) return false;
+      sessions.splice(index, 1);
+    } else if (known.forgotten !== undefined && at <= Date.parse(known.forgotten)) return false;
+    sessions.push({ sid, n, t: time });
+    if (sessions.length > REMEMBERED_SESSIONS) {
+      const { t } = sessions.shift();
+      if (known.forgotten === undefined || Date.parse(t) > Date.parse(known.forgotten)) {
+        known.forgotten = t;
+      }
+    }
+    await this.#save(this.peers);
+    return true;
+  }
+
   /** The pinned peers, as `save` keeps them. */
   get peers() {
     return [...this.#peers.values()];
@@ -110,7 +139,6 @@ export class E2eClient {
   #outgoing = new Map();
   /** Sessions opened from each peer, by `nickname key/session id`. */
   #incoming = new Map();
-  #replays = new ReplayGuard();
 
   /**
    * `ring` (or `unavailable`, why there is none), `print` for lines to the user, `send` for
@@ -221,10 +249,9 @@ export class E2eClient {
    */
   async open(message) {
     const envelope = message.e2e;
-    const { session, from, to, id } = await this.#session(message.nickname, envelope);
+    const { session, from, to } = await this.#session(message.nickname, envelope);
     const text = await decryptText(session, from, to, envelope.t, envelope);
-    // Checked once it is known to be genuine, so that a forgery cannot use up a number.
-    if (!this.#replays.accept(id, envelope.n)) throw new Error("it was received before (a replay)");
+    await this.#fresh(message.nickname, envelope);
     return { text, time: new Date(envelope.t) };
   }
 
@@ -255,9 +282,9 @@ export class E2eClient {
    */
   async openFile(offer) {
     const envelope = offer.e2e;
-    const { session, from, to, id } = await this.#session(offer.from, envelope);
+    const { session, from, to } = await this.#session(offer.from, envelope);
     const header = await decryptFileHeader(session, from, to, envelope.t, offer.id, envelope);
-    if (!this.#replays.accept(id, envelope.n)) throw new Error("it was received before (a replay)");
+    await this.#fresh(offer.from, envelope);
     return { header, chunks: await fileChunks(session, offer.id) };
   }
 
@@ -362,7 +389,17 @@ export class E2eClient {
       if (session.id !== envelope.sid) throw new Error("the session key is for another session");
       this.#incoming.set(id, session);
     }
-    return { session, from, to, id };
+    return { session, from, to };
+  }
+
+  /**
+   * Throws unless `envelope` (opened: known to be genuine, so that a forgery cannot use up a
+   * number) is seen for the first time.
+   */
+  async #fresh(nickname, envelope) {
+    if (!await this.ring.accept(nickname, envelope.sid, envelope.n, envelope.t)) {
+      throw new Error("it was received before (a replay)");
+    }
   }
 
   /**

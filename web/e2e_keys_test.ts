@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import type { ClientMessage, KeyBundle, PrivateMessage } from "../protocol.ts";
 import { generateIdentity, publicBundle } from "./e2e.js";
-import { E2eClient, KeyRing, type KnownPeer, SESSION_MESSAGES } from "./e2e_keys.js";
+import {
+  E2eClient,
+  KeyRing,
+  type KnownPeer,
+  REMEMBERED_SESSIONS,
+  SESSION_MESSAGES,
+} from "./e2e_keys.js";
 
 /** A key directory as the server keeps it: the bundles published, by nickname (lower case). */
 class Directory {
@@ -135,4 +141,42 @@ Deno.test("E2eClient.sealFile() seals a file's header and chunks for openFile() 
   assert.deepEqual(await opened.chunks.decrypt(0, await sealed.chunks.encrypt(0, data)), data);
   // The same envelope under another transfer's id does not open.
   await assert.rejects(bob.client.openFile({ ...offer, id: "t2" }), /changed/);
+});
+
+Deno.test("KeyRing.accept() takes each message once, also after the ring is opened again", async () => {
+  const identity = await generateIdentity();
+  const bundle = await publicBundle(identity);
+  let saved: KnownPeer[] = [];
+  const open = (peers: KnownPeer[]) =>
+    new KeyRing({
+      identity,
+      bundle,
+      peers,
+      save: (list) => Promise.resolve(void (saved = structuredClone(list))),
+      place: "in a test",
+    });
+  const ring = open([]);
+  await ring.saw("Bob", await publicBundle(await generateIdentity()));
+  const time = (minute: number) => new Date(Date.UTC(2026, 10, 30, 12, minute)).toISOString();
+  assert.equal(await ring.accept("Bob", "s0", 1, time(0)), true);
+  assert.equal(await ring.accept("bob", "s0", 1, time(0)), false);
+  assert.equal(await ring.accept("Bob", "s0", 2, time(1)), true);
+  assert.equal(await ring.accept("Bob", "s0", 1, time(0)), false);
+  // Opened again from what it saved (as after a restart): the same answers.
+  const again = open(saved);
+  assert.equal(await again.accept("Bob", "s0", 2, time(1)), false);
+  assert.equal(await again.accept("Bob", "s0", 3, time(2)), true);
+  // Past the sessions it remembers, an unknown session no later than those forgotten is old.
+  for (let i = 1; i <= REMEMBERED_SESSIONS; i++) {
+    assert.equal(await again.accept("Bob", `s${i}`, 1, time(2 + i)), true);
+  }
+  assert.equal(saved[0].sessions?.length, REMEMBERED_SESSIONS);
+  assert.equal(await again.accept("Bob", "s0", 1, time(0)), false);
+  assert.equal(await again.accept("Bob", "s0", 3, time(2)), false);
+  // A later message of a forgotten session, and a new session, are new.
+  assert.equal(await again.accept("Bob", "s0", 4, time(100)), true);
+  assert.equal(await again.accept("Bob", "s-new", 1, time(101)), true);
+  // Nothing is accepted from someone not pinned, or with a time that is not one.
+  assert.equal(await again.accept("Carol", "c0", 1, time(0)), false);
+  assert.equal(await again.accept("Bob", "s-bad", 1, "yesterday"), false);
 });

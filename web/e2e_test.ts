@@ -17,7 +17,6 @@ import {
   openBundle,
   openSession,
   publicBundle,
-  ReplayGuard,
   sealSession,
   toBase64,
 } from "./e2e.js";
@@ -225,14 +224,6 @@ Deno.test("a message with any byte or header field changed does not decrypt", as
     decryptText({ ...other, id: session.id }, "Alice", "Bob", time, sealed),
     changed,
   );
-});
-
-Deno.test("ReplayGuard accepts each message number of a session once", () => {
-  const guard = new ReplayGuard();
-  assert.equal(guard.accept("s1", 1), true);
-  assert.equal(guard.accept("s1", 2), true);
-  assert.equal(guard.accept("s1", 1), false);
-  assert.equal(guard.accept("s2", 1), true);
 });
 
 Deno.test("a file header decrypts only as the header of its own transfer", async () => {
