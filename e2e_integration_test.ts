@@ -285,13 +285,15 @@ processTest(
     using keys = tempDir();
     await using bob = await withKeys(server, "Bob", keys.path);
     let whispers = 0;
-    await using proxy = new RecordingProxy(server.port, (frame) => {
-      if (!frame.includes('"e2e"') || ++whispers !== 2) return frame;
-      const message = JSON.parse(frame);
-      const ct = fromBase64(message.e2e.ct);
-      ct[0] ^= 0x01;
-      message.e2e.ct = toBase64(ct);
-      return JSON.stringify(message);
+    await using proxy = new RecordingProxy(server.port, {
+      alter: (frame) => {
+        if (!frame.includes('"e2e"') || ++whispers !== 2) return frame;
+        const message = JSON.parse(frame);
+        const ct = fromBase64(message.e2e.ct);
+        ct[0] ^= 0x01;
+        message.e2e.ct = toBase64(ct);
+        return JSON.stringify(message);
+      },
     });
     await using alice = await withKeys(server, "Alice", keys.path, { port: proxy.port });
     for (const text of ["first word", "second word", "third word"]) {
@@ -365,13 +367,15 @@ processTest(
     await using server = await ServerProgram.start();
     using dir = tempDir();
     writeRepeated(`${dir.path}/figures.txt`, "0123456789", 10_000);
-    await using proxy = new RecordingProxy(server.port, (frame) => {
-      if (!frame.includes('"chunk"') || !frame.includes('"seq":1,')) return frame;
-      const message = JSON.parse(frame);
-      const data = fromBase64(message.data);
-      data[100] ^= 0x80;
-      message.data = toBase64(data);
-      return JSON.stringify(message);
+    await using proxy = new RecordingProxy(server.port, {
+      alter: (frame) => {
+        if (!frame.includes('"chunk"') || !frame.includes('"seq":1,')) return frame;
+        const message = JSON.parse(frame);
+        const data = fromBase64(message.data);
+        data[100] ^= 0x80;
+        message.data = toBase64(data);
+        return JSON.stringify(message);
+      },
     });
     const { alice: a, bob: b } = await fileClients(server, dir.path, proxy);
     await using alice = a;

@@ -8,8 +8,6 @@
 /** The longest any single wait in a test may take, in milliseconds. */
 export const WAIT_MS = 15_000;
 
-import { concat } from "./bytes.ts";
-
 const ROOT = new URL("../", import.meta.url);
 
 /** Where tests keep their files (`deno task test` may read and write there only). */
@@ -400,91 +398,7 @@ export async function registeredClient(
   return client;
 }
 
-/** Closes every connection of `conns` that is still open. */
-export function closeAll(conns: Iterable<Deno.Conn>): void {
-  for (const conn of conns) {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
-}
-
-/**
- * A TCP relay on 127.0.0.1 that records every byte passing through, both ways; given `alter`, it
- * passes each line from a client to the server through it first (as an attacker on the wire).
- */
-export class RecordingProxy {
-  readonly port: number;
-  readonly #listener: Deno.Listener;
-  readonly #target: number;
-  readonly #alter: ((line: string) => string) | undefined;
-  readonly #chunks: Uint8Array[] = [];
-  readonly #pipes: Promise<void>[] = [];
-  readonly #conns: Deno.Conn[] = [];
-
-  /** Relays connections to 127.0.0.1:`target`. */
-  constructor(target: number, alter?: (line: string) => string) {
-    this.#target = target;
-    this.#alter = alter;
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.port = (this.#listener.addr as Deno.NetAddr).port;
-    this.#pipes.push(this.#accept());
-  }
-
-  /** How many bytes were relayed. */
-  get bytes(): number {
-    return this.#chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  }
-
-  /** Everything relayed so far, decoded leniently as text. */
-  get text(): string {
-    return new TextDecoder().decode(concat(this.#chunks, this.bytes));
-  }
-
-  async #accept(): Promise<void> {
-    try {
-      for await (const client of this.#listener) {
-        const server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
-        this.#conns.push(client, server);
-        this.#pipes.push(this.#pipe(client, server, this.#alter), this.#pipe(server, client));
-      }
-    } catch {
-      // Closed.
-    }
-  }
-
-  async #pipe(from: Deno.Conn, to: Deno.Conn, alter?: (line: string) => string): Promise<void> {
-    const buffer = new Uint8Array(16 * 1024);
-    const encoder = new TextEncoder();
-    const decoder = new TextDecoder();
-    let partial = "";
-    try {
-      for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
-        let bytes = buffer.slice(0, n);
-        if (alter !== undefined) {
-          const lines = (partial + decoder.decode(bytes, { stream: true })).split("\n");
-          partial = lines.pop()!;
-          bytes = encoder.encode(lines.map((line) => alter(line) + "\n").join(""));
-        }
-        this.#chunks.push(bytes);
-        let written = 0;
-        while (written < bytes.length) written += await to.write(bytes.subarray(written));
-      }
-      await to.closeWrite();
-    } catch {
-      // One side went away.
-    }
-  }
-
-  /** Closes the proxy and every connection through it. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.#listener.close();
-    closeAll(this.#conns);
-    await Promise.all(this.#pipes);
-  }
-}
+export { closeAll, RecordingProxy } from "./wire_capture.ts";
 
 /** What the spec's `<dt>` matches: `YYYY-MM-DD HH:mm:ss`. */
 export const DT = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`;

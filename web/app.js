@@ -800,9 +800,10 @@ async function finishDownload(transfer) {
 
 function endTransfer(transfer, outcome) {
   if (!state.transfers.delete(transfer.id)) return;
-  transfer.label.textContent = `${transfer.name} ${
-    transfer.outgoing ? "to" : "from"
-  } ${transfer.peer}: ${outcome}`;
+  const way = transfer.outgoing ? "to" : "from";
+  transfer.label.textContent = `${transfer.name} ${way} ${transfer.peer}${
+    sealedMark(transfer)
+  }: ${outcome}`;
   for (const button of transfer.item.querySelectorAll("button")) button.remove();
 }
 
