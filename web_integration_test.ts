@@ -267,24 +267,50 @@ async function request(port: number, text: string): Promise<string> {
   }
 }
 
+/**
+ * A server with the web client, a page joined as Webby, a terminal client Term (with a key file
+ * when `keys`) that saves to `data`/downloads, and in `data` two files of `size` bytes to send:
+ * `from-terminal.bin` (`payload`) and `from-page.bin` (it reversed).
+ */
+async function pageAndTerminal(size: number, { keys = false } = {}) {
+  const data = tempDir();
+  const payload = new Uint8Array(size).map((_, i) => (i * 31) % 251);
+  Deno.writeFileSync(`${data.path}/from-terminal.bin`, payload);
+  Deno.writeFileSync(`${data.path}/from-page.bin`, payload.toReversed());
+  const { server, web } = await webServer();
+  const profile = tempDir();
+  const browser = await Browser.launch(profile.path);
+  const page = await join(browser, web, "Webby");
+  const terminal = new Program(
+    "ChatClient.ts",
+    [
+      ...["127.0.0.1", `${server.port}`, "Term", "005", "--downloads", `${data.path}/downloads`],
+      ...(keys ? ["--keys", `${data.path}/term.json`] : []),
+    ],
+    [`--allow-read=${data.path}`, `--allow-write=${data.path}`],
+  );
+  await waitForLine(page, "Term joined the chat");
+  return {
+    data,
+    payload,
+    server,
+    page,
+    terminal,
+    async [Symbol.asyncDispose]() {
+      await terminal[Symbol.asyncDispose]();
+      await browser[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+      profile[Symbol.dispose]();
+      data[Symbol.dispose]();
+    },
+  };
+}
+
 processTest(
   "files between a page and a terminal client, both ways, with a progress bar",
   async () => {
-    using data = tempDir();
-    const payload = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
-    Deno.writeFileSync(`${data.path}/from-terminal.bin`, payload);
-    Deno.writeFileSync(`${data.path}/from-page.bin`, payload.toReversed());
-    const { server, web } = await webServer();
-    await using _server = server;
-    using profile = tempDir();
-    await using browser = await Browser.launch(profile.path);
-    const page = await join(browser, web, "Webby");
-    await using terminal = new Program(
-      "ChatClient.ts",
-      ["127.0.0.1", `${server.port}`, "Term", "005", "--downloads", `${data.path}/downloads`],
-      [`--allow-read=${data.path}`, `--allow-write=${data.path}`],
-    );
-    await waitForLine(page, "Term joined the chat");
+    await using both = await pageAndTerminal(300_000);
+    const { data, payload, page, terminal } = both;
 
     await terminal.type(`/send Webby ${data.path}/from-terminal.bin`);
     await page.waitFor("document.querySelector('#files button')?.textContent === 'Accept'");
@@ -349,24 +375,8 @@ async function fingerprintOn(page: Page): Promise<string> {
 processTest(
   "a page and a terminal client compare fingerprints, whisper and send files end to end",
   async () => {
-    using data = tempDir();
-    const payload = new Uint8Array(100_000).map((_, i) => (i * 7) % 253);
-    Deno.writeFileSync(`${data.path}/from-terminal.bin`, payload);
-    Deno.writeFileSync(`${data.path}/from-page.bin`, payload.toReversed());
-    const { server, web } = await webServer();
-    await using _server = server;
-    using profile = tempDir();
-    await using browser = await Browser.launch(profile.path);
-    const page = await join(browser, web, "Webby");
-    await using terminal = new Program(
-      "ChatClient.ts",
-      [
-        ...["127.0.0.1", `${server.port}`, "Term", "005", "--keys", `${data.path}/term.json`],
-        ...["--downloads", `${data.path}/downloads`],
-      ],
-      [`--allow-read=${data.path}`, `--allow-write=${data.path}`],
-    );
-    await waitForLine(page, "Term joined the chat");
+    await using both = await pageAndTerminal(100_000, { keys: true });
+    const { data, payload, server, page, terminal } = both;
 
     // The same digits on both sides, for each of them.
     await page.submit("#message", "/fingerprint");

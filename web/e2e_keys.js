@@ -135,7 +135,7 @@ export class E2eClient {
   #options;
   /** Lookups waiting for the server, by nickname key. */
   #lookups = new Map();
-  /** This client's sessions with each peer (by nickname key): new at each start. */
+  /** This client's sessions with each peer (by nickname key): new at each login. */
   #outgoing = new Map();
   /** Sessions opened from each peer, by `nickname key/session id`. */
   #incoming = new Map();
@@ -154,8 +154,12 @@ export class E2eClient {
     return this.#options.ring;
   }
 
-  /** Publishes this client's bundle (once registered, and again on each connection). */
+  /**
+   * Publishes this client's bundle (once registered, and again at each login): from then on,
+   * each conversation gets a new session key.
+   */
   start() {
+    this.#outgoing.clear();
     if (this.ring !== undefined) this.#options.send({ type: "keys", bundle: this.ring.bundle });
   }
 

@@ -70,6 +70,17 @@ Deno.test("E2eClient.seal() encrypts to a peer with a key, and open() reads it o
   assert.equal(bob.saved.at(-1)?.[0].nickname, "Alice");
 });
 
+Deno.test("E2eClient.seal() renews the session key at each login", async () => {
+  const directory = new Directory();
+  const alice = await directory.client("Alice");
+  await directory.client("Bob");
+  const sid = async () => delivered("Alice", await alice.client.seal("Bob", "hi")).e2e.sid;
+  const first = await sid();
+  assert.equal(await sid(), first);
+  alice.client.start();
+  assert.notEqual(await sid(), first);
+});
+
 Deno.test("E2eClient.seal() renews the session key after SESSION_MESSAGES messages", async () => {
   const directory = new Directory();
   const alice = await directory.client("Alice");
