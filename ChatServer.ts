@@ -8,6 +8,7 @@
  */
 
 import { parseServerArgs, SERVER_USAGE, type TlsSettings } from "./lib/args.ts";
+import { joinCluster } from "./lib/cluster/join.ts";
 import { ConsoleLog } from "./lib/console_log.ts";
 import { formatDateTime } from "./lib/format.ts";
 import { machineAddress } from "./lib/net.ts";
@@ -23,7 +24,7 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls, dataDir, webPort, webOrigins } = args.value;
+const { port, limits, tls, dataDir, webPort, webOrigins, cluster } = args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -62,9 +63,13 @@ function listen(port: number, pem?: { cert: string; key: string }): Deno.Listene
 }
 
 const console_ = new ConsoleLog();
-const opened = openStore(dataDir, storeBounds(limits), (error) => {
-  console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
-});
+// A node joins its cluster before it listens; it keeps no store of its own (not yet in Redis).
+const node = cluster === undefined ? undefined : await joinCluster(cluster);
+const opened = node !== undefined
+  ? { ok: true as const, store: undefined }
+  : openStore(dataDir, storeBounds(limits), (error) => {
+    console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
+  });
 if (!opened.ok) {
   console.log(opened.error);
   Deno.exit(1);
@@ -83,9 +88,22 @@ if (pem !== undefined) {
   const fingerprint = leaf === undefined ? "" : `, certificate ${await fingerprintOf(leaf)}`;
   console_.line(`TLS on port ${portOf(listeners.at(-1)!)}${fingerprint}`);
 }
-console_.line(store.description);
+const nodes = (count: number) => `${count} node${count === 1 ? "" : "s"}`;
+if (node !== undefined) {
+  console_.line(
+    `Cluster ${node.settings.shown} joined as node ${node.id} (${nodes(await node.nodeCount())})`,
+  );
+}
+console_.line(
+  store?.description ?? "Store: none (a cluster node keeps no accounts or history yet)",
+);
 
-const server = new ChatServer(listeners, { limits, store, log: (line) => console_.line(line) });
+const server = new ChatServer(listeners, {
+  limits,
+  store,
+  cluster: node,
+  log: (line) => console_.line(line),
+});
 
 /** The web client's folder, beside this file. */
 const WEB_ROOT = new URL("./web", import.meta.url).pathname;
@@ -121,7 +139,8 @@ const web = webPort === undefined ? undefined : startWeb(webPort);
 async function stop(): Promise<never> {
   await server.shutdown();
   await web?.shutdown();
-  await store.close();
+  await store?.close();
+  await node?.leave();
   await console_.flush();
   Deno.exit(0);
 }

@@ -5,6 +5,12 @@
  * @module
  */
 
+import {
+  type ClusterSettings,
+  DEFAULT_CLUSTER_PREFIX,
+  DEFAULT_NODE_TIMEOUT_MS,
+  parseClusterUrl,
+} from "./cluster/cluster_url.ts";
 import { MAX_FRAME_BYTES } from "../protocol.ts";
 import { nicknameProblem } from "./values.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
@@ -36,6 +42,8 @@ export interface ServerArgs {
   webPort?: number;
   /** Origins other than the page's own that may open the WebSocket. */
   webOrigins?: string[];
+  /** The Redis that makes this server a node of a cluster, when given. */
+  cluster?: ClusterSettings;
 }
 
 /** ChatClient's settings: the four-argument JSON form, or the two-argument CHAT/1.0 form. */
@@ -242,6 +250,11 @@ export const SERVER_USAGE = [
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
   "  --web-port <port>             serve the web client there (HTTPS with the TLS flags)",
   "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
+  "  --cluster <url>               be a node of the chat that shares this Redis",
+  "                                (redis://[:password@]host:port[/db], or rediss:// for TLS)",
+  `  --cluster-prefix <prefix>     its keys and channels in Redis (default ${DEFAULT_CLUSTER_PREFIX})`,
+  "  --node-timeout <s>            a node silent this long has left, with its users " +
+  `(default ${DEFAULT_NODE_TIMEOUT_MS / 1000})`,
 ].join("\n");
 
 /** Usage of ChatClient, printed with `--help` and argument errors. */
@@ -322,6 +335,9 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     data: "string",
     "web-port": "string",
     "web-origin": "string",
+    cluster: "string",
+    "cluster-prefix": "string",
+    "node-timeout": "string",
     help: "boolean",
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
@@ -387,7 +403,42 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     }
     value.webOrigins = list;
   }
+  const cluster = parseClusterFlags(values);
+  if (cluster !== undefined && !cluster.ok) return cluster;
+  if (cluster !== undefined) {
+    if (dataDir !== undefined) {
+      return {
+        ok: false,
+        error: "ERR - --data cannot go with --cluster: the nodes of a cluster share their " +
+          "accounts, offline messages and history through Redis, not a directory of one node",
+      };
+    }
+    value.cluster = cluster.value;
+  }
   return { ok: true, value };
+}
+
+function parseClusterFlags(
+  values: Record<string, string | boolean | undefined>,
+): Parsed<ClusterSettings> | undefined {
+  const url = values.cluster as string | undefined;
+  const prefix = values["cluster-prefix"] as string | undefined;
+  const timeout = values["node-timeout"] as string | undefined;
+  if (url === undefined) {
+    return prefix === undefined && timeout === undefined ? undefined : {
+      ok: false,
+      error: `ERR - option --${prefix === undefined ? "node-timeout" : "cluster-prefix"} ` +
+        "needs --cluster",
+    };
+  }
+  const seconds = timeout === undefined ? DEFAULT_NODE_TIMEOUT_MS / 1000 : Number(timeout);
+  if (!(seconds >= 1 && seconds <= 3600)) {
+    return {
+      ok: false,
+      error: `ERR - option --node-timeout: expected 1 to 3600 seconds, got "${timeout}"`,
+    };
+  }
+  return parseClusterUrl(url, prefix, seconds * 1000);
 }
 
 function parseTlsFlags(

@@ -22,6 +22,7 @@ import type { FrameEvent } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import type { ByteConn } from "./net.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
+import { type ClaimLink, NicknameClaims } from "./cluster/nickname_claims.ts";
 import type { Store } from "./store/store.ts";
 import { httpRefusal } from "./wire/sniff.ts";
 import type { Wire } from "./wire/wire.ts";
@@ -61,6 +62,8 @@ export interface ChatServerOptions {
   now?: () => Date;
   /** Where accounts, offline messages and history are kept; none: the server has no accounts. */
   store?: Store;
+  /** The cluster this server is a node of: nicknames are claimed there first. */
+  cluster?: ClaimLink;
 }
 
 /** A snapshot of the server's load. */
@@ -83,6 +86,7 @@ export class ChatServer {
   readonly #limits: ServerLimits;
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
+  readonly #claims: NicknameClaims<Peer> | undefined;
   readonly #core: ChatCore<Peer>;
   readonly #accounts: Accounts<Peer> | undefined;
   readonly #transfers: Transfers<Peer>;
@@ -130,8 +134,16 @@ export class ChatServer {
       now: this.#now,
       accounts: this.#accounts,
     });
+    this.#claims = options.cluster && new NicknameClaims<Peer>({
+      link: options.cluster,
+      handle: (peer, command) => {
+        this.#core.handle(peer, command);
+        this.#reap();
+      },
+      refuse: (peer, message, reason) => this.#outbound.refuse(peer, message, reason),
+      log: this.#log,
+    });
     this.#accounts?.attach(this.#core);
-    const accounts = this.#accounts;
     this.#keys = new KeyDirectory({
       out: this.#outbound,
       find: (nickname) => this.#core.find(nickname),
@@ -142,7 +154,7 @@ export class ChatServer {
       out: this.#outbound,
       chat: {
         find: (nickname) => this.#core.find(nickname),
-        isAccount: (nickname) => accounts?.isAccount(nickname) ?? false,
+        isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
       },
       log: this.#log,
       now: this.#now,
@@ -302,6 +314,8 @@ export class ChatServer {
 
   /** What a sender waits for before its next frame: the rate limit, then congested recipients. */
   #beforeFrame(peer: Peer, bytes: number): Promise<void> | undefined {
+    const claim = this.#claims?.pending(peer);
+    if (claim !== undefined) return claim.then(() => this.#beforeFrame(peer, bytes));
     const pause = this.#ratePause(peer, bytes);
     if (pause > 0) {
       const slept = new Promise<void>((resolve) => setTimeout(resolve, pause));
@@ -430,6 +444,11 @@ export class ChatServer {
         peer.limiter?.refund();
         peer.byteLimiter?.refund(event.bytes.length);
       }
+    } else if (
+      this.#claims !== undefined && (command.kind === "register" || command.kind === "nick")
+    ) {
+      this.#core.flush();
+      this.#claims.handle(peer, command);
     } else {
       this.#core.handle(peer, command);
     }
@@ -533,14 +552,13 @@ export class ChatServer {
   #disconnect(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     if (peer.closing) return;
     this.#core.leave(peer, reason, !this.#stopping);
+    this.#claims?.left(peer);
     this.#transfers.left(peer);
     this.#keys.left(peer);
     this.#dead.delete(peer);
     this.#congested.delete(peer);
-    if (this.#refusing.has(peer)) {
-      clearTimeout(this.#refusing.get(peer));
-      this.#refusing.delete(peer);
-    }
+    clearTimeout(this.#refusing.get(peer));
+    this.#refusing.delete(peer);
     if (this.#peers.delete(peer)) {
       const count = (this.#perIp.get(peer.ip) ?? 1) - 1;
       if (count > 0) this.#perIp.set(peer.ip, count);
