@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { EXTENSION_TYPES } from "./protocol.ts";
 import { REDIS_ENV } from "./lib/cluster/join.ts";
 import { RedisServer } from "./lib/cluster/redis_server.ts";
 import { RawClient } from "./lib/raw_client.ts";
@@ -114,5 +115,141 @@ processTest(
     } finally {
       for (const client of clients) await client[Symbol.asyncDispose]();
     }
+  },
+);
+
+/** A client of `server` registered as `nickname`, understanding every extension. */
+function user(server: ServerProgram, nickname: string): Promise<RawClient> {
+  return RawClient.registered(server.port, nickname, [...EXTENSION_TYPES]);
+}
+
+/** Waits until `client` has been told that each of `nicknames` joined the chat. */
+async function sawJoin(client: RawClient, ...nicknames: string[]): Promise<void> {
+  const left = new Set(nicknames);
+  while (left.size > 0) {
+    const message = await client.nextOfType("joined");
+    if (message.room === undefined) left.delete(message.nickname as string);
+  }
+}
+
+processTest(
+  "messages to everyone, private messages, rooms, /list and notices reach users on every node",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    await using c = await node(redis.url);
+    await using alice = await user(a, "Alice");
+    await using bob = await user(b, "Bob");
+    await sawJoin(alice, "Bob");
+    await using carol = await user(c, "Carol");
+    await sawJoin(alice, "Carol");
+    await sawJoin(bob, "Carol");
+
+    await alice.sendMessage({ type: "message", message: "hello, all nodes" });
+    for (const other of [bob, carol]) {
+      const got = await other.nextOfType("broadcast");
+      assert.deepEqual([got.nickname, got.message], ["Alice", "hello, all nodes"]);
+    }
+    await a.stdout.waitFor("Broadcasted: Bob, Carol");
+
+    await bob.sendMessage({ type: "private", to: "carol", message: "psst" });
+    const whisper = await carol.nextOfType("private");
+    assert.deepEqual([whisper.nickname, whisper.message], ["Bob", "psst"]);
+    await b.stdout.waitFor(/ :: Bob: private message to Carol, Msg-Size:4$/);
+
+    await carol.sendMessage({ type: "join", room: "#ops" });
+    await carol.nextOfType("joined");
+    await alice.sendMessage({ type: "join", room: "#OPS" });
+    const joined = await alice.nextOfType("joined");
+    assert.deepEqual(joined.members, ["Carol", "Alice"]);
+    const notice = await carol.nextOfType("joined");
+    assert.deepEqual([notice.nickname, notice.room], ["Alice", "#ops"]);
+    await alice.sendMessage({ type: "room", room: "#ops", message: "room talk" });
+    const said = await carol.nextOfType("room");
+    assert.deepEqual([said.nickname, said.room, said.message], ["Alice", "#ops", "room talk"]);
+    await a.stdout.waitFor(/ :: Alice: message to #ops, Msg-Size:9, delivered to: Carol$/);
+
+    await bob.sendMessage({ type: "list" });
+    const list = await bob.nextOfType("list");
+    assert.deepEqual(list.users, ["Alice", "Bob", "Carol"]);
+    assert.deepEqual(list.rooms, [{ room: "#ops", members: ["Carol", "Alice"] }]);
+    // Bob is in no room: nothing of #ops came to him before the list.
+    await bob.sendMessage({ type: "nick", nickname: "Robert" });
+    const renamed = await alice.nextOfType("nick");
+    assert.deepEqual([renamed.old, renamed.nickname], ["Bob", "Robert"]);
+
+    await carol.sendMessage({ type: "disconnect" });
+    for (const other of [alice, bob]) {
+      const left = await other.nextOfType("left");
+      assert.equal(left.nickname, "Carol");
+    }
+    // Every node's console shows who came and went, wherever they are.
+    await a.stdout.waitFor(line("<dt> :: Carol: disconnected."));
+    await b.stdout.waitFor(line("<dt> :: Carol: disconnected."));
+    assert.ok(a.stdout.lines.some((l) => / :: Bob: connected\.$/.test(l)));
+  },
+);
+
+processTest("from one sender, users on other nodes get 1,000 messages in order", async () => {
+  using dir = tempDir();
+  await using redis = await RedisServer.start({ dir: dir.path });
+  const unlimited = ["--max-rate", "0", "--byte-rate", "0"];
+  await using a = await node(redis.url, unlimited);
+  await using b = await node(redis.url, unlimited);
+  await using c = await node(redis.url, unlimited);
+  await using bob = await user(b, "Bob");
+  await using carol = await user(c, "Carol");
+  await using alice = await user(a, "Alice");
+  await sawJoin(bob, "Alice");
+  await sawJoin(carol, "Alice");
+  const count = 1000;
+  const lines = Array.from({ length: count }, (_, i) =>
+    JSON.stringify(
+      i % 2 === 0
+        ? { type: "message", message: `n${i}` }
+        : { type: "private", to: i % 4 === 1 ? "Bob" : "Carol", message: `n${i}` },
+    ) + "\n");
+  await alice.send(lines.join(""));
+  for (const [client, name] of [[bob, "Bob"], [carol, "Carol"]] as const) {
+    const expected = Array.from({ length: count }, (_, i) => i)
+      .filter((i) => i % 2 === 0 || (i % 4 === 1) === (name === "Bob"))
+      .map((i) => `n${i}`);
+    const got: string[] = [];
+    while (got.length < expected.length) {
+      const message = await client.next();
+      if (message.type === "broadcast" || message.type === "private") {
+        got.push(message.message as string);
+      }
+    }
+    assert.deepEqual(got, expected);
+  }
+});
+
+processTest(
+  "a node killed with -9 has its users announced gone and its nicknames freed",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    const quick = ["--node-timeout", "2"];
+    await using a = await node(redis.url, quick);
+    await using b = await node(redis.url, quick);
+    await using alice = await user(a, "Alice");
+    await using bob = await user(b, "Bob");
+    await sawJoin(alice, "Bob");
+    const killedAt = Date.now();
+    b.kill("SIGKILL");
+    const left = await alice.nextOfType("left");
+    assert.deepEqual([left.nickname, left.reason], ["Bob", "their server is gone"]);
+    // Within the lease (2 s) and a sweep (a third of it), with room for a slow machine.
+    assert.ok(Date.now() - killedAt < 2000 + 2000, `gone after ${Date.now() - killedAt} ms`);
+    await a.stdout.waitFor(/ :: cluster: node [0-9a-f]{4} is gone$/);
+    await a.stdout.waitFor(line("<dt> :: Bob: disconnected."));
+    await alice.sendMessage({ type: "list" });
+    assert.deepEqual((await alice.nextOfType("list")).users, ["Alice"]);
+    // The name is free again, on the node that is left.
+    await using again = await user(a, "bob");
+    assert.ok(again);
   },
 );

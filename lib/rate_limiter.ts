@@ -51,3 +51,50 @@ export class RateLimiter {
     return this.#throttledSince === undefined ? 0 : this.#now() - this.#throttledSince;
   }
 }
+
+/** What the rate limits say of a client's next frame: wait (warned once), or cut a flooder. */
+export type RateVerdict = { wait: number; warning?: string } | { flood: string };
+
+/** The limits `rateVerdict` applies. */
+export interface RateLimits {
+  maxRate: number;
+  burst: number;
+  byteRate: number;
+  byteBurst: number;
+  floodTimeoutMs: number;
+}
+
+/**
+ * Takes a frame of `bytes` bytes from a client's limiters: how long it waits (and, the first
+ * time, `warning`, unless `warned`), or why a client over the rate for `floodTimeoutMs` is cut.
+ */
+export function rateVerdict(
+  limiters: { limiter?: RateLimiter; byteLimiter?: RateLimiter },
+  bytes: number,
+  limits: RateLimits,
+  warned: boolean,
+): RateVerdict {
+  const messagesWait = limiters.limiter?.take() ?? 0;
+  const bytesWait = limiters.byteLimiter?.take(bytes) ?? 0;
+  const wait = Math.max(messagesWait, bytesWait);
+  if (wait === 0) return { wait };
+  const { maxRate, burst, byteRate, byteBurst, floodTimeoutMs } = limits;
+  const byBytes = bytesWait > messagesWait;
+  const throttled = Math.max(
+    limiters.limiter?.throttledFor() ?? 0,
+    limiters.byteLimiter?.throttledFor() ?? 0,
+  );
+  if (throttled > floodTimeoutMs) {
+    const over = byBytes ? `${byteRate} bytes per second` : `${maxRate} messages per second`;
+    return { flood: `Excess flood: over ${over} for ${floodTimeoutMs / 1000} s; disconnecting` };
+  }
+  if (warned) return { wait };
+  return {
+    wait,
+    warning: byBytes
+      ? `Slow down: past ${byteBurst} bytes at once, messages are handled at ${byteRate} ` +
+        "bytes per second; yours are being delayed"
+      : `Slow down: past ${burst} messages at once, messages are handled at ${maxRate} ` +
+        "per second; yours are being delayed",
+  };
+}

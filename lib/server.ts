@@ -22,11 +22,18 @@ import type { FrameEvent } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import type { ByteConn } from "./net.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
-import { type ClaimLink, NicknameClaims } from "./cluster/nickname_claims.ts";
+import { NicknameClaims } from "./cluster/nickname_claims.ts";
+import { rateVerdict } from "./rate_limiter.ts";
+import { ClusterBus } from "./cluster/cluster_bus.ts";
+import type { ClusterNode } from "./cluster/cluster_node.ts";
+import { RemoteMember } from "./cluster/remote_member.ts";
 import type { Store } from "./store/store.ts";
 import { httpRefusal } from "./wire/sniff.ts";
 import type { Wire } from "./wire/wire.ts";
 import { WIRES } from "./wire/wires.ts";
+
+/** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
+type ChatMember = Peer | RemoteMember;
 
 /** How long a closing connection gets to flush its last message, in milliseconds. */
 export const CLOSE_GRACE_MS = 2000;
@@ -62,8 +69,8 @@ export interface ChatServerOptions {
   now?: () => Date;
   /** Where accounts, offline messages and history are kept; none: the server has no accounts. */
   store?: Store;
-  /** The cluster this server is a node of: nicknames are claimed there first. */
-  cluster?: ClaimLink;
+  /** The cluster this server is a node of: nicknames are claimed there, users of every node met. */
+  cluster?: ClusterNode;
 }
 
 /** A snapshot of the server's load. */
@@ -87,10 +94,11 @@ export class ChatServer {
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
   readonly #claims: NicknameClaims<Peer> | undefined;
-  readonly #core: ChatCore<Peer>;
-  readonly #accounts: Accounts<Peer> | undefined;
-  readonly #transfers: Transfers<Peer>;
-  readonly #keys: KeyDirectory<Peer>;
+  readonly #bus: ClusterBus<Peer> | undefined;
+  readonly #core: ChatCore<ChatMember>;
+  readonly #accounts: Accounts<ChatMember> | undefined;
+  readonly #transfers: Transfers<ChatMember>;
+  readonly #keys: KeyDirectory<ChatMember>;
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   /** Open connections per remote address. */
@@ -128,11 +136,18 @@ export class ChatServer {
       replyBytes: this.#limits.sendqBytes / 4,
       onRegistered: (member) => this.#keys.registered(member),
     });
-    this.#core = new ChatCore({
-      out: this.#outbound,
+    this.#bus = options.cluster && new ClusterBus<Peer>({
+      node: options.cluster,
+      inner: this.#outbound,
+      afterDelivery: () => this.#reap(),
+      log: this.#log,
+    });
+    this.#core = new ChatCore<ChatMember>({
+      out: this.#bus?.outbound ?? this.#outbound,
       log: this.#log,
       now: this.#now,
       accounts: this.#accounts,
+      observer: this.#bus?.observer,
     });
     this.#claims = options.cluster && new NicknameClaims<Peer>({
       link: options.cluster,
@@ -168,6 +183,7 @@ export class ChatServer {
     const { writeTimeoutMs, registerTimeoutMs } = this.#limits;
     const period = Math.max(50, Math.min(1000, Math.min(writeTimeoutMs, registerTimeoutMs) / 4));
     await this.#accounts?.load();
+    await this.#bus?.start(this.#core);
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
     await Promise.all(this.#listeners.map((listener) => this.#accept(listener)));
   }
@@ -182,6 +198,7 @@ export class ChatServer {
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#sweepTimer);
+    this.#bus?.stop();
     for (const listener of this.#listeners) {
       try {
         listener.close();
@@ -367,36 +384,16 @@ export class ChatServer {
 
   /** Applies the rate limit: milliseconds to wait, warning or dropping a flooder. */
   #ratePause(peer: Peer, bytes: number): number {
-    const messagesWait = peer.limiter?.take() ?? 0;
-    const bytesWait = peer.byteLimiter?.take(bytes) ?? 0;
-    const wait = Math.max(messagesWait, bytesWait);
-    if (wait === 0) return 0;
-    const { maxRate, burst, byteRate, byteBurst, floodTimeoutMs } = this.#limits;
-    const throttled = Math.max(
-      peer.limiter?.throttledFor() ?? 0,
-      peer.byteLimiter?.throttledFor() ?? 0,
-    );
-    if (throttled > floodTimeoutMs) {
-      const why = bytesWait > messagesWait
-        ? `Excess flood: over ${byteRate} bytes per second for ${floodTimeoutMs / 1000} s; ` +
-          "disconnecting"
-        : `Excess flood: over ${maxRate} messages per second for ` +
-          `${floodTimeoutMs / 1000} s; disconnecting`;
-      this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
+    const verdict = rateVerdict(peer, bytes, this.#limits, peer.warnedOfRate);
+    if ("flood" in verdict) {
+      this.#drop(peer, `removed (${verdict.flood})`, peer.wire.encodeError(verdict.flood));
       return 0;
     }
-    if (!peer.warnedOfRate) {
+    if (verdict.warning !== undefined) {
       peer.warnedOfRate = true;
-      this.#outbound.refuse(
-        peer,
-        bytesWait > messagesWait
-          ? `Slow down: past ${byteBurst} bytes at once, messages are handled at ${byteRate} ` +
-            "bytes per second; yours are being delayed"
-          : `Slow down: past ${burst} messages at once, messages are handled at ${maxRate} ` +
-            "per second; yours are being delayed",
-      );
+      this.#outbound.refuse(peer, verdict.warning);
     }
-    return wait;
+    return verdict.wait;
   }
 
   /** Notes a recipient whose outbox has passed the high-water mark. */
@@ -456,7 +453,7 @@ export class ChatServer {
   }
 
   /** What the core delivers through. */
-  readonly #outbound: Outbound<Peer> = {
+  readonly #outbound: Outbound<ChatMember> = {
     deliver: (recipients, messages) => {
       const accepted: Peer[] = [];
       // Recipients mostly speak one wire: the encodings of the others are kept aside.
@@ -464,6 +461,7 @@ export class ChatServer {
       let bytes: Uint8Array | undefined;
       let others: { wire: Wire; bytes: Uint8Array | undefined }[] | undefined;
       for (const peer of recipients) {
+        if (peer instanceof RemoteMember) continue; // The bus delivers to users of other nodes.
         if (peer.wire !== wire) {
           if (wire !== undefined && !others?.some((other) => other.wire === wire)) {
             (others ??= []).push({ wire, bytes });
@@ -477,9 +475,10 @@ export class ChatServer {
       return accepted;
     },
     refuse: (peer, message, reason) => {
-      this.#enqueue(peer, peer.wire.encodeError(message, reason));
+      if (peer instanceof Peer) this.#enqueue(peer, peer.wire.encodeError(message, reason));
     },
     bulk: (peer, message, frame) => {
+      if (peer instanceof RemoteMember) return false;
       const bytes = frame !== undefined && peer.wire === WIRES.json
         ? concat([frame, NEWLINE], frame.length + 1)
         : peer.wire.encode([message]);

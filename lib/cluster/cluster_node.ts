@@ -15,6 +15,12 @@ import type { ClusterSettings } from "./cluster_url.ts";
 /** What this module uses of the `redis` package's client (its own types are too generic). */
 interface RedisClient {
   connect(): Promise<unknown>;
+  duplicate(): RedisClient;
+  publish(channel: string, message: string): Promise<unknown>;
+  subscribe(
+    channels: string[],
+    listener: (message: string, channel: string) => void,
+  ): Promise<void>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   zRem(key: string, member: string): Promise<unknown>;
   close(): Promise<unknown>;
@@ -60,11 +66,11 @@ end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 return 1`;
 
-/** Counts the nodes whose lease runs past Redis's clock. */
+/** The nodes whose lease runs past Redis's clock. */
 const LIVE_NODES = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')`;
 
 /** This server's membership of a cluster. */
 export class ClusterNode {
@@ -73,6 +79,7 @@ export class ClusterNode {
   readonly settings: ClusterSettings;
   readonly #client: RedisClient;
   readonly #timer: ReturnType<typeof setInterval>;
+  #subscriber: RedisClient | undefined;
 
   private constructor(id: string, settings: ClusterSettings, client: RedisClient) {
     this.id = id;
@@ -121,9 +128,34 @@ export class ClusterNode {
 
   /** How many nodes are live now, this one included. */
   async nodeCount(): Promise<number> {
-    return Number(
-      await this.#client.eval(LIVE_NODES, { keys: [this.#key("nodes")], arguments: [] }),
-    );
+    return (await this.liveNodes()).length;
+  }
+
+  /** The ids of the nodes live now, this one included. */
+  async liveNodes(): Promise<string[]> {
+    const ids = await this.#client.eval(LIVE_NODES, { keys: [this.#key("nodes")], arguments: [] });
+    return Array.isArray(ids) ? ids.map(String) : [];
+  }
+
+  /** The full name of channel `name` of this chat: `all`, or `node:<id>`. */
+  channel(name: string): string {
+    return this.#key(name);
+  }
+
+  /** Publishes `message` on `channel` (a full name); messages go out in the order given. */
+  publish(channel: string, message: string): Promise<unknown> {
+    return this.#client.publish(channel, message);
+  }
+
+  /** Hears `channels` (full names), through a connection of their own. */
+  async subscribe(
+    channels: string[],
+    listener: (message: string, channel: string) => void,
+  ): Promise<void> {
+    this.#subscriber ??= this.#client.duplicate();
+    this.#subscriber.on("error", () => {});
+    await this.#subscriber.connect();
+    await this.#subscriber.subscribe(channels, listener);
   }
 
   /** Claims `nicknameKey` for `holder` (a connection of this node); false when another has it. */
@@ -148,8 +180,10 @@ export class ClusterNode {
     clearInterval(this.#timer);
     try {
       await this.#client.zRem(this.#key("nodes"), this.id);
+      await this.#subscriber?.close();
       await this.#client.close();
     } catch {
+      this.#subscriber?.destroy();
       this.#client.destroy();
     }
   }

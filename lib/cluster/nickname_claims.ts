@@ -8,6 +8,7 @@
  */
 
 import type { RegisterCommand } from "../core/types.ts";
+import { formatDateTime } from "../format.ts";
 import { nicknameKey, nicknameProblem } from "../values.ts";
 
 /** What the claims need of the cluster (a `ClusterNode`). */
@@ -100,7 +101,8 @@ export class NicknameClaims<P extends Claimant> {
 
   #release(key: string, holder: string): void {
     this.#options.link.release(key, holder).catch((error: Error) => {
-      this.#options.log(`cluster: cannot free the nickname ${key}: ${error.message}`);
+      const now = formatDateTime(new Date());
+      this.#options.log(`${now} :: cluster: cannot free the nickname ${key}: ${error.message}`);
     });
   }
 }

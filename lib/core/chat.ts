@@ -15,6 +15,7 @@ import { Rooms } from "./rooms.ts";
 import type {
   AccountHooks,
   ChatCommand,
+  ChatObserver,
   ErrorReason,
   Member,
   Outbound,
@@ -36,6 +37,8 @@ export interface ChatCoreOptions<M extends Member> {
   now?: () => Date;
   /** The accounts feature; without it there are no accounts, offline messages or history. */
   accounts?: AccountHooks<M>;
+  /** Told of every change to a member's state (a cluster's bus). */
+  observer?: ChatObserver<M>;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -61,6 +64,7 @@ export class ChatCore<M extends Member> {
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
   readonly #accounts: AccountHooks<M> | undefined;
+  readonly #observer: ChatObserver<M> | undefined;
   /** Registered clients, in the order they registered. */
   readonly #members = new Set<M>();
   /** Registered clients by nickname key. */
@@ -75,6 +79,7 @@ export class ChatCore<M extends Member> {
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
     this.#accounts = options.accounts;
+    this.#observer = options.observer;
   }
 
   /** How many clients are registered. */
@@ -85,6 +90,16 @@ export class ChatCore<M extends Member> {
   /** The registered client that goes by `nickname` (in any case), if any. */
   find(nickname: string): M | undefined {
     return this.#byNickname.get(nicknameKey(nickname));
+  }
+
+  /** The registered clients (of every node, in a cluster), in the order they registered. */
+  members(): Iterable<M> {
+    return this.#members.values();
+  }
+
+  /** The names of the rooms `member` is in. */
+  roomsOf(member: M): string[] {
+    return this.#rooms.roomsOf(member).map((room) => room.name);
   }
 
   /** The name of `room` when `member` is in it; undefined when not. */
@@ -147,6 +162,7 @@ export class ChatCore<M extends Member> {
     if (member.nickname === undefined || !this.#members.delete(member)) return;
     this.#byNickname.delete(nicknameKey(member.nickname));
     this.#rooms.leaveAll(member);
+    this.#observer?.left(member);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
@@ -158,6 +174,55 @@ export class ChatCore<M extends Member> {
         timestamp: now.toISOString(),
       });
     }
+  }
+
+  /**
+   * Adds `member`, registered on another node of a cluster: logged, neither welcomed nor
+   * announced (its node does that). Nothing if the nickname is known already.
+   */
+  addRemote(member: M): void {
+    const key = nicknameKey(member.nickname!);
+    if (this.#byNickname.has(key)) return;
+    this.flush();
+    this.#members.add(member);
+    this.#byNickname.set(key, member);
+    this.#log(`${formatDateTime(this.#now())} :: ${member.nickname}: connected.`);
+  }
+
+  /**
+   * Removes `member` of another node. Its node tells everyone when it leaves; when the node itself
+   * is gone, `reason` says why, and this node tells its own members.
+   */
+  removeRemote(member: M, reason?: string): void {
+    this.flush();
+    if (!this.#members.delete(member)) return;
+    this.#byNickname.delete(nicknameKey(member.nickname!));
+    this.#rooms.leaveAll(member);
+    const now = this.#now();
+    this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
+    if (reason === undefined) return;
+    const locals = [...this.#members].filter((each) => !each.remote);
+    this.#notify(locals, member, {
+      type: "left",
+      nickname: member.nickname!,
+      reason,
+      timestamp: now.toISOString(),
+    });
+  }
+
+  /** `member` of another node took `nickname` (its node tells everyone). */
+  renameRemote(member: M, nickname: string): void {
+    if (!this.#members.has(member)) return;
+    this.#byNickname.delete(nicknameKey(member.nickname!));
+    this.#byNickname.set(nicknameKey(nickname), member);
+    member.nickname = nickname;
+  }
+
+  /** `member` of another node joined (`inRoom`) or left `room` (its node tells the others). */
+  roomRemote(member: M, room: string, inRoom: boolean): void {
+    if (!this.#members.has(member)) return;
+    if (inRoom) this.#rooms.join(room, member);
+    else this.#rooms.leave(room, member);
   }
 
   /** Delivers the gathered broadcasts and prints their `Received:` and `Broadcasted:` lines. */
@@ -203,6 +268,7 @@ export class ChatCore<M extends Member> {
     );
     this.#members.add(member);
     this.#byNickname.set(nicknameKey(member.nickname), member);
+    this.#observer?.registered(member);
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: connected.`);
     this.#send(member, {
@@ -343,6 +409,7 @@ export class ChatCore<M extends Member> {
       timestamp,
     });
     if (already) return;
+    this.#observer?.joinedRoom(member, room.name);
     this.#log(`${formatDateTime(this.#now())} :: ${member.nickname}: joined ${room.name}.`);
     this.#notify(room.members, member, {
       type: "joined",
@@ -358,6 +425,7 @@ export class ChatCore<M extends Member> {
       this.#refuse(member, { message: `Not in room ${JSON.stringify(name)}` });
       return;
     }
+    this.#observer?.leftRoom(member, room.name);
     const notice: ServerMessage = {
       type: "left",
       nickname: member.nickname!,
@@ -382,6 +450,7 @@ export class ChatCore<M extends Member> {
     this.#byNickname.delete(nicknameKey(old));
     this.#byNickname.set(nicknameKey(nickname), member);
     member.nickname = nickname;
+    this.#observer?.renamed(member, old);
     const notice: ServerMessage = {
       type: "nick",
       old,

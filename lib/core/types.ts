@@ -102,6 +102,21 @@ export interface Member {
   account: string | undefined;
   /** Set once its connection is being closed. */
   readonly closing: boolean;
+  /** Set for a member connected to another node of a cluster (its node delivers to it). */
+  readonly remote?: boolean;
+}
+
+/**
+ * What the core tells of changes to its own members' state (registered, renamed, left, in or out
+ * of a room), when asked: a cluster passes them on to the other nodes. Members of other nodes,
+ * changed through the core's `remote` methods, are not told of.
+ */
+export interface ChatObserver<M extends Member> {
+  registered(member: M): void;
+  renamed(member: M, old: string): void;
+  left(member: M): void;
+  joinedRoom(member: M, room: string): void;
+  leftRoom(member: M, room: string): void;
 }
 
 /** Where the core's deliveries go: the transports, each message encoded once per wire. */
