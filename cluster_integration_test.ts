@@ -236,7 +236,7 @@ processTest(
     await using a = await node(redis.url, quick);
     await using b = await node(redis.url, quick);
     await using alice = await user(a, "Alice");
-    await using bob = await user(b, "Bob");
+    await using _bob = await user(b, "Bob");
     await sawJoin(alice, "Bob");
     const killedAt = Date.now();
     b.kill("SIGKILL");
