@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "./protocol.ts";
+import { LINK_LOST_NOTICE } from "./lib/cluster/cluster_bus.ts";
 import { REDIS_ENV } from "./lib/cluster/join.ts";
 import { RedisServer } from "./lib/cluster/redis_server.ts";
 import { RawClient } from "./lib/raw_client.ts";
@@ -251,5 +252,103 @@ processTest(
     // The name is free again, on the node that is left.
     await using again = await user(a, "bob");
     assert.ok(again);
+  },
+);
+
+processTest(
+  "when Redis restarts, each node's chat goes on alone, then they are one chat again",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    await using alice = await user(a, "Alice");
+    await using bob = await user(b, "Bob");
+    await sawJoin(alice, "Bob");
+    await using carol = await user(a, "Carol");
+    await sawJoin(bob, "Carol");
+    await alice.sendMessage({ type: "message", message: "before" });
+    assert.equal((await bob.nextOfType("broadcast")).message, "before");
+
+    await redis.stop();
+    for (const server of [a, b]) await server.stdout.waitFor(/^Cluster link lost: .*; retrying$/);
+    for (const client of [alice, bob, carol]) {
+      assert.equal((await client.nextOfType("error")).message, LINK_LOST_NOTICE);
+    }
+    // Meanwhile each node's own chat goes on, and a whisper to another node says it cannot go.
+    await alice.sendMessage({ type: "message", message: "during" });
+    assert.equal((await carol.nextOfType("broadcast")).message, "during");
+    await alice.sendMessage({ type: "private", to: "Bob", message: "are you there?" });
+    assert.match(
+      (await alice.nextOfType("error")).message as string,
+      /^Cannot reach Bob: the link to their server is down/,
+    );
+    // Both nodes grant one name while apart: the one who took it first keeps it.
+    await using dan = await user(a, "Dan");
+    await using otherDan = await user(b, "dan");
+
+    await redis.restart();
+    for (const server of [a, b]) await server.stdout.waitFor("Cluster link restored");
+    const renamed = await otherDan.nextOfType("nick");
+    assert.deepEqual([renamed.old, renamed.nickname], ["dan", "dan_2"]);
+    assert.match(
+      (await otherDan.nextOfType("error")).message as string,
+      /^Your nickname "dan" was also given to someone on another server .* you are now "dan_2"$/,
+    );
+    await alice.sendMessage({ type: "message", message: "after" });
+    // Bob never got "during": the next message to everyone he gets is "after".
+    assert.equal((await bob.nextOfType("broadcast")).message, "after");
+    await dan.sendMessage({ type: "private", to: "Bob", message: "hello again" });
+    assert.equal((await bob.nextOfType("private")).message, "hello again");
+    await bob.sendMessage({ type: "list" });
+    const users = (await bob.nextOfType("list")).users as string[];
+    assert.deepEqual(users.toSorted(), ["Alice", "Bob", "Carol", "Dan", "dan_2"]);
+  },
+);
+
+/** Sends one command to the Redis on `port` (RESP) and reads the start of its answer. */
+async function redisCommand(port: number, ...args: string[]): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const encoder = new TextEncoder();
+    const parts = args.map((arg) => `$${encoder.encode(arg).length}\r\n${arg}\r\n`);
+    await conn.write(encoder.encode(`*${args.length}\r\n${parts.join("")}`));
+    const buffer = new Uint8Array(256);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
+
+processTest(
+  "what does not parse on the chat's channels is logged once per kind and dropped",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    await using alice = await user(a, "Alice");
+    await using bob = await user(b, "Bob");
+    await sawJoin(alice, "Bob");
+    const junk = [
+      "not json at all",
+      '{"v":99,"node":"zzzz","kind":"hello"}',
+      '{"v":1,"node":"zzzz","kind":"deliver","to":5,"messages":[]}',
+      '{"v":1,"node":"zzzz","kind":"something new"}',
+    ];
+    for (const text of [...junk, ...junk]) {
+      assert.match(await redisCommand(redis.port, "PUBLISH", "chat:all", text), /^:2\r\n/);
+    }
+    await alice.sendMessage({ type: "message", message: "still one chat" });
+    assert.equal((await bob.nextOfType("broadcast")).message, "still one chat");
+    const problems = () => a.stdout.lines.filter((l) => / :: cluster: ignored /.test(l));
+    await a.stdout.waitFor(/ :: cluster: ignored a bad "something new" message: unknown kind$/);
+    assert.deepEqual(problems().map((l) => l.replace(/^.* :: /, "")), [
+      "cluster: ignored a message on the bus that is not JSON",
+      "cluster: ignored a message on the bus of another version",
+      'cluster: ignored a bad "deliver" message: "to" is neither "*" nor a list of names',
+      'cluster: ignored a bad "something new" message: unknown kind',
+    ]);
   },
 );

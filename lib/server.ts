@@ -22,7 +22,6 @@ import type { FrameEvent } from "./frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import type { ByteConn } from "./net.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
-import { NicknameClaims } from "./cluster/nickname_claims.ts";
 import { rateVerdict } from "./rate_limiter.ts";
 import { ClusterBus } from "./cluster/cluster_bus.ts";
 import type { ClusterNode } from "./cluster/cluster_node.ts";
@@ -93,7 +92,6 @@ export class ChatServer {
   readonly #limits: ServerLimits;
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
-  readonly #claims: NicknameClaims<Peer> | undefined;
   readonly #bus: ClusterBus<Peer> | undefined;
   readonly #core: ChatCore<ChatMember>;
   readonly #accounts: Accounts<ChatMember> | undefined;
@@ -138,6 +136,7 @@ export class ChatServer {
     });
     this.#bus = options.cluster && new ClusterBus<Peer>({
       node: options.cluster,
+      handle: (peer, command) => this.#core.handle(peer, command),
       inner: this.#outbound,
       afterDelivery: () => this.#reap(),
       log: this.#log,
@@ -148,15 +147,6 @@ export class ChatServer {
       now: this.#now,
       accounts: this.#accounts,
       observer: this.#bus?.observer,
-    });
-    this.#claims = options.cluster && new NicknameClaims<Peer>({
-      link: options.cluster,
-      handle: (peer, command) => {
-        this.#core.handle(peer, command);
-        this.#reap();
-      },
-      refuse: (peer, message, reason) => this.#outbound.refuse(peer, message, reason),
-      log: this.#log,
     });
     this.#accounts?.attach(this.#core);
     this.#keys = new KeyDirectory({
@@ -331,7 +321,7 @@ export class ChatServer {
 
   /** What a sender waits for before its next frame: the rate limit, then congested recipients. */
   #beforeFrame(peer: Peer, bytes: number): Promise<void> | undefined {
-    const claim = this.#claims?.pending(peer);
+    const claim = this.#bus?.claims.pending(peer);
     if (claim !== undefined) return claim.then(() => this.#beforeFrame(peer, bytes));
     const pause = this.#ratePause(peer, bytes);
     if (pause > 0) {
@@ -442,10 +432,10 @@ export class ChatServer {
         peer.byteLimiter?.refund(event.bytes.length);
       }
     } else if (
-      this.#claims !== undefined && (command.kind === "register" || command.kind === "nick")
+      this.#bus !== undefined && (command.kind === "register" || command.kind === "nick")
     ) {
       this.#core.flush();
-      this.#claims.handle(peer, command);
+      this.#bus.claims.handle(peer, command);
     } else {
       this.#core.handle(peer, command);
     }
@@ -551,7 +541,7 @@ export class ChatServer {
   #disconnect(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     if (peer.closing) return;
     this.#core.leave(peer, reason, !this.#stopping);
-    this.#claims?.left(peer);
+    this.#bus?.claims.left(peer);
     this.#transfers.left(peer);
     this.#keys.left(peer);
     this.#dead.delete(peer);

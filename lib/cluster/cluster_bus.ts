@@ -13,16 +13,21 @@
  *   every sender's messages in order.
  * - Nodes that die: a node whose lease has run out is gone, and every node tells its own users
  *   that the gone node's users left.
+ * - Redis going away: each node's chat goes on for its own users, who are told once; a private
+ *   message to a user of another node meanwhile gets an error back. When Redis is back, the node
+ *   claims its users' names again (see `NicknameClaims`), asks the others who is there and tells
+ *   them who is here.
  *
  * @module
  */
 
 import type { ServerMessage } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
-import type { ChatObserver, Member, Outbound } from "../core/types.ts";
+import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
 import { formatDateTime } from "../format.ts";
 import { nicknameKey } from "../values.ts";
 import type { ClusterNode } from "./cluster_node.ts";
+import { NicknameClaims } from "./nickname_claims.ts";
 import { type RemoteInfo, RemoteMember } from "./remote_member.ts";
 
 /** The version of the bus's messages. */
@@ -36,11 +41,19 @@ type BusMessage =
   | { kind: "leave"; nickname: string }
   | { kind: "nick"; old: string; nickname: string }
   | { kind: "room"; nickname: string; room: string; in: boolean }
+  /** The sender's node holds `nickname` by an earlier registration: others holding it rename. */
+  | { kind: "took"; nickname: string }
   | { kind: "deliver"; to: "*" | string[]; messages: readonly ServerMessage[] };
+
+/** What users are told when the link to Redis is lost. */
+export const LINK_LOST_NOTICE = "The link to the other servers of this chat is down: until it is " +
+  "back, only the users of this server hear you";
 
 /** How the bus is set up. */
 export interface ClusterBusOptions<P extends Member> {
   node: ClusterNode;
+  /** Carries out a registration or rename once its nickname is held (the core's `handle`). */
+  handle: (peer: P, command: RegisterCommand | { kind: "nick"; nickname: string }) => void;
   /** This node's own delivery (it skips members of other nodes). */
   inner: Outbound<P | RemoteMember>;
   /** After a delivery from another node: the dead are reaped. */
@@ -58,10 +71,24 @@ export class ClusterBus<P extends Member> {
   /** The kinds of bad bus message already logged (each is logged once). */
   readonly #logged = new Set<string>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** No node is taken for gone before this time (ms): after the link is back, all re-lease. */
+  #sweepAfter = 0;
+  /** The nicknames of this node's users, held in Redis. */
+  readonly claims: NicknameClaims<P>;
 
   /** Creates the bus; it hears nothing until `start`. */
   constructor(options: ClusterBusOptions<P>) {
     this.#options = options;
+    this.claims = new NicknameClaims<P>({
+      link: options.node,
+      handle: (peer, command) => {
+        options.handle(peer, command);
+        options.afterDelivery();
+      },
+      refuse: (peer, message, reason) => options.inner.refuse(peer, message, reason),
+      took: (nickname) => this.#publish("all", { kind: "took", nickname }),
+      log: options.log,
+    });
   }
 
   /** Where the core delivers: this node's users directly, other nodes' through Redis. */
@@ -71,6 +98,10 @@ export class ClusterBus<P extends Member> {
       const remote = all.filter((member): member is RemoteMember => member.remote === true);
       const accepted = this.#options.inner.deliver(all, messages);
       if (remote.length === 0) return accepted;
+      if (!this.#options.node.up) {
+        this.#undelivered(remote, messages);
+        return accepted;
+      }
       this.#sendOn(remote, messages);
       return [...accepted, ...remote];
     },
@@ -99,6 +130,7 @@ export class ClusterBus<P extends Member> {
       [node.channel("all"), node.channel(`node:${node.id}`)],
       (message) => this.#hear(message),
     );
+    node.onLink((up, reason) => up ? this.#restored() : this.#lost(reason));
     this.#publish("all", { kind: "hello" });
     this.#sweepTimer = setInterval(
       () => this.#sweep().catch(() => {}),
@@ -120,15 +152,47 @@ export class ClusterBus<P extends Member> {
     const known = [...this.#remote.values()].reduce((sum, users) => sum + users.size, 0);
     const to = remote.length === known ? "*" : remote.map((member) => member.nickname!);
     const channel = nodes.size === 1 ? `node:${[...nodes][0]}` : "all";
-    this.#publish(channel, { kind: "deliver", to, messages });
+    this.#publish(channel, { kind: "deliver", to, messages }, () => {
+      this.#undelivered(remote, messages);
+    });
   }
 
-  #publish(channel: string, message: BusMessage): void {
+  /** Tells the senders of private messages to `remote` members that they did not go. */
+  #undelivered(remote: RemoteMember[], messages: readonly ServerMessage[]): void {
+    for (const message of messages) {
+      if (message.type !== "private") continue;
+      const sender = this.#core?.find(message.nickname);
+      if (sender === undefined || sender.remote) continue;
+      this.#options.inner.refuse(
+        sender,
+        `Cannot reach ${remote.map((member) => member.nickname).join(", ")}: the link to ` +
+          "their server is down; try again later",
+      );
+    }
+  }
+
+  #publish(channel: string, message: BusMessage, failed?: () => void): void {
     const { node } = this.#options;
     const text = JSON.stringify({ v: BUS_VERSION, node: node.id, ...message });
-    node.publish(node.channel(channel), text).catch((error: Error) => {
-      this.#logOnce("publish", `cluster: cannot publish: ${error.message}`);
-    });
+    node.publish(node.channel(channel), text).catch(() => failed?.());
+  }
+
+  /** The link to Redis is lost: said on the console, and to this node's users once. */
+  #lost(reason = "no answer"): void {
+    this.#options.log(`Cluster link lost: ${reason}; retrying`);
+    const locals = [...this.#core!.members()].filter((member) => !member.remote);
+    this.#options.inner.deliver(locals, [{ type: "error", message: LINK_LOST_NOTICE }]);
+    this.#options.afterDelivery();
+  }
+
+  /** The link is back: names claimed again, and the nodes tell each other who is there. */
+  async #restored(): Promise<void> {
+    this.#options.log("Cluster link restored");
+    this.#sweepAfter = Date.now() + this.#options.node.settings.nodeTimeoutMs;
+    await this.claims.reclaim();
+    this.#resync();
+    this.#publish("all", { kind: "hello" });
+    this.#publish("all", { kind: "state", members: this.#localState() });
   }
 
   /** Handles one message from the bus. */
@@ -187,7 +251,13 @@ export class ClusterBus<P extends Member> {
         if (member === undefined) break;
         users.delete(nicknameKey(message.old));
         users.set(nicknameKey(message.nickname), member);
-        core.renameRemote(member, message.nickname);
+        if (core.find(message.old) === member) {
+          core.renameRemote(member, message.nickname);
+        } else {
+          // Not in the core (its old name was in dispute with a user here): now it can be.
+          member.nickname = message.nickname;
+          this.#add(from, info(member));
+        }
         break;
       }
       case "room": {
@@ -198,6 +268,16 @@ export class ClusterBus<P extends Member> {
       case "deliver":
         this.#deliverHere(message.to, message.messages);
         break;
+      case "took": {
+        const member = core.find(message.nickname);
+        if (member !== undefined && !member.remote) {
+          this.claims.renameAway(member as P).then(() => {
+            this.#resync();
+            this.#publish("all", { kind: "state", members: this.#localState() });
+          });
+        }
+        break;
+      }
       default:
         throw new Error("unknown kind");
     }
@@ -205,6 +285,12 @@ export class ClusterBus<P extends Member> {
 
   /** Delivers `messages` to this node's users among `to` (`*`: all of them). */
   #deliverHere(to: "*" | string[], messages: readonly ServerMessage[]): void {
+    if (to !== "*" && !(Array.isArray(to) && to.every((name) => typeof name === "string"))) {
+      throw new Error('"to" is neither "*" nor a list of names');
+    }
+    if (!Array.isArray(messages) || !messages.every((m) => typeof m?.type === "string")) {
+      throw new Error('"messages" is not a list of messages');
+    }
     const core = this.#core!;
     const recipients: (P | RemoteMember)[] = [];
     if (to === "*") {
@@ -229,6 +315,7 @@ export class ClusterBus<P extends Member> {
 
   /** Every few seconds: the users of nodes whose lease has run out are gone. */
   async #sweep(): Promise<void> {
+    if (!this.#options.node.up || Date.now() < this.#sweepAfter) return;
     const live = new Set(await this.#options.node.liveNodes());
     for (const [id, users] of this.#remote) {
       if (live.has(id)) continue;
@@ -244,15 +331,21 @@ export class ClusterBus<P extends Member> {
     return users;
   }
 
+  /** The user `info` of `node`, added to the core unless a user of this node has the name. */
   #add(node: string, info: RemoteInfo): RemoteMember {
     const users = this.#users(node);
     const key = nicknameKey(info.nickname);
-    const known = users.get(key);
-    if (known !== undefined) return known;
-    const member = new RemoteMember(node, info);
-    users.set(key, member);
-    this.#core!.addRemote(member);
+    let member = users.get(key);
+    if (member === undefined) users.set(key, member = new RemoteMember(node, info));
+    if (this.#core!.find(info.nickname) === undefined) this.#core!.addRemote(member);
     return member;
+  }
+
+  /** Adds to the core the users of other nodes it lacks (a name that was in dispute is free). */
+  #resync(): void {
+    for (const [node, users] of this.#remote) {
+      for (const member of users.values()) this.#add(node, info(member));
+    }
   }
 
   #remove(node: string, member: RemoteMember, reason?: string): void {

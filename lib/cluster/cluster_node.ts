@@ -3,7 +3,12 @@
  * id of its own, keeps a lease on its membership that it renews, and claims the nicknames of its
  * users there, so that no two nodes ever grant one nickname (in any case). A claim lasts as long
  * as the lease of the node that holds it: a node that dies stops renewing, and once its lease
- * has run out (`--node-timeout`) its nicknames may be claimed again.
+ * has run out (`--node-timeout`) its nicknames may be claimed again. A claim carries the time its
+ * user registered: when two nodes granted one name while they could not reach Redis, the earlier
+ * registration keeps it.
+ *
+ * When Redis goes away the node says so to whoever listens (`onLink`), fails what it is asked
+ * rather than queueing it, and reconnects with backoff (at most 5 s apart).
  *
  * Redis is reached through the official `redis` package from npm, loaded only in cluster mode.
  *
@@ -25,27 +30,34 @@ interface RedisClient {
   zRem(key: string, member: string): Promise<unknown>;
   close(): Promise<unknown>;
   destroy(): void;
-  on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "error" | "ready", listener: (error?: Error) => void): unknown;
 }
 
 /** How often a node renews its lease, as a share of the lease's length. */
 const RENEWALS_PER_LEASE = 3;
 
 /**
- * Takes a nickname (KEYS[1]) for a holder (ARGV[1], `<node>:<connection>`) unless a live node
- * holds it: one whose lease in the nodes set (KEYS[2]) runs past Redis's own clock. 1 if taken.
+ * Takes a nickname (KEYS[1]) for a holder (ARGV[1], `<node>:<connection>:<registered at, ms>`)
+ * unless a live node holds it (one whose lease in the nodes set, KEYS[2], runs past Redis's own
+ * clock). A name claimed again (ARGV[2] = "again": granted while apart) is taken from a live
+ * holder who registered later. 1: taken; 2: taken from a later registration; 0: another has it.
  */
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
+local result = 1
 if current and current ~= ARGV[1] then
-  local node = string.match(current, '^([^:]+)')
-  local lease = redis.call('ZSCORE', KEYS[2], node)
+  local node, at = string.match(current, '^([^:]+):[^:]*:(%d+)$')
+  local lease = node and redis.call('ZSCORE', KEYS[2], node)
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  if lease and tonumber(lease) > now then return 0 end
+  if lease and tonumber(lease) > now then
+    local mine = tonumber(string.match(ARGV[1], ':(%d+)$'))
+    if ARGV[2] ~= 'again' or tonumber(at) <= mine then return 0 end
+    result = 2
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1])
-return 1`;
+return result`;
 
 /** Frees a nickname (KEYS[1]) if its holder is still ARGV[1]. */
 const RELEASE = `
@@ -80,6 +92,9 @@ export class ClusterNode {
   readonly #client: RedisClient;
   readonly #timer: ReturnType<typeof setInterval>;
   #subscriber: RedisClient | undefined;
+  /** Whether Redis answers (as far as the last command or connection event tells). */
+  #up = true;
+  #onLink: ((up: boolean, reason?: string) => void) | undefined;
 
   private constructor(id: string, settings: ClusterSettings, client: RedisClient) {
     this.id = id;
@@ -105,25 +120,47 @@ export class ClusterNode {
         reconnectStrategy: (retries: number, cause: Error) =>
           started ? Math.min(100 * 2 ** retries, 5000) : cause,
       },
+      // A command while Redis is away fails at once: late is worse than never, for a chat.
+      disableOfflineQueue: true,
     }) as unknown as RedisClient;
-    client.on("error", () => {});
+    let node: ClusterNode | undefined;
+    client.on("error", (error) => {
+      if (node !== undefined) node.#changed(false, error?.message);
+    });
+    client.on("ready", () => {
+      if (node !== undefined) node.#changed(true);
+    });
     try {
       await client.connect();
       for (let attempt = 0;; attempt++) {
         const id = [...crypto.getRandomValues(new Uint8Array(2))]
           .map((byte) => byte.toString(16).padStart(2, "0")).join("");
-        const node = new ClusterNode(id, settings, client);
-        if (await node.#lease(true)) {
+        const candidate = new ClusterNode(id, settings, client);
+        if (await candidate.#lease(true)) {
           started = true;
+          node = candidate;
           return node;
         }
-        clearInterval(node.#timer);
+        clearInterval(candidate.#timer);
         if (attempt > 100) throw new Error("no free node id");
       }
     } catch (error) {
       client.destroy();
       throw error;
     }
+  }
+
+  /** Whether Redis answers, as far as this node knows. */
+  get up(): boolean {
+    return this.#up;
+  }
+
+  /**
+   * Calls `listener` when the link to Redis is lost (with why) and when it is back (once this
+   * node's lease is renewed).
+   */
+  onLink(listener: (up: boolean, reason?: string) => void): void {
+    this.#onLink = listener;
   }
 
   /** How many nodes are live now, this one included. */
@@ -158,20 +195,32 @@ export class ClusterNode {
     await this.#subscriber.subscribe(channels, listener);
   }
 
-  /** Claims `nicknameKey` for `holder` (a connection of this node); false when another has it. */
-  async claim(nicknameKey: string, holder: string): Promise<boolean> {
-    const result = await this.#client.eval(CLAIM, {
-      keys: [this.#key(`nick:${nicknameKey}`), this.#key("nodes")],
-      arguments: [`${this.id}:${holder}`],
-    });
-    return Number(result) === 1;
+  /**
+   * Claims `nicknameKey` for `holder` (a connection of this node, whose user took the name at
+   * `registeredAt`, ms): "taken", or "refused" when another has it. Claimed `again` (a name
+   * granted while Redis was away), it may be "took" from a later registration of another node,
+   * granted meanwhile: that node must rename its user.
+   */
+  async claim(
+    nicknameKey: string,
+    holder: string,
+    registeredAt: number,
+    again = false,
+  ): Promise<"taken" | "took" | "refused"> {
+    const result = Number(
+      await this.#client.eval(CLAIM, {
+        keys: [this.#key(`nick:${nicknameKey}`), this.#key("nodes")],
+        arguments: [`${this.id}:${holder}:${Math.floor(registeredAt)}`, again ? "again" : "new"],
+      }),
+    );
+    return result === 1 ? "taken" : result === 2 ? "took" : "refused";
   }
 
-  /** Frees `nicknameKey` if `holder` still holds it. */
-  async release(nicknameKey: string, holder: string): Promise<void> {
+  /** Frees `nicknameKey` if `holder` (registered at `registeredAt`) still holds it. */
+  async release(nicknameKey: string, holder: string, registeredAt: number): Promise<void> {
     await this.#client.eval(RELEASE, {
       keys: [this.#key(`nick:${nicknameKey}`)],
-      arguments: [`${this.id}:${holder}`],
+      arguments: [`${this.id}:${holder}:${Math.floor(registeredAt)}`],
     });
   }
 
@@ -186,6 +235,21 @@ export class ClusterNode {
       this.#subscriber?.destroy();
       this.#client.destroy();
     }
+  }
+
+  /** The link went down or came back: said once each way; back only once the lease is renewed. */
+  #changed(up: boolean, reason?: string): void {
+    if (up === this.#up) return;
+    if (!up) {
+      this.#up = false;
+      this.#onLink?.(false, reason);
+      return;
+    }
+    this.#lease(false).then(() => {
+      if (this.#up) return;
+      this.#up = true;
+      this.#onLink?.(true);
+    }, () => {});
   }
 
   async #lease(first: boolean): Promise<boolean> {
