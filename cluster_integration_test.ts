@@ -352,3 +352,36 @@ processTest(
     ]);
   },
 );
+
+processTest(
+  "users of two nodes whisper end to end: each node hands out the other's keys",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    const withKeys = (server: ServerProgram, nickname: string) =>
+      new Program(
+        "ChatClient.ts",
+        ["127.0.0.1", `${server.port}`, nickname, "1", "--keys", `${dir.path}/${nickname}.json`],
+        [`--allow-read=${dir.path}`, `--allow-write=${dir.path}`],
+      );
+    await using bob = withKeys(b, "Bob");
+    await b.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using alice = withKeys(a, "Alice");
+    await bob.stdout.waitFor(line("<dt> :: * Alice joined the chat"));
+    await bob.type("/fingerprint");
+    const own = (await bob.stdout.waitFor(/^Your fingerprint: /)).line;
+    const digits = /(\d{5}(?: \d{5}){11})/.exec(own)![1];
+    await alice.type("/fingerprint Bob");
+    await alice.stdout.waitFor(new RegExp(`^Bob's fingerprint: ${digits} \\(first seen`));
+    await alice.type("/whisper Bob across the nodes");
+    await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: across the nodes"));
+    await bob.type("/whisper Alice and back");
+    await alice.stdout.waitFor(line("<dt> :: [private, end-to-end] Bob: and back"));
+    await a.stdout.waitFor(/ :: Alice: private message to Bob, Msg-Size:\d+, end-to-end$/);
+    for (const server of [a, b]) {
+      assert.equal(server.stdout.lines.some((l) => /across the nodes|and back/.test(l)), false);
+    }
+  },
+);

@@ -140,6 +140,10 @@ export class ChatServer {
       inner: this.#outbound,
       afterDelivery: () => this.#reap(),
       log: this.#log,
+      keys: {
+        bundleOf: (member) => this.#keys.bundleOf(member),
+        setBundle: (member, bundle) => this.#keys.setBundle(member, bundle),
+      },
     });
     this.#core = new ChatCore<ChatMember>({
       out: this.#bus?.outbound ?? this.#outbound,
@@ -149,8 +153,9 @@ export class ChatServer {
       observer: this.#bus?.observer,
     });
     this.#accounts?.attach(this.#core);
-    this.#keys = new KeyDirectory({
+    this.#keys = new KeyDirectory<ChatMember>({
       out: this.#outbound,
+      published: (member, bundle) => this.#bus?.keysPublished(member, bundle),
       find: (nickname) => this.#core.find(nickname),
       store: options.store,
       log: this.#log,

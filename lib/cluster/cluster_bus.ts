@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { ServerMessage } from "../../protocol.ts";
+import type { KeyBundle, ServerMessage } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
 import { formatDateTime } from "../format.ts";
@@ -43,6 +43,8 @@ type BusMessage =
   | { kind: "room"; nickname: string; room: string; in: boolean }
   /** The sender's node holds `nickname` by an earlier registration: others holding it rename. */
   | { kind: "took"; nickname: string }
+  /** A user of the sender's node published its key bundle. */
+  | { kind: "keys"; nickname: string; bundle: KeyBundle }
   | { kind: "deliver"; to: "*" | string[]; messages: readonly ServerMessage[] };
 
 /** What users are told when the link to Redis is lost. */
@@ -60,6 +62,11 @@ export interface ClusterBusOptions<P extends Member> {
   afterDelivery: () => void;
   /** Where the bus's own lines go (problems on the bus). */
   log: (line: string) => void;
+  /** The key bundle a user published (the key directory's), and setting one of another node. */
+  keys: {
+    bundleOf(member: P | RemoteMember): KeyBundle | undefined;
+    setBundle(member: P | RemoteMember, bundle: KeyBundle | undefined): void;
+  };
 }
 
 /** The bus of one node: see the module's comment. */
@@ -121,6 +128,13 @@ export class ClusterBus<P extends Member> {
     leftRoom: (member, room) =>
       this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: false }),
   };
+
+  /** A user of this node published `bundle`: the other nodes keep it too. */
+  keysPublished(member: P | RemoteMember, bundle: KeyBundle): void {
+    if (!member.remote) {
+      this.#publish("all", { kind: "keys", nickname: member.nickname!, bundle });
+    }
+  }
 
   /** Starts hearing the other nodes, and asks them who is there. */
   async start(core: ChatCore<P | RemoteMember>): Promise<void> {
@@ -268,6 +282,11 @@ export class ClusterBus<P extends Member> {
       case "deliver":
         this.#deliverHere(message.to, message.messages);
         break;
+      case "keys": {
+        const member = users.get(nicknameKey(message.nickname));
+        if (member !== undefined) this.#options.keys.setBundle(member, message.bundle);
+        break;
+      }
       case "took": {
         const member = core.find(message.nickname);
         if (member !== undefined && !member.remote) {
@@ -309,8 +328,11 @@ export class ClusterBus<P extends Member> {
   /** This node's own users and their rooms, for a node that said hello. */
   #localState(): (RemoteInfo & { rooms: string[] })[] {
     const core = this.#core!;
-    return [...core.members()].filter((member) => !member.remote)
-      .map((member) => ({ ...info(member), rooms: core.roomsOf(member) }));
+    return [...core.members()].filter((member) => !member.remote).map((member) => ({
+      ...info(member),
+      rooms: core.roomsOf(member),
+      bundle: this.#options.keys.bundleOf(member),
+    }));
   }
 
   /** Every few seconds: the users of nodes whose lease has run out are gone. */
@@ -337,6 +359,7 @@ export class ClusterBus<P extends Member> {
     const key = nicknameKey(info.nickname);
     let member = users.get(key);
     if (member === undefined) users.set(key, member = new RemoteMember(node, info));
+    if (info.bundle !== undefined) this.#options.keys.setBundle(member, info.bundle);
     if (this.#core!.find(info.nickname) === undefined) this.#core!.addRemote(member);
     return member;
   }
@@ -350,6 +373,7 @@ export class ClusterBus<P extends Member> {
 
   #remove(node: string, member: RemoteMember, reason?: string): void {
     this.#users(node).delete(nicknameKey(member.nickname!));
+    this.#options.keys.setBundle(member, undefined);
     this.#core!.removeRemote(member, reason);
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { KeyBundle } from "../../protocol.ts";
 import type { Member } from "../core/types.ts";
 
 /** What the other nodes are told of a user when it registers. */
@@ -12,6 +13,8 @@ export interface RemoteInfo {
   nickname: string;
   clientID?: string;
   extensions: string[];
+  /** Its public key bundle for end-to-end messages, once published. */
+  bundle?: KeyBundle;
 }
 
 /** A member of another node. */

@@ -21,6 +21,8 @@ export interface KeyDirectoryOptions<M extends Member> {
   store?: Store;
   /** Told of a bundle that could not be kept. */
   log: (line: string) => void;
+  /** Told of each bundle a member of this server publishes (a cluster passes it on). */
+  published?: (member: M, bundle: KeyBundle) => void;
 }
 
 /** Keeps and hands out public key bundles. */
@@ -56,8 +58,20 @@ export class KeyDirectory<M extends Member> {
     this.#byMember.delete(member);
   }
 
+  /** The bundle `member` published on its connection, if any. */
+  bundleOf(member: M): KeyBundle | undefined {
+    return this.#byMember.get(member);
+  }
+
+  /** Sets the bundle of `member`, a user of another node of the cluster (undefined: forgets it). */
+  setBundle(member: M, bundle: KeyBundle | undefined): void {
+    if (bundle === undefined) this.#byMember.delete(member);
+    else this.#byMember.set(member, bundle);
+  }
+
   async #publish(member: M, bundle: KeyBundle): Promise<void> {
     this.#byMember.set(member, bundle);
+    this.#options.published?.(member, bundle);
     await this.#keep(member, bundle);
     this.#reply(member, { type: "keys", nickname: member.nickname!, bundle });
   }
