@@ -63,13 +63,14 @@ function listen(port: number, pem?: { cert: string; key: string }): Deno.Listene
 }
 
 const console_ = new ConsoleLog();
-// A node joins its cluster before it listens; it keeps no store of its own (not yet in Redis).
+const onStoreError = (error: Error) => {
+  console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
+};
+// A node joins its cluster before it listens, and keeps its data in the cluster's Redis.
 const node = cluster === undefined ? undefined : await joinCluster(cluster);
 const opened = node !== undefined
-  ? { ok: true as const, store: undefined }
-  : openStore(dataDir, storeBounds(limits), (error) => {
-    console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
-  });
+  ? { ok: true as const, store: node.openStore(storeBounds(limits), onStoreError) }
+  : openStore(dataDir, storeBounds(limits), onStoreError);
 if (!opened.ok) {
   console.log(opened.error);
   Deno.exit(1);
@@ -94,9 +95,7 @@ if (node !== undefined) {
     `Cluster ${node.settings.shown} joined as node ${node.id} (${nodes(await node.nodeCount())})`,
   );
 }
-console_.line(
-  store?.description ?? "Store: none (a cluster node keeps no accounts or history yet)",
-);
+console_.line(store.description);
 
 const server = new ChatServer(listeners, {
   limits,
@@ -139,7 +138,7 @@ const web = webPort === undefined ? undefined : startWeb(webPort);
 async function stop(): Promise<never> {
   await server.shutdown();
   await web?.shutdown();
-  await store?.close();
+  await store.close();
   await node?.leave();
   await console_.flush();
   Deno.exit(0);

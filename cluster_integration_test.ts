@@ -385,3 +385,47 @@ processTest(
     }
   },
 );
+
+processTest(
+  "accounts, kept messages and history live in Redis: an account logs in on another node",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    assert.ok(
+      a.stdout.lines.includes(`Store: Redis at ${redis.url} (shared by every node of the cluster)`),
+    );
+    await (async () => {
+      await using alice = await user(a, "Alice");
+      await alice.sendMessage({ type: "account", action: "register", password: "correct horse" });
+      assert.equal((await alice.nextOfType("account")).action, "register");
+      await alice.sendMessage({ type: "message", message: "said on node a" });
+      await a.stdout.waitFor("Broadcasted: ");
+      await alice.sendMessage({ type: "disconnect" });
+      await b.stdout.waitFor(line("<dt> :: Alice: disconnected."));
+    })();
+    // Node b knows the account: a guest may not take the name, and a whisper waits for Alice.
+    await using guest = await RawClient.connect(b.port);
+    await guest.register("alice", "9");
+    assert.match((await guest.next()).message as string, /^Nickname "alice" is registered/);
+    await using bob = await user(b, "Bob");
+    await bob.sendMessage({ type: "private", to: "Alice", message: "for later" });
+    assert.equal((await bob.nextOfType("queued")).to, "Alice");
+    // Alice logs in on node b: the message kept on b is there, and so is a's history.
+    await using again = await RawClient.connect(b.port);
+    await again.register("Alice", "001", [...EXTENSION_TYPES]);
+    assert.equal((await again.next()).type, "login");
+    await again.sendMessage({ type: "login", password: "correct horse" });
+    assert.equal((await again.next()).type, "welcome");
+    const kept = await again.nextOfType("private");
+    assert.deepEqual([kept.nickname, kept.message, kept.offline], ["Bob", "for later", true]);
+    await again.sendMessage({ type: "history" });
+    const said = await again.nextOfType("broadcast");
+    assert.deepEqual([said.nickname, said.message, said.history], [
+      "Alice",
+      "said on node a",
+      true,
+    ]);
+  },
+);

@@ -133,6 +133,7 @@ export class ChatServer {
       historyMax: this.#limits.historyMax,
       replyBytes: this.#limits.sendqBytes / 4,
       onRegistered: (member) => this.#keys.registered(member),
+      onChanged: (key, nickname) => this.#bus?.accountChanged(key, nickname),
     });
     this.#bus = options.cluster && new ClusterBus<Peer>({
       node: options.cluster,
@@ -144,6 +145,7 @@ export class ChatServer {
         bundleOf: (member) => this.#keys.bundleOf(member),
         setBundle: (member, bundle) => this.#keys.setBundle(member, bundle),
       },
+      learnAccount: (key, nickname) => this.#accounts?.learn(key, nickname),
     });
     this.#core = new ChatCore<ChatMember>({
       out: this.#bus?.outbound ?? this.#outbound,
@@ -152,7 +154,7 @@ export class ChatServer {
       accounts: this.#accounts,
       observer: this.#bus?.observer,
     });
-    this.#accounts?.attach(this.#core);
+    this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#keys = new KeyDirectory<ChatMember>({
       out: this.#outbound,
       published: (member, bundle) => this.#bus?.keysPublished(member, bundle),

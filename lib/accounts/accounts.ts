@@ -56,6 +56,8 @@ export interface AccountsOptions<M extends Member> {
   changes?: Throttle;
   /** Told when `member` has made its nickname an account (before it is told). */
   onRegistered?: (member: M) => Promise<void>;
+  /** Told when an account is made (with its nickname) or given up (a cluster passes it on). */
+  onChanged?: (key: string, nickname: string | undefined) => void;
 }
 
 /** A login asked for: the registration it completes. */
@@ -94,6 +96,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   #chat: AccountChat<M> | undefined;
 
   readonly #onRegistered: ((member: M) => Promise<void>) | undefined;
+  readonly #onChanged: AccountsOptions<M>["onChanged"];
 
   /** Creates the feature on `options.store`; `load` reads the accounts it holds. */
   constructor(options: AccountsOptions<M>) {
@@ -106,11 +109,18 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#historyMax = options.historyMax;
     this.#replyBytes = options.replyBytes;
     this.#onRegistered = options.onRegistered;
+    this.#onChanged = options.onChanged;
   }
 
   /** Reads the names of the accounts in the store (before any client registers). */
   async load(): Promise<void> {
     for (const name of await this.#store.accountNames()) this.#names.set(nicknameKey(name), name);
+  }
+
+  /** Another node of the cluster made the account `key` (`nickname`) or gave it up (undefined). */
+  learn(key: string, nickname: string | undefined): void {
+    if (nickname === undefined) this.#names.delete(key);
+    else this.#names.set(key, nickname);
   }
 
   /** Connects the feature to the chat core it serves. */
@@ -322,6 +332,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
           return;
         }
         this.#names.set(key, nickname);
+        this.#onChanged?.(key, nickname);
         member.account = key;
         await this.#onRegistered?.(member);
       } else if (action === "password") {
@@ -330,6 +341,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         const account = member.account!;
         await this.#store.deleteAccount(account);
         this.#names.delete(account);
+        this.#onChanged?.(account, undefined);
         member.account = undefined;
         this.#unsent.delete(member);
       }

@@ -26,6 +26,7 @@ import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
 import { formatDateTime } from "../format.ts";
 import { nicknameKey } from "../values.ts";
+import type { AccountChat } from "../accounts/accounts.ts";
 import type { ClusterNode } from "./cluster_node.ts";
 import { NicknameClaims } from "./nickname_claims.ts";
 import { type RemoteInfo, RemoteMember } from "./remote_member.ts";
@@ -45,6 +46,8 @@ type BusMessage =
   | { kind: "took"; nickname: string }
   /** A user of the sender's node published its key bundle. */
   | { kind: "keys"; nickname: string; bundle: KeyBundle }
+  /** An account was made (with its nickname) or given up (none) on the sender's node. */
+  | { kind: "account"; key: string; nickname?: string }
   | { kind: "deliver"; to: "*" | string[]; messages: readonly ServerMessage[] };
 
 /** What users are told when the link to Redis is lost. */
@@ -67,6 +70,8 @@ export interface ClusterBusOptions<P extends Member> {
     bundleOf(member: P | RemoteMember): KeyBundle | undefined;
     setBundle(member: P | RemoteMember, bundle: KeyBundle | undefined): void;
   };
+  /** Learns of an account made or given up on another node (the accounts feature's). */
+  learnAccount?: (key: string, nickname: string | undefined) => void;
 }
 
 /** The bus of one node: see the module's comment. */
@@ -128,6 +133,26 @@ export class ClusterBus<P extends Member> {
     leftRoom: (member, room) =>
       this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: false }),
   };
+
+  /** An account was made or given up here: the other nodes learn of it. */
+  accountChanged(key: string, nickname: string | undefined): void {
+    this.#publish("all", { kind: "account", key, nickname });
+  }
+
+  /**
+   * What the accounts feature registers through once a login is checked: the core at once (the
+   * feature expects it), the nickname claimed just after.
+   */
+  chatFor(core: ChatCore<P | RemoteMember>): AccountChat<P | RemoteMember> {
+    return {
+      handle: (member, command) => {
+        core.handle(member, command);
+        if (member.nickname !== undefined) this.claims.adopt(member as P);
+      },
+      find: (nickname) => core.find(nickname),
+      roomOf: (member, room) => core.roomOf(member, room),
+    };
+  }
 
   /** A user of this node published `bundle`: the other nodes keep it too. */
   keysPublished(member: P | RemoteMember, bundle: KeyBundle): void {
@@ -287,6 +312,10 @@ export class ClusterBus<P extends Member> {
         if (member !== undefined) this.#options.keys.setBundle(member, message.bundle);
         break;
       }
+      case "account":
+        if (typeof message.key !== "string") throw new Error("no account key");
+        this.#options.learnAccount?.(message.key, message.nickname);
+        break;
       case "took": {
         const member = core.find(message.nickname);
         if (member !== undefined && !member.remote) {

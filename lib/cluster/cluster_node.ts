@@ -15,10 +15,12 @@
  * @module
  */
 
+import { RedisStore } from "../store/redis.ts";
+import type { StoreBounds } from "../store/store.ts";
 import type { ClusterSettings } from "./cluster_url.ts";
 
-/** What this module uses of the `redis` package's client (its own types are too generic). */
-interface RedisClient {
+/** What this project uses of the `redis` package's client (its own types are too generic). */
+export interface RedisClient {
   connect(): Promise<unknown>;
   duplicate(): RedisClient;
   publish(channel: string, message: string): Promise<unknown>;
@@ -31,6 +33,34 @@ interface RedisClient {
   close(): Promise<unknown>;
   destroy(): void;
   on(event: "error" | "ready", listener: (error?: Error) => void): unknown;
+}
+
+/**
+ * Connects to the Redis at `url`. Until `started()` says so, a failure to connect is final (it
+ * throws, saying why); after, the link retries with backoff, at most 5 s apart. Commands while
+ * Redis is away fail at once: late is worse than never, for a chat.
+ */
+export async function connectRedis(
+  url: string,
+  started: () => boolean = () => true,
+): Promise<RedisClient> {
+  const { createClient } = await import("redis");
+  const client = createClient({
+    url,
+    socket: {
+      reconnectStrategy: (retries: number, cause: Error) =>
+        started() ? Math.min(100 * 2 ** retries, 5000) : cause,
+    },
+    disableOfflineQueue: true,
+  }) as unknown as RedisClient;
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  return client;
 }
 
 /** How often a node renews its lease, as a share of the lease's length. */
@@ -111,18 +141,8 @@ export class ClusterNode {
    * Redis cannot be reached or refuses (a wrong password, say).
    */
   static async join(settings: ClusterSettings): Promise<ClusterNode> {
-    const { createClient } = await import("redis");
     let started = false;
-    const client = createClient({
-      url: settings.url,
-      // At start a failure is final (the server says so and stops); later the link retries.
-      socket: {
-        reconnectStrategy: (retries: number, cause: Error) =>
-          started ? Math.min(100 * 2 ** retries, 5000) : cause,
-      },
-      // A command while Redis is away fails at once: late is worse than never, for a chat.
-      disableOfflineQueue: true,
-    }) as unknown as RedisClient;
+    const client = await connectRedis(settings.url, () => started);
     let node: ClusterNode | undefined;
     client.on("error", (error) => {
       if (node !== undefined) node.#changed(false, error?.message);
@@ -131,7 +151,6 @@ export class ClusterNode {
       if (node !== undefined) node.#changed(true);
     });
     try {
-      await client.connect();
       for (let attempt = 0;; attempt++) {
         const id = [...crypto.getRandomValues(new Uint8Array(2))]
           .map((byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -148,6 +167,12 @@ export class ClusterNode {
       client.destroy();
       throw error;
     }
+  }
+
+  /** The chat's store in this cluster's Redis (accounts, kept messages, history). */
+  openStore(bounds: StoreBounds, onError: (error: Error) => void): RedisStore {
+    const { prefix, shown } = this.settings;
+    return new RedisStore(this.#client, { prefix, bounds, where: shown, onError });
   }
 
   /** Whether Redis answers, as far as this node knows. */

@@ -114,6 +114,22 @@ export class NicknameClaims<P extends Claimant> {
     this.#pending.set(peer, claimed);
   }
 
+  /**
+   * `peer` registered without waiting for a claim (its login was checked, and the accounts
+   * feature registers at once): its name is claimed now, and should another node hold it by an
+   * earlier registration, `peer` is renamed.
+   */
+  adopt(peer: P): void {
+    if (peer.nickname === undefined) return;
+    const claim = { key: nicknameKey(peer.nickname), holder: this.#holder(peer), at: Date.now() };
+    this.#held.set(peer, claim);
+    if (!this.#options.link.up) return; // Claimed again when Redis is back.
+    this.#options.link.claim(claim.key, claim.holder, claim.at).then((result) => {
+      if (result === "refused") return this.renameAway(peer);
+      if (result === "took") this.#options.took(claim.key);
+    }, () => {});
+  }
+
   /** `peer` left the chat: its nickname is free. */
   left(peer: P): void {
     const claim = this.#held.get(peer);

@@ -1,7 +1,7 @@
 /**
  * What the server keeps beyond a connection: accounts, private messages kept for accounts that
  * are away (the offline queue), and the history of what was said to everyone and to each room.
- * One interface with versions behind it (in memory, SQLite; one day a networked one), which all
+ * One interface with versions behind it (in memory, SQLite, Redis for a cluster), which all
  * pass the shared suite of `store_suite.ts`.
  *
  * @module

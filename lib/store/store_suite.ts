@@ -1,5 +1,5 @@
 /**
- * The suite every store version passes (`memory_test.ts`, `sqlite_test.ts`): one behaviour,
+ * The suite every store version passes (`memory_test.ts`, `sqlite_test.ts`, `redis_test.ts`): one behaviour,
  * whatever keeps the data.
  *
  * @module
@@ -17,7 +17,11 @@ export const SUITE_BOUNDS: StoreBounds = {
 };
 
 /** Opens a fresh, empty store with `bounds`; `cleanup` removes what it left behind. */
-export type OpenStore = (bounds: StoreBounds) => { store: Store; cleanup?: () => void };
+export type OpenStore = (
+  bounds: StoreBounds,
+) =>
+  | { store: Store; cleanup?: () => void | Promise<void> }
+  | Promise<{ store: Store; cleanup?: () => void | Promise<void> }>;
 
 /** The time the suite's messages are sent at (ms); a store's own clock should read it too. */
 export const SUITE_NOW = 1_700_000_000_000;
@@ -45,12 +49,12 @@ function said(text: string, at: number, target = EVERYONE): HistoryEntry {
 export function storeSuite(name: string, open: OpenStore): void {
   const test = (what: string, body: (store: Store) => Promise<void>) =>
     Deno.test(`${name}: ${what}`, async () => {
-      const { store, cleanup } = open(SUITE_BOUNDS);
+      const { store, cleanup } = await open(SUITE_BOUNDS);
       try {
         await body(store);
       } finally {
         await store.close();
-        cleanup?.();
+        await cleanup?.();
       }
     });
 
