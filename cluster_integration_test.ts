@@ -429,3 +429,59 @@ processTest(
     ]);
   },
 );
+
+processTest(
+  "files go between users of two nodes, in chunks through Redis, both ways",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    const payload = new Uint8Array(500_000).map((_, i) => (i * 13) % 251);
+    Deno.writeFileSync(`${dir.path}/big.bin`, payload);
+    const client = (server: ServerProgram, nickname: string) =>
+      new Program(
+        "ChatClient.ts",
+        [
+          ...[
+            "127.0.0.1",
+            `${server.port}`,
+            nickname,
+            "1",
+            "--keys",
+            `${dir.path}/${nickname}.json`,
+          ],
+          ...["--downloads", `${dir.path}/${nickname}-downloads`],
+        ],
+        [`--allow-read=${dir.path}`, `--allow-write=${dir.path}`],
+      );
+    await using bob = client(b, "Bob");
+    await b.stdout.waitFor(line("<dt> :: Bob: connected."));
+    await using alice = client(a, "Alice");
+    await bob.stdout.waitFor(line("<dt> :: * Alice joined the chat"));
+
+    await alice.type(`/send Bob ${dir.path}/big.bin`);
+    await bob.stdout.waitFor(
+      line(
+        "<dt> :: * Alice offers big.bin (500.0 kB), end-to-end encrypted: /accept 1 or /reject 1",
+      ),
+    );
+    await bob.type("/accept");
+    await alice.type("chat goes on meanwhile");
+    await bob.stdout.waitFor(line("<dt> :: Alice: chat goes on meanwhile"));
+    await bob.stdout.waitFor(
+      line(`Received big.bin (500.0 kB) from Alice in <any> s: ${dir.path}/Bob-downloads/big.bin`),
+    );
+    await alice.stdout.waitFor(line("Sent big.bin (500.0 kB) to Bob in <any> s"));
+    assert.deepEqual(Deno.readFileSync(`${dir.path}/Bob-downloads/big.bin`), payload);
+    // The sender's node runs the transfer and says so; the file's name never crossed.
+    await a.stdout.waitFor(
+      / :: transfer of encrypted-file \(500176 bytes\) from Alice to Bob finished/,
+    );
+
+    await bob.type(`/send Alice ${dir.path}/Bob-downloads/big.bin`);
+    await alice.stdout.waitFor(/ offers big\.bin \(500\.0 kB\), end-to-end encrypted: \/accept 2/);
+    await alice.type("/reject");
+    await bob.stdout.waitFor(line("Alice rejected big.bin"));
+  },
+);

@@ -141,11 +141,7 @@ export class ChatServer {
       inner: this.#outbound,
       afterDelivery: () => this.#reap(),
       log: this.#log,
-      keys: {
-        bundleOf: (member) => this.#keys.bundleOf(member),
-        setBundle: (member, bundle) => this.#keys.setBundle(member, bundle),
-      },
-      learnAccount: (key, nickname) => this.#accounts?.learn(key, nickname),
+      features: () => ({ keys: this.#keys, transfers: this.#transfers, accounts: this.#accounts }),
     });
     this.#core = new ChatCore<ChatMember>({
       out: this.#bus?.outbound ?? this.#outbound,
@@ -163,7 +159,7 @@ export class ChatServer {
       log: this.#log,
     });
     this.#transfers = new Transfers({
-      out: this.#outbound,
+      out: this.#bus?.outbound ?? this.#outbound,
       chat: {
         find: (nickname) => this.#core.find(nickname),
         isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
@@ -431,7 +427,9 @@ export class ChatServer {
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).
       const frame = peer.wire === WIRES.json ? event.bytes : undefined;
-      const done = this.#transfers.handle(peer, command.request, frame);
+      // A file offered from another node of a cluster is that node's to run.
+      const done = this.#bus?.forwardTransfer(peer, command.request) ||
+        this.#transfers.handle(peer, command.request, frame);
       // File data and its acknowledgements, when taken, do not count against the chat rate.
       const type = command.request.type;
       if (done && (type === "chunk" || type === "received")) {

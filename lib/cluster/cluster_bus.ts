@@ -11,6 +11,9 @@
  *   user of those nodes); each node then delivers to its own users through the same outbound as
  *   local traffic (each message encoded once per wire). One publisher connection per node keeps
  *   every sender's messages in order.
+ * - File transfers: the sender's node runs each transfer (its window, its checks); the recipient's
+ *   node passes its user's answers and acknowledgements to it (`transfer`), and chunks come
+ *   the other way as bulk deliveries, so the same flow control holds across nodes.
  * - Nodes that die: a node whose lease has run out is gone, and every node tells its own users
  *   that the gone node's users left.
  * - Redis going away: each node's chat goes on for its own users, who are told once; a private
@@ -21,7 +24,7 @@
  * @module
  */
 
-import type { KeyBundle, ServerMessage } from "../../protocol.ts";
+import type { KeyBundle, ServerMessage, TransferMessage } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
 import { formatDateTime } from "../format.ts";
@@ -48,7 +51,9 @@ type BusMessage =
   | { kind: "keys"; nickname: string; bundle: KeyBundle }
   /** An account was made (with its nickname) or given up (none) on the sender's node. */
   | { kind: "account"; key: string; nickname?: string }
-  | { kind: "deliver"; to: "*" | string[]; messages: readonly ServerMessage[] };
+  | { kind: "deliver"; to: "*" | string[]; messages: readonly ServerMessage[]; bulk?: boolean }
+  /** A user of the sender's node answers or acknowledges a file sent from the receiving node. */
+  | { kind: "transfer"; from: string; request: TransferMessage };
 
 /** What users are told when the link to Redis is lost. */
 export const LINK_LOST_NOTICE = "The link to the other servers of this chat is down: until it is " +
@@ -66,12 +71,24 @@ export interface ClusterBusOptions<P extends Member> {
   /** Where the bus's own lines go (problems on the bus). */
   log: (line: string) => void;
   /** The key bundle a user published (the key directory's), and setting one of another node. */
+  /** The server's features that users of other nodes reach too. */
+  features: () => BusFeatures<P | RemoteMember>;
+}
+
+/** What the bus needs of the server's features. */
+export interface BusFeatures<M extends Member> {
+  /** The key directory: the bundle a user published, and setting one of another node's users. */
   keys: {
-    bundleOf(member: P | RemoteMember): KeyBundle | undefined;
-    setBundle(member: P | RemoteMember, bundle: KeyBundle | undefined): void;
+    bundleOf(member: M): KeyBundle | undefined;
+    setBundle(member: M, bundle: KeyBundle | undefined): void;
   };
-  /** Learns of an account made or given up on another node (the accounts feature's). */
-  learnAccount?: (key: string, nickname: string | undefined) => void;
+  /** File transfers: a request of another node's user, and a user who is gone. */
+  transfers: {
+    handle(member: M, request: TransferMessage): boolean;
+    left(member: M): void;
+  };
+  /** Accounts made or given up on another node, when the server keeps accounts. */
+  accounts?: { learn(key: string, nickname: string | undefined): void };
 }
 
 /** The bus of one node: see the module's comment. */
@@ -80,6 +97,8 @@ export class ClusterBus<P extends Member> {
   #core: ChatCore<P | RemoteMember> | undefined;
   /** The users of each other node, by node id and nickname key. */
   readonly #remote = new Map<string, Map<string, RemoteMember>>();
+  /** Files offered to this node's users from other nodes: the sender's node, by transfer id. */
+  readonly #foreign = new Map<P | RemoteMember, Map<string, string>>();
   /** The kinds of bad bus message already logged (each is logged once). */
   readonly #logged = new Set<string>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -117,8 +136,24 @@ export class ClusterBus<P extends Member> {
       this.#sendOn(remote, messages);
       return [...accepted, ...remote];
     },
-    bulk: (member, message, frame) => this.#options.inner.bulk(member, message, frame),
-    refuse: (member, message, reason) => this.#options.inner.refuse(member, message, reason),
+    bulk: (member, message, frame) => {
+      if (!(member instanceof RemoteMember)) {
+        return this.#options.inner.bulk(member, message, frame);
+      }
+      if (!this.#options.node.up) return false;
+      const { node } = this.#options;
+      this.#publish(`node:${member.node}`, {
+        kind: "deliver",
+        to: [member.nickname!],
+        messages: [message],
+        bulk: true,
+      });
+      return node.up;
+    },
+    refuse: (member, message, reason) => {
+      if (member instanceof RemoteMember) this.#sendOn([member], [{ type: "error", message }]);
+      else this.#options.inner.refuse(member, message, reason);
+    },
     tooLong: (message) => this.#options.inner.tooLong(message),
   };
 
@@ -127,7 +162,10 @@ export class ClusterBus<P extends Member> {
     registered: (member) => this.#publish("all", { kind: "join", member: info(member) }),
     renamed: (member, old) =>
       this.#publish("all", { kind: "nick", old, nickname: member.nickname! }),
-    left: (member) => this.#publish("all", { kind: "leave", nickname: member.nickname! }),
+    left: (member) => {
+      this.#foreign.delete(member);
+      this.#publish("all", { kind: "leave", nickname: member.nickname! });
+    },
     joinedRoom: (member, room) =>
       this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: true }),
     leftRoom: (member, room) =>
@@ -152,6 +190,23 @@ export class ClusterBus<P extends Member> {
       find: (nickname) => core.find(nickname),
       roomOf: (member, room) => core.roomOf(member, room),
     };
+  }
+
+  /**
+   * Passes `request` of `peer` (this node's user) on to the node that runs its transfer, when a
+   * user of another node offered the file; false when the transfer is not another node's.
+   */
+  forwardTransfer(peer: P, request: TransferMessage | { type: "offer" }): boolean {
+    if (request.type === "offer") return false;
+    const node = this.#foreign.get(peer)?.get(request.id);
+    if (node === undefined) return false;
+    if (request.type === "reject" || request.type === "cancel" || request.type === "complete") {
+      this.#foreign.get(peer)!.delete(request.id);
+    }
+    this.#publish(`node:${node}`, { kind: "transfer", from: peer.nickname!, request }, () => {
+      this.#options.inner.refuse(peer, "Cannot reach the sender's server: the link is down");
+    });
+    return true;
   }
 
   /** A user of this node published `bundle`: the other nodes keep it too. */
@@ -305,16 +360,25 @@ export class ClusterBus<P extends Member> {
         break;
       }
       case "deliver":
-        this.#deliverHere(message.to, message.messages);
+        this.#deliverHere(from, message.to, message.messages, message.bulk === true);
         break;
+      case "transfer": {
+        const member = users.get(nicknameKey(String(message.from)));
+        if (member === undefined || typeof message.request?.id !== "string") {
+          throw new Error("not from a known user, or not a transfer message");
+        }
+        this.#options.features().transfers.handle(member, message.request);
+        this.#options.afterDelivery();
+        break;
+      }
       case "keys": {
         const member = users.get(nicknameKey(message.nickname));
-        if (member !== undefined) this.#options.keys.setBundle(member, message.bundle);
+        if (member !== undefined) this.#options.features().keys.setBundle(member, message.bundle);
         break;
       }
       case "account":
         if (typeof message.key !== "string") throw new Error("no account key");
-        this.#options.learnAccount?.(message.key, message.nickname);
+        this.#options.features().accounts?.learn(message.key, message.nickname);
         break;
       case "took": {
         const member = core.find(message.nickname);
@@ -331,8 +395,16 @@ export class ClusterBus<P extends Member> {
     }
   }
 
-  /** Delivers `messages` to this node's users among `to` (`*`: all of them). */
-  #deliverHere(to: "*" | string[], messages: readonly ServerMessage[]): void {
+  /**
+   * Delivers `messages` from node `from` to this node's users among `to` (`*`: all of them);
+   * `bulk`: file data, behind everything else (see `Outbound.bulk`).
+   */
+  #deliverHere(
+    from: string,
+    to: "*" | string[],
+    messages: readonly ServerMessage[],
+    bulk: boolean,
+  ) {
     if (to !== "*" && !(Array.isArray(to) && to.every((name) => typeof name === "string"))) {
       throw new Error('"to" is neither "*" nor a list of names');
     }
@@ -350,8 +422,24 @@ export class ClusterBus<P extends Member> {
       }
     }
     if (recipients.length === 0) return;
-    this.#options.inner.deliver(recipients, messages);
+    for (const message of messages) this.#noteTransfer(from, recipients, message);
+    if (bulk) { for (const member of recipients) this.#options.inner.bulk(member, messages[0]); }
+    else this.#options.inner.deliver(recipients, messages);
     this.#options.afterDelivery();
+  }
+
+  /** Notes which node runs a transfer offered to `recipients` (until it ends). */
+  #noteTransfer(from: string, recipients: (P | RemoteMember)[], message: ServerMessage): void {
+    const ends = message.type === "reject" || message.type === "cancel" ||
+      message.type === "complete";
+    if (message.type !== "offer" && !ends) return;
+    for (const member of recipients) {
+      let ids = this.#foreign.get(member);
+      if (message.type === "offer") {
+        if (ids === undefined) this.#foreign.set(member, ids = new Map());
+        ids.set(message.id, from);
+      } else ids?.delete(message.id);
+    }
   }
 
   /** This node's own users and their rooms, for a node that said hello. */
@@ -360,7 +448,7 @@ export class ClusterBus<P extends Member> {
     return [...core.members()].filter((member) => !member.remote).map((member) => ({
       ...info(member),
       rooms: core.roomsOf(member),
-      bundle: this.#options.keys.bundleOf(member),
+      bundle: this.#options.features().keys.bundleOf(member),
     }));
   }
 
@@ -388,7 +476,7 @@ export class ClusterBus<P extends Member> {
     const key = nicknameKey(info.nickname);
     let member = users.get(key);
     if (member === undefined) users.set(key, member = new RemoteMember(node, info));
-    if (info.bundle !== undefined) this.#options.keys.setBundle(member, info.bundle);
+    if (info.bundle !== undefined) this.#options.features().keys.setBundle(member, info.bundle);
     if (this.#core!.find(info.nickname) === undefined) this.#core!.addRemote(member);
     return member;
   }
@@ -402,7 +490,9 @@ export class ClusterBus<P extends Member> {
 
   #remove(node: string, member: RemoteMember, reason?: string): void {
     this.#users(node).delete(nicknameKey(member.nickname!));
-    this.#options.keys.setBundle(member, undefined);
+    const features = this.#options.features();
+    features.keys.setBundle(member, undefined);
+    features.transfers.left(member);
     this.#core!.removeRemote(member, reason);
   }
 

@@ -146,9 +146,6 @@ export class Transfers<M extends Member> {
         : `No such user ${JSON.stringify(offer.to)}`
       : recipient === sender
       ? "Cannot send a file to yourself"
-      : recipient.remote
-      ? `${recipient.nickname} is on another server of the cluster: files go between users of ` +
-        "one server only, for now"
       : !recipient.extensions.has("offer")
       ? `User ${
         JSON.stringify(recipient.nickname)
