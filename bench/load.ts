@@ -11,6 +11,8 @@ import { encodeMessage } from "../protocol.ts";
 /** One workload. */
 export interface LoadOptions {
   port: number;
+  /** Ports to spread the clients over, in turn (several nodes of a cluster); default `port`. */
+  ports?: number[];
   /** Clients connected and registered. */
   clients: number;
   /** How many of them send (the first ones). */
@@ -189,7 +191,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     while (nextIndex < options.clients) {
       const index = nextIndex++;
       try {
-        const conn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
+        const port = options.ports?.[index % options.ports.length] ?? options.port;
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
         const client = new LoadClient(conn, options.senders, options.messages, true);
         clients.push(client);
         await client.send(encodeMessage({

@@ -4,7 +4,9 @@
  * BENCHMARKS.md and bench/scaling.svg. Exits non-zero when any delivery was lost.
  *
  * Options: `--port <p>` (a running server) with `--pid <pid>` (its process, for CPU and memory),
- * `--only fanout,bigroom,storm,idle,scaling,transfer`, `--quick` (smaller runs), `--no-write`.
+ * `--only fanout,bigroom,storm,idle,scaling,transfer,cluster`, `--quick` (smaller runs),
+ * `--no-write`. `cluster` (bench/cluster.ts) runs 300 clients all sending, on one server and on
+ * three nodes over Redis.
  * `transfer` runs `bench/transfer.ts` (a 100 MiB file between two clients while two others chat)
  * and prints its figures, which BENCHMARKS.md keeps by hand.
  *
@@ -14,6 +16,7 @@
 import { parseFlags } from "../lib/args.ts";
 import { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 import { scalingChart, type ScalingPoint } from "./chart.ts";
+import { type ClusterRow, clusterRows, clusterTable } from "./cluster.ts";
 import { cpuSeconds, freePort, memoryMiB, output } from "./proc.ts";
 
 const BENCHMARKS_FILE = "BENCHMARKS.md";
@@ -197,7 +200,12 @@ async function machine(): Promise<string> {
   return `${cores} × ${model}; Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ${Deno.build.os}`;
 }
 
-async function writeBenchmarks(rows: Row[], scaling: Row[], command: string): Promise<void> {
+async function writeBenchmarks(
+  rows: Row[],
+  scaling: Row[],
+  cluster: ClusterRow[],
+  command: string,
+): Promise<void> {
   let compare = `${COMPARE_START}\n(No compare.sh run recorded yet.)\n${COMPARE_END}`;
   try {
     const old = await Deno.readTextFile(BENCHMARKS_FILE);
@@ -240,6 +248,16 @@ deliveries per point.
 ${table(scaling)}
 
 ![deliveries per second, CPU per delivery and p99 latency against clients](${CHART_FILE})
+
+## A cluster of three nodes against one server
+
+300 clients, every one sending 2 messages a second to everyone (600 messages and about 180,000
+deliveries a second offered), spread evenly over three nodes that share one Redis, then all on one
+server. The machine's cores are shared by every process (the nodes, Redis and the generator),
+nothing pinned. CPU per delivery adds the nodes' and Redis's; Redis's CPU per message is its own
+over the messages sent.
+
+${cluster.length > 0 ? clusterTable(cluster) : "(not run: `deno task bench --only cluster`)"}
 `;
   await Deno.writeTextFile(BENCHMARKS_FILE, text);
 }
@@ -276,8 +294,14 @@ if (import.meta.main) {
     console.error(`running ${workload.name} ...`);
     scaling.push(await run(workload, target));
   }
+  const cluster: ClusterRow[] = [];
+  if (wanted("cluster") && target === undefined) {
+    console.error("running cluster ...");
+    cluster.push(...await clusterRows(quick));
+  }
   console.log(table(rows));
   if (scaling.length > 0) console.log("\n" + table(scaling));
+  if (cluster.length > 0) console.log("\n" + clusterTable(cluster));
   if (wanted("transfer") && target === undefined) {
     console.error("running transfer ...");
     const { success } = await new Deno.Command("deno", {
@@ -296,10 +320,11 @@ if (import.meta.main) {
     if (!success) Deno.exit(1);
   }
   if (values["no-write"] !== true) {
-    await writeBenchmarks(rows, scaling, `deno task bench ${Deno.args.join(" ")}`.trim());
+    const command = `deno task bench ${Deno.args.join(" ")}`.trim();
+    await writeBenchmarks(rows, scaling, cluster, command);
     console.error(`wrote ${BENCHMARKS_FILE}${scaling.length > 0 ? ` and ${CHART_FILE}` : ""}`);
   }
-  const lost = [...rows, ...scaling].reduce((sum, row) => sum + row.report.lost, 0);
+  const lost = [...rows, ...scaling, ...cluster].reduce((sum, row) => sum + row.report.lost, 0);
   if (lost > 0) {
     console.error(`${lost} deliveries were lost`);
     Deno.exit(1);

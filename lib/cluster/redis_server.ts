@@ -38,6 +38,11 @@ export class RedisServer {
     return server;
   }
 
+  /** Its process id while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Its address for `--cluster` (with the password, when it has one). */
   get url(): string {
     const { password } = this.#options;
