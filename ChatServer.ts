@@ -63,7 +63,11 @@ function listen(port: number, pem?: { cert: string; key: string }): Deno.Listene
 }
 
 const console_ = new ConsoleLog();
+// Said once for each new reason (while Redis is away, every message would say it again).
+let lastStoreError = "";
 const onStoreError = (error: Error) => {
+  if (error.message === lastStoreError) return;
+  lastStoreError = error.message;
   console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
 };
 // A node joins its cluster before it listens, and keeps its data in the cluster's Redis.

@@ -236,14 +236,19 @@ Written by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace("T"
 fresh server per workload (\`deno run --allow-net ChatServer.ts <port> --max-rate 0\`, pinned to
 CPU 1 with taskset, standard output discarded), driven by the generator in \`bench/load.ts\` from
 this process. Server CPU and memory are read from /proc; "RSS after registering" is the server's
-resident memory once every client has registered.
+resident memory once every client has registered. The generator, one Deno process, is slower than
+compare.sh's and is the bottleneck in fanout: its deliveries per second and latencies measure the
+pair, while the server's CPU per delivery is the server's own.
 
 ${table(rows)}
 
 ## How cost grows with the room
 
 Five senders in one room of N clients, as fast as the sockets take them, about half a million
-deliveries per point.
+deliveries per point. The senders are unthrottled and the generator is one Deno process, so the
+latencies here are those of a saturated system (messages queue in the generator and the server),
+not of a chat at human pace; what the series shows is how throughput and CPU per delivery change
+with the size of the room.
 
 ${table(scaling)}
 
