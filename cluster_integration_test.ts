@@ -171,6 +171,9 @@ processTest(
     const said = await carol.nextOfType("room");
     assert.deepEqual([said.nickname, said.room, said.message], ["Alice", "#ops", "room talk"]);
     await a.stdout.waitFor(/ :: Alice: message to #ops, Msg-Size:9, delivered to: Carol$/);
+    // Only the nodes with a user in #ops hear its channel: a's and c's, not b's.
+    const listeners = () => redisCommand(redis.port, "PUBSUB", "NUMSUB", "chat:room:#ops");
+    assert.match(await listeners(), /:2\r\n$/);
 
     await bob.sendMessage({ type: "list" });
     const list = await bob.nextOfType("list");
@@ -181,9 +184,13 @@ processTest(
     const renamed = await alice.nextOfType("nick");
     assert.deepEqual([renamed.old, renamed.nickname], ["Bob", "Robert"]);
 
+    await alice.sendMessage({ type: "leave", room: "#ops" });
+    assert.equal((await carol.nextOfType("left")).room, "#ops");
+    assert.match(await listeners(), /:1\r\n$/);
     await carol.sendMessage({ type: "disconnect" });
     for (const other of [alice, bob]) {
-      const left = await other.nextOfType("left");
+      let left = await other.nextOfType("left");
+      while (left.room !== undefined) left = await other.nextOfType("left");
       assert.equal(left.nickname, "Carol");
     }
     // Every node's console shows who came and went, wherever they are.

@@ -7,10 +7,12 @@
  *   out of a room) on the chat's `all` channel, and every other node mirrors it in its core. A
  *   node that joins says `hello`, and every node answers with its users on the newcomer's channel.
  * - Deliveries: when the core delivers to members of other nodes, the messages cross Redis once,
- *   on the channel of that one node or on `all`, with the recipients' names (or `*` for every
- *   user of those nodes); each node then delivers to its own users through the same outbound as
- *   local traffic (each message encoded once per wire). One publisher connection per node keeps
- *   every sender's messages in order.
+ *   on the channel of that one node, of the room they are said in, or `all`, with the recipients'
+ *   names (or `*` for every user of those nodes); each node then delivers to its own users through
+ *   the same outbound as local traffic (each message encoded once per wire). A node hears a room's
+ *   channel only while one of its users is in the room: it says that its user joined a room only
+ *   once it listens there. One publisher connection per node keeps every sender's messages in
+ *   order.
  * - File transfers: the sender's node runs each transfer (its window, its checks); the recipient's
  *   node passes its user's answers and acknowledgements to it (`transfer`), and chunks come
  *   the other way as bulk deliveries, so the same flow control holds across nodes.
@@ -28,7 +30,7 @@ import type { KeyBundle, ServerMessage, TransferMessage } from "../../protocol.t
 import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
 import { formatDateTime } from "../format.ts";
-import { nicknameKey } from "../values.ts";
+import { nicknameKey, roomKey } from "../values.ts";
 import type { AccountChat } from "../accounts/accounts.ts";
 import type { ClusterNode } from "./cluster_node.ts";
 import { NicknameClaims } from "./nickname_claims.ts";
@@ -165,12 +167,46 @@ export class ClusterBus<P extends Member> {
     left: (member) => {
       this.#foreign.delete(member);
       this.#publish("all", { kind: "leave", nickname: member.nickname! });
+      for (const key of [...this.#rooms.keys()]) this.#leaveRoomIfEmpty(key);
     },
-    joinedRoom: (member, room) =>
-      this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: true }),
-    leftRoom: (member, room) =>
-      this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: false }),
+    joinedRoom: (member, room) => {
+      const said = () =>
+        this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: true });
+      this.#listenToRoom(room).then(said, said);
+    },
+    leftRoom: (member, room) => {
+      this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: false });
+      this.#leaveRoomIfEmpty(room);
+    },
   };
+
+  /** The rooms whose channel this node hears, by room key (while a user of it is in one). */
+  readonly #rooms = new Map<string, Promise<void>>();
+
+  /** Starts hearing `room`'s channel, if not already. */
+  #listenToRoom(room: string): Promise<void> {
+    const key = roomKey(room);
+    let listening = this.#rooms.get(key);
+    if (listening === undefined) {
+      const { node } = this.#options;
+      listening = node.listen(node.channel(`room:${key}`));
+      this.#rooms.set(key, listening);
+    }
+    return listening;
+  }
+
+  /** Stops hearing `room`'s channel once no user of this node is in it. */
+  #leaveRoomIfEmpty(room: string): void {
+    const key = roomKey(room);
+    const core = this.#core!;
+    const local = [...core.members()].some((member) =>
+      !member.remote && core.roomOf(member, room) !== undefined
+    );
+    if (local || !this.#rooms.has(key)) return;
+    this.#rooms.delete(key);
+    const { node } = this.#options;
+    node.unlisten(node.channel(`room:${key}`)).catch(() => {});
+  }
 
   /** An account was made or given up here: the other nodes learn of it. */
   accountChanged(key: string, nickname: string | undefined): void {
@@ -244,8 +280,16 @@ export class ClusterBus<P extends Member> {
   #sendOn(remote: RemoteMember[], messages: readonly ServerMessage[]): void {
     const nodes = new Set(remote.map((member) => member.node));
     const known = [...this.#remote.values()].reduce((sum, users) => sum + users.size, 0);
-    const to = remote.length === known ? "*" : remote.map((member) => member.nickname!);
-    const channel = nodes.size === 1 ? `node:${[...nodes][0]}` : "all";
+    // Messages said in one room go on its channel, which only nodes with users in it hear.
+    const rooms = new Set(messages.map((m) => m.type === "private" ? undefined : roomOf(m)));
+    const [room] = rooms.size === 1 ? rooms : [undefined];
+    const everyone = remote.length === known && room === undefined;
+    const to = everyone ? "*" : remote.map((member) => member.nickname!);
+    const channel = nodes.size === 1
+      ? `node:${[...nodes][0]}`
+      : room !== undefined
+      ? `room:${roomKey(room)}`
+      : "all";
     this.#publish(channel, { kind: "deliver", to, messages }, () => {
       this.#undelivered(remote, messages);
     });
@@ -515,4 +559,9 @@ function info(member: Member): RemoteInfo {
     clientID: member.clientID,
     extensions: [...member.extensions],
   };
+}
+
+/** The room a message is said in or about, if any. */
+function roomOf(message: ServerMessage): string | undefined {
+  return "room" in message && typeof message.room === "string" ? message.room : undefined;
 }

@@ -28,6 +28,7 @@ export interface RedisClient {
     channels: string[],
     listener: (message: string, channel: string) => void,
   ): Promise<void>;
+  unsubscribe(channels: string[]): Promise<void>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   zRem(key: string, member: string): Promise<unknown>;
   close(): Promise<unknown>;
@@ -122,6 +123,7 @@ export class ClusterNode {
   readonly #client: RedisClient;
   readonly #timer: ReturnType<typeof setInterval>;
   #subscriber: RedisClient | undefined;
+  #listener: ((message: string, channel: string) => void) | undefined;
   /** Whether Redis answers (as far as the last command or connection event tells). */
   #up = true;
   #onLink: ((up: boolean, reason?: string) => void) | undefined;
@@ -217,7 +219,18 @@ export class ClusterNode {
     this.#subscriber ??= this.#client.duplicate();
     this.#subscriber.on("error", () => {});
     await this.#subscriber.connect();
+    this.#listener = listener;
     await this.#subscriber.subscribe(channels, listener);
+  }
+
+  /** Hears `channel` too (a full name), with the listener given to `subscribe`. */
+  async listen(channel: string): Promise<void> {
+    await this.#subscriber!.subscribe([channel], this.#listener!);
+  }
+
+  /** No longer hears `channel`. */
+  async unlisten(channel: string): Promise<void> {
+    await this.#subscriber!.unsubscribe([channel]);
   }
 
   /**
