@@ -102,6 +102,13 @@ processTest(
       const holderNode = nodes[clients.indexOf(holder) % 3];
       await holder.sendMessage({ type: "disconnect" });
       await holderNode.stdout.waitFor(/ :: (Zed|zED): disconnected\.$/);
+      // Its node frees the claim just after (in Redis, where every node looks).
+      let freed = false;
+      for (let tries = 0; tries < 500 && !freed; tries++) {
+        freed = /^:0/.test(await redisCommand(redis.port, "EXISTS", "chat:nick:zed"));
+        if (!freed) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(freed, "the claim on zed was not freed within 10 s");
       await using next = await RawClient.connect(nodes[(clients.indexOf(holder) + 1) % 3].port);
       await next.sendMessage({ type: "nickname", nickname: "zed", clientID: "x" });
       assert.equal((await next.next()).type, "welcome");

@@ -32,7 +32,7 @@ import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/ty
 import { formatDateTime } from "../format.ts";
 import { nicknameKey, roomKey } from "../values.ts";
 import type { AccountChat } from "../accounts/accounts.ts";
-import type { ClusterNode } from "./cluster_node.ts";
+import { type ClusterNode, SWEEPS_PER_TIMEOUT } from "./cluster_node.ts";
 import { NicknameClaims } from "./nickname_claims.ts";
 import { type RemoteInfo, RemoteMember } from "./remote_member.ts";
 
@@ -264,7 +264,7 @@ export class ClusterBus<P extends Member> {
     this.#publish("all", { kind: "hello" });
     this.#sweepTimer = setInterval(
       () => this.#sweep().catch(() => {}),
-      node.settings.nodeTimeoutMs / 3,
+      node.settings.nodeTimeoutMs / SWEEPS_PER_TIMEOUT,
     );
   }
 
@@ -309,10 +309,16 @@ export class ClusterBus<P extends Member> {
     }
   }
 
+  /**
+   * Publishes `message` on `channel`; `failed` is called when it cannot be, or when a node's
+   * channel has nobody to hear it (that node is not listening).
+   */
   #publish(channel: string, message: BusMessage, failed?: () => void): void {
     const { node } = this.#options;
     const text = JSON.stringify({ v: BUS_VERSION, node: node.id, ...message });
-    node.publish(node.channel(channel), text).catch(() => failed?.());
+    node.publish(node.channel(channel), text).then((heard) => {
+      if (Number(heard) === 0 && channel.startsWith("node:")) failed?.();
+    }, () => failed?.());
   }
 
   /** The link to Redis is lost: said on the console, and to this node's users once. */

@@ -64,8 +64,15 @@ export async function connectRedis(
   return client;
 }
 
-/** How often a node renews its lease, as a share of the lease's length. */
-const RENEWALS_PER_LEASE = 3;
+/**
+ * A lease lasts this share of `--node-timeout`; the other nodes look for lapsed leases every
+ * `SWEEPS_PER_TIMEOUT`th of it, so that a node that dies is found gone within the timeout.
+ */
+const LEASE_SHARE = 0.75;
+/** How often the other nodes look for lapsed leases, per `--node-timeout`. */
+export const SWEEPS_PER_TIMEOUT = 4;
+/** How often a node renews its lease, per lease. */
+const RENEWALS_PER_LEASE = 6;
 
 /**
  * Takes a nickname (KEYS[1]) for a holder (ARGV[1], `<node>:<connection>:<registered at, ms>`)
@@ -126,6 +133,8 @@ export class ClusterNode {
   #listener: ((message: string, channel: string) => void) | undefined;
   /** Whether Redis answers (as far as the last command or connection event tells). */
   #up = true;
+  /** Whether each of the two connections (commands, and what the node hears) is ready. */
+  readonly #ready = { client: true, subscriber: true };
   #onLink: ((up: boolean, reason?: string) => void) | undefined;
 
   private constructor(id: string, settings: ClusterSettings, client: RedisClient) {
@@ -134,7 +143,7 @@ export class ClusterNode {
     this.#client = client;
     this.#timer = setInterval(
       () => this.#lease(false).catch(() => {}),
-      settings.nodeTimeoutMs / RENEWALS_PER_LEASE,
+      settings.nodeTimeoutMs * LEASE_SHARE / RENEWALS_PER_LEASE,
     );
   }
 
@@ -147,10 +156,10 @@ export class ClusterNode {
     const client = await connectRedis(settings.url, () => started);
     let node: ClusterNode | undefined;
     client.on("error", (error) => {
-      if (node !== undefined) node.#changed(false, error?.message);
+      if (node !== undefined) node.#changed("client", false, error?.message);
     });
     client.on("ready", () => {
-      if (node !== undefined) node.#changed(true);
+      if (node !== undefined) node.#changed("client", true);
     });
     try {
       for (let attempt = 0;; attempt++) {
@@ -217,7 +226,8 @@ export class ClusterNode {
     listener: (message: string, channel: string) => void,
   ): Promise<void> {
     this.#subscriber ??= this.#client.duplicate();
-    this.#subscriber.on("error", () => {});
+    this.#subscriber.on("error", (error) => this.#changed("subscriber", false, error?.message));
+    this.#subscriber.on("ready", () => this.#changed("subscriber", true));
     await this.#subscriber.connect();
     this.#listener = listener;
     await this.#subscriber.subscribe(channels, listener);
@@ -275,8 +285,13 @@ export class ClusterNode {
     }
   }
 
-  /** The link went down or came back: said once each way; back only once the lease is renewed. */
-  #changed(up: boolean, reason?: string): void {
+  /**
+   * A connection went down or came back. The link is down when either is, and back once both
+   * are and the lease is renewed; each change is said once.
+   */
+  #changed(connection: "client" | "subscriber", ready: boolean, reason?: string): void {
+    this.#ready[connection] = ready;
+    const up = this.#ready.client && this.#ready.subscriber;
     if (up === this.#up) return;
     if (!up) {
       this.#up = false;
@@ -284,7 +299,7 @@ export class ClusterNode {
       return;
     }
     this.#lease(false).then(() => {
-      if (this.#up) return;
+      if (this.#up || !(this.#ready.client && this.#ready.subscriber)) return;
       this.#up = true;
       this.#onLink?.(true);
     }, () => {});
@@ -293,7 +308,11 @@ export class ClusterNode {
   async #lease(first: boolean): Promise<boolean> {
     const result = await this.#client.eval(LEASE, {
       keys: [this.#key("nodes")],
-      arguments: [this.id, String(this.settings.nodeTimeoutMs), first ? "new" : "renew"],
+      arguments: [
+        this.id,
+        String(Math.round(this.settings.nodeTimeoutMs * LEASE_SHARE)),
+        first ? "new" : "renew",
+      ],
     });
     return Number(result) === 1;
   }
