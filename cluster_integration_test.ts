@@ -155,12 +155,20 @@ processTest(
     await sawJoin(alice, "Carol");
     await sawJoin(bob, "Carol");
 
+    // A CHAT/1.0 client on the third node hears the same, in its own wire, and is heard.
+    await using dave = await RawClient.connect(c.port);
+    await dave.send("REGISTER dave CHAT/1.0\n");
+    assert.equal(await dave.nextLine(), "200 Registration successful");
+    await sawJoin(alice, "dave");
     await alice.sendMessage({ type: "message", message: "hello, all nodes" });
     for (const other of [bob, carol]) {
       const got = await other.nextOfType("broadcast");
       assert.deepEqual([got.nickname, got.message], ["Alice", "hello, all nodes"]);
     }
-    await a.stdout.waitFor("Broadcasted: Bob, Carol");
+    assert.equal(await dave.nextLine(), "@Alice: hello, all nodes");
+    await a.stdout.waitFor("Broadcasted: Bob, Carol, dave");
+    await dave.send("@dave: plain text from node c\n");
+    assert.equal((await bob.nextOfType("broadcast")).message, "plain text from node c");
 
     await bob.sendMessage({ type: "private", to: "carol", message: "psst" });
     const whisper = await carol.nextOfType("private");
@@ -169,6 +177,14 @@ processTest(
 
     await carol.sendMessage({ type: "join", room: "#ops" });
     await carol.nextOfType("joined");
+    // Node a hears of it a moment later (node c says so once it listens to the room).
+    let known = false;
+    for (let tries = 0; tries < 100 && !known; tries++) {
+      await alice.sendMessage({ type: "list" });
+      const rooms = (await alice.nextOfType("list")).rooms as { members: string[] }[];
+      known = rooms.some((room) => room.members.includes("Carol"));
+    }
+    assert.ok(known, "node a never heard that Carol joined #ops");
     await alice.sendMessage({ type: "join", room: "#OPS" });
     const joined = await alice.nextOfType("joined");
     assert.deepEqual(joined.members, ["Carol", "Alice"]);
@@ -184,7 +200,7 @@ processTest(
 
     await bob.sendMessage({ type: "list" });
     const list = await bob.nextOfType("list");
-    assert.deepEqual(list.users, ["Alice", "Bob", "Carol"]);
+    assert.deepEqual(list.users, ["Alice", "Bob", "Carol", "dave"]);
     assert.deepEqual(list.rooms, [{ room: "#ops", members: ["Carol", "Alice"] }]);
     // Bob is in no room: nothing of #ops came to him before the list.
     await bob.sendMessage({ type: "nick", nickname: "Robert" });

@@ -31,16 +31,20 @@ export interface RedisScripts {
 const SET_FIELD = `
 local text = redis.call('HGET', KEYS[1], ARGV[1])
 if not text then return 0 end
-local account = cjson.decode(text)
+local ok, account = pcall(cjson.decode, text)
+if not ok or type(account) ~= 'table' then return 0 end
 if ARGV[4] == 'number' then account[ARGV[2]] = tonumber(ARGV[3]) else account[ARGV[2]] = ARGV[3] end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(account))
 return 1`;
 
-/** Drops the expired head of the list KEYS[1] (at <= ARGV[1]). */
+/** Drops the expired head of the list KEYS[1] (at <= ARGV[1]), and what does not parse. */
 const DROP_EXPIRED = `
 while true do
   local first = redis.call('LINDEX', KEYS[1], 0)
-  if not first or cjson.decode(first).at > tonumber(ARGV[1]) then break end
+  if not first then break end
+  local ok, message = pcall(cjson.decode, first)
+  if ok and type(message) == 'table' and tonumber(message.at) and
+    message.at > tonumber(ARGV[1]) then break end
   redis.call('LPOP', KEYS[1])
 end`;
 
@@ -56,11 +60,14 @@ message.id = id
 redis.call('RPUSH', KEYS[1], cjson.encode(message))
 return id`;
 
-/** Drops the messages of the list KEYS[1] numbered up to ARGV[1]. */
+/** Drops the messages of the list KEYS[1] numbered up to ARGV[1] (and what does not parse). */
 const ACKNOWLEDGE = `
 while true do
   local first = redis.call('LINDEX', KEYS[1], 0)
-  if not first or cjson.decode(first).id > tonumber(ARGV[1]) then break end
+  if not first then break end
+  local ok, message = pcall(cjson.decode, first)
+  if ok and type(message) == 'table' and tonumber(message.id) and
+    message.id > tonumber(ARGV[1]) then break end
   redis.call('LPOP', KEYS[1])
 end`;
 
@@ -80,6 +87,7 @@ export class RedisStore implements Store {
   readonly #prefix: string;
   readonly #bounds: StoreBounds;
   readonly #onError: (error: Error) => void;
+  readonly #badKinds = new Set<string>();
 
   /** A store in the Redis that `redis` reaches, shown as `where`, that keeps within `bounds`. */
   constructor(
@@ -95,14 +103,16 @@ export class RedisStore implements Store {
 
   async accountNames(): Promise<string[]> {
     const values = await this.#run("return redis.call('HVALS', KEYS[1])", ["accounts"]);
-    return (values as string[]).map((text) => (JSON.parse(text) as Account).nickname);
+    return (values as string[]).map((text) => this.#parse<Account>(text, "an account")?.nickname)
+      .filter((name): name is string => typeof name === "string");
   }
 
   async account(key: string): Promise<Account | undefined> {
     const text = await this.#run("return redis.call('HGET', KEYS[1], ARGV[1])", ["accounts"], [
       key,
     ]);
-    return typeof text === "string" ? accountOf(JSON.parse(text)) : undefined;
+    const account = typeof text === "string" ? this.#parse<Account>(text, "an account") : undefined;
+    return account === undefined ? undefined : accountOf(account);
   }
 
   async createAccount(key: string, account: Account): Promise<boolean> {
@@ -142,7 +152,9 @@ export class RedisStore implements Store {
   async waiting(key: string, now: number): Promise<KeptMessage[]> {
     const oldest = now - this.#bounds.offlineMaxAgeMs;
     const list = await this.#run(LIST, [`kept:${key}`], [String(oldest)]) as string[];
-    return list.map((text) => keptOf(JSON.parse(text))).filter((message) => message.at > oldest);
+    return list.map((text) => this.#parse<KeptMessage>(text, "a kept message"))
+      .filter((message): message is KeptMessage => message !== undefined && message.at > oldest)
+      .map(keptOf);
   }
 
   async acknowledge(key: string, id: number): Promise<void> {
@@ -161,8 +173,8 @@ export class RedisStore implements Store {
       "return redis.call('LRANGE', KEYS[1], 0, -1)",
       [`history:${target}`],
     ) as string[];
-    const kept = list.map((text) => JSON.parse(text) as HistoryEntry)
-      .filter((entry) => entry.at > oldest);
+    const kept = list.map((text) => this.#parse<HistoryEntry>(text, "a history entry"))
+      .filter((entry): entry is HistoryEntry => entry !== undefined && entry.at > oldest);
     const entries = limit > 0 ? kept.slice(-limit) : [];
     return { entries, earlier: kept.length - entries.length };
   }
@@ -173,6 +185,21 @@ export class RedisStore implements Store {
 
   async #setField(key: string, field: string, value: string, type = "string"): Promise<boolean> {
     return Number(await this.#run(SET_FIELD, ["accounts"], [key, field, value, type])) === 1;
+  }
+
+  /** `text` as JSON, or undefined (said once per kind) when it is not an object. */
+  #parse<T>(text: string, kind: string): T | undefined {
+    try {
+      const value = JSON.parse(text);
+      if (value !== null && typeof value === "object") return value as T;
+    } catch {
+      // Said below.
+    }
+    if (!this.#badKinds.has(kind)) {
+      this.#badKinds.add(kind);
+      this.#onError(new Error(`ignored ${kind} in Redis that does not parse`));
+    }
+    return undefined;
   }
 
   #run(script: string, keys: string[], args: string[] = []): Promise<unknown> {

@@ -2,6 +2,7 @@ import { connectRedis } from "../cluster/cluster_node.ts";
 import { RedisServer } from "../cluster/redis_server.ts";
 import { tempDir } from "../testing.ts";
 import { RedisStore } from "./redis.ts";
+import assert from "node:assert/strict";
 import { storeSuite } from "./store_suite.ts";
 
 storeSuite("RedisStore", async (bounds) => {
@@ -24,4 +25,45 @@ storeSuite("RedisStore", async (bounds) => {
       dir[Symbol.dispose]();
     },
   };
+});
+
+Deno.test("RedisStore skips what does not parse in its keys, saying so once per kind", async () => {
+  using dir = tempDir();
+  await using redis = await RedisServer.start({ dir: dir.path });
+  const client = await connectRedis(redis.url);
+  const said: string[] = [];
+  const bounds = {
+    offlineMax: 10,
+    offlineMaxAgeMs: 60_000,
+    historyMax: 10,
+    historyMaxAgeMs: 60_000,
+  };
+  const store = new RedisStore(client, {
+    prefix: "t:",
+    bounds,
+    where: redis.url,
+    onError: (error) => said.push(error.message),
+  });
+  try {
+    const raw = (script: string, keys: string[], args: string[]) =>
+      client.eval(script, { keys, arguments: args });
+    await raw("redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])", ["t:accounts"], ["x", "{not json"]);
+    await raw("redis.call('RPUSH', KEYS[1], ARGV[1])", ["t:kept:bob"], ["garbage"]);
+    await raw("redis.call('RPUSH', KEYS[1], ARGV[1])", ["t:history:*"], ["[1,2"]);
+    assert.deepEqual(await store.accountNames(), []);
+    assert.equal(await store.account("x"), undefined);
+    assert.equal(await store.setPassword("x", "h"), false);
+    const now = Date.now();
+    assert.deepEqual((await store.history("*", 10, now)).entries, []);
+    // Keeping drops the bad entry at the head, and the rest works.
+    const kept = await store.keep("bob", { from: "a", text: "hi", timestamp: "t", at: now });
+    assert.ok(kept.ok);
+    assert.deepEqual((await store.waiting("bob", now)).map((m) => m.text), ["hi"]);
+    assert.deepEqual(said, [
+      "ignored an account in Redis that does not parse",
+      "ignored a history entry in Redis that does not parse",
+    ]);
+  } finally {
+    await client.close();
+  }
 });
