@@ -9,6 +9,7 @@ import { LINK_LOST_NOTICE } from "./lib/cluster/cluster_bus.ts";
 import { REDIS_ENV } from "./lib/cluster/join.ts";
 import { RedisServer } from "./lib/cluster/redis_server.ts";
 import { RawClient } from "./lib/raw_client.ts";
+import { Browser } from "./lib/web/browser.ts";
 import { line, processTest, Program, ServerProgram, tempDir } from "./lib/testing.ts";
 
 /** What a node needs beyond the network: the environment variables the Redis client reads. */
@@ -16,7 +17,10 @@ const NODE_FLAGS = [`--allow-env=${REDIS_ENV.join(",")}`];
 
 /** A node of the cluster at `url`, once it has said it joined. */
 async function node(url: string, more: string[] = []): Promise<ServerProgram> {
-  const server = await ServerProgram.start(["--cluster", url, ...more], NODE_FLAGS);
+  const server = await ServerProgram.start(["--cluster", url, ...more], [
+    ...NODE_FLAGS,
+    "--allow-read=web",
+  ]);
   await server.stdout.waitFor(/^Cluster .* joined as node [0-9a-f]{4} \(\d+ nodes?\)$/);
   return server;
 }
@@ -515,3 +519,34 @@ processTest(
     await bob.stdout.waitFor(line("Alice rejected big.bin"));
   },
 );
+
+processTest("a web page on one node and a terminal client on another talk end to end", async () => {
+  using dir = tempDir();
+  await using redis = await RedisServer.start({ dir: dir.path });
+  await using a = await node(redis.url, ["--web-port", "0"]);
+  await using b = await node(redis.url);
+  // Its web port, from its start lines (the page is served from web/, which a node may read).
+  const web = Number(/:(\d+)\/$/.exec((await a.stdout.waitFor(/^Web client at /)).line)![1]);
+  using profile = tempDir();
+  await using browser = await Browser.launch(profile.path);
+  const page = await browser.open(`http://127.0.0.1:${web}/`);
+  await page.submit("#nickname", "Webby");
+  await page.waitFor("!document.getElementById('chat').hidden");
+  await b.stdout.waitFor(line("<dt> :: Webby: connected."));
+  await using term = new Program(
+    "ChatClient.ts",
+    ["127.0.0.1", `${b.port}`, "Term", "1", "--keys", `${dir.path}/term.json`],
+    [`--allow-read=${dir.path}`, `--allow-write=${dir.path}`],
+  );
+  await page.waitFor(
+    `[...document.querySelectorAll('#log .line')].some((l) => l.textContent.includes("Term joined"))`,
+  );
+  await page.submit("#message", "/w Term from a page on node a");
+  await term.stdout.waitFor(line("<dt> :: [private, end-to-end] Webby: from a page on node a"));
+  await term.type("/w Webby and back from node b");
+  await page.waitFor(`document.querySelector('#tabs [data-id="@term"]')`);
+  await page.eval(`document.querySelector('#tabs [data-id="@term"]').click()`);
+  await page.waitFor(
+    `[...document.querySelectorAll('#log .line')].some((l) => /end-to-end.*and back from node b/.test(l.textContent))`,
+  );
+});
