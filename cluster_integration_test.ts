@@ -144,6 +144,27 @@ async function sawJoin(client: RawClient, ...nicknames: string[]): Promise<void>
   }
 }
 
+/**
+ * Two nodes of the cluster at `url` (with `more` arguments), Alice on the first and Bob on the
+ * second, once each has heard of the other.
+ */
+async function twoNodes(url: string, more: string[] = []) {
+  const a = await node(url, more);
+  const b = await node(url, more);
+  const alice = await user(a, "Alice");
+  const bob = await user(b, "Bob");
+  await sawJoin(alice, "Bob");
+  return {
+    a,
+    b,
+    alice,
+    bob,
+    async [Symbol.asyncDispose]() {
+      for (const each of [bob, alice, b, a]) await each[Symbol.asyncDispose]();
+    },
+  };
+}
+
 processTest(
   "messages to everyone, private messages, rooms, /list and notices reach users on every node",
   async () => {
@@ -267,12 +288,8 @@ processTest(
   async () => {
     using dir = tempDir();
     await using redis = await RedisServer.start({ dir: dir.path });
-    const quick = ["--node-timeout", "2"];
-    await using a = await node(redis.url, quick);
-    await using b = await node(redis.url, quick);
-    await using alice = await user(a, "Alice");
-    await using _bob = await user(b, "Bob");
-    await sawJoin(alice, "Bob");
+    await using nodes = await twoNodes(redis.url, ["--node-timeout", "2"]);
+    const { a, b, alice } = nodes;
     const killedAt = Date.now();
     b.kill("SIGKILL");
     const left = await alice.nextOfType("left");
@@ -294,11 +311,8 @@ processTest(
   async () => {
     using dir = tempDir();
     await using redis = await RedisServer.start({ dir: dir.path });
-    await using a = await node(redis.url);
-    await using b = await node(redis.url);
-    await using alice = await user(a, "Alice");
-    await using bob = await user(b, "Bob");
-    await sawJoin(alice, "Bob");
+    await using nodes = await twoNodes(redis.url);
+    const { a, b, alice, bob } = nodes;
     await using carol = await user(a, "Carol");
     await sawJoin(bob, "Carol");
     await alice.sendMessage({ type: "message", message: "before" });
@@ -360,11 +374,8 @@ processTest(
   async () => {
     using dir = tempDir();
     await using redis = await RedisServer.start({ dir: dir.path });
-    await using a = await node(redis.url);
-    await using b = await node(redis.url);
-    await using alice = await user(a, "Alice");
-    await using bob = await user(b, "Bob");
-    await sawJoin(alice, "Bob");
+    await using nodes = await twoNodes(redis.url);
+    const { a, alice, bob } = nodes;
     const junk = [
       "not json at all",
       '{"v":99,"node":"zzzz","kind":"hello"}',

@@ -10,7 +10,7 @@
 import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { RedisServer } from "../lib/cluster/redis_server.ts";
 import { type LoadReport, runLoad } from "./load.ts";
-import { cpuSeconds, freePort } from "./proc.ts";
+import { cpuSeconds, freePort, waitForPort } from "./proc.ts";
 
 /** One setup's figures. */
 export interface ClusterRow {
@@ -37,14 +37,7 @@ async function startNode(cluster?: string): Promise<{ port: number; child: Deno.
     stdout: "null",
     stderr: "null",
   }).spawn();
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return { port, child };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  if (await waitForPort(port)) return { port, child };
   throw new Error(`a node on port ${port} did not start`);
 }
 

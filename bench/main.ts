@@ -17,7 +17,7 @@ import { parseFlags } from "../lib/args.ts";
 import { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 import { scalingChart, type ScalingPoint } from "./chart.ts";
 import { type ClusterRow, clusterRows, clusterTable } from "./cluster.ts";
-import { cpuSeconds, freePort, memoryMiB, output } from "./proc.ts";
+import { cpuSeconds, freePort, memoryMiB, output, waitForPort } from "./proc.ts";
 
 const BENCHMARKS_FILE = "BENCHMARKS.md";
 const CHART_FILE = "bench/scaling.svg";
@@ -111,14 +111,7 @@ async function startServer(): Promise<{ port: number; pid: number; stop: () => P
     stdout: "null",
     stderr: "null",
   }).spawn();
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  await waitForPort(port);
   return {
     port,
     pid: child.pid,

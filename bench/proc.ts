@@ -43,3 +43,16 @@ export function freePort(): number {
   probe.close();
   return port;
 }
+
+/** Waits until something accepts connections on 127.0.0.1:`port` (10 s at most); false if not. */
+export async function waitForPort(port: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return false;
+}
