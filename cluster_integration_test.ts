@@ -283,6 +283,18 @@ processTest("from one sender, users on other nodes get 1,000 messages in order",
   }
 });
 
+processTest("a node that stops tells the other nodes' users that its users left", async () => {
+  using dir = tempDir();
+  await using redis = await RedisServer.start({ dir: dir.path });
+  await using nodes = await twoNodes(redis.url);
+  nodes.b.kill("SIGTERM");
+  assert.equal(await nodes.b.exitCode(), 0);
+  const left = await nodes.alice.nextOfType("left");
+  assert.deepEqual([left.nickname, left.reason], ["Bob", "server shutting down"]);
+  await nodes.alice.sendMessage({ type: "list" });
+  assert.deepEqual((await nodes.alice.nextOfType("list")).users, ["Alice"]);
+});
+
 processTest(
   "a node killed with -9 has its users announced gone and its nicknames freed",
   async () => {

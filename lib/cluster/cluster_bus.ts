@@ -44,7 +44,8 @@ type BusMessage =
   | { kind: "hello" }
   | { kind: "state"; members: (RemoteInfo & { rooms: string[] })[] }
   | { kind: "join"; member: RemoteInfo }
-  | { kind: "leave"; nickname: string }
+  /** A user left; with `reason` when its node told nobody (it is stopping): the others tell. */
+  | { kind: "leave"; nickname: string; reason?: string }
   | { kind: "nick"; old: string; nickname: string }
   | { kind: "room"; nickname: string; room: string; in: boolean }
   /** The sender's node holds `nickname` by an earlier registration: others holding it rename. */
@@ -164,9 +165,13 @@ export class ClusterBus<P extends Member> {
     registered: (member) => this.#publish("all", { kind: "join", member: info(member) }),
     renamed: (member, old) =>
       this.#publish("all", { kind: "nick", old, nickname: member.nickname! }),
-    left: (member) => {
+    left: (member, reason, notified) => {
       this.#foreign.delete(member);
-      this.#publish("all", { kind: "leave", nickname: member.nickname! });
+      this.#publish("all", {
+        kind: "leave",
+        nickname: member.nickname!,
+        reason: notified ? undefined : reason,
+      });
       for (const key of [...this.#rooms.keys()]) this.#leaveRoomIfEmpty(key);
     },
     joinedRoom: (member, room) => {
@@ -387,7 +392,8 @@ export class ClusterBus<P extends Member> {
         break;
       case "leave": {
         const member = users.get(nicknameKey(message.nickname));
-        if (member !== undefined) this.#remove(from, member);
+        const reason = typeof message.reason === "string" ? message.reason : undefined;
+        if (member !== undefined) this.#remove(from, member, reason);
         break;
       }
       case "nick": {

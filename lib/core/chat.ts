@@ -162,7 +162,7 @@ export class ChatCore<M extends Member> {
     if (member.nickname === undefined || !this.#members.delete(member)) return;
     this.#byNickname.delete(nicknameKey(member.nickname));
     this.#rooms.leaveAll(member);
-    this.#observer?.left(member);
+    this.#observer?.left(member, reason, notify);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);

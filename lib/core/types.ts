@@ -114,7 +114,8 @@ export interface Member {
 export interface ChatObserver<M extends Member> {
   registered(member: M): void;
   renamed(member: M, old: string): void;
-  left(member: M): void;
+  /** `member` left for `reason`; `notified`: the others were told (not when the server stops). */
+  left(member: M, reason: string, notified: boolean): void;
   joinedRoom(member: M, room: string): void;
   leftRoom(member: M, room: string): void;
 }
