@@ -118,5 +118,14 @@ export function clusterTable(rows: ClusterRow[]): string {
         `${f(r.latencyMs.p50, 1)} | ${f(r.latencyMs.p99, 1)} | ${r.lost} |`,
     );
   }
+  const [one, three] = rows;
+  if (one !== undefined && three !== undefined && one.report.latencyMs.p99 > 0) {
+    const ratio = three.report.latencyMs.p99 / one.report.latencyMs.p99;
+    lines.push(
+      "",
+      `Cross-node p99 is ${ratio.toFixed(2)}× one server's at the same offered rate (target: ` +
+        `within 2×, ${ratio <= 2 ? "met" : "missed"} in this run).`,
+    );
+  }
   return lines.join("\n");
 }
