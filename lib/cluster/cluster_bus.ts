@@ -144,14 +144,9 @@ export class ClusterBus<P extends Member> {
         return this.#options.inner.bulk(member, message, frame);
       }
       if (!this.#options.node.up) return false;
-      const { node } = this.#options;
-      this.#publish(`node:${member.node}`, {
-        kind: "deliver",
-        to: [member.nickname!],
-        messages: [message],
-        bulk: true,
-      });
-      return node.up;
+      const deliver = { kind: "deliver" as const, to: [member.nickname!], messages: [message] };
+      this.#publish(`node:${member.node}`, { ...deliver, bulk: true });
+      return true;
     },
     refuse: (member, message, reason) => {
       if (member instanceof RemoteMember) this.#sendOn([member], [{ type: "error", message }]);
