@@ -260,7 +260,14 @@ export class ClusterBus<P extends Member> {
       [node.channel("all"), node.channel(`node:${node.id}`)],
       (message) => this.#hear(message),
     );
-    node.onLink((up, reason) => up ? this.#restored() : this.#lost(reason));
+    node.onLink((up, reason) => {
+      if (!up) this.#lost(reason);
+      else {
+        this.#restored().catch((error: Error) => {
+          this.#logOnce("restore", `cluster: could not re-establish everything: ${error.message}`);
+        });
+      }
+    });
     this.#publish("all", { kind: "hello" });
     this.#sweepTimer = setInterval(
       () => this.#sweep().catch(() => {}),
@@ -437,6 +444,11 @@ export class ClusterBus<P extends Member> {
           this.claims.renameAway(member as P).then(() => {
             this.#resync();
             this.#publish("all", { kind: "state", members: this.#localState() });
+          }).catch((error: Error) => {
+            this.#logOnce(
+              "rename",
+              `cluster: could not rename ${member.nickname}: ${error.message}`,
+            );
           });
         }
         break;
