@@ -343,6 +343,12 @@ processTest(
       (await alice.nextOfType("error")).message as string,
       /^Cannot reach Bob: the link to their server is down/,
     );
+    // What needs the store says it cannot, and the node goes on.
+    await alice.sendMessage({ type: "keys", nickname: "Nobody" });
+    assert.match(
+      (await alice.nextOfType("error")).message as string,
+      /^Cannot look up "Nobody"'s key now: /,
+    );
     // Both nodes grant one name while apart: the one who took it first keeps it.
     await using dan = await user(a, "Dan");
     await using otherDan = await user(b, "dan");

@@ -94,7 +94,17 @@ export class KeyDirectory<M extends Member> {
       this.#reply(member, { type: "keys", nickname: connected.nickname!, bundle: own });
       return;
     }
-    const account = await this.#options.store?.account(nicknameKey(nickname));
+    let account;
+    try {
+      account = await this.#options.store?.account(nicknameKey(nickname));
+    } catch (error) {
+      // The store is away (a cluster's Redis): said, never a crash.
+      const why = `Cannot look up ${JSON.stringify(nickname)}'s key now: ${
+        (error as Error).message
+      }`;
+      if (!member.closing) this.#options.out.refuse(member, why);
+      return;
+    }
     if (connected === undefined && account === undefined) {
       if (!member.closing) {
         this.#options.out.refuse(member, `No such user ${JSON.stringify(nickname)}`);
