@@ -343,6 +343,9 @@ processTest(
       (await alice.nextOfType("error")).message as string,
       /^Cannot reach Bob: the link to their server is down/,
     );
+    // A room joined meanwhile is heard once Redis is back.
+    await carol.sendMessage({ type: "join", room: "#late" });
+    await carol.nextOfType("joined");
     // What needs the store says it cannot, and the node goes on.
     await alice.sendMessage({ type: "keys", nickname: "Nobody" });
     assert.match(
@@ -361,6 +364,19 @@ processTest(
       (await otherDan.nextOfType("error")).message as string,
       /^Your nickname "dan" was also given to someone on another server .* you are now "dan_2"$/,
     );
+    let known = false;
+    for (let tries = 0; tries < 100 && !known; tries++) {
+      await bob.sendMessage({ type: "list" });
+      const rooms = (await bob.nextOfType("list")).rooms as { room: string }[];
+      known = rooms.some((room) => room.room === "#late");
+    }
+    assert.ok(known, "node b never heard that Carol is in #late");
+    await bob.sendMessage({ type: "join", room: "#late" });
+    let joined = await bob.nextOfType("joined");
+    while (joined.room !== "#late") joined = await bob.nextOfType("joined");
+    assert.deepEqual(joined.members, ["Carol", "Bob"]);
+    await bob.sendMessage({ type: "room", room: "#late", message: "late but heard" });
+    assert.equal((await carol.nextOfType("room")).message, "late but heard");
     await alice.sendMessage({ type: "message", message: "after" });
     // Bob never got "during": the next message to everyone he gets is "after".
     assert.equal((await bob.nextOfType("broadcast")).message, "after");

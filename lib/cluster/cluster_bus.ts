@@ -189,7 +189,11 @@ export class ClusterBus<P extends Member> {
     let listening = this.#rooms.get(key);
     if (listening === undefined) {
       const { node } = this.#options;
-      listening = node.listen(node.channel(`room:${key}`));
+      listening = node.listen(node.channel(`room:${key}`)).catch((error) => {
+        // Not listening (Redis is away): tried again when a user joins, or when it is back.
+        this.#rooms.delete(key);
+        throw error;
+      });
       this.#rooms.set(key, listening);
     }
     return listening;
@@ -342,6 +346,13 @@ export class ClusterBus<P extends Member> {
     this.#sweepAfter = Date.now() + this.#options.node.settings.nodeTimeoutMs;
     await this.claims.reclaim();
     this.#resync();
+    // Rooms joined while Redis was away are listened to now.
+    const core = this.#core!;
+    for (const member of core.members()) {
+      if (!member.remote) {
+        for (const room of core.roomsOf(member)) this.#listenToRoom(room).catch(() => {});
+      }
+    }
     this.#publish("all", { kind: "hello" });
     this.#publish("all", { kind: "state", members: this.#localState() });
   }
