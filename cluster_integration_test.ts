@@ -364,6 +364,10 @@ processTest(
       (await otherDan.nextOfType("error")).message as string,
       /^Your nickname "dan" was also given to someone on another server .* you are now "dan_2"$/,
     );
+    // Bob is told of Dan, who joined on the other node while they were apart.
+    let dan2 = await bob.nextOfType("joined");
+    while (dan2.nickname !== "Dan") dan2 = await bob.nextOfType("joined");
+    assert.equal(dan2.room, undefined);
     let known = false;
     for (let tries = 0; tries < 100 && !known; tries++) {
       await bob.sendMessage({ type: "list" });

@@ -58,6 +58,9 @@ type BusMessage =
   /** A user of the sender's node answers or acknowledges a file sent from the receiving node. */
   | { kind: "transfer"; from: string; request: TransferMessage };
 
+/** Why users of another node are said to have left when that became known only afterwards. */
+const APART_REASON = "left while the servers could not reach each other";
+
 /** What users are told when the link to Redis is lost. */
 export const LINK_LOST_NOTICE = "The link to the other servers of this chat is down: until it is " +
   "back, only the users of this server hear you";
@@ -390,12 +393,13 @@ export class ClusterBus<P extends Member> {
         this.#publish(`node:${from}`, { kind: "state", members: this.#localState() });
         break;
       case "state": {
+        // Who came and went while the nodes could not tell each other is announced now.
         const listed = new Set(message.members.map((member) => nicknameKey(member.nickname)));
         for (const [key, member] of users) {
-          if (!listed.has(key)) this.#remove(from, member);
+          if (!listed.has(key)) this.#remove(from, member, APART_REASON);
         }
         for (const each of message.members) {
-          const member = this.#add(from, each);
+          const member = this.#add(from, each, true);
           for (const room of each.rooms) core.roomRemote(member, room, true);
         }
         break;
@@ -545,20 +549,20 @@ export class ClusterBus<P extends Member> {
   }
 
   /** The user `info` of `node`, added to the core unless a user of this node has the name. */
-  #add(node: string, info: RemoteInfo): RemoteMember {
+  #add(node: string, info: RemoteInfo, announce = false): RemoteMember {
     const users = this.#users(node);
     const key = nicknameKey(info.nickname);
     let member = users.get(key);
     if (member === undefined) users.set(key, member = new RemoteMember(node, info));
     if (info.bundle !== undefined) this.#options.features().keys.setBundle(member, info.bundle);
-    if (this.#core!.find(info.nickname) === undefined) this.#core!.addRemote(member);
+    if (this.#core!.find(info.nickname) === undefined) this.#core!.addRemote(member, announce);
     return member;
   }
 
   /** Adds to the core the users of other nodes it lacks (a name that was in dispute is free). */
   #resync(): void {
     for (const [node, users] of this.#remote) {
-      for (const member of users.values()) this.#add(node, info(member));
+      for (const member of users.values()) this.#add(node, info(member), true);
     }
   }
 

@@ -177,16 +177,25 @@ export class ChatCore<M extends Member> {
   }
 
   /**
-   * Adds `member`, registered on another node of a cluster: logged, neither welcomed nor
-   * announced (its node does that). Nothing if the nickname is known already.
+   * Adds `member`, registered on another node of a cluster: logged, but not welcomed, and
+   * announced to this node's members only when `announce` (its node announced it, unless the
+   * nodes could not reach each other then). Nothing if the nickname is known already.
    */
-  addRemote(member: M): void {
+  addRemote(member: M, announce = false): void {
     const key = nicknameKey(member.nickname!);
     if (this.#byNickname.has(key)) return;
     this.flush();
     this.#members.add(member);
     this.#byNickname.set(key, member);
-    this.#log(`${formatDateTime(this.#now())} :: ${member.nickname}: connected.`);
+    const now = this.#now();
+    this.#log(`${formatDateTime(now)} :: ${member.nickname}: connected.`);
+    if (!announce) return;
+    const locals = [...this.#members].filter((each) => !each.remote);
+    this.#notify(locals, member, {
+      type: "joined",
+      nickname: member.nickname!,
+      timestamp: now.toISOString(),
+    });
   }
 
   /**
