@@ -25,7 +25,7 @@ import { type FrameHandler, Peer } from "./peer.ts";
 import { rateVerdict } from "./rate_limiter.ts";
 import { ClusterBus } from "./cluster/cluster_bus.ts";
 import type { ClusterNode } from "./cluster/cluster_node.ts";
-import { RemoteMember } from "./cluster/remote_member.ts";
+import type { RemoteMember } from "./cluster/remote_member.ts";
 import type { Store } from "./store/store.ts";
 import { httpRefusal } from "./wire/sniff.ts";
 import type { Wire } from "./wire/wire.ts";
@@ -125,16 +125,6 @@ export class ChatServer {
     this.#now = options.now ?? (() => new Date());
     this.#highWater = Math.min(HIGH_WATER_BYTES, options.limits.sendqBytes / 4);
     this.#overflowCap = options.limits.sendqBytes * OVERFLOW_FACTOR;
-    this.#accounts = options.store && new Accounts({
-      store: options.store,
-      out: this.#outbound,
-      log: this.#log,
-      now: this.#now,
-      historyMax: this.#limits.historyMax,
-      replyBytes: this.#limits.sendqBytes / 4,
-      onRegistered: (member) => this.#keys.registered(member),
-      onChanged: (key, nickname) => this.#bus?.accountChanged(key, nickname),
-    });
     this.#bus = options.cluster && new ClusterBus<Peer>({
       node: options.cluster,
       handle: (peer, command) => this.#core.handle(peer, command),
@@ -143,8 +133,20 @@ export class ChatServer {
       log: this.#log,
       features: () => ({ keys: this.#keys, transfers: this.#transfers, accounts: this.#accounts }),
     });
+    // Without a cluster no member of another node exists: this node's own delivery serves all.
+    const out = this.#bus?.outbound ?? (this.#outbound as Outbound<ChatMember>);
+    this.#accounts = options.store && new Accounts({
+      store: options.store,
+      out,
+      log: this.#log,
+      now: this.#now,
+      historyMax: this.#limits.historyMax,
+      replyBytes: this.#limits.sendqBytes / 4,
+      onRegistered: (member) => this.#keys.registered(member),
+      onChanged: (key, nickname) => this.#bus?.accountChanged(key, nickname),
+    });
     this.#core = new ChatCore<ChatMember>({
-      out: this.#bus?.outbound ?? this.#outbound,
+      out,
       log: this.#log,
       now: this.#now,
       accounts: this.#accounts,
@@ -152,14 +154,14 @@ export class ChatServer {
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#keys = new KeyDirectory<ChatMember>({
-      out: this.#outbound,
+      out,
       published: (member, bundle) => this.#bus?.keysPublished(member, bundle),
       find: (nickname) => this.#core.find(nickname),
       store: options.store,
       log: this.#log,
     });
     this.#transfers = new Transfers({
-      out: this.#bus?.outbound ?? this.#outbound,
+      out,
       chat: {
         find: (nickname) => this.#core.find(nickname),
         isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
@@ -448,7 +450,7 @@ export class ChatServer {
   }
 
   /** What the core delivers through. */
-  readonly #outbound: Outbound<ChatMember> = {
+  readonly #outbound: Outbound<Peer> = {
     deliver: (recipients, messages) => {
       const accepted: Peer[] = [];
       // Recipients mostly speak one wire: the encodings of the others are kept aside.
@@ -456,7 +458,6 @@ export class ChatServer {
       let bytes: Uint8Array | undefined;
       let others: { wire: Wire; bytes: Uint8Array | undefined }[] | undefined;
       for (const peer of recipients) {
-        if (peer instanceof RemoteMember) continue; // The bus delivers to users of other nodes.
         if (peer.wire !== wire) {
           if (wire !== undefined && !others?.some((other) => other.wire === wire)) {
             (others ??= []).push({ wire, bytes });
@@ -470,10 +471,9 @@ export class ChatServer {
       return accepted;
     },
     refuse: (peer, message, reason) => {
-      if (peer instanceof Peer) this.#enqueue(peer, peer.wire.encodeError(message, reason));
+      this.#enqueue(peer, peer.wire.encodeError(message, reason));
     },
     bulk: (peer, message, frame) => {
-      if (peer instanceof RemoteMember) return false;
       const bytes = frame !== undefined && peer.wire === WIRES.json
         ? concat([frame, NEWLINE], frame.length + 1)
         : peer.wire.encode([message]);

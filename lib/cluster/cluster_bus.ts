@@ -31,6 +31,8 @@ import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
 import { formatDateTime } from "../format.ts";
 import { nicknameKey, roomKey } from "../values.ts";
+import { ForeignTransfers } from "./foreign_transfers.ts";
+import { RoomChannels } from "./room_channels.ts";
 import type { AccountChat } from "../accounts/accounts.ts";
 import { type ClusterNode, SWEEPS_PER_TIMEOUT } from "./cluster_node.ts";
 import { NicknameClaims } from "./nickname_claims.ts";
@@ -70,8 +72,8 @@ export interface ClusterBusOptions<P extends Member> {
   node: ClusterNode;
   /** Carries out a registration or rename once its nickname is held (the core's `handle`). */
   handle: (peer: P, command: RegisterCommand | { kind: "nick"; nickname: string }) => void;
-  /** This node's own delivery (it skips members of other nodes). */
-  inner: Outbound<P | RemoteMember>;
+  /** This node's own delivery, to its own users. */
+  inner: Outbound<P>;
   /** After a delivery from another node: the dead are reaped. */
   afterDelivery: () => void;
   /** Where the bus's own lines go (problems on the bus). */
@@ -103,8 +105,10 @@ export class ClusterBus<P extends Member> {
   #core: ChatCore<P | RemoteMember> | undefined;
   /** The users of each other node, by node id and nickname key. */
   readonly #remote = new Map<string, Map<string, RemoteMember>>();
-  /** Files offered to this node's users from other nodes: the sender's node, by transfer id. */
-  readonly #foreign = new Map<P | RemoteMember, Map<string, string>>();
+  /** Files offered to this node's users from other nodes: which node runs each. */
+  readonly #foreign = new ForeignTransfers<P | RemoteMember>();
+  /** The room channels this node hears. */
+  readonly #rooms: RoomChannels;
   /** The kinds of bad bus message already logged (each is logged once). */
   readonly #logged = new Set<string>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -116,6 +120,11 @@ export class ClusterBus<P extends Member> {
   /** Creates the bus; it hears nothing until `start`. */
   constructor(options: ClusterBusOptions<P>) {
     this.#options = options;
+    const { node } = options;
+    this.#rooms = new RoomChannels({
+      listen: (key) => node.listen(node.channel(`room:${key}`)),
+      unlisten: (key) => node.unlisten(node.channel(`room:${key}`)),
+    });
     this.claims = new NicknameClaims<P>({
       link: options.node,
       handle: (peer, command) => {
@@ -131,9 +140,13 @@ export class ClusterBus<P extends Member> {
   /** Where the core delivers: this node's users directly, other nodes' through Redis. */
   readonly outbound: Outbound<P | RemoteMember> = {
     deliver: (recipients, messages) => {
-      const all = [...recipients];
-      const remote = all.filter((member): member is RemoteMember => member.remote === true);
-      const accepted = this.#options.inner.deliver(all, messages);
+      const locals: P[] = [];
+      const remote: RemoteMember[] = [];
+      for (const member of recipients) {
+        if (member instanceof RemoteMember) remote.push(member);
+        else locals.push(member);
+      }
+      const accepted: (P | RemoteMember)[] = this.#options.inner.deliver(locals, messages);
       if (remote.length === 0) return accepted;
       if (!this.#options.node.up) {
         this.#undelivered(remote, messages);
@@ -163,56 +176,31 @@ export class ClusterBus<P extends Member> {
     registered: (member) => this.#publish("all", { kind: "join", member: info(member) }),
     renamed: (member, old) =>
       this.#publish("all", { kind: "nick", old, nickname: member.nickname! }),
-    left: (member, reason, notified) => {
-      this.#foreign.delete(member);
+    left: (member, reason, notified, rooms) => {
+      this.#foreign.forget(member);
       this.#publish("all", {
         kind: "leave",
         nickname: member.nickname!,
         reason: notified ? undefined : reason,
       });
-      for (const key of [...this.#rooms.keys()]) this.#leaveRoomIfEmpty(key);
+      for (const room of rooms) this.#releaseIfEmpty(room);
     },
     joinedRoom: (member, room) => {
       const said = () =>
         this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: true });
-      this.#listenToRoom(room).then(said, said);
+      this.#rooms.listen(room).then(said, said);
     },
     leftRoom: (member, room) => {
       this.#publish("all", { kind: "room", nickname: member.nickname!, room, in: false });
-      this.#leaveRoomIfEmpty(room);
+      this.#releaseIfEmpty(room);
     },
   };
 
-  /** The rooms whose channel this node hears, by room key (while a user of it is in one). */
-  readonly #rooms = new Map<string, Promise<void>>();
-
-  /** Starts hearing `room`'s channel, if not already. */
-  #listenToRoom(room: string): Promise<void> {
-    const key = roomKey(room);
-    let listening = this.#rooms.get(key);
-    if (listening === undefined) {
-      const { node } = this.#options;
-      listening = node.listen(node.channel(`room:${key}`)).catch((error) => {
-        // Not listening (Redis is away): tried again when a user joins, or when it is back.
-        this.#rooms.delete(key);
-        throw error;
-      });
-      this.#rooms.set(key, listening);
-    }
-    return listening;
-  }
-
   /** Stops hearing `room`'s channel once no user of this node is in it. */
-  #leaveRoomIfEmpty(room: string): void {
-    const key = roomKey(room);
-    const core = this.#core!;
-    const local = [...core.members()].some((member) =>
-      !member.remote && core.roomOf(member, room) !== undefined
-    );
-    if (local || !this.#rooms.has(key)) return;
-    this.#rooms.delete(key);
-    const { node } = this.#options;
-    node.unlisten(node.channel(`room:${key}`)).catch(() => {});
+  #releaseIfEmpty(room: string): void {
+    if (![...this.#core!.membersOf(room)].some((member) => !member.remote)) {
+      this.#rooms.release(room);
+    }
   }
 
   /** An account was made or given up here: the other nodes learn of it. */
@@ -241,11 +229,8 @@ export class ClusterBus<P extends Member> {
    */
   forwardTransfer(peer: P, request: TransferMessage | { type: "offer" }): boolean {
     if (request.type === "offer") return false;
-    const node = this.#foreign.get(peer)?.get(request.id);
+    const node = this.#foreign.nodeFor(peer, request);
     if (node === undefined) return false;
-    if (request.type === "reject" || request.type === "cancel" || request.type === "complete") {
-      this.#foreign.get(peer)!.delete(request.id);
-    }
     this.#publish(`node:${node}`, { kind: "transfer", from: peer.nickname!, request }, () => {
       this.#options.inner.refuse(peer, "Cannot reach the sender's server: the link is down");
     });
@@ -338,8 +323,7 @@ export class ClusterBus<P extends Member> {
   /** The link to Redis is lost: said on the console, and to this node's users once. */
   #lost(reason = "no answer"): void {
     this.#options.log(`Cluster link lost: ${reason}; retrying`);
-    const locals = [...this.#core!.members()].filter((member) => !member.remote);
-    this.#options.inner.deliver(locals, [{ type: "error", message: LINK_LOST_NOTICE }]);
+    this.#options.inner.deliver(this.#locals(), [{ type: "error", message: LINK_LOST_NOTICE }]);
     this.#options.afterDelivery();
   }
 
@@ -350,11 +334,8 @@ export class ClusterBus<P extends Member> {
     await this.claims.reclaim();
     this.#resync();
     // Rooms joined while Redis was away are listened to now.
-    const core = this.#core!;
-    for (const member of core.members()) {
-      if (!member.remote) {
-        for (const room of core.roomsOf(member)) this.#listenToRoom(room).catch(() => {});
-      }
+    for (const member of this.#locals()) {
+      for (const room of this.#core!.roomsOf(member)) this.#rooms.listen(room).catch(() => {});
     }
     this.#publish("all", { kind: "hello" });
     this.#publish("all", { kind: "state", members: this.#localState() });
@@ -489,45 +470,35 @@ export class ClusterBus<P extends Member> {
     if (!Array.isArray(messages) || !messages.every((m) => typeof m?.type === "string")) {
       throw new Error('"messages" is not a list of messages');
     }
-    const core = this.#core!;
-    const recipients: (P | RemoteMember)[] = [];
-    if (to === "*") {
-      for (const member of core.members()) if (!member.remote) recipients.push(member);
-    } else {
+    const recipients: P[] = [];
+    if (to === "*") recipients.push(...this.#locals());
+    else {
       for (const name of to) {
-        const member = core.find(name);
-        if (member !== undefined && !member.remote) recipients.push(member);
+        const member = this.#core!.find(name);
+        if (member !== undefined && !(member instanceof RemoteMember)) recipients.push(member);
       }
     }
     if (recipients.length === 0) return;
-    for (const message of messages) this.#noteTransfer(from, recipients, message);
+    for (const message of messages) this.#foreign.note(from, recipients, message);
     if (bulk) { for (const member of recipients) this.#options.inner.bulk(member, messages[0]); }
     else this.#options.inner.deliver(recipients, messages);
     this.#options.afterDelivery();
   }
 
-  /** Notes which node runs a transfer offered to `recipients` (until it ends). */
-  #noteTransfer(from: string, recipients: (P | RemoteMember)[], message: ServerMessage): void {
-    const ends = message.type === "reject" || message.type === "cancel" ||
-      message.type === "complete";
-    if (message.type !== "offer" && !ends) return;
-    for (const member of recipients) {
-      let ids = this.#foreign.get(member);
-      if (message.type === "offer") {
-        if (ids === undefined) this.#foreign.set(member, ids = new Map());
-        ids.set(message.id, from);
-      } else ids?.delete(message.id);
-    }
-  }
-
   /** This node's own users and their rooms, for a node that said hello. */
   #localState(): (RemoteInfo & { rooms: string[] })[] {
-    const core = this.#core!;
-    return [...core.members()].filter((member) => !member.remote).map((member) => ({
+    return [...this.#locals()].map((member) => ({
       ...info(member),
-      rooms: core.roomsOf(member),
+      rooms: this.#core!.roomsOf(member),
       bundle: this.#options.features().keys.bundleOf(member),
     }));
+  }
+
+  /** This node's own users. */
+  *#locals(): Iterable<P> {
+    for (const member of this.#core!.members()) {
+      if (!(member instanceof RemoteMember)) yield member;
+    }
   }
 
   /** Every few seconds: the users of nodes whose lease has run out are gone. */

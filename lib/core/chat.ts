@@ -97,6 +97,11 @@ export class ChatCore<M extends Member> {
     return this.#members.values();
   }
 
+  /** The members of `room` (none when there is no such room). */
+  membersOf(room: string): Iterable<M> {
+    return this.#rooms.get(room)?.members ?? [];
+  }
+
   /** The names of the rooms `member` is in. */
   roomsOf(member: M): string[] {
     return this.#rooms.roomsOf(member).map((room) => room.name);
@@ -161,8 +166,8 @@ export class ChatCore<M extends Member> {
     this.flush();
     if (member.nickname === undefined || !this.#members.delete(member)) return;
     this.#byNickname.delete(nicknameKey(member.nickname));
-    this.#rooms.leaveAll(member);
-    this.#observer?.left(member, reason, notify);
+    const rooms = this.#rooms.leaveAll(member).map((room) => room.name);
+    this.#observer?.left(member, reason, notify, rooms);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
@@ -190,8 +195,7 @@ export class ChatCore<M extends Member> {
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: connected.`);
     if (!announce) return;
-    const locals = [...this.#members].filter((each) => !each.remote);
-    this.#notify(locals, member, {
+    this.#notify(this.#locals(), member, {
       type: "joined",
       nickname: member.nickname!,
       timestamp: now.toISOString(),
@@ -210,8 +214,7 @@ export class ChatCore<M extends Member> {
     const now = this.#now();
     this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
     if (reason === undefined) return;
-    const locals = [...this.#members].filter((each) => !each.remote);
-    this.#notify(locals, member, {
+    this.#notify(this.#locals(), member, {
       type: "left",
       nickname: member.nickname!,
       reason,
@@ -494,6 +497,11 @@ export class ChatCore<M extends Member> {
     if (limit === undefined) return true;
     this.#refuse(sender, { message: `Message too long: a frame may take ${limit} bytes` });
     return false;
+  }
+
+  /** The members connected to this node (not those of other nodes of a cluster). */
+  *#locals(): Iterable<M> {
+    for (const member of this.#members) if (!member.remote) yield member;
   }
 
   /** Sends `notice` to those of `members` (other than `about`) that understand its type. */

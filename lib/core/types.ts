@@ -114,8 +114,11 @@ export interface Member {
 export interface ChatObserver<M extends Member> {
   registered(member: M): void;
   renamed(member: M, old: string): void;
-  /** `member` left for `reason`; `notified`: the others were told (not when the server stops). */
-  left(member: M, reason: string, notified: boolean): void;
+  /**
+   * `member` left for `reason`, out of `rooms`; `notified`: the others were told (not when the
+   * server stops).
+   */
+  left(member: M, reason: string, notified: boolean, rooms: readonly string[]): void;
   joinedRoom(member: M, room: string): void;
   leftRoom(member: M, room: string): void;
 }

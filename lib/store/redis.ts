@@ -37,16 +37,24 @@ if ARGV[4] == 'number' then account[ARGV[2]] = tonumber(ARGV[3]) else account[AR
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(account))
 return 1`;
 
-/** Drops the expired head of the list KEYS[1] (at <= ARGV[1]), and what does not parse. */
-const DROP_EXPIRED = `
+/**
+ * Lua that drops the head of the list KEYS[1] while its `field` is at most ARGV[1] (and what does
+ * not parse): the messages expired, or acknowledged.
+ */
+function dropHead(field: "at" | "id"): string {
+  return `
 while true do
   local first = redis.call('LINDEX', KEYS[1], 0)
   if not first then break end
   local ok, message = pcall(cjson.decode, first)
-  if ok and type(message) == 'table' and tonumber(message.at) and
-    message.at > tonumber(ARGV[1]) then break end
+  if ok and type(message) == 'table' and tonumber(message.${field}) and
+    message.${field} > tonumber(ARGV[1]) then break end
   redis.call('LPOP', KEYS[1])
 end`;
+}
+
+/** Drops the expired head of the list KEYS[1] (received at or before ARGV[1]). */
+const DROP_EXPIRED = dropHead("at");
 
 /**
  * Keeps message ARGV[3] (JSON) in the list KEYS[1], numbered by the counter KEYS[2], unless the
@@ -60,16 +68,8 @@ message.id = id
 redis.call('RPUSH', KEYS[1], cjson.encode(message))
 return id`;
 
-/** Drops the messages of the list KEYS[1] numbered up to ARGV[1] (and what does not parse). */
-const ACKNOWLEDGE = `
-while true do
-  local first = redis.call('LINDEX', KEYS[1], 0)
-  if not first then break end
-  local ok, message = pcall(cjson.decode, first)
-  if ok and type(message) == 'table' and tonumber(message.id) and
-    message.id > tonumber(ARGV[1]) then break end
-  redis.call('LPOP', KEYS[1])
-end`;
+/** Drops the messages of the list KEYS[1] numbered up to ARGV[1]. */
+const ACKNOWLEDGE = dropHead("id");
 
 /** The whole list KEYS[1] (after dropping its head expired at ARGV[1]). */
 const LIST = `${DROP_EXPIRED}

@@ -1,0 +1,53 @@
+/**
+ * The room channels a node of a cluster hears: a room's channel while one of the node's own users
+ * is in the room, and no longer after. A subscription that fails (Redis is away) is forgotten, so
+ * that the next `listen` tries again.
+ *
+ * @module
+ */
+
+import { roomKey } from "../values.ts";
+
+/** Subscribing to and leaving a room's channel, by room key. */
+export interface RoomChannelLink {
+  listen(key: string): Promise<void>;
+  unlisten(key: string): Promise<void>;
+}
+
+/** The rooms whose channel this node hears. */
+export class RoomChannels {
+  readonly #link: RoomChannelLink;
+  /** Subscriptions made or under way, by room key. */
+  readonly #rooms = new Map<string, Promise<void>>();
+
+  /** Rooms heard through `link`. */
+  constructor(link: RoomChannelLink) {
+    this.#link = link;
+  }
+
+  /** Starts hearing `room`'s channel, if not already; settles once it is heard (or cannot be). */
+  listen(room: string): Promise<void> {
+    const key = roomKey(room);
+    let listening = this.#rooms.get(key);
+    if (listening === undefined) {
+      listening = this.#link.listen(key).catch((error) => {
+        this.#rooms.delete(key);
+        throw error;
+      });
+      this.#rooms.set(key, listening);
+    }
+    return listening;
+  }
+
+  /** No user of this node is in `room` any more: its channel is left. */
+  release(room: string): void {
+    const key = roomKey(room);
+    if (!this.#rooms.delete(key)) return;
+    this.#link.unlisten(key).catch(() => {});
+  }
+
+  /** Whether `room`'s channel is heard (or being subscribed to). */
+  has(room: string): boolean {
+    return this.#rooms.has(roomKey(room));
+  }
+}
