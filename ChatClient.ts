@@ -10,15 +10,15 @@
  */
 
 import { lookup } from "node:dns/promises";
-import { CHAT_ADDRESS_HINT, CLIENT_USAGE, parseClientArgs } from "./lib/args.ts";
-import { Chat1Session } from "./lib/chat1_client.ts";
-import { ChatSession } from "./lib/client.ts";
-import { formatDateTime, formatSummary } from "./lib/format.ts";
-import type { ByteConn } from "./lib/net.ts";
-import type { SessionEnd } from "./lib/session.ts";
-import { Terminal } from "./lib/terminal.ts";
-import { connectToServer } from "./lib/tls/connect.ts";
-import { openClientKeys } from "./lib/e2e/client_keys.ts";
+import { CHAT_ADDRESS_HINT, CLIENT_USAGE, parseClientArgs } from "./lib/server/args.ts";
+import { Chat1Session } from "./lib/client/chat1_session.ts";
+import { ChatSession } from "./lib/client/chat_session.ts";
+import { formatDateTime, formatSummary } from "./lib/common/text.ts";
+import type { ByteConn } from "./lib/net/conn.ts";
+import type { SessionEnd } from "./lib/client/session.ts";
+import { Terminal } from "./lib/client/terminal.ts";
+import { connectToServer } from "./lib/net/tls_connect.ts";
+import { openClientKeys } from "./lib/client/keys/open_keys.ts";
 
 /** What the client prints when a session ends other than by the user's choice. */
 const END_NOTICES: Record<SessionEnd, string | undefined> = {

@@ -7,14 +7,14 @@
  * @module
  */
 
-import { parseServerArgs, SERVER_USAGE, type TlsSettings } from "./lib/args.ts";
+import { parseServerArgs, SERVER_USAGE, type TlsSettings } from "./lib/server/args.ts";
 import { joinCluster } from "./lib/cluster/join.ts";
-import { ConsoleLog } from "./lib/console_log.ts";
-import { formatDateTime } from "./lib/format.ts";
-import { machineAddress } from "./lib/net.ts";
-import { ChatServer } from "./lib/server.ts";
+import { ConsoleLog } from "./lib/server/console_log.ts";
+import { formatDateTime } from "./lib/common/text.ts";
+import { machineAddress } from "./lib/net/conn.ts";
+import { ChatServer } from "./lib/server/server.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
-import { fingerprintOf, pemCertificates } from "./lib/tls/fingerprint.ts";
+import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
 
 const args = parseServerArgs(Deno.args);

@@ -15,8 +15,8 @@ import {
   tempDir,
   TEST_TLS,
   within,
-} from "./lib/testing.ts";
-import { RawClient } from "./lib/raw_client.ts";
+} from "./lib/tools/testing.ts";
+import { RawClient } from "./lib/tools/raw_client.ts";
 import { MAX_FRAME_BYTES } from "./protocol.ts";
 
 processTest("ChatServer prints ERR - arg 1 for a port that is not 1 to 65535", async () => {
@@ -565,7 +565,7 @@ processTest("deno task certs makes an authority and a server certificate that wo
       "--allow-run=openssl",
       "--allow-read=certs",
       "--allow-write=certs",
-      new URL("./lib/tls/make_certs.ts", import.meta.url).pathname,
+      new URL("./lib/tools/make_certs.ts", import.meta.url).pathname,
     ],
     cwd: dir.path,
     stdout: "piped",

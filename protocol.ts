@@ -17,7 +17,7 @@ import {
   FLAG_OPTIONAL,
   TEXT,
   TEXT_OPTIONAL,
-} from "./lib/wire/json_decode.ts";
+} from "./lib/protocol/json_decode.ts";
 
 /** Largest frame (one JSON object) either side accepts, in bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -69,7 +69,7 @@ export interface PrivateRequest {
 
 /**
  * A private message, or a file offer's header, encrypted end to end (made and read by
- * `web/e2e.js`; the server relays and keeps it as it is): the session key sealed for the
+ * `web/common/e2e.js`; the server relays and keeps it as it is): the session key sealed for the
  * recipient (`key`), the session's id and the
  * message's number in it (`sid`, `n`), the time it was written (`t`, bound in with the names), and
  * the AES-GCM nonce and ciphertext (`iv`, `ct`), in base64; and the sender's own key bundle, so
@@ -87,7 +87,7 @@ export interface E2eEnvelope {
   bundle?: KeyBundle;
 }
 
-/** A session key sealed by the sender for the recipient: see `sealSession` in `web/e2e.js`. */
+/** A session key sealed by the sender for the recipient: see `sealSession` in `web/common/e2e.js`. */
 export interface SealedKey {
   v: number;
   sid: string;
@@ -164,7 +164,7 @@ export interface AckRequest {
 }
 
 /**
- * A public key bundle for end-to-end private messages (see `web/e2e.js`): an X25519 key (`dh`)
+ * A public key bundle for end-to-end private messages (see `web/common/e2e.js`): an X25519 key (`dh`)
  * and an Ed25519 key (`sign`) in base64, and the signature of both by the latter. The server keeps
  * and hands out bundles; it has no use for them itself.
  */
@@ -176,7 +176,7 @@ export interface KeyBundle {
 }
 
 /** Most characters in a field of a key bundle (its base64 keys take 44, its signature 88). */
-export { MAX_KEY_FIELD_CHARS } from "./lib/wire/json_decode.ts";
+export { MAX_KEY_FIELD_CHARS } from "./lib/protocol/json_decode.ts";
 
 /**
  * Publishing one's own key bundle (`bundle`), or asking for the bundle of `nickname`: the answer

@@ -8,7 +8,7 @@
  */
 
 import { REDIS_ENV } from "../lib/cluster/join.ts";
-import { RedisServer } from "../lib/cluster/redis_server.ts";
+import { RedisServer } from "../lib/tools/redis_server.ts";
 import { type LoadReport, runLoad } from "./load.ts";
 import { cpuSeconds, freePort, waitForPort } from "./proc.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { processTest, ServerProgram } from "../lib/testing.ts";
+import { processTest, ServerProgram } from "../lib/tools/testing.ts";
 import { DeliveryLedger, runLoad } from "./load.ts";
 import { scalingChart } from "./chart.ts";
 

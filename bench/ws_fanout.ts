@@ -9,8 +9,8 @@
  * @module
  */
 
-import { parseFlags } from "../lib/args.ts";
-import { LineLog } from "../lib/testing.ts";
+import { parseFlags } from "../lib/server/args.ts";
+import { LineLog } from "../lib/tools/testing.ts";
 import { cpuSeconds, freePort } from "./proc.ts";
 
 const flags = parseFlags(Deno.args, { recipients: "string", messages: "string" });

@@ -3,8 +3,14 @@
 // Private messages and files to people with keys are end-to-end encrypted (e2e_keys.js, shared
 // with the terminal client), with this browser's keys (key_db.js).
 
-import { CHUNK_OVERHEAD, encryptedSize, fromBase64, SEALED_FILE_NAME, toBase64 } from "./e2e.js";
-import { E2eClient, nicknameKey as key } from "./e2e_keys.js";
+import {
+  CHUNK_OVERHEAD,
+  encryptedSize,
+  fromBase64,
+  SEALED_FILE_NAME,
+  toBase64,
+} from "./common/e2e.js";
+import { E2eClient, nicknameKey as key } from "./common/e2e_keys.js";
 import { openBrowserKeys } from "./key_db.js";
 
 // The message types this page understands: protocol.ts's EXTENSION_TYPES (a test keeps them equal).

@@ -3,8 +3,8 @@
 // non-extractable CryptoKeys (the page can use them, no script can read them out) and the peers
 // pinned on first use.
 
-import { generateIdentity, publicBundle } from "./e2e.js";
-import { KeyRing, nicknameKey } from "./e2e_keys.js";
+import { generateIdentity, publicBundle } from "./common/e2e.js";
+import { KeyRing, nicknameKey } from "./common/e2e_keys.js";
 
 const DATABASE = "chat-keys";
 const IDENTITIES = "identities";

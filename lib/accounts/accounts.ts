@@ -8,7 +8,7 @@
  */
 
 import { type AccountAction, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
-import { nicknameKey, roomKey } from "../values.ts";
+import { nicknameKey, roomKey } from "../protocol/values.ts";
 import type {
   AccountCommand,
   AccountHooks,
@@ -17,7 +17,7 @@ import type {
   Outbound,
   RegisterCommand,
 } from "../core/types.ts";
-import { formatDateTime } from "../format.ts";
+import { formatDateTime } from "../common/text.ts";
 import { EVERYONE, type HistoryPage, type KeptMessage, type Store } from "../store/store.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
 import { Throttle } from "./throttle.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { codePointLength } from "../utf8.ts";
+import { codePointLength } from "../common/utf8.ts";
 
 /** Fewest characters in a password. */
 export const MIN_PASSWORD_CHARS = 8;

@@ -29,8 +29,8 @@
 import type { KeyBundle, ServerMessage, TransferMessage } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound, RegisterCommand } from "../core/types.ts";
-import { formatDateTime } from "../format.ts";
-import { nicknameKey, roomKey } from "../values.ts";
+import { formatDateTime } from "../common/text.ts";
+import { nicknameKey, roomKey } from "../protocol/values.ts";
 import { ForeignTransfers } from "./foreign_transfers.ts";
 import { RoomChannels } from "./room_channels.ts";
 import type { AccountChat } from "../accounts/accounts.ts";

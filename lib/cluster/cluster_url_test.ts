@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseServerArgs } from "../args.ts";
+import { parseServerArgs } from "../server/args.ts";
 import { DEFAULT_CLUSTER_PREFIX, DEFAULT_NODE_TIMEOUT_MS, parseClusterUrl } from "./cluster_url.ts";
 
 Deno.test("parseClusterUrl() takes redis:// and rediss:// addresses and hides the password", () => {

@@ -12,8 +12,8 @@
  */
 
 import type { RegisterCommand } from "../core/types.ts";
-import { formatDateTime } from "../format.ts";
-import { MAX_NICKNAME_CHARS, nicknameKey, nicknameProblem } from "../values.ts";
+import { formatDateTime } from "../common/text.ts";
+import { MAX_NICKNAME_CHARS, nicknameKey, nicknameProblem } from "../protocol/values.ts";
 
 /** What the claims need of the cluster (a `ClusterNode`). */
 export interface ClaimLink {

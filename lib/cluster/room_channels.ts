@@ -6,7 +6,7 @@
  * @module
  */
 
-import { roomKey } from "../values.ts";
+import { roomKey } from "../protocol/values.ts";
 
 /** Subscribing to and leaving a room's channel, by room key. */
 export interface RoomChannelLink {

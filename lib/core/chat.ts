@@ -8,9 +8,9 @@
  */
 
 import { EXTENSION_TYPES, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
-import { nicknameKey, nicknameProblem, parseTimestamp, roomProblem } from "../values.ts";
-import { escapeControls, formatDateTime } from "../format.ts";
-import { utf8ByteLength } from "../utf8.ts";
+import { nicknameKey, nicknameProblem, parseTimestamp, roomProblem } from "../protocol/values.ts";
+import { escapeControls, formatDateTime } from "../common/text.ts";
+import { utf8ByteLength } from "../common/utf8.ts";
 import { Rooms } from "./rooms.ts";
 import type {
   AccountHooks,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { roomKey } from "../values.ts";
+import { roomKey } from "../protocol/values.ts";
 
 /** One room. */
 export interface Room<M> {

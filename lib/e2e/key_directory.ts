@@ -10,7 +10,7 @@
 import type { KeyBundle, ServerMessage } from "../../protocol.ts";
 import type { KeysCommand, Member, Outbound } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
-import { nicknameKey } from "../values.ts";
+import { nicknameKey } from "../protocol/values.ts";
 
 /** What the key directory needs of the server. */
 export interface KeyDirectoryOptions<M extends Member> {

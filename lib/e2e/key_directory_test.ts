@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../../protocol.ts";
-import { generateIdentity, publicBundle } from "../../web/e2e.js";
-import { RawClient } from "../raw_client.ts";
-import { line, processTest, ServerProgram, tempDir } from "../testing.ts";
+import { generateIdentity, publicBundle } from "../../web/common/e2e.js";
+import { RawClient } from "../tools/raw_client.ts";
+import { line, processTest, ServerProgram, tempDir } from "../tools/testing.ts";
 
 processTest(
   "the server hands out the key bundle a user published, and says who has none or is unknown",

@@ -9,8 +9,8 @@
 
 import type { OfferRequest, ServerMessage, TransferMessage } from "../../protocol.ts";
 import type { Member, Outbound } from "../core/types.ts";
-import { formatDateTime } from "../format.ts";
-import { safeFileName } from "./names.ts";
+import { formatDateTime } from "../common/text.ts";
+import { safeFileName } from "../protocol/file_names.ts";
 
 /** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */
 export const CHUNK_BYTES = 45 * 1024;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ServerLimits } from "../limits.ts";
+import type { ServerLimits } from "../server/limits.ts";
 import { MemoryStore } from "./memory.ts";
 import { SqliteStore } from "./sqlite.ts";
 import type { Store, StoreBounds } from "./store.ts";

@@ -1,6 +1,6 @@
 import { connectRedis } from "../cluster/cluster_node.ts";
-import { RedisServer } from "../cluster/redis_server.ts";
-import { tempDir } from "../testing.ts";
+import { RedisServer } from "../tools/redis_server.ts";
+import { tempDir } from "../tools/testing.ts";
 import { RedisStore } from "./redis.ts";
 import assert from "node:assert/strict";
 import { storeSuite } from "./store_suite.ts";

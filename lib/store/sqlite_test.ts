@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { tempDir } from "../testing.ts";
+import { tempDir } from "../tools/testing.ts";
 import { DATABASE_FILE, MIGRATIONS, SqliteStore } from "./sqlite.ts";
 import { EVERYONE } from "./store.ts";
 import { storeSuite, SUITE_BOUNDS, SUITE_NOW } from "./store_suite.ts";

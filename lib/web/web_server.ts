@@ -42,15 +42,26 @@ export interface WebServer {
   shutdown(): Promise<void>;
 }
 
-/** The files of `root` (not its subfolders' or hidden files), by URL path. */
+/**
+ * The files of `root` and its subfolders, by URL path: only the types the page uses, and nothing
+ * hidden (no name starting with a dot, file or folder).
+ */
 export function readAssets(root: string): Map<string, { body: Uint8Array; type: string }> {
   const assets = new Map<string, { body: Uint8Array; type: string }>();
-  for (const entry of Deno.readDirSync(root)) {
-    const extension = entry.name.split(".").at(-1) ?? "";
-    if (!entry.isFile || entry.name.startsWith(".") || !Object.hasOwn(TYPES, extension)) continue;
-    const body = Deno.readFileSync(`${root}/${entry.name}`);
-    assets.set(`/${entry.name}`, { body, type: TYPES[extension] });
-  }
+  const walk = (folder: string, path: string) => {
+    for (const entry of Deno.readDirSync(folder)) {
+      if (entry.name.startsWith(".")) continue;
+      if (entry.isDirectory) {
+        walk(`${folder}/${entry.name}`, `${path}${entry.name}/`);
+        continue;
+      }
+      const extension = entry.name.split(".").at(-1) ?? "";
+      if (!entry.isFile || !Object.hasOwn(TYPES, extension)) continue;
+      const body = Deno.readFileSync(`${folder}/${entry.name}`);
+      assets.set(`${path}${entry.name}`, { body, type: TYPES[extension] });
+    }
+  };
+  walk(root, "/");
   const index = assets.get("/index.html");
   if (index !== undefined) assets.set("/", index);
   return assets;

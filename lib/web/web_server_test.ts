@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../../protocol.ts";
 import { CONTENT_SECURITY_POLICY, readAssets, webHandler } from "./web_server.ts";
-import { tempDir } from "../testing.ts";
+import { tempDir } from "../tools/testing.ts";
 
 const INFO = {
   remoteAddr: { transport: "tcp", hostname: "192.0.2.7", port: 50_000 },
@@ -13,14 +13,17 @@ function handlerFor(files: Record<string, string>, origins: string[] = []) {
   for (const [name, text] of Object.entries(files)) {
     Deno.writeTextFileSync(`${dir.path}/${name}`, text);
   }
-  Deno.mkdirSync(`${dir.path}/sub`);
-  Deno.writeTextFileSync(`${dir.path}/sub/secret.js`, "secret");
+  Deno.mkdirSync(`${dir.path}/common`);
+  Deno.writeTextFileSync(`${dir.path}/common/module.js`, "2");
+  Deno.writeTextFileSync(`${dir.path}/common/module_test.ts`, "no");
+  Deno.mkdirSync(`${dir.path}/.git`);
+  Deno.writeTextFileSync(`${dir.path}/.git/secret.js`, "secret");
   const assets = readAssets(dir.path);
   dir[Symbol.dispose]();
   return webHandler(assets, { origins, onConnection: () => {} });
 }
 
-Deno.test("webHandler() serves the page's files with a strict policy, and nothing else", async () => {
+Deno.test("webHandler() serves the page's files and modules with a strict policy, and nothing else", async () => {
   const handle = handlerFor({
     "index.html": "<!doctype html>",
     "app.js": "1",
@@ -38,11 +41,15 @@ Deno.test("webHandler() serves the page's files with a strict policy, and nothin
   const script = handle(new Request("http://chat.test/app.js"), INFO);
   assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
   await script.body?.cancel();
+  const module = handle(new Request("http://chat.test/common/module.js"), INFO);
+  assert.equal(await module.text(), "2");
   for (
     const path of [
       "/.hidden.js",
       "/notes.txt",
-      "/sub/secret.js",
+      "/.git/secret.js",
+      "/common/module_test.ts",
+      "/common/",
       "/%2e%2e/x",
       "/index.html/",
     ]

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type ByteConn, IncomingBytes } from "../net.ts";
+import { type ByteConn, IncomingBytes } from "../net/conn.ts";
 
 /** Bytes a WebSocket may hold unsent before writes wait for it. */
 export const BUFFERED_BYTES = 256 * 1024;

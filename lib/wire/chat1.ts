@@ -12,9 +12,9 @@
  */
 
 import type { ServerMessage } from "../../protocol.ts";
-import { isWellFormedUtf8 } from "../utf8.ts";
+import { isWellFormedUtf8 } from "../common/utf8.ts";
 import type { Command, ErrorReason } from "../core/types.ts";
-import { FrameReader } from "../frame_reader.ts";
+import { FrameReader } from "../protocol/frame_reader.ts";
 import type { Wire } from "./wire.ts";
 
 /** The protocol's name and version, as it ends its command lines. */

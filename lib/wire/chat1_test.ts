@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ServerMessage } from "../../protocol.ts";
-import { FrameReader } from "../frame_reader.ts";
+import { FrameReader } from "../protocol/frame_reader.ts";
 import {
   CHAT1_INVALID,
   CHAT1_REGISTERED,

@@ -13,9 +13,9 @@ import {
   encodeMessage,
   type ServerMessage,
 } from "../../protocol.ts";
-import { concat } from "../bytes.ts";
+import { concat } from "../common/bytes.ts";
 import type { Command } from "../core/types.ts";
-import { FrameReader } from "../frame_reader.ts";
+import { FrameReader } from "../protocol/frame_reader.ts";
 import type { Wire } from "./wire.ts";
 
 /** The core command a JSON client message asks for. */

@@ -8,7 +8,7 @@
 
 import type { ServerMessage } from "../../protocol.ts";
 import type { Command, ErrorReason } from "../core/types.ts";
-import type { FrameReader } from "../frame_reader.ts";
+import type { FrameReader } from "../protocol/frame_reader.ts";
 
 /** One wire protocol, as the server speaks it. */
 export interface Wire {

@@ -1,0 +1,91 @@
+/**
+ * The rules of the values messages carry, whatever the wire: nicknames, room names, and
+ * timestamps.
+ *
+ * @module
+ */
+
+import { codePointLength } from "../common/utf8.ts";
+
+/** Longest excerpt of a value quoted back in an error message, in characters. */
+const QUOTE_CHARS = 40;
+
+/** Quotes a value for an error message, cut to a readable length. */
+function quote(text: string): string {
+  const cut = [...text.slice(0, QUOTE_CHARS * 2)];
+  const shown = cut.length > QUOTE_CHARS ? cut.slice(0, QUOTE_CHARS).join("") + "…" : text;
+  return JSON.stringify(shown);
+}
+
+/** Longest nickname, in characters (code points). */
+export const MAX_NICKNAME_CHARS = 32;
+
+/**
+ * Why a nickname cannot be used, or undefined when it can: 1 to 32 characters, no white space,
+ * no control characters and no invisible direction marks (which could disguise a name).
+ */
+export function nicknameProblem(nickname: string): string | undefined {
+  const length = codePointLength(nickname);
+  if (length < 1 || length > MAX_NICKNAME_CHARS) {
+    return `Nickname ${quote(nickname)} must be 1 to ${MAX_NICKNAME_CHARS} characters`;
+  }
+  if (/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(nickname)) {
+    return `Nickname ${quote(nickname)} must not contain control characters`;
+  }
+  if (/[\s\p{Z}]/u.test(nickname)) {
+    return `Nickname ${quote(nickname)} must not contain white space`;
+  }
+  if (nickname.startsWith("#")) {
+    return `Nickname ${quote(nickname)} must not start with "#", which marks a room`;
+  }
+  return undefined;
+}
+
+/** Longest room name, in characters, its "#" included. */
+export const MAX_ROOM_CHARS = 32;
+
+/** Why a room name cannot be used, or undefined when it can: "#" then 1 to 31 characters. */
+export function roomProblem(room: string): string | undefined {
+  const length = codePointLength(room);
+  if (!room.startsWith("#") || length < 2 || length > MAX_ROOM_CHARS) {
+    return `Room name ${quote(room)} must be "#" and 1 to ${MAX_ROOM_CHARS - 1} more characters`;
+  }
+  if (/[\s\p{Z}\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(room)) {
+    return `Room name ${quote(room)} must not contain white space or control characters`;
+  }
+  return undefined;
+}
+
+/** The form under which room names are compared: `#Lab` and `#lab` are the same room. */
+export function roomKey(room: string): string {
+  return room.normalize("NFC").toLowerCase();
+}
+
+/** The form under which nicknames are compared: `Bob` and `bob` are the same person. */
+export function nicknameKey(nickname: string): string {
+  return nickname.normalize("NFC").toLowerCase();
+}
+
+const ISO_8601 =
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Reads an ISO 8601 timestamp (`2024-03-21T10:30:44.000Z`, or one with an offset, or a local
+ * time with none); undefined when it is absent or cannot be read.
+ */
+export function parseTimestamp(timestamp: string | undefined): Date | undefined {
+  if (timestamp === undefined) return undefined;
+  // What Date#toISOString() writes, as most clients send it: no need for the pattern.
+  if (timestamp.length === 24 && timestamp[10] === "T" && timestamp[23] === "Z") {
+    const ms = Date.parse(timestamp);
+    if (!Number.isNaN(ms) && timestamp[4] === "-") return new Date(ms);
+  }
+  if (!ISO_8601.test(timestamp)) return undefined;
+  // Date.parse wants a "T", a "." and at most milliseconds, and an offset written "+hh:mm".
+  const normal = timestamp.replace(" ", "T").replace(",", ".")
+    .replace(/(\.\d{3})\d+/, "$1")
+    .replace(/([+-]\d{2})(\d{2})$/, "$1:$2")
+    .replace(/([+-]\d{2})$/, "$1:00");
+  const ms = Date.parse(normal);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
