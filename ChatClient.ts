@@ -10,10 +10,11 @@
  */
 
 import { lookup } from "node:dns/promises";
-import { CHAT_ADDRESS_HINT, CLIENT_USAGE, parseClientArgs } from "./lib/server/args.ts";
+import { CHAT_ADDRESS_HINT, CLIENT_USAGE, parseClientArgs } from "./lib/client/args.ts";
 import { Chat1Session } from "./lib/client/chat1_session.ts";
 import { ChatSession } from "./lib/client/chat_session.ts";
-import { formatDateTime, formatSummary } from "./lib/common/text.ts";
+import { formatDateTime } from "./lib/common/text.ts";
+import { formatSummary } from "./lib/client/screen.ts";
 import type { ByteConn } from "./lib/net/conn.ts";
 import type { SessionEnd } from "./lib/client/session.ts";
 import { Terminal } from "./lib/client/terminal.ts";

@@ -1,6 +1,6 @@
 /**
  * The wire protocol shared by ChatServer and ChatClient: message types, their schemas
- * (checked by `lib/wire/json_decode.ts`), decoding and encoding, and the limits (spec part C).
+ * (checked by `lib/protocol/json_decode.ts`), decoding and encoding, and the limits (spec part C).
  *
  * Nothing outside this module builds or parses JSON for the wire.
  *
@@ -11,6 +11,7 @@ import {
   BUNDLE_OPTIONAL,
   COUNT,
   COUNT_OPTIONAL,
+  type Decoded,
   decodeWith,
   E2E_OPTIONAL,
   type FieldRule,
@@ -21,6 +22,11 @@ import {
 
 /** Largest frame (one JSON object) either side accepts, in bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+
+// The extension types and the file transfer's chunk and window are kept in a plain module that
+// the web page loads as it is; the decoder's result type is the schema checker's.
+export { CHUNK_BYTES, EXTENSION_TYPES, WINDOW_CHUNKS } from "./web/common/protocol.js";
+export type { Decoded } from "./lib/protocol/json_decode.ts";
 
 // ---------------------------------------------------------------------------
 // Messages
@@ -432,28 +438,6 @@ export type ServerMessage =
   | KeysReply
   | OfferNotice
   | TransferMessage;
-
-/** The server's message types beyond spec part C, which a client must announce to be sent. */
-export const EXTENSION_TYPES = [
-  "private",
-  "room",
-  "joined",
-  "left",
-  "nick",
-  "list",
-  "login",
-  "account",
-  "queued",
-  "history",
-  "offer",
-] as const;
-
-/** The result of decoding one frame. */
-export type Decoded<T> =
-  | { kind: "message"; message: T }
-  /** A well-formed object whose `type` this side does not know. */
-  | { kind: "unknown"; type: string; error: string }
-  | { kind: "invalid"; error: string };
 
 /** The fields of the transfer messages, the same both ways. */
 const TRANSFER_FIELDS: Record<TransferMessage["type"], Record<string, FieldRule>> = {

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { parseFlags } from "../lib/server/args.ts";
+import { parseFlags } from "../lib/common/flags.ts";
 import { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 import { scalingChart, type ScalingPoint } from "./chart.ts";
 import { type ClusterRow, clusterRows, clusterTable } from "./cluster.ts";

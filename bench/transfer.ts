@@ -8,7 +8,7 @@
  * @module
  */
 
-import { parseFlags } from "../lib/server/args.ts";
+import { parseFlags } from "../lib/common/flags.ts";
 import { LineLog } from "../lib/tools/testing.ts";
 import { cpuSeconds, freePort, memoryMiB } from "./proc.ts";
 

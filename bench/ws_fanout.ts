@@ -9,7 +9,7 @@
  * @module
  */
 
-import { parseFlags } from "../lib/server/args.ts";
+import { parseFlags } from "../lib/common/flags.ts";
 import { LineLog } from "../lib/tools/testing.ts";
 import { cpuSeconds, freePort } from "./proc.ts";
 

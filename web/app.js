@@ -12,24 +12,9 @@ import {
 } from "./common/e2e.js";
 import { E2eClient, nicknameKey as key } from "./common/e2e_keys.js";
 import { openBrowserKeys } from "./key_db.js";
+import { CHUNK_BYTES, EXTENSION_TYPES, WINDOW_CHUNKS } from "./common/protocol.js";
 
-// The message types this page understands: protocol.ts's EXTENSION_TYPES (a test keeps them equal).
-const EXTENSIONS = [
-  "private",
-  "room",
-  "joined",
-  "left",
-  "nick",
-  "list",
-  "login",
-  "account",
-  "queued",
-  "history",
-  "offer",
-];
 const EVERYONE = "*";
-const CHUNK_BYTES = 45 * 1024;
-const WINDOW_CHUNKS = 32;
 const MAX_BACKOFF_MS = 30_000;
 
 const $ = (id) => document.getElementById(id);
@@ -67,7 +52,7 @@ function connect() {
       nickname: state.nickname,
       clientID: "web",
       timestamp: new Date().toISOString(),
-      extensions: EXTENSIONS,
+      extensions: EXTENSION_TYPES,
     });
   };
   socket.onmessage = (event) => {

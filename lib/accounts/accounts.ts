@@ -8,7 +8,7 @@
  */
 
 import { type AccountAction, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
-import { nicknameKey, roomKey } from "../protocol/values.ts";
+import { nicknameKey, passwordProblem, roomKey } from "../protocol/values.ts";
 import type {
   AccountCommand,
   AccountHooks,
@@ -19,7 +19,7 @@ import type {
 } from "../core/types.ts";
 import { formatDateTime } from "../common/text.ts";
 import { EVERYONE, type HistoryPage, type KeptMessage, type Store } from "../store/store.ts";
-import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
 import { Throttle } from "./throttle.ts";
 
 /** Messages of history shown on logging in, at most. */

@@ -1,17 +1,12 @@
 /**
- * Passwords: the rules they follow, and their storage as a salted slow hash (PBKDF2-SHA-256
+ * Passwords' storage as a salted slow hash (PBKDF2-SHA-256
  * through WebCrypto, 600,000 iterations), compared in constant time. A password is never
- * stored, logged or echoed.
+ * stored, logged or echoed. The rules a password follows are `protocol/values.ts`'s, which the
+ * client checks too.
  *
  * @module
  */
 
-import { codePointLength } from "../common/utf8.ts";
-
-/** Fewest characters in a password. */
-export const MIN_PASSWORD_CHARS = 8;
-/** Most characters in a password. */
-export const MAX_PASSWORD_CHARS = 1024;
 /** PBKDF2 iterations for a new hash (OWASP's figure for PBKDF2-HMAC-SHA-256). */
 export const PBKDF2_ITERATIONS = 600_000;
 
@@ -19,15 +14,6 @@ const SCHEME = "pbkdf2-sha256";
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
 const encoder = new TextEncoder();
-
-/** Why `password` cannot be used, or undefined when it can. */
-export function passwordProblem(password: string): string | undefined {
-  const length = codePointLength(password);
-  if (length < MIN_PASSWORD_CHARS || length > MAX_PASSWORD_CHARS) {
-    return `A password must be ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters`;
-  }
-  return undefined;
-}
 
 /** The stored form of `password`: `pbkdf2-sha256$<iterations>$<salt>$<hash>`, in base64. */
 export async function hashPassword(

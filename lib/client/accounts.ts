@@ -7,7 +7,7 @@
 
 import { escapeControls } from "../common/text.ts";
 import type { ClientUi, LineSource } from "./session.ts";
-import { passwordProblem } from "../accounts/passwords.ts";
+import { passwordProblem } from "../protocol/values.ts";
 
 /**
  * The password to log in to `account` with: the first line of `file` when given (said when it

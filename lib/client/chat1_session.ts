@@ -10,7 +10,8 @@
 import { MAX_FRAME_BYTES } from "../../protocol.ts";
 import { utf8ByteLength } from "../common/utf8.ts";
 import { COMMAND_NAMES, parseCommand } from "./commands.ts";
-import { escapeControls, formatChatLine } from "../common/text.ts";
+import { escapeControls } from "../common/text.ts";
+import { formatChatLine } from "./screen.ts";
 import type { ByteConn } from "../net/conn.ts";
 import {
   type LineSource,
@@ -20,7 +21,7 @@ import {
   type SessionOptions,
   Signal,
 } from "./session.ts";
-import { chat1Chat, chat1Disconnect, chat1Register, parseChat1Reply } from "../wire/chat1.ts";
+import { chat1Chat, chat1Disconnect, chat1Register, parseChat1Reply } from "../protocol/chat1.ts";
 
 /** How long to wait for the reply to a registration (ms). */
 export const CHAT1_REPLY_MS = 10_000;

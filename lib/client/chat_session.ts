@@ -26,7 +26,8 @@ import { E2eClient } from "../../web/common/e2e_keys.js";
 import { InOrder } from "../common/in_order.ts";
 import { type Command, completeLine, helpLines, parseCommand } from "./commands.ts";
 import type { ByteConn } from "../net/conn.ts";
-import { escapeControls, formatChatLine, formatNotice } from "../common/text.ts";
+import { escapeControls } from "../common/text.ts";
+import { formatChatLine, formatNotice } from "./screen.ts";
 import {
   type LineSource,
   orTimeout,

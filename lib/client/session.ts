@@ -8,7 +8,7 @@
  */
 
 import { codePointLength } from "../common/utf8.ts";
-import type { SessionStats } from "../common/text.ts";
+import type { SessionStats } from "./screen.ts";
 import { FrameReader, type FrameReaderOptions } from "../protocol/frame_reader.ts";
 import { Outbox } from "../net/outbox.ts";
 import type { ByteConn } from "../net/conn.ts";

@@ -1,5 +1,6 @@
 /**
- * The lines people read: date/time, chat lines and the client's summary, as the spec writes them.
+ * Text for people, on either side: the specification's date and time, control characters made
+ * visible, and sizes in bytes.
  *
  * @module
  */
@@ -22,25 +23,6 @@ export function escapeControls(text: string): string {
   });
 }
 
-/**
- * An incoming chat line: `<dt> :: <nickname>: <message>`, or, for a room or a private message,
- * `<dt> :: [<where>] <nickname>: <message>`.
- */
-export function formatChatLine(
-  date: Date,
-  nickname: string,
-  message: string,
-  where?: string,
-): string {
-  const tag = where === undefined ? "" : `[${escapeControls(where)}] `;
-  return `${formatDateTime(date)} :: ${tag}${escapeControls(nickname)}: ${escapeControls(message)}`;
-}
-
-/** A notice of who came, went or changed name: `<dt> :: * <text>` (`text` already escaped). */
-export function formatNotice(date: Date, text: string): string {
-  return `${formatDateTime(date)} :: * ${text}`;
-}
-
 /** A size in bytes as people read it: `512 B`, `2.4 kB`, `2.4 MB`, `1.1 GB` (powers of 1000). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${Math.round(bytes)} B`;
@@ -52,24 +34,6 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** What a client counts over a session. */
-export interface SessionStats {
-  start: Date;
-  messagesSent: number;
-  messagesReceived: number;
-  /** Unicode code points of the message texts sent. */
-  charsSent: number;
-  /** Unicode code points of the message texts received. */
-  charsReceived: number;
-}
-
-/** The client's closing line: `Summary: start:<dt>, end:<dt>, msg sent:<n>, ...`. */
-export function formatSummary(stats: SessionStats, end: Date): string {
-  return `Summary: start:${formatDateTime(stats.start)}, end:${formatDateTime(end)}, ` +
-    `msg sent:${stats.messagesSent}, msg rcv:${stats.messagesReceived}, ` +
-    `char sent:${stats.charsSent}, char rcv:${stats.charsReceived}`;
 }
 
 function pad(value: number): string {

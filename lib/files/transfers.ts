@@ -7,15 +7,16 @@
  * @module
  */
 
-import type { OfferRequest, ServerMessage, TransferMessage } from "../../protocol.ts";
+import {
+  CHUNK_BYTES,
+  type OfferRequest,
+  type ServerMessage,
+  type TransferMessage,
+  WINDOW_CHUNKS,
+} from "../../protocol.ts";
 import type { Member, Outbound } from "../core/types.ts";
 import { formatDateTime } from "../common/text.ts";
 import { safeFileName } from "../protocol/file_names.ts";
-
-/** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */
-export const CHUNK_BYTES = 45 * 1024;
-/** Chunks a sender may have relayed but not yet acknowledged, per transfer. */
-export const WINDOW_CHUNKS = 32;
 
 /** A transfer's id: chosen by its sender, unique among the transfers in progress. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { EXTENSION_TYPES, type ServerMessage } from "../../protocol.ts";
+import { CHUNK_BYTES, EXTENSION_TYPES, type ServerMessage, WINDOW_CHUNKS } from "../../protocol.ts";
 import { FakeMember, RecordingOutbound } from "../core/fakes.ts";
-import { CHUNK_BYTES, Transfers, WINDOW_CHUNKS } from "./transfers.ts";
+import { Transfers } from "./transfers.ts";
 
 const SHA = "ab".repeat(32);
 

@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { Decoded, E2eEnvelope, KeyBundle, RoomInfo, SealedKey } from "../../protocol.ts";
 import { isWellFormedUtf8 } from "../common/utf8.ts";
 
 /** Most characters in a field of a key bundle (its base64 keys take 44, its signature 88). */
@@ -18,6 +17,13 @@ const QUOTE_CHARS = 40;
 const utf8Decoder = new TextDecoder("utf-8");
 
 type Fields = Record<string, unknown>;
+
+/** The result of decoding one frame. */
+export type Decoded<T> =
+  | { kind: "message"; message: T }
+  /** A well-formed object whose `type` this side does not know. */
+  | { kind: "unknown"; type: string; error: string }
+  | { kind: "invalid"; error: string };
 
 /**
  * What a field holds: text, a count, a flag, a list of texts, rooms with their members, a key
@@ -112,29 +118,20 @@ const isKeyText = (value: unknown) =>
 
 /** The fields of kinds made of objects, copied so that nothing else of them is kept. */
 const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
-  rooms: (value) => (value as RoomInfo[]).map(({ room, members }) => ({ room, members })),
-  bundle: (value) => {
-    const { v, dh, sign, sig } = value as KeyBundle;
-    return { v, dh, sign, sig };
-  },
+  rooms: (value) => (value as Fields[]).map(({ room, members }) => ({ room, members })),
+  bundle: (value) => pick(value as Fields, ["v", "dh", "sign", "sig"]),
   e2e: (value) => {
-    const { v, sid, n, t, iv, ct, key, bundle } = value as E2eEnvelope;
-    const envelope: E2eEnvelope = {
-      v,
-      sid,
-      n,
-      t,
-      iv,
-      ct,
-      key: pick(key, ["v", "sid", "eph", "iv", "key", "sig"]) as SealedKey,
-    };
-    if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle) as KeyBundle;
+    const envelope = pick(value as Fields, ["v", "sid", "n", "t", "iv", "ct"]);
+    const { key, bundle } = value as Fields;
+    envelope.key = pick(key as Fields, ["v", "sid", "eph", "iv", "key", "sig"]);
+    if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle);
     return envelope;
   },
 };
 
-function pick<T extends object>(value: T, names: (keyof T)[]): Partial<T> {
-  return Object.fromEntries(names.map((name) => [name, value[name]])) as Partial<T>;
+/** A copy of `value` with only the fields `names`, in that order. */
+function pick(value: Fields, names: readonly string[]): Fields {
+  return Object.fromEntries(names.map((name) => [name, value[name]]));
 }
 const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
 

@@ -1,6 +1,6 @@
 /**
- * The rules of the values messages carry, whatever the wire: nicknames, room names, and
- * timestamps.
+ * The rules of the values messages carry, whatever the wire: nicknames, room names, timestamps
+ * and passwords.
  *
  * @module
  */
@@ -88,4 +88,18 @@ export function parseTimestamp(timestamp: string | undefined): Date | undefined 
     .replace(/([+-]\d{2})$/, "$1:00");
   const ms = Date.parse(normal);
   return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+/** Fewest characters in a password. */
+export const MIN_PASSWORD_CHARS = 8;
+/** Most characters in a password. */
+export const MAX_PASSWORD_CHARS = 1024;
+
+/** Why `password` cannot be used, or undefined when it can. */
+export function passwordProblem(password: string): string | undefined {
+  const length = codePointLength(password);
+  if (length < MIN_PASSWORD_CHARS || length > MAX_PASSWORD_CHARS) {
+    return `A password must be ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters`;
+  }
+  return undefined;
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { nicknameKey, nicknameProblem, parseTimestamp, roomKey, roomProblem } from "./values.ts";
+import {
+  nicknameKey,
+  nicknameProblem,
+  parseTimestamp,
+  passwordProblem,
+  roomKey,
+  roomProblem,
+} from "./values.ts";
 
 Deno.test("roomProblem() takes # and 1 to 31 characters with no white space; roomKey() ignores case", () => {
   assert.equal(roomProblem("#lab"), undefined);
@@ -83,4 +90,12 @@ Deno.test("nicknameKey() makes nicknames that differ only in case the same", () 
   assert.equal(nicknameKey("ZOË"), nicknameKey("zoë"));
   assert.equal(nicknameKey("Zoe\u0308"), nicknameKey("zoë"), "composed and decomposed alike");
   assert.notEqual(nicknameKey("Bob"), nicknameKey("Rob"));
+});
+
+Deno.test("passwordProblem() takes 8 to 1,024 characters", () => {
+  assert.match(passwordProblem("short")!, /8 to 1024 characters/);
+  assert.equal(passwordProblem("eight ch"), undefined);
+  assert.equal(passwordProblem("😀".repeat(8)), undefined);
+  assert.equal(passwordProblem("x".repeat(1024)), undefined);
+  assert.match(passwordProblem("x".repeat(1025))!, /8 to 1024/);
 });

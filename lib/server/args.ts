@@ -1,6 +1,6 @@
 /**
- * Command-line arguments of ChatServer and ChatClient, checked as the spec asks
- * (`ERR - arg <x>` for the first bad or missing one).
+ * ChatServer's command-line arguments, checked as the specification asks (`ERR - arg 1` for a bad
+ * port), its limits' flags and the usage text.
  *
  * @module
  */
@@ -12,15 +12,8 @@ import {
   parseClusterUrl,
 } from "../cluster/cluster_url.ts";
 import { MAX_FRAME_BYTES } from "../../protocol.ts";
-import { nicknameProblem } from "../protocol/values.ts";
+import { type FlagSpec, type Parsed, parseFlags, parsePort } from "../common/flags.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
-import { parseFingerprint } from "../net/fingerprint.ts";
-
-/** The result of parsing arguments: the values, or the line to print before exiting. */
-export type Parsed<T> =
-  | { ok: true; value: T }
-  /** `help` is set when the user asked for the usage, which `error` then holds. */
-  | { ok: false; error: string; help?: boolean };
 
 /** Where the server serves TLS. */
 export interface TlsSettings {
@@ -45,35 +38,6 @@ export interface ServerArgs {
   /** The Redis that makes this server a node of a cluster, when given. */
   cluster?: ClusterSettings;
 }
-
-/** ChatClient's settings: the four-argument JSON form, or the two-argument CHAT/1.0 form. */
-export type ClientArgs =
-  | {
-    wire: "json";
-    host: string;
-    port: number;
-    nickname: string;
-    clientID: string;
-    /** Connect with TLS. */
-    tls: boolean;
-    /** A PEM file of certificate authorities (or the server's own certificate) to trust. */
-    caFile?: string;
-    /** The fingerprint (`sha256:…`) of the one server certificate to trust. */
-    fingerprint?: string;
-    /** A file whose first line is the password of the nickname's account. */
-    passwordFile?: string;
-    /** The key file for end-to-end messages; default: one per nickname and server. */
-    keysFile?: string;
-    /** Refuse to send a private message that cannot be end-to-end encrypted. */
-    e2eOnly?: boolean;
-    /** The folder received files go to. */
-    downloads: string;
-  }
-  | { wire: "chat1"; host: string; port: number; nickname: string };
-
-/** What ChatClient prints after `ERR - arg 2` for a `chat://` address it cannot use. */
-export const CHAT_ADDRESS_HINT =
-  "A CHAT/1.0 address looks like chat://<host>:<port>, such as chat://localhost:12345";
 
 type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
 
@@ -257,72 +221,6 @@ export const SERVER_USAGE = [
   `(default ${DEFAULT_NODE_TIMEOUT_MS / 1000})`,
 ].join("\n");
 
-/** Usage of ChatClient, printed with `--help` and argument errors. */
-export const CLIENT_USAGE = [
-  "usage: ChatClient.ts <host> <port> <nickname> <clientID> " +
-  "[--tls [--ca <pem> | --fingerprint <sha256>]] " +
-  "[--password-file <file>] [--downloads <dir>]",
-  "       ChatClient.ts <nickname> chat://<host>:<port>     (speaks CHAT/1.0)",
-  "  --tls        connect with TLS, verifying the server's certificate",
-  "  --ca <pem>   trust the certificate authorities in this file instead of the system's",
-  "               (or the server's own certificate, when it is its own authority)",
-  "  --fingerprint sha256:AB:CD:...",
-  "               trust the one server certificate with this fingerprint (the server",
-  "               prints it at start)",
-  "  --password-file <file>",
-  "               log in to the nickname's account with the first line of this file",
-  "  --downloads <dir>",
-  "               where files you accept are saved (default downloads)",
-  "  --e2e-only   never send a private message in the clear: refuse when the recipient has no key",
-  "  --keys <file>",
-  "               your key file for end-to-end messages (default: one per nickname and",
-  "               server in ~/.config/chat/keys)",
-].join("\n");
-
-/** The flags a program takes: each a string option (with a value) or a boolean switch. */
-type FlagSpec = Record<string, "string" | "boolean">;
-
-/**
- * Splits `args` into flags (`--name value`, `--name=value`, `--switch`) and positional
- * arguments (everything else, and everything after `--`). Small on purpose: the server
- * starts without Node's compatibility layer, which costs megabytes of memory.
- */
-export function parseFlags(
-  args: string[],
-  spec: FlagSpec,
-):
-  | { ok: true; values: Record<string, string | boolean>; positionals: string[] }
-  | { ok: false; error: string } {
-  const values: Record<string, string | boolean> = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--") {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("--") || arg.length === 2) {
-      positionals.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf("=");
-    const name = equals < 0 ? arg.slice(2) : arg.slice(2, equals);
-    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (kind === undefined) return { ok: false, error: `Unknown option '--${name}'` };
-    if (kind === "boolean") {
-      if (equals >= 0) return { ok: false, error: `Option '--${name}' does not take a value` };
-      values[name] = true;
-    } else if (equals >= 0) {
-      values[name] = arg.slice(equals + 1);
-    } else if (i + 1 < args.length) {
-      values[name] = args[++i];
-    } else {
-      return { ok: false, error: `Option '--${name} <value>' argument missing` };
-    }
-  }
-  return { ok: true, values, positionals };
-}
-
 /** Parses ChatServer's arguments. */
 export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   // The port comes first when given; "-5" is a bad port, not an option.
@@ -457,108 +355,6 @@ function parseTlsFlags(
     return { ok: false, error: `ERR - option --tls-port: expected a port, got "${portText}"` };
   }
   return { ok: true, value: { certFile, keyFile, port } };
-}
-
-/** Parses ChatClient's arguments (the host is only checked for presence here). */
-export function parseClientArgs(args: string[]): Parsed<ClientArgs> {
-  const parsed = parseFlags(args, {
-    tls: "boolean",
-    ca: "string",
-    fingerprint: "string",
-    "password-file": "string",
-    keys: "string",
-    "e2e-only": "boolean",
-    downloads: "string",
-    help: "boolean",
-  });
-  if (!parsed.ok) return { ok: false, error: `ERR - ${parsed.error}` };
-  const { positionals, values } = parsed;
-  if (values.help) return { ok: false, error: CLIENT_USAGE, help: true };
-  // Two arguments, the second not a port: `<nickname> chat://<host>:<port>`.
-  if (positionals.length === 2 && parsePort(positionals[1]) === undefined) {
-    if (values.tls || values.ca !== undefined || values.fingerprint !== undefined) {
-      return { ok: false, error: "ERR - option --tls is not available with a chat:// address" };
-    }
-    if (
-      values["password-file"] !== undefined || values.downloads !== undefined ||
-      values.keys !== undefined
-    ) {
-      return {
-        ok: false,
-        error: "ERR - CHAT/1.0 has no accounts, files or keys: --password-file, --downloads and " +
-          "--keys go with JSON",
-      };
-    }
-    return parseChat1Args(positionals[0], positionals[1]);
-  }
-  const [host, portText, nickname, clientID] = positionals;
-  if (host === undefined || host.trim() === "") return { ok: false, error: "ERR - arg 1" };
-  const port = portText === undefined ? undefined : parsePort(portText);
-  if (port === undefined) return { ok: false, error: "ERR - arg 2" };
-  if (nickname === undefined || nicknameProblem(nickname) !== undefined) {
-    return { ok: false, error: "ERR - arg 3" };
-  }
-  if (clientID === undefined || clientID.trim() === "" || /\p{Cc}/u.test(clientID)) {
-    return { ok: false, error: "ERR - arg 4" };
-  }
-  if (positionals.length > 4) return { ok: false, error: "ERR - arg 5" };
-  if (values.ca !== undefined && !values.tls) {
-    return { ok: false, error: "ERR - option --ca goes with --tls" };
-  }
-  const fingerprintText = values.fingerprint as string | undefined;
-  const fingerprint = fingerprintText === undefined ? undefined : parseFingerprint(fingerprintText);
-  if (fingerprintText !== undefined) {
-    if (!values.tls) return { ok: false, error: "ERR - option --fingerprint goes with --tls" };
-    if (values.ca !== undefined) {
-      return { ok: false, error: "ERR - options --ca and --fingerprint: give one or the other" };
-    }
-    if (fingerprint === undefined) {
-      return {
-        ok: false,
-        error:
-          `ERR - option --fingerprint: expected sha256: and 64 hex digits, got "${fingerprintText}"`,
-      };
-    }
-  }
-  return {
-    ok: true,
-    value: {
-      wire: "json",
-      host: host.trim(),
-      port,
-      nickname,
-      clientID,
-      tls: values.tls === true,
-      caFile: values.ca as string | undefined,
-      fingerprint,
-      passwordFile: values["password-file"] as string | undefined,
-      keysFile: values.keys as string | undefined,
-      e2eOnly: values["e2e-only"] === true || undefined,
-      downloads: (values.downloads as string | undefined) ?? "downloads",
-    },
-  };
-}
-
-function parseChat1Args(nickname: string, address: string): Parsed<ClientArgs> {
-  if (nicknameProblem(nickname) !== undefined) return { ok: false, error: "ERR - arg 1" };
-  const parsed = parseChatAddress(address);
-  if (parsed === undefined) return { ok: false, error: `ERR - arg 2\n${CHAT_ADDRESS_HINT}` };
-  return { ok: true, value: { wire: "chat1", ...parsed, nickname } };
-}
-
-/** The host and port of `chat://<host>:<port>` (an IPv6 host in brackets), or undefined. */
-export function parseChatAddress(address: string): { host: string; port: number } | undefined {
-  const match = /^chat:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):(\d+)\/?$/i.exec(address.trim());
-  if (match === null) return undefined;
-  const port = parsePort(match[2]);
-  if (port === undefined) return undefined;
-  return { host: match[1].replace(/^\[(.*)\]$/, "$1"), port };
-}
-
-/** A TCP port from 1 to 65535 written as a whole number, or undefined. */
-export function parsePort(text: string): number | undefined {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : undefined;
-  return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
 }
 
 function parseNumberFlag(text: string, flag: NumberFlag): number | undefined {

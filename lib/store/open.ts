@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { ServerLimits } from "../server/limits.ts";
 import { MemoryStore } from "./memory.ts";
 import { SqliteStore } from "./sqlite.ts";
 import type { Store, StoreBounds } from "./store.ts";
@@ -13,8 +12,8 @@ import type { Store, StoreBounds } from "./store.ts";
 /** Where the data lives when no `--data` is given, if the server may read and write it. */
 export const DEFAULT_DATA_DIR = "chat-data";
 
-/** The store's bounds from the server's limits. */
-export function storeBounds(limits: ServerLimits): StoreBounds {
+/** The store's bounds from the server's limits (which hold them among others). */
+export function storeBounds(limits: StoreBounds): StoreBounds {
   const { offlineMax, offlineMaxAgeMs, historyMax, historyMaxAgeMs } = limits;
   return { offlineMax, offlineMaxAgeMs, historyMax, historyMaxAgeMs };
 }

@@ -20,7 +20,8 @@ import {
   type ServerMessage,
 } from "../../protocol.ts";
 import { type FrameEvent, FrameReader } from "../protocol/frame_reader.ts";
-import { CHAT1_WIRE, chat1Chat, parseChat1Reply } from "../wire/chat1.ts";
+import { chat1Chat, parseChat1Reply } from "../protocol/chat1.ts";
+import { CHAT1_WIRE } from "../wire/chat1.ts";
 import { sniff } from "../wire/sniff.ts";
 
 /** A small seeded pseudo-random generator (mulberry32) returning numbers in [0, 1). */

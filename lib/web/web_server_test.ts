@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { EXTENSION_TYPES } from "../../protocol.ts";
 import { CONTENT_SECURITY_POLICY, readAssets, webHandler } from "./web_server.ts";
 import { tempDir } from "../tools/testing.ts";
 
@@ -88,11 +87,4 @@ Deno.test("webHandler() opens the WebSocket to the page's own origin and to thos
   for (const origin of ["http://chat.test", "https://allowed.test", undefined]) {
     assert.equal(handle(ws(origin), INFO).status, 101, String(origin));
   }
-});
-
-Deno.test("the page announces exactly the extension types of protocol.ts", () => {
-  const page = Deno.readTextFileSync(new URL("../../web/app.js", import.meta.url));
-  const list = /const EXTENSIONS = (\[[^\]]*\]);/.exec(page)?.[1];
-  assert.ok(list !== undefined, "web/app.js defines EXTENSIONS");
-  assert.deepEqual(JSON.parse(list.replace(/,\s*\]$/, "]")), [...EXTENSION_TYPES]);
 });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CHAT1_OPENINGS } from "./chat1.ts";
+import { CHAT1_OPENINGS } from "../protocol/chat1.ts";
 
 /** What a connection speaks. */
 export type Sniffed = "json" | "chat1" | "tls" | "http";

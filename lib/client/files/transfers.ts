@@ -11,12 +11,14 @@
  */
 
 import { createHash, type Hash } from "node:crypto";
-import type {
-  ClientMessage,
-  E2eEnvelope,
-  OfferNotice,
-  OfferRequest,
-  TransferMessage,
+import {
+  CHUNK_BYTES,
+  type ClientMessage,
+  type E2eEnvelope,
+  type OfferNotice,
+  type OfferRequest,
+  type TransferMessage,
+  WINDOW_CHUNKS,
 } from "../../../protocol.ts";
 import {
   CHUNK_OVERHEAD,
@@ -26,7 +28,8 @@ import {
 } from "../../../web/common/e2e.js";
 import type { E2eClient } from "../../../web/common/e2e_keys.js";
 import { concat } from "../../common/bytes.ts";
-import { escapeControls, formatBytes, formatNotice } from "../../common/text.ts";
+import { escapeControls, formatBytes } from "../../common/text.ts";
+import { formatNotice } from "../screen.ts";
 import {
   checksum,
   encryptedChecksum,
@@ -36,7 +39,6 @@ import {
   readFully,
 } from "./local_files.ts";
 import { freeName, safeFileName } from "../../protocol/file_names.ts";
-import { CHUNK_BYTES, WINDOW_CHUNKS } from "../../files/transfers.ts";
 
 /** Bytes of the file in one end-to-end encrypted chunk (the rest is its tag). */
 const SEALED_PIECE_BYTES = CHUNK_BYTES - CHUNK_OVERHEAD;
