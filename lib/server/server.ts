@@ -1,7 +1,8 @@
 /**
- * The chat server's edge: it accepts connections, tells which wire each speaks, hands what
- * they ask to the chat core (`core/chat.ts`) and delivers what the core sends, each message
- * encoded once per wire in use, within the limits of `limits.ts`.
+ * The chat server's edge: it accepts connections (within `admission.ts`'s caps), tells which
+ * wire each speaks, hands what they ask to the chat core (`core/chat.ts`) and its features, and
+ * delivers what they send (`delivery.ts`, each message encoded once per wire in use), with the
+ * flow control of `flow_control.ts` and the limits of `limits.ts`.
  *
  * Each connection has an outbox (the "sendq") that delivering only appends to, and one writer
  * loop; a client whose outbox passes its cap, or whose writes stall, is dropped without anyone
@@ -10,9 +11,8 @@
  * @module
  */
 
-import { MAX_FRAME_BYTES, type ServerMessage } from "../../protocol.ts";
+import type { ServerMessage } from "../../protocol.ts";
 import { Accounts } from "../accounts/accounts.ts";
-import { concat } from "../common/bytes.ts";
 import { ChatCore } from "../core/chat.ts";
 import { Transfers } from "../files/transfers.ts";
 import { KeyDirectory } from "../e2e/key_directory.ts";
@@ -22,14 +22,15 @@ import type { FrameEvent } from "../protocol/frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
 import type { ByteConn } from "../net/conn.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
-import { rateVerdict } from "./rate_limiter.ts";
 import { ClusterBus } from "../cluster/cluster_bus.ts";
 import type { ClusterNode } from "../cluster/cluster_node.ts";
 import type { RemoteMember } from "../cluster/remote_member.ts";
 import type { Store } from "../store/store.ts";
 import { httpRefusal } from "../wire/sniff.ts";
-import type { Wire } from "../wire/wire.ts";
 import { WIRES } from "../wire/wires.ts";
+import { Admission } from "./admission.ts";
+import { peerDelivery } from "./delivery.ts";
+import { FlowControl } from "./flow_control.ts";
 
 /** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
 type ChatMember = Peer | RemoteMember;
@@ -38,19 +39,6 @@ type ChatMember = Peer | RemoteMember;
 export const CLOSE_GRACE_MS = 2000;
 /** Longest pause of the accept loop after an accept error, in milliseconds. */
 const MAX_ACCEPT_BACKOFF_MS = 1000;
-/** Most bytes queued for a recipient before senders wait for it (capped at a quarter sendq). */
-export const HIGH_WATER_BYTES = 256 * 1024;
-/**
- * How long a congested recipient may go without any write progress before it stops holding
- * senders back (ms): then it has stopped reading, and its sendq decides its fate. One that
- * reads, however slowly, holds senders back for as long as it needs.
- */
-export const STALLED_RECIPIENT_MS = 2000;
-/**
- * How many times its sendq a recipient that is reading may have queued, when many senders that
- * passed before it grew congested each add a frame at once.
- */
-export const OVERFLOW_FACTOR = 4;
 /**
  * How long a refused connection may take to show which wire it speaks, so that it is told why
  * in words it can read (ms); after that it is told in JSON.
@@ -61,6 +49,7 @@ export const MAX_REFUSALS_WAITING = 256;
 
 /** How a server is set up. */
 export interface ChatServerOptions {
+  /** The limits every connection is held to. */
   limits: ServerLimits;
   /** Where console lines go. */
   log: (line: string) => void;
@@ -74,12 +63,11 @@ export interface ChatServerOptions {
 
 /** A snapshot of the server's load. */
 export interface ServerStats {
+  /** Open connections that were let in, registered or not. */
   connections: number;
+  /** Registered clients (of every node, in a cluster). */
   registered: number;
 }
-
-/** What ends a JSON frame passed on as it came. */
-const NEWLINE = new Uint8Array([0x0a]);
 
 /** Why a client left, as the others are told. */
 const LEFT_BY_REQUEST = "disconnected";
@@ -99,19 +87,14 @@ export class ChatServer {
   readonly #keys: KeyDirectory<ChatMember>;
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
-  /** Open connections per remote address. */
-  readonly #perIp = new Map<string, number>();
+  readonly #admission: Admission;
+  readonly #flow: FlowControl;
+  /** What the core delivers through, to this node's connections. */
+  readonly #outbound: Outbound<Peer>;
   /** Refused connections waiting to show their wire, with the timer that gives up waiting. */
   readonly #refusing = new Map<Peer, ReturnType<typeof setTimeout>>();
   /** Clients found dead while looping over clients, with their last word, removed after. */
   readonly #dead = new Map<Peer, { lastWord?: Uint8Array; reason: string }>();
-  /** Recipients over the high-water mark: since when, and the moment they drain. */
-  readonly #congested = new Map<Peer, Promise<void>>();
-  /** The turn of the last sender woken from waiting for room (see `#nextTurn`). */
-  #turns: Promise<void> = Promise.resolve();
-  readonly #highWater: number;
-  /** What a recipient that is reading may have queued at most (see `#enqueue`). */
-  readonly #overflowCap: number;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -123,8 +106,13 @@ export class ChatServer {
     this.#limits = options.limits;
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
-    this.#highWater = Math.min(HIGH_WATER_BYTES, options.limits.sendqBytes / 4);
-    this.#overflowCap = options.limits.sendqBytes * OVERFLOW_FACTOR;
+    this.#admission = new Admission(options.limits);
+    this.#flow = new FlowControl(options.limits, {
+      drop: (peer, reason, lastWord) => this.#drop(peer, reason, lastWord),
+      markDead: (peer, reason, lastWord) => this.#markDead(peer, reason, lastWord),
+      warn: (peer, warning) => this.#outbound.refuse(peer, warning),
+    });
+    this.#outbound = peerDelivery((peer, bytes) => this.#flow.enqueue(peer, bytes));
     this.#bus = options.cluster && new ClusterBus<Peer>({
       node: options.cluster,
       handle: (peer, command) => this.#core.handle(peer, command),
@@ -258,13 +246,13 @@ export class ChatServer {
       this.#markDead(peer, LEFT_BY_ACCIDENT);
       queueMicrotask(() => this.#reap());
     });
-    const refusal = this.#admissionProblem(peer);
+    const refusal = this.#admission.problem(peer.ip);
     if (refusal !== undefined) {
       this.#refuse(peer, refusal);
       return;
     }
     this.#peers.add(peer);
-    this.#perIp.set(peer.ip, (this.#perIp.get(peer.ip) ?? 0) + 1);
+    this.#admission.opened(peer.ip);
     peer.read(this.#handler);
   }
 
@@ -285,20 +273,6 @@ export class ChatServer {
     },
     ended: (peer) => this.#drop(peer, LEFT_BY_ACCIDENT),
   };
-
-  /** Why a new connection may not stay, or undefined when it may. */
-  #admissionProblem(peer: Peer): string | undefined {
-    const { maxClients, maxPerIp, limitLoopback } = this.#limits;
-    if (this.#peers.size >= maxClients) {
-      return `Server full: ${maxClients} connections already; try again later`;
-    }
-    if (maxPerIp > 0 && (limitLoopback || !isLoopback(peer.ip))) {
-      if ((this.#perIp.get(peer.ip) ?? 0) >= maxPerIp) {
-        return `Too many connections from ${peer.ip}: the limit is ${maxPerIp}`;
-      }
-    }
-    return undefined;
-  }
 
   /**
    * Turns a connection away: it is told why in its own wire once its first bytes show which
@@ -324,80 +298,11 @@ export class ChatServer {
   // -------------------------------------------------------------------------
   // Flow control
 
-  /** What a sender waits for before its next frame: the rate limit, then congested recipients. */
+  /** What a sender waits for before its next frame: its nickname's claim, then flow control. */
   #beforeFrame(peer: Peer, bytes: number): Promise<void> | undefined {
     const claim = this.#bus?.claims.pending(peer);
     if (claim !== undefined) return claim.then(() => this.#beforeFrame(peer, bytes));
-    const pause = this.#ratePause(peer, bytes);
-    if (pause > 0) {
-      const slept = new Promise<void>((resolve) => setTimeout(resolve, pause));
-      return this.#congested.size === 0 ? slept : slept.then(() => this.#room());
-    }
-    return this.#congested.size === 0 ? undefined : this.#room();
-  }
-
-  /**
-   * Waits while any recipient that is reading is over the high-water mark, so that senders go
-   * at the pace of their slowest reader instead of overflowing its outbox. A recipient whose
-   * writes have made no progress for `STALLED_RECIPIENT_MS` no longer holds anyone back: it has
-   * stopped reading, and its sendq decides its fate.
-   */
-  async #room(): Promise<void> {
-    while (true) {
-      const now = Date.now();
-      const waits: Promise<void>[] = [];
-      let stalledIn = Infinity;
-      for (const [peer, drained] of this.#congested) {
-        const left = STALLED_RECIPIENT_MS - peer.outbox.stalledFor(now);
-        if (left <= 0) continue;
-        waits.push(drained);
-        stalledIn = Math.min(stalledIn, left);
-      }
-      if (waits.length === 0) return;
-      // Woken when they have all drained, or when one of them may have stalled.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<void>((resolve) => timer = setTimeout(resolve, stalledIn));
-      await Promise.race([Promise.all(waits), stalled]);
-      clearTimeout(timer);
-      await this.#nextTurn();
-    }
-  }
-
-  /**
-   * Lets senders woken together go one at a time, each after the one before has delivered its
-   * frame (a turn of the event loop later), so that each sees the congestion the others made
-   * instead of all of them adding a frame to every outbox at once.
-   */
-  #nextTurn(): Promise<void> {
-    const previous = this.#turns;
-    let done: () => void = () => {};
-    this.#turns = new Promise<void>((resolve) => done = resolve);
-    return previous.then(() => {
-      setTimeout(done, 0);
-    });
-  }
-
-  /** Applies the rate limit: milliseconds to wait, warning or dropping a flooder. */
-  #ratePause(peer: Peer, bytes: number): number {
-    const verdict = rateVerdict(peer, bytes, this.#limits, peer.warnedOfRate);
-    if ("flood" in verdict) {
-      this.#drop(peer, `removed (${verdict.flood})`, peer.wire.encodeError(verdict.flood));
-      return 0;
-    }
-    if (verdict.warning !== undefined) {
-      peer.warnedOfRate = true;
-      this.#outbound.refuse(peer, verdict.warning);
-    }
-    return verdict.wait;
-  }
-
-  /** Notes a recipient whose outbox has passed the high-water mark. */
-  #noteCongestion(peer: Peer): void {
-    if (this.#congested.has(peer)) return;
-    const drained = peer.outbox.waitBelow(this.#highWater / 2).then(() => {
-      this.#congested.delete(peer);
-    });
-    this.#congested.set(peer, drained);
+    return this.#flow.beforeFrame(peer, bytes);
   }
 
   // -------------------------------------------------------------------------
@@ -449,59 +354,6 @@ export class ChatServer {
     this.#reap();
   }
 
-  /** What the core delivers through. */
-  readonly #outbound: Outbound<Peer> = {
-    deliver: (recipients, messages) => {
-      const accepted: Peer[] = [];
-      // Recipients mostly speak one wire: the encodings of the others are kept aside.
-      let wire: Wire | undefined;
-      let bytes: Uint8Array | undefined;
-      let others: { wire: Wire; bytes: Uint8Array | undefined }[] | undefined;
-      for (const peer of recipients) {
-        if (peer.wire !== wire) {
-          if (wire !== undefined && !others?.some((other) => other.wire === wire)) {
-            (others ??= []).push({ wire, bytes });
-          }
-          wire = peer.wire;
-          const seen = others?.find((other) => other.wire === wire);
-          bytes = seen === undefined ? wire.encode(messages) : seen.bytes;
-        }
-        if (bytes !== undefined && this.#enqueue(peer, bytes)) accepted.push(peer);
-      }
-      return accepted;
-    },
-    refuse: (peer, message, reason) => {
-      this.#enqueue(peer, peer.wire.encodeError(message, reason));
-    },
-    bulk: (peer, message, frame) => {
-      const bytes = frame !== undefined && peer.wire === WIRES.json
-        ? concat([frame, NEWLINE], frame.length + 1)
-        : peer.wire.encode([message]);
-      return bytes !== undefined && peer.outbox.enqueueBulk(bytes);
-    },
-    tooLong: (message) => tooLong(message),
-  };
-
-  /** Queues bytes for `peer`, noting congestion; false (and `peer` marked dead) when full. */
-  #enqueue(peer: Peer, bytes: Uint8Array): boolean {
-    // Senders that passed before a recipient grew congested may each add a frame: a recipient
-    // that is reading takes them past its sendq, up to the overflow cap; only one that has
-    // stopped reading is cut at its sendq.
-    // (The clock is read only past the sendq: this is the broadcast loop.)
-    if (
-      !peer.outbox.enqueue(bytes) &&
-      !(peer.outbox.stalledFor() < STALLED_RECIPIENT_MS &&
-        peer.outbox.enqueue(bytes, this.#overflowCap))
-    ) {
-      const why = `Send queue exceeded: more than ${this.#limits.sendqBytes} bytes waiting; ` +
-        "disconnecting";
-      this.#markDead(peer, "removed (too slow to keep up)", peer.wire.encodeError(why));
-      return false;
-    }
-    if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
-    return true;
-  }
-
   // -------------------------------------------------------------------------
   // Departures
 
@@ -550,14 +402,10 @@ export class ChatServer {
     this.#transfers.left(peer);
     this.#keys.left(peer);
     this.#dead.delete(peer);
-    this.#congested.delete(peer);
+    this.#flow.forget(peer);
     clearTimeout(this.#refusing.get(peer));
     this.#refusing.delete(peer);
-    if (this.#peers.delete(peer)) {
-      const count = (this.#perIp.get(peer.ip) ?? 1) - 1;
-      if (count > 0) this.#perIp.set(peer.ip, count);
-      else this.#perIp.delete(peer.ip);
-    }
+    if (this.#peers.delete(peer)) this.#admission.closed(peer.ip);
     this.#close(peer, lastWord);
   }
 
@@ -568,25 +416,4 @@ export class ChatServer {
     this.#closing.add(closed);
     closed.finally(() => this.#closing.delete(closed));
   }
-}
-
-/** The frame limit `message` would pass on some wire, or undefined when every wire takes it. */
-function tooLong(message: ServerMessage): number | undefined {
-  // JSON writes a UTF-16 unit in at most 6 bytes; the other fields are short: most messages
-  // are far from the limit, and need no trial encoding.
-  const text = "message" in message ? message.message ?? "" : "";
-  if (text.length * 6 + 1024 < MAX_FRAME_BYTES) {
-    return undefined;
-  }
-  for (const wire of Object.values(WIRES)) {
-    const bytes = wire.encode([message]);
-    // What clients accept is the protocol's limit, whatever this server takes in.
-    if (bytes !== undefined && bytes.length - 1 > MAX_FRAME_BYTES) return MAX_FRAME_BYTES;
-  }
-  return undefined;
-}
-
-/** Whether `ip` is a loopback address (127.0.0.0/8 or ::1, also IPv4-mapped). */
-export function isLoopback(ip: string): boolean {
-  return ip.startsWith("127.") || ip === "::1" || ip.startsWith("::ffff:127.");
 }

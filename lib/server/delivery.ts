@@ -1,0 +1,73 @@
+/**
+ * Delivery to this server's connections: what the core (or a cluster's bus) hands over is
+ * encoded once per wire in use, and the same bytes are appended to each recipient's outbox.
+ * Nothing here waits.
+ *
+ * @module
+ */
+
+import { MAX_FRAME_BYTES, type ServerMessage } from "../../protocol.ts";
+import { concat } from "../common/bytes.ts";
+import type { Outbound } from "../core/types.ts";
+import type { Wire } from "../wire/wire.ts";
+import { WIRES } from "../wire/wires.ts";
+import type { Peer } from "./peer.ts";
+
+/** What ends a JSON frame passed on as it came. */
+const NEWLINE = new Uint8Array([0x0a]);
+
+/**
+ * The `Outbound` of this server's connections, queuing through `enqueue` (which applies the
+ * sendq and notes congestion).
+ */
+export function peerDelivery(
+  enqueue: (peer: Peer, bytes: Uint8Array) => boolean,
+): Outbound<Peer> {
+  return {
+    deliver: (recipients, messages) => {
+      const accepted: Peer[] = [];
+      // Recipients mostly speak one wire: the encodings of the others are kept aside.
+      let wire: Wire | undefined;
+      let bytes: Uint8Array | undefined;
+      let others: { wire: Wire; bytes: Uint8Array | undefined }[] | undefined;
+      for (const peer of recipients) {
+        if (peer.wire !== wire) {
+          if (wire !== undefined && !others?.some((other) => other.wire === wire)) {
+            (others ??= []).push({ wire, bytes });
+          }
+          wire = peer.wire;
+          const seen = others?.find((other) => other.wire === wire);
+          bytes = seen === undefined ? wire.encode(messages) : seen.bytes;
+        }
+        if (bytes !== undefined && enqueue(peer, bytes)) accepted.push(peer);
+      }
+      return accepted;
+    },
+    refuse: (peer, message, reason) => {
+      enqueue(peer, peer.wire.encodeError(message, reason));
+    },
+    bulk: (peer, message, frame) => {
+      const bytes = frame !== undefined && peer.wire === WIRES.json
+        ? concat([frame, NEWLINE], frame.length + 1)
+        : peer.wire.encode([message]);
+      return bytes !== undefined && peer.outbox.enqueueBulk(bytes);
+    },
+    tooLong,
+  };
+}
+
+/** The frame limit `message` would pass on some wire, or undefined when every wire takes it. */
+function tooLong(message: ServerMessage): number | undefined {
+  // JSON writes a UTF-16 unit in at most 6 bytes; the other fields are short: most messages
+  // are far from the limit, and need no trial encoding.
+  const text = "message" in message ? message.message ?? "" : "";
+  if (text.length * 6 + 1024 < MAX_FRAME_BYTES) {
+    return undefined;
+  }
+  for (const wire of Object.values(WIRES)) {
+    const bytes = wire.encode([message]);
+    // What clients accept is the protocol's limit, whatever this server takes in.
+    if (bytes !== undefined && bytes.length - 1 > MAX_FRAME_BYTES) return MAX_FRAME_BYTES;
+  }
+  return undefined;
+}
