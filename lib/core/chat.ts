@@ -1,17 +1,28 @@
 /**
- * The chat core: who is registered, the nickname rules, rooms, and who receives what. Commands
+ * The chat core: the rules of registering, nicknames, rooms, and who receives what. Commands
  * come in from any wire; deliveries go out through an `Outbound`, and console lines (those of
- * spec part A, and one per other event) through `log`. No I/O and no wire: it is tested
- * without sockets.
+ * spec part A, and one per other event, written by `console_lines.ts`) through `log`. No I/O
+ * and no wire: it is tested without sockets.
+ *
+ * The state it rules over is `roster.ts`'s (who is registered) and `rooms.ts`'s. What stays here
+ * is one short method per command, and it stays whole so that every rule of the chat reads in
+ * one place; the rooms' rules will leave it when rooms get owners and modes of their own.
  *
  * @module
  */
 
 import { EXTENSION_TYPES, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
 import { nicknameKey, nicknameProblem, parseTimestamp, roomProblem } from "../protocol/values.ts";
-import { escapeControls, formatDateTime } from "../common/text.ts";
 import { utf8ByteLength } from "../common/utf8.ts";
+import {
+  broadcastedLine,
+  eventLine,
+  privateLine,
+  receivedLine,
+  roomLine,
+} from "./console_lines.ts";
 import { Rooms } from "./rooms.ts";
+import { Roster } from "./roster.ts";
 import type {
   AccountHooks,
   ChatCommand,
@@ -24,9 +35,6 @@ import type {
 
 /** Most characters of one sender's consecutive broadcasts gathered before they go out together. */
 export const BATCH_CHARS = 64 * 1024;
-
-/** What the console shows for a client that has no client ID (CHAT/1.0 has none). */
-export const NO_CLIENT_ID = "-";
 
 /** How the core is set up. */
 export interface ChatCoreOptions<M extends Member> {
@@ -65,10 +73,7 @@ export class ChatCore<M extends Member> {
   readonly #now: () => Date;
   readonly #accounts: AccountHooks<M> | undefined;
   readonly #observer: ChatObserver<M> | undefined;
-  /** Registered clients, in the order they registered. */
-  readonly #members = new Set<M>();
-  /** Registered clients by nickname key. */
-  readonly #byNickname = new Map<string, M>();
+  readonly #members = new Roster<M>();
   readonly #rooms = new Rooms<M>();
   /** Broadcasts taken but not yet delivered: they go out at `flush`. */
   #batch: Batch<M> | undefined;
@@ -89,12 +94,12 @@ export class ChatCore<M extends Member> {
 
   /** The registered client that goes by `nickname` (in any case), if any. */
   find(nickname: string): M | undefined {
-    return this.#byNickname.get(nicknameKey(nickname));
+    return this.#members.find(nickname);
   }
 
   /** The registered clients (of every node, in a cluster), in the order they registered. */
   members(): Iterable<M> {
-    return this.#members.values();
+    return this.#members.members();
   }
 
   /** The members of `room` (none when there is no such room). */
@@ -164,15 +169,14 @@ export class ChatCore<M extends Member> {
   leave(member: M, reason: string, notify = true): void {
     // What was relayed before this departure reaches everyone, the leaver included.
     this.flush();
-    if (member.nickname === undefined || !this.#members.delete(member)) return;
-    this.#byNickname.delete(nicknameKey(member.nickname));
+    if (member.nickname === undefined || !this.#members.remove(member)) return;
     const rooms = this.#rooms.leaveAll(member).map((room) => room.name);
     this.#observer?.left(member, reason, notify, rooms);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
-    this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
+    this.#log(eventLine(now, `${member.nickname}: disconnected.`));
     if (notify) {
-      this.#notify(this.#members, member, {
+      this.#notify(this.#members.members(), member, {
         type: "left",
         nickname: member.nickname,
         reason,
@@ -187,15 +191,13 @@ export class ChatCore<M extends Member> {
    * nodes could not reach each other then). Nothing if the nickname is known already.
    */
   addRemote(member: M, announce = false): void {
-    const key = nicknameKey(member.nickname!);
-    if (this.#byNickname.has(key)) return;
+    if (this.#members.find(member.nickname!) !== undefined) return;
     this.flush();
     this.#members.add(member);
-    this.#byNickname.set(key, member);
     const now = this.#now();
-    this.#log(`${formatDateTime(now)} :: ${member.nickname}: connected.`);
+    this.#log(eventLine(now, `${member.nickname}: connected.`));
     if (!announce) return;
-    this.#notify(this.#locals(), member, {
+    this.#notify(this.#members.locals(), member, {
       type: "joined",
       nickname: member.nickname!,
       timestamp: now.toISOString(),
@@ -208,13 +210,12 @@ export class ChatCore<M extends Member> {
    */
   removeRemote(member: M, reason?: string): void {
     this.flush();
-    if (!this.#members.delete(member)) return;
-    this.#byNickname.delete(nicknameKey(member.nickname!));
+    if (!this.#members.remove(member)) return;
     this.#rooms.leaveAll(member);
     const now = this.#now();
-    this.#log(`${formatDateTime(now)} :: ${member.nickname}: disconnected.`);
+    this.#log(eventLine(now, `${member.nickname}: disconnected.`));
     if (reason === undefined) return;
-    this.#notify(this.#locals(), member, {
+    this.#notify(this.#members.locals(), member, {
       type: "left",
       nickname: member.nickname!,
       reason,
@@ -224,10 +225,7 @@ export class ChatCore<M extends Member> {
 
   /** `member` of another node took `nickname` (its node tells everyone). */
   renameRemote(member: M, nickname: string): void {
-    if (!this.#members.has(member)) return;
-    this.#byNickname.delete(nicknameKey(member.nickname!));
-    this.#byNickname.set(nicknameKey(nickname), member);
-    member.nickname = nickname;
+    if (this.#members.has(member)) this.#members.rename(member, nickname);
   }
 
   /** `member` of another node joined (`inRoom`) or left `room` (its node tells the others). */
@@ -242,16 +240,12 @@ export class ChatCore<M extends Member> {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
-    const recipients = this.#out.deliver(this.#others(batch.sender), batch.messages);
-    const broadcasted = `Broadcasted: ${recipients.map((peer) => peer.nickname).join(", ")}`;
+    const recipients = this.#out.deliver(this.#members.others(batch.sender), batch.messages);
+    const broadcasted = broadcastedLine(recipients);
     for (const received of batch.received) {
       this.#log(received);
       this.#log(broadcasted);
     }
-  }
-
-  *#others(sender: M): Iterable<M> {
-    for (const member of this.#members) if (member !== sender) yield member;
   }
 
   #register(member: M, command: RegisterCommand): void {
@@ -279,17 +273,16 @@ export class ChatCore<M extends Member> {
       ),
     );
     this.#members.add(member);
-    this.#byNickname.set(nicknameKey(member.nickname), member);
     this.#observer?.registered(member);
     const now = this.#now();
-    this.#log(`${formatDateTime(now)} :: ${member.nickname}: connected.`);
+    this.#log(eventLine(now, `${member.nickname}: connected.`));
     this.#send(member, {
       type: "welcome",
       nickname: member.nickname,
       clientID: member.clientID,
       timestamp: now.toISOString(),
     });
-    this.#notify(this.#members, member, {
+    this.#notify(this.#members.members(), member, {
       type: "joined",
       nickname: member.nickname,
       timestamp: now.toISOString(),
@@ -301,12 +294,11 @@ export class ChatCore<M extends Member> {
   #nicknameProblem(nickname: string, by: M): Refusal | undefined {
     const problem = nicknameProblem(nickname);
     if (problem !== undefined) return { message: problem, reason: "registration" };
-    const key = nicknameKey(nickname);
-    const holder = this.#byNickname.get(key);
+    const holder = this.#members.find(nickname);
     if (holder !== undefined && holder !== by) {
       return { message: "Nickname already in use", reason: "taken" };
     }
-    if (by.account !== key && this.#accounts?.isAccount(nickname)) {
+    if (by.account !== nicknameKey(nickname) && this.#accounts?.isAccount(nickname)) {
       return { message: accountRefusal(nickname), reason: "account" };
     }
     return undefined;
@@ -327,10 +319,7 @@ export class ChatCore<M extends Member> {
     };
     if (!this.#fits(sender, message)) return;
     this.#accounts?.relayed(message);
-    const received = `Received: IP:${sender.ip}, Port:${sender.port}, ` +
-      `Client-Nickname:${sender.nickname}, ` +
-      `ClientID:${escapeControls(sender.clientID ?? NO_CLIENT_ID)}, ` +
-      `Date/Time:${formatDateTime(stamped.date)}, Msg-Size:${utf8ByteLength(text)}`;
+    const received = receivedLine(sender, stamped.date, text);
     if (this.#batch !== undefined && this.#batch.sender !== sender) this.flush();
     const batch = this.#batch ??= { sender, messages: [], chars: 0, received: [] };
     batch.messages.push(message);
@@ -341,7 +330,7 @@ export class ChatCore<M extends Member> {
 
   #whisper(sender: M, command: Extract<ChatCommand, { kind: "whisper" }>): void {
     const { to, text, e2e, timestamp } = command;
-    const recipient = this.#byNickname.get(nicknameKey(to));
+    const recipient = this.#members.find(to);
     // To an account that is away, the message is kept for it (by the accounts feature).
     const away = recipient === undefined && this.#accounts?.isAccount(to) === true;
     if (recipient === undefined && !away) {
@@ -367,8 +356,7 @@ export class ChatCore<M extends Member> {
     // An encrypted message's size is its ciphertext's (base64): the server sees nothing else.
     const size = e2e === undefined ? `${utf8ByteLength(text)}` : `${e2e.ct.length}, end-to-end`;
     this.#log(
-      `${formatDateTime(stamped.date)} :: ${sender.nickname}: private message to ` +
-        `${recipient?.nickname ?? `${to} (away, kept)`}, Msg-Size:${size}`,
+      privateLine(stamped.date, sender, recipient?.nickname ?? `${to} (away, kept)`, size),
     );
     if (recipient === undefined) this.#accounts!.keep(sender, to, message);
     else this.#send(recipient, message);
@@ -396,11 +384,7 @@ export class ChatCore<M extends Member> {
     this.#accounts?.relayed(message);
     const others = [...room.members].filter((member) => member !== sender);
     const recipients = this.#out.deliver(others, [message]);
-    this.#log(
-      `${formatDateTime(stamped.date)} :: ${sender.nickname}: message to ${room.name}, ` +
-        `Msg-Size:${utf8ByteLength(text)}, delivered to: ` +
-        recipients.map((member) => member.nickname).join(", "),
-    );
+    this.#log(roomLine(stamped.date, sender, room.name, text, recipients));
   }
 
   #join(member: M, name: string): void {
@@ -422,7 +406,7 @@ export class ChatCore<M extends Member> {
     });
     if (already) return;
     this.#observer?.joinedRoom(member, room.name);
-    this.#log(`${formatDateTime(this.#now())} :: ${member.nickname}: joined ${room.name}.`);
+    this.#log(eventLine(this.#now(), `${member.nickname}: joined ${room.name}.`));
     this.#notify(room.members, member, {
       type: "joined",
       nickname: member.nickname!,
@@ -446,7 +430,7 @@ export class ChatCore<M extends Member> {
     };
     this.#send(member, notice);
     this.#notify(room.members, member, notice);
-    this.#log(`${formatDateTime(this.#now())} :: ${member.nickname}: left ${room.name}.`);
+    this.#log(eventLine(this.#now(), `${member.nickname}: left ${room.name}.`));
   }
 
   #rename(member: M, nickname: string): void {
@@ -459,9 +443,7 @@ export class ChatCore<M extends Member> {
     if (member.account !== undefined && member.account !== nicknameKey(nickname)) {
       this.#accounts?.loggedOut(member);
     }
-    this.#byNickname.delete(nicknameKey(old));
-    this.#byNickname.set(nicknameKey(nickname), member);
-    member.nickname = nickname;
+    this.#members.rename(member, nickname);
     this.#observer?.renamed(member, old);
     const notice: ServerMessage = {
       type: "nick",
@@ -470,15 +452,15 @@ export class ChatCore<M extends Member> {
       timestamp: this.#now().toISOString(),
     };
     this.#send(member, notice);
-    this.#notify(this.#members, member, notice);
-    this.#log(`${formatDateTime(this.#now())} :: ${old}: changed nickname to ${nickname}.`);
+    this.#notify(this.#members.members(), member, notice);
+    this.#log(eventLine(this.#now(), `${old}: changed nickname to ${nickname}.`));
   }
 
   #list(member: M): void {
     const names = (members: Iterable<M>) => [...members].map((each) => each.nickname!);
     this.#send(member, {
       type: "list",
-      users: names(this.#members),
+      users: names(this.#members.members()),
       rooms: this.#rooms.list().map((room) => ({ room: room.name, members: names(room.members) })),
     });
   }
@@ -497,11 +479,6 @@ export class ChatCore<M extends Member> {
     if (limit === undefined) return true;
     this.#refuse(sender, { message: `Message too long: a frame may take ${limit} bytes` });
     return false;
-  }
-
-  /** The members connected to this node (not those of other nodes of a cluster). */
-  *#locals(): Iterable<M> {
-    for (const member of this.#members) if (!member.remote) yield member;
   }
 
   /** Sends `notice` to those of `members` (other than `about`) that understand its type. */
