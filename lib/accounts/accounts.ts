@@ -20,14 +20,13 @@ import type {
 import { formatDateTime } from "../common/text.ts";
 import { EVERYONE, type HistoryPage, type KeptMessage, type Store } from "../store/store.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import { historyRun, keptRun, type Unsent } from "./replies.ts";
 import { Throttle } from "./throttle.ts";
 
 /** Messages of history shown on logging in, at most. */
 export const HISTORY_ON_LOGIN = 100;
 /** Messages `/history` shows when no number is given. */
 export const DEFAULT_HISTORY_COUNT = 20;
-/** Bytes each message costs beyond its text, when sizing a run of replies (a rough JSON frame). */
-const FRAME_OVERHEAD_BYTES = 160;
 
 /** What the feature needs of the chat core. */
 export interface AccountChat<M extends Member> {
@@ -41,7 +40,9 @@ export interface AccountChat<M extends Member> {
 
 /** How the feature is set up. */
 export interface AccountsOptions<M extends Member> {
+  /** Where accounts, kept messages and history are kept. */
   store: Store;
+  /** Where replies go. */
   out: Outbound<M>;
   /** Where console lines go. */
   log: (line: string) => void;
@@ -49,6 +50,7 @@ export interface AccountsOptions<M extends Member> {
   historyMax: number;
   /** Most bytes of kept messages or history sent to a client at once (well under its sendq). */
   replyBytes: number;
+  /** The wall clock. */
   now?: () => Date;
   /** Failed logins, per account and per IP address. */
   logins?: Throttle;
@@ -70,12 +72,6 @@ interface PendingLogin {
 interface Arrivals {
   kept: KeptMessage[];
   history: HistoryPage;
-}
-
-/** Kept messages still to send to a client, after it acknowledges `through`. */
-interface Unsent {
-  rest: KeptMessage[];
-  through: number;
 }
 
 /** Accounts, offline messages and history, for the chat core. */
@@ -411,67 +407,14 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
 
   /** Sends kept messages, as many as fit the reply budget; the rest once these are acknowledged. */
   #sendKept(member: M, kept: KeptMessage[]): void {
-    let bytes = 0;
-    let count = 0;
-    while (count < kept.length && (count === 0 || bytes < this.#replyBytes)) {
-      bytes += kept[count].text.length * 3 + FRAME_OVERHEAD_BYTES;
-      count++;
-    }
-    if (count === 0) return;
-    const page = kept.slice(0, count);
-    if (count < kept.length) {
-      this.#unsent.set(member, { rest: kept.slice(count), through: page.at(-1)!.id });
-    }
-    this.#out.deliver(
-      [member],
-      page.map((message): ServerMessage => ({
-        type: "private",
-        nickname: message.from,
-        ...(message.e2e === undefined
-          ? { message: message.text }
-          : { e2e: JSON.parse(message.e2e) }),
-        timestamp: message.timestamp,
-        offline: true,
-        id: message.id,
-      })),
-    );
+    const run = keptRun(kept, this.#replyBytes);
+    if (run.rest !== undefined) this.#unsent.set(member, run.rest);
+    if (run.messages.length > 0) this.#out.deliver([member], run.messages);
   }
 
   /** Sends a run of history (the newest that fit the reply budget), then its end. */
   #sendHistory(member: M, room: string | undefined, page: HistoryPage): void {
-    let first = page.entries.length;
-    let bytes = 0;
-    while (first > 0 && bytes < this.#replyBytes) {
-      bytes += page.entries[first - 1].text.length * 3 + FRAME_OVERHEAD_BYTES;
-      first--;
-    }
-    const entries = page.entries.slice(first);
-    const messages: ServerMessage[] = entries.map((entry) =>
-      entry.room === undefined
-        ? {
-          type: "broadcast",
-          nickname: entry.nickname,
-          message: entry.text,
-          timestamp: entry.timestamp,
-          history: true,
-        }
-        : {
-          type: "room",
-          room: entry.room,
-          nickname: entry.nickname,
-          message: entry.text,
-          timestamp: entry.timestamp,
-          history: true,
-        }
-    );
-    const end: ServerMessage = {
-      type: "history",
-      count: entries.length,
-      earlier: page.earlier + first,
-    };
-    if (room !== undefined) end.room = room;
-    messages.push(end);
-    this.#out.deliver([member], messages);
+    this.#out.deliver([member], historyRun(page, room, this.#replyBytes));
   }
 
   #send(member: M, message: ServerMessage): void {

@@ -38,6 +38,7 @@ export const BATCH_CHARS = 64 * 1024;
 
 /** How the core is set up. */
 export interface ChatCoreOptions<M extends Member> {
+  /** Where deliveries and error replies go. */
   out: Outbound<M>;
   /** Where console lines go. */
   log: (line: string) => void;

@@ -94,7 +94,9 @@ export interface Member {
   nickname: string | undefined;
   /** The client ID given at registration; undefined on wires without one. */
   clientID: string | undefined;
+  /** The address the client connects from. */
   readonly ip: string;
+  /** The port the client connects from. */
   readonly port: number;
   /** The extension message types (of `EXTENSION_TYPES`) the client understands. */
   extensions: ReadonlySet<string>;
@@ -112,14 +114,18 @@ export interface Member {
  * changed through the core's `remote` methods, are not told of.
  */
 export interface ChatObserver<M extends Member> {
+  /** `member` registered (and was welcomed). */
   registered(member: M): void;
+  /** `member`, formerly `old`, took the nickname it now has. */
   renamed(member: M, old: string): void;
   /**
    * `member` left for `reason`, out of `rooms`; `notified`: the others were told (not when the
    * server stops).
    */
   left(member: M, reason: string, notified: boolean, rooms: readonly string[]): void;
+  /** `member` joined `room` (its name as the room has it). */
   joinedRoom(member: M, room: string): void;
+  /** `member` left `room`. */
   leftRoom(member: M, room: string): void;
 }
 
