@@ -5,7 +5,8 @@
  *
  * Options: `--port <p>` (a running server) with `--pid <pid>` (its process, for CPU and memory),
  * `--only fanout,bigroom,storm,idle,scaling,transfer,cluster`, `--quick` (smaller runs),
- * `--no-write`. `cluster` (bench/cluster.ts) runs 300 clients all sending, on one server and on
+ * `--no-write`, `--json` (one JSON line per workload on standard output instead of the tables,
+ * as `bench/ab_fanout.sh` reads them). `cluster` (bench/cluster.ts) runs 300 clients all sending, on one server and on
  * three nodes over Redis.
  * `transfer` runs `bench/transfer.ts` (a 100 MiB file between two clients while two others chat)
  * and prints its figures, which BENCHMARKS.md keeps by hand.
@@ -167,6 +168,19 @@ function cpuPerDelivery(row: Row): number | undefined {
     : row.cpuSeconds / row.report.delivered * 1e6;
 }
 
+/** One workload's figures as `--json` prints them. */
+function jsonRow(row: Row) {
+  return {
+    workload: row.name,
+    clients: row.clients,
+    deliveriesPerSecond: row.report.throughput,
+    cpuMicrosPerDelivery: cpuPerDelivery(row),
+    p99Ms: row.report.latencyMs.p99,
+    peakRssMiB: row.peakRssMiB,
+    lost: row.report.lost,
+  };
+}
+
 function table(rows: Row[]): string {
   const lines = [
     "| workload | clients | registered | deliveries/s | server CPU µs per delivery | p50 ms | p99 ms | connect ms | RSS after registering MiB | peak RSS MiB | lost | duplicated | reordered |",
@@ -267,6 +281,7 @@ if (import.meta.main) {
     only: "string",
     quick: "boolean",
     "no-write": "boolean",
+    json: "boolean",
   });
   if (!parsed.ok) {
     console.error(parsed.error);
@@ -297,9 +312,13 @@ if (import.meta.main) {
     console.error("running cluster ...");
     cluster.push(...await clusterRows(quick));
   }
-  console.log(table(rows));
-  if (scaling.length > 0) console.log("\n" + table(scaling));
-  if (cluster.length > 0) console.log("\n" + clusterTable(cluster));
+  if (values.json === true) {
+    for (const row of [...rows, ...scaling]) console.log(JSON.stringify(jsonRow(row)));
+  } else {
+    console.log(table(rows));
+    if (scaling.length > 0) console.log("\n" + table(scaling));
+    if (cluster.length > 0) console.log("\n" + clusterTable(cluster));
+  }
   if (wanted("transfer") && target === undefined) {
     console.error("running transfer ...");
     const { success } = await new Deno.Command("deno", {
