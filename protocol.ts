@@ -3,6 +3,8 @@
  * (checked by `lib/protocol/json_decode.ts`), decoding and encoding, and the limits (spec part C).
  *
  * Nothing outside this module builds or parses JSON for the wire.
+ * One table of the wire's messages, kept whole so that a message type, its fields and its
+ * schema are read and changed in one place, for both sides.
  *
  * @module
  */
@@ -33,8 +35,11 @@ export type { Decoded } from "./lib/protocol/json_decode.ts";
 
 /** Registration: the first message a client sends. */
 export interface NicknameMessage {
+  /** The message type. */
   type: "nickname";
+  /** The nickname asked for (1 to 32 characters, no white space, no leading `#`). */
   nickname: string;
+  /** The client's own label for itself, shown in the server's console lines. */
   clientID: string;
   /** ISO 8601 time the client sent it; absent when the sender gave none. */
   timestamp?: string;
@@ -47,17 +52,23 @@ export interface NicknameMessage {
 
 /** A chat line from a client, to everyone. */
 export interface ChatMessage {
+  /** The message type. */
   type: "message";
   /** The nickname the sender claims; the server ignores it and uses the registered one. */
   nickname?: string;
+  /** The text of the chat line. */
   message: string;
+  /** ISO 8601 time the client sent it; absent when the sender gave none (the server stamps it). */
   timestamp?: string;
 }
 
 /** A client's request to leave. */
 export interface DisconnectMessage {
+  /** The message type. */
   type: "disconnect";
+  /** The sender's nickname, as the spec sends it; the server goes by the connection. */
   nickname?: string;
+  /** The sender's client ID, as the spec sends it; the server goes by the connection. */
   clientID?: string;
 }
 
@@ -66,10 +77,15 @@ export interface DisconnectMessage {
  * recipient (see `E2eEnvelope`), never both.
  */
 export interface PrivateRequest {
+  /** The message type. */
   type: "private";
+  /** The recipient's nickname, in any case. */
   to: string;
+  /** The text in the clear; absent when `e2e` carries it. */
   message?: string;
+  /** The text encrypted end to end; absent when `message` carries it in the clear. */
   e2e?: E2eEnvelope;
+  /** ISO 8601 time the client sent it; absent when the sender gave none (the server stamps it). */
   timestamp?: string;
 }
 
@@ -83,60 +99,90 @@ export interface PrivateRequest {
  * gone, against the key the recipient pinned or, the first time, pinning it.
  */
 export interface E2eEnvelope {
+  /** The scheme's version, as in the sealed key (1). */
   v: number;
+  /** The session's id, in base64. */
   sid: string;
+  /** The message's number in its session, from 1; a number seen before is a replay. */
   n: number;
+  /** ISO 8601 time the message was written, bound in with the names. */
   t: string;
+  /** The AES-GCM nonce, in base64. */
   iv: string;
+  /**
+   * The ciphertext, in base64: the text of a message, or an offer's real name, size and
+   * checksum as JSON. Only the frame limit bounds it.
+   */
   ct: string;
+  /** The session key, sealed by the sender for the recipient. */
   key: SealedKey;
+  /** The sender's own key bundle; absent when the sender sent none. */
   bundle?: KeyBundle;
 }
 
 /** A session key sealed by the sender for the recipient: see `sealSession` in `web/common/e2e.js`. */
 export interface SealedKey {
+  /** The scheme's version (1). */
   v: number;
+  /** The id of the session whose key this is, in base64. */
   sid: string;
+  /** The sender's ephemeral X25519 public key, agreed with the recipient's, in base64. */
   eph: string;
+  /** The AES-GCM nonce of the sealing, in base64. */
   iv: string;
+  /** The session key, encrypted for the recipient, in base64. */
   key: string;
+  /** The sender's Ed25519 signature over the sealed key and both names, in base64. */
   sig: string;
 }
 
 /** A chat line to a room the sender is in. */
 export interface RoomRequest {
+  /** The message type. */
   type: "room";
+  /** The room's name (`#` and 1 to 31 more characters), in any case. */
   room: string;
+  /** The text of the chat line. */
   message: string;
+  /** ISO 8601 time the client sent it; absent when the sender gave none (the server stamps it). */
   timestamp?: string;
 }
 
 /** Joining a room (creating it if nobody is in it). */
 export interface JoinRequest {
+  /** The message type. */
   type: "join";
+  /** The room's name (`#` and 1 to 31 more characters), in any case. */
   room: string;
 }
 
 /** Leaving a room. */
 export interface LeaveRequest {
+  /** The message type. */
   type: "leave";
+  /** The room's name, in any case. */
   room: string;
 }
 
 /** Changing one's nickname. */
 export interface NickRequest {
+  /** The message type. */
   type: "nick";
+  /** The new nickname, under the same rules as at registration. */
   nickname: string;
 }
 
 /** Asking who is connected and which rooms there are. */
 export interface ListRequest {
+  /** The message type. */
   type: "list";
 }
 
 /** Logging in: the password of the account the server asked about with its `login` message. */
 export interface LoginRequest {
+  /** The message type. */
   type: "login";
+  /** The account's password, as typed. */
   password: string;
 }
 
@@ -151,21 +197,29 @@ export const ACCOUNT_ACTIONS: readonly AccountAction[] = ["register", "password"
  * password (`password`, with the new one) or give it up (`unregister`).
  */
 export interface AccountRequest {
+  /** The message type. */
   type: "account";
+  /** One of `ACCOUNT_ACTIONS`; any other is refused with an error that names them. */
   action: string;
+  /** The password (8 to 1024 characters) of `register`, or the new one of `password`. */
   password?: string;
 }
 
 /** Asking for the last `count` messages to everyone, or to `room`. */
 export interface HistoryRequest {
+  /** The message type. */
   type: "history";
+  /** The room, which the sender must be in; absent for the messages to everyone. */
   room?: string;
+  /** How many messages; absent for the default (20). */
   count?: number;
 }
 
 /** Acknowledging the offline messages up to `id`: the server may forget them. */
 export interface AckRequest {
+  /** The message type. */
   type: "ack";
+  /** The number of the last kept message that arrived (the `id` of its `private`). */
   id: number;
 }
 
@@ -175,9 +229,13 @@ export interface AckRequest {
  * and hands out bundles; it has no use for them itself.
  */
 export interface KeyBundle {
+  /** The scheme's version (1). */
   v: number;
+  /** The X25519 public key, for key agreement: base64 of 32 bytes. */
   dh: string;
+  /** The Ed25519 public key, which signs the bundle: base64 of 32 bytes. */
   sign: string;
+  /** The Ed25519 signature of both keys, in base64. */
   sig: string;
 }
 
@@ -189,17 +247,25 @@ export { MAX_KEY_FIELD_CHARS } from "./lib/protocol/json_decode.ts";
  * is a `keys` message from the server either way.
  */
 export interface KeysRequest {
+  /** The message type. */
   type: "keys";
+  /** One's own bundle, to publish; absent when asking for someone else's. */
   bundle?: KeyBundle;
+  /** Whose bundle to send; absent when publishing one's own. */
   nickname?: string;
 }
 
 /** Offering a file to a connected user; `id` is the sender's own name for the transfer. */
 export interface OfferRequest {
+  /** The message type. */
   type: "offer";
+  /** The sender's name for the transfer: 1 to 64 of `A-Z a-z 0-9 - _`, not in use. */
   id: string;
+  /** The recipient's nickname, in any case. */
   to: string;
+  /** The file's name (`encrypted-file` when `e2e` carries the real one). */
   name: string;
+  /** The file's size in bytes, as it crosses the server. */
   size: number;
   /** The SHA-256 of the whole file, in hex. */
   sha256: string;
@@ -259,10 +325,16 @@ export type ClientMessage =
 
 /** A chat line relayed by the server to everyone but its sender. */
 export interface BroadcastMessage {
+  /** The message type. */
   type: "broadcast";
+  /** The sender, as registered. */
   nickname: string;
+  /** The text of the chat line. */
   message: string;
-  /** Always sent by this server; other servers may leave it out. */
+  /**
+   * ISO 8601 time the sender gave, or the server's time of receipt when it gave none. Always sent
+   * by this server; other servers may leave it out.
+   */
   timestamp?: string;
   /** Set on a message said before the recipient asked (history), not as it happened. */
   history?: boolean;
@@ -270,28 +342,39 @@ export interface BroadcastMessage {
 
 /** The server's reply to anything it refuses. */
 export interface ErrorMessage {
+  /** The message type. */
   type: "error";
+  /** What was wrong, in words meant for the user. */
   message: string;
 }
 
 /** The server's acknowledgement of a registration. */
 export interface WelcomeMessage {
+  /** The message type. */
   type: "welcome";
+  /** The nickname registered; other servers may leave it out. */
   nickname?: string;
+  /** The client ID of the registration; other servers may leave it out. */
   clientID?: string;
+  /** ISO 8601 time of the registration, by the server's clock; other servers may leave it out. */
   timestamp?: string;
 }
 
 /** The server's acknowledgement of a disconnect request; the connection closes after it. */
 export interface GoodbyeMessage {
+  /** The message type. */
   type: "goodbye";
+  /** ISO 8601 time, by the server's clock; other servers may leave it out. */
   timestamp?: string;
 }
 
 /** The server's notice that it is shutting down; the connection closes after it. */
 export interface ShutdownMessage {
+  /** The message type. */
   type: "shutdown";
+  /** Words for the user; other servers may leave it out. */
   message?: string;
+  /** ISO 8601 time, by the server's clock; other servers may leave it out. */
   timestamp?: string;
 }
 
@@ -300,10 +383,15 @@ export interface ShutdownMessage {
  * `message` in the clear, or `e2e`, encrypted end to end.
  */
 export interface PrivateMessage {
+  /** The message type. */
   type: "private";
+  /** The sender, as registered. */
   nickname: string;
+  /** The text in the clear; absent when `e2e` carries it. */
   message?: string;
+  /** The text encrypted end to end, as the sender sent it; absent when `message` carries it. */
   e2e?: E2eEnvelope;
+  /** ISO 8601 time the sender gave, or the server's time of receipt when it gave none. */
   timestamp?: string;
   /** Set on a message kept while the recipient was away; acknowledge it with `ack`. */
   offline?: boolean;
@@ -313,10 +401,15 @@ export interface PrivateMessage {
 
 /** A room's chat line, delivered to its other members; `nickname` is the sender. */
 export interface RoomMessage {
+  /** The message type. */
   type: "room";
+  /** The room's name, as its first member spelt it. */
   room: string;
+  /** The sender, as registered. */
   nickname: string;
+  /** The text of the chat line. */
   message: string;
+  /** ISO 8601 time the sender gave, or the server's time of receipt when it gave none. */
   timestamp?: string;
   /** Set on a message said before the recipient asked (history). */
   history?: boolean;
@@ -327,61 +420,89 @@ export interface RoomMessage {
  * the room's `members`, as the confirmation.
  */
 export interface JoinedNotice {
+  /** The message type. */
   type: "joined";
+  /** Who joined. */
   nickname: string;
+  /** The room joined; absent when someone joined the chat. */
   room?: string;
+  /** The room's members, the joiner included; only in the joiner's own confirmation. */
   members?: string[];
+  /** ISO 8601 time, by the server's clock. */
   timestamp?: string;
 }
 
 /** Someone left: the chat (no `room`, with the `reason`), or a room (the leaver gets it too). */
 export interface LeftNotice {
+  /** The message type. */
   type: "left";
+  /** Who left. */
   nickname: string;
+  /** The room left; absent when someone left the chat. */
   room?: string;
+  /** Why they left the chat (`disconnected`, `connection lost`, `removed (...)`); absent for a room. */
   reason?: string;
+  /** ISO 8601 time, by the server's clock. */
   timestamp?: string;
 }
 
 /** Someone changed nickname (the one who did gets it too, as the confirmation). */
 export interface NickNotice {
+  /** The message type. */
   type: "nick";
+  /** The nickname before. */
   old: string;
+  /** The nickname now. */
   nickname: string;
+  /** ISO 8601 time, by the server's clock. */
   timestamp?: string;
 }
 
 /** One room in a `list` reply. */
 export interface RoomInfo {
+  /** The room's name, as its first member spelt it. */
   room: string;
+  /** Who is in it. */
   members: string[];
 }
 
 /** The reply to a `list` request: who is connected, in the order they came, and the rooms. */
 export interface ListReply {
+  /** The message type. */
   type: "list";
+  /** The nicknames of everyone connected, in the order they came. */
   users: string[];
+  /** Every room, by name. */
   rooms: RoomInfo[];
 }
 
 /** The nickname asked for is an account's: send its password with a `login` message. */
 export interface LoginPrompt {
+  /** The message type. */
   type: "login";
+  /** The account's nickname. */
   nickname: string;
 }
 
 /** An account action done: `nickname`'s account registered, its password changed, or given up. */
 export interface AccountNotice {
+  /** The message type. */
   type: "account";
+  /** The action done. */
   action: AccountAction;
+  /** The account's nickname. */
   nickname: string;
+  /** ISO 8601 time, by the server's clock. */
   timestamp?: string;
 }
 
 /** A private message to `to`, who is away, is kept: it will be delivered when they return. */
 export interface QueuedNotice {
+  /** The message type. */
   type: "queued";
+  /** The recipient who is away. */
   to: string;
+  /** The kept message's own timestamp. */
   timestamp?: string;
 }
 
@@ -390,9 +511,13 @@ export interface QueuedNotice {
  * more kept before them.
  */
 export interface HistoryEnd {
+  /** The message type. */
   type: "history";
+  /** The room whose history it was; absent for the messages to everyone. */
   room?: string;
+  /** How many messages the run showed. */
   count: number;
+  /** How many more are kept before them. */
   earlier: number;
 }
 
@@ -401,20 +526,31 @@ export interface HistoryEnd {
  * published none: a client of the baseline protocol, or one without keys.
  */
 export interface KeysReply {
+  /** The message type. */
   type: "keys";
+  /** Whose bundle it is, as registered. */
   nickname: string;
+  /** The bundle; absent when that user has published none. */
   bundle?: KeyBundle;
 }
 
 /** A file offered by `from`: answer with `accept` or `reject` and the same `id`. */
 export interface OfferNotice {
+  /** The message type. */
   type: "offer";
+  /** The sender's name for the transfer. */
   id: string;
+  /** The sender, as registered. */
   from: string;
+  /** The file's name, made safe (`encrypted-file` when `e2e` carries the real one). */
   name: string;
+  /** The file's size in bytes, as it crosses the server. */
   size: number;
+  /** The SHA-256 of the whole file (as it crosses the server), in hex. */
   sha256: string;
+  /** End to end: the real name, size and checksum, sealed for the recipient. */
   e2e?: E2eEnvelope;
+  /** ISO 8601 time of the offer, by the server's clock. */
   timestamp?: string;
 }
 

@@ -14,6 +14,7 @@ import { nicknameKey } from "../protocol/values.ts";
 
 /** What the key directory needs of the server. */
 export interface KeyDirectoryOptions<M extends Member> {
+  /** Where the `keys` replies and refusals go. */
   out: Outbound<M>;
   /** The connected member with this nickname, if any. */
   find: (nickname: string) => M | undefined;

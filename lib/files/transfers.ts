@@ -32,13 +32,17 @@ export interface TransferChat<M extends Member> {
 
 /** How the feature is set up. */
 export interface TransfersOptions<M extends Member> {
+  /** Where offers, answers, chunks and refusals go. */
   out: Outbound<M>;
+  /** Who is connected, to find a transfer's recipient. */
   chat: TransferChat<M>;
+  /** Takes each console line: an offer, an acceptance, and the end of each transfer. */
   log: (line: string) => void;
   /** Largest file offered, in bytes. */
   maxFileBytes: number;
   /** Most transfers a client takes part in at once. */
   maxTransfers: number;
+  /** The clock, for the console's lines and the offer's timestamp. */
   now?: () => Date;
 }
 

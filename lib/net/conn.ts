@@ -6,14 +6,19 @@
 
 /**
  * What a connection needs of its transport: a TCP or TLS `Deno.Conn`, a WebSocket made to look
- * like one (`web/websocket_conn.ts`), or Node's TLS socket for a pinned certificate
- * (`tls/pinned.ts`).
+ * like one (`lib/web/websocket_conn.ts`), or Node's TLS socket for a pinned certificate
+ * (`tls_pinned.ts`).
  */
 export interface ByteConn {
+  /** The address of the other end. */
   readonly remoteAddr: Deno.Addr;
+  /** Reads into `buffer`: the number of bytes read, or null once the other end has closed. */
   read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `bytes`: the number written, which may be fewer. */
   write(bytes: Uint8Array): Promise<number>;
+  /** Ends the writing, so the other end reads the end of the stream (a WebSocket closes). */
   closeWrite(): Promise<void>;
+  /** Closes the connection at once. */
   close(): void;
 }
 

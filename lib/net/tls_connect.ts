@@ -20,7 +20,9 @@ export interface ConnectOptions {
   host: string;
   /** The address `host` resolved to. */
   address: string;
+  /** The server's port. */
   port: number;
+  /** Whether to speak TLS; false: plain TCP. */
   tls: boolean;
   /** A PEM file of authorities (or of the server's own certificate) to trust. */
   caFile?: string;

@@ -36,6 +36,7 @@ export class PinMismatchError extends Error {
 export interface PinnedOptions {
   /** The server's IP address. */
   address: string;
+  /** The server's port. */
   port: number;
   /** The name the user gave for the server, sent as SNI when it is not an address. */
   serverName: string;

@@ -17,7 +17,9 @@ import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
 /** Where the server serves TLS. */
 export interface TlsSettings {
+  /** The certificate chain's PEM file. */
   certFile: string;
+  /** The private key's PEM file. */
   keyFile: string;
   /** A second port for TLS, the main port staying plain; undefined: the main port is TLS. */
   port?: number;
@@ -27,7 +29,9 @@ export interface TlsSettings {
 export interface ServerArgs {
   /** Port to listen on; 0 asks the system for a free one. */
   port: number;
+  /** Every limit, its default unless a flag set it. */
   limits: ServerLimits;
+  /** Where TLS is served; undefined: plain TCP only. */
   tls?: TlsSettings;
   /** The directory to keep accounts, offline messages and history in, when given. */
   dataDir?: string;
@@ -39,15 +43,22 @@ export interface ServerArgs {
   cluster?: ClusterSettings;
 }
 
-type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
+/** The limits a number sets: all but the one that is a switch. */
+export type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
 
 /** A numeric server flag: the limit it sets, its unit, range and help. */
-interface NumberFlag {
+export interface NumberFlag {
+  /** The flag's name, without the leading `--`. */
   flag: string;
+  /** The limit it sets. */
   limit: NumericLimit;
+  /** What its value counts; seconds and days become milliseconds in the limit. */
   unit: "bytes" | "seconds" | "days" | "count" | "per second";
+  /** The smallest value taken, in the flag's unit. */
   min: number;
+  /** The largest value taken, in the flag's unit. */
   max: number;
+  /** What it sets, in the words of `--help`. */
   help: string;
 }
 
@@ -198,7 +209,7 @@ const UNIT_MS: Partial<Record<NumberFlag["unit"], number>> = {
 };
 
 /** Usage of ChatServer, printed with `--help` and argument errors. */
-export const SERVER_USAGE = [
+export const SERVER_USAGE: string = [
   "usage: ChatServer.ts [<port>] [options]",
   "  <port>                        1 to 65535; none: a free port the system picks",
   ...SERVER_NUMBER_FLAGS.map((f) => {

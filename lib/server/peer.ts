@@ -48,13 +48,18 @@ const NO_EXTENSIONS: ReadonlySet<string> = new Set();
 
 /** One connection, registered or not. */
 export class Peer implements Member {
+  /** The connection itself. */
   readonly conn: ByteConn;
+  /** What waits to be written to it, within the sendq. */
   readonly outbox: Outbox;
   /** The wire it speaks: JSON until its first bytes say otherwise. */
   wire: Wire = WIRES.json;
+  /** The client's IP address. */
   readonly ip: string;
+  /** The client's port. */
   readonly port: number;
-  readonly connectedAt = Date.now();
+  /** When the connection was taken, in milliseconds since the epoch. */
+  readonly connectedAt: number = Date.now();
   /** Messages per second, when limited. */
   readonly limiter: RateLimiter | undefined;
   /** Bytes per second, when limited. */
@@ -74,6 +79,10 @@ export class Peer implements Member {
   #readEnded: Promise<void> | undefined;
   readonly #maxFrameBytes: number;
 
+  /**
+   * Takes `conn` within `limits` (frame size, sendq, rates); `onWriteError` is called when a
+   * write to it fails.
+   */
   constructor(conn: ByteConn, limits: ServerLimits, onWriteError: () => void) {
     this.conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;

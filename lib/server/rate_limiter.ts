@@ -57,10 +57,15 @@ export type RateVerdict = { wait: number; warning?: string } | { flood: string }
 
 /** The limits `rateVerdict` applies. */
 export interface RateLimits {
+  /** Sustained messages per second per client, named in the warning. */
   maxRate: number;
+  /** Messages a client may send at once before the rate applies, named in the warning. */
   burst: number;
+  /** Sustained bytes per second per client, named in the warning. */
   byteRate: number;
+  /** Bytes a client may send at once before the byte rate applies, named in the warning. */
   byteBurst: number;
+  /** Milliseconds a client may stay over the rate before it is cut. */
   floodTimeoutMs: number;
 }
 

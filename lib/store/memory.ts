@@ -16,7 +16,8 @@ import type {
 
 /** A store that keeps everything in memory. */
 export class MemoryStore implements Store {
-  readonly description = "Store: in memory (accounts, offline messages and history last until " +
+  readonly description: string =
+    "Store: in memory (accounts, offline messages and history last until " +
     "the server stops; to keep them, give --data <dir> with --allow-read and --allow-write " +
     "for it, as `deno task server` does)";
   readonly #bounds: StoreBounds;

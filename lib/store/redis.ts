@@ -24,6 +24,7 @@ import type {
 
 /** What the store needs of a Redis client: running a script. */
 export interface RedisScripts {
+  /** Runs the Lua `script` with its `keys` and `arguments` (EVAL); resolves to what it returns. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 

@@ -59,6 +59,7 @@ export const MIGRATIONS: readonly string[] = [
 
 /** How a SQLite store is opened. */
 export interface SqliteStoreOptions {
+  /** How much the store keeps. */
   bounds: StoreBounds;
   /** Told of a commit that failed (nobody waits for history). */
   onError?: (error: Error) => void;

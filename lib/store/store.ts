@@ -46,7 +46,9 @@ export interface HistoryEntry {
   target: string;
   /** The room's name as it was said to; undefined for everyone. */
   room?: string;
+  /** The sender's nickname. */
   nickname: string;
+  /** The text of the chat line. */
   text: string;
   /** The time the message was sent, as relayed (ISO 8601). */
   timestamp: string;
@@ -68,6 +70,7 @@ export interface StoreBounds {
 
 /** What asking for history gives: the entries (oldest first), and how many are older. */
 export interface HistoryPage {
+  /** The entries given, oldest first. */
   entries: HistoryEntry[];
   /** Kept entries older than those given (within the `since` asked for, if any). */
   earlier: number;

@@ -132,6 +132,7 @@ export class Browser {
     await this.#stderr;
   }
 
+  /** Closes it at the end of an `await using` block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -141,8 +142,10 @@ export class Browser {
 export class Page {
   readonly #browser: Browser;
   readonly #sessionId: string;
+  /** The page's id in Chromium's DevTools protocol. */
   readonly targetId: string;
 
+  /** The page `targetId` of `browser`, driven through the DevTools session `sessionId`. */
   constructor(browser: Browser, sessionId: string, targetId: string) {
     this.#browser = browser;
     this.#sessionId = sessionId;

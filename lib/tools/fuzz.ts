@@ -36,8 +36,11 @@ export function seededRandom(seed: number): () => number {
 
 /** What a fuzz run went through. */
 export interface FuzzReport {
+  /** Inputs run. */
   inputs: number;
+  /** Frames the reader gave, each then decoded. */
   frames: number;
+  /** Frames over the limit, reported instead of given. */
   oversize: number;
   /** Frames that decoded to a known message, as client and as server messages. */
   decoded: number;

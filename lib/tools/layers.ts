@@ -10,6 +10,7 @@
 
 /** One part of the code: the paths it holds and the parts it may import besides itself. */
 export interface Part {
+  /** The part's name, as `may` lists it. */
   name: string;
   /** Files, or folders when ending in `/`, relative to the repository's root. */
   paths: readonly string[];

@@ -14,6 +14,7 @@ const encoder = new TextEncoder();
  * written to the spec do, and reads replies as JSON lines (one `JSON.parse` per line).
  */
 export class RawClient {
+  /** The connection to the server. */
   readonly conn: Deno.Conn;
   readonly #reader: ReadableStreamDefaultReader<string>;
   #buffer = "";

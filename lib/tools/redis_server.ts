@@ -21,6 +21,7 @@ export interface RedisServerOptions {
 
 /** A running `redis-server`. */
 export class RedisServer {
+  /** The port it listens on, on 127.0.0.1. */
   readonly port: number;
   readonly #options: RedisServerOptions;
   #child: Deno.ChildProcess | undefined;

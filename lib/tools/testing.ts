@@ -49,7 +49,9 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 
 /** Every line a stream has produced, with a way to wait for a particular one. */
 export class LineLog {
+  /** Every line so far, without its newline. */
   readonly lines: string[] = [];
+  /** Resolves once the stream has ended and its last line is in `lines`. */
   readonly done: Promise<void>;
   #listeners = new Set<() => void>();
 
@@ -125,8 +127,11 @@ export class LineLog {
  * call, can be held (writes wait until released) and can be made to fail.
  */
 export class FakeWriter {
+  /** What each write took, in order. */
   readonly writes: Uint8Array[] = [];
-  limit = Infinity;
+  /** Most bytes one write takes. */
+  limit: number = Infinity;
+  /** When set, every write throws it (once any hold is released). */
   fail: Error | undefined;
   #held: (() => void)[] = [];
   #holding = false;
@@ -159,8 +164,11 @@ export class FakeWriter {
 
 /** A running `deno run` of one of our programs. */
 export class Program {
+  /** The process. */
   readonly child: Deno.ChildProcess;
+  /** What it prints on standard output. */
   readonly stdout: LineLog;
+  /** What it prints on standard error. */
   readonly stderr: LineLog;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #stdinOpen = true;
@@ -256,8 +264,11 @@ export class ServerProgram extends Program {
 
 /** What the server reports on SIGUSR2. */
 export interface ServerStatsLine {
+  /** Connections open. */
   connections: number;
+  /** Connections that have registered. */
   registered: number;
+  /** The process's resident memory, in MiB. */
   rssMiB: number;
 }
 
@@ -276,6 +287,7 @@ export async function serverStats(server: ServerProgram): Promise<ServerStatsLin
  * them unless asked), and can stop reading altogether.
  */
 export class LoadClient {
+  /** The connection to the server. */
   readonly conn: Deno.Conn;
   /** Lines received so far (the welcome included). */
   lines = 0;
@@ -401,7 +413,7 @@ export async function registeredClient(
 export { closeAll, RecordingProxy } from "./wire_capture.ts";
 
 /** What the spec's `<dt>` matches: `YYYY-MM-DD HH:mm:ss`. */
-export const DT = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`;
+export const DT: string = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`;
 
 /**
  * A regular expression for one whole output line written as in the spec, where `<dt>` stands

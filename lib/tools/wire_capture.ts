@@ -25,6 +25,7 @@ export interface RecordingProxyOptions {
 
 /** A TCP relay on 127.0.0.1 that records every byte passing through, both ways. */
 export class RecordingProxy {
+  /** The port it listens on, on 127.0.0.1. */
   readonly port: number;
   readonly #listener: Deno.Listener;
   readonly #target: number;

@@ -9,7 +9,8 @@
 import { WebSocketConn } from "./websocket_conn.ts";
 
 /** What the page may load and connect to: itself only, and no inline script. */
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+export const CONTENT_SECURITY_POLICY: string =
+  "default-src 'none'; script-src 'self'; style-src 'self'; " +
   "img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; " +
   "frame-ancestors 'none'";
 
@@ -25,6 +26,7 @@ const TYPES: Record<string, string> = {
 
 /** How the web server is set up. */
 export interface WebServerOptions {
+  /** The port to listen on, on every address; 0: a free one. */
   port: number;
   /** The folder of the page's files. */
   root: string;
@@ -38,7 +40,9 @@ export interface WebServerOptions {
 
 /** A running web server. */
 export interface WebServer {
+  /** The port it listens on. */
   port: number;
+  /** Stops listening; resolves once the requests under way have finished. */
   shutdown(): Promise<void>;
 }
 

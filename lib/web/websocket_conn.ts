@@ -21,6 +21,7 @@ const NEWLINE = 0x0a;
 
 /** A server-side WebSocket as a byte stream of JSON lines. */
 export class WebSocketConn implements ByteConn {
+  /** The address the browser connected from. */
   readonly remoteAddr: Deno.NetAddr;
   readonly #socket: WebSocket;
   readonly #incoming = new IncomingBytes();

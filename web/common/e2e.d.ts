@@ -7,14 +7,19 @@ export const E2E_VERSION: 1;
 
 /** One's own keys: X25519 for agreement, Ed25519 to sign. */
 export interface Identity {
+  /** The X25519 pair, for key agreement. */
   agreement: CryptoKeyPair;
+  /** The Ed25519 pair, which signs the bundle and each sealed session key. */
   signing: CryptoKeyPair;
 }
 
 /** An identity as a key file keeps it (private halves included). */
 export interface SavedIdentity {
+  /** The scheme's version. */
   v: 1;
+  /** The X25519 private key, as a JWK. */
   agreement: JsonWebKey;
+  /** The Ed25519 private key, as a JWK. */
   signing: JsonWebKey;
 }
 
@@ -23,9 +28,13 @@ export type Bundle = KeyBundle;
 
 /** A conversation's session: its AES-256-GCM key, its id and the count of messages sent. */
 export interface Session {
+  /** Its id, base64 of 9 random bytes: the `sid` of its messages. */
   id: string;
+  /** The key's 32 bytes, as sealed for the recipient. */
   raw: Uint8Array;
+  /** The same key, for AES-GCM. */
   key: CryptoKey;
+  /** Messages numbered in it so far; the next one is one more (0 for a session opened). */
   sent: number;
 }
 
@@ -34,9 +43,13 @@ export type SealedSession = SealedKey;
 
 /** An encrypted message of a session. */
 export interface EncryptedText {
+  /** The session's id. */
   sid: string;
+  /** The message's number in its session, from 1. */
   n: number;
+  /** The AES-GCM nonce, in base64. */
   iv: string;
+  /** The ciphertext, in base64. */
   ct: string;
 }
 
@@ -94,7 +107,9 @@ export function decryptText(
 
 /** What an offered file's encrypted header holds. */
 export interface FileHeader {
+  /** The file's real name. */
   name: string;
+  /** The plain file's size, in bytes. */
   size: number;
   /** The SHA-256 of the plain file, in hex. */
   sha256: string;

@@ -31,8 +31,11 @@ export type PeerKeyStatus =
 
 /** One pinned peer, as a key ring's `save` keeps it. */
 export interface KnownPeer {
+  /** The peer's nickname, as first seen. */
   nickname: string;
+  /** The pinned key. */
   bundle: Bundle;
+  /** The pinned key's fingerprint. */
   fingerprint: string;
   /** A newer key the peer showed, waiting for the user's `/trust`. */
   pending?: { bundle: Bundle; fingerprint: string };
@@ -44,10 +47,16 @@ export interface KnownPeer {
 
 /** One's identity and the peers one has met, pinned on first use. */
 export class KeyRing {
+  /** One's own keys. */
   readonly identity: Identity;
+  /** The public half of `identity`, signed. */
   readonly bundle: Bundle;
   /** Where the keys are, for people. */
   readonly place: string;
+  /**
+   * `identity` and its `bundle`; `peers` as `save` last kept them; `place` says where the keys
+   * are, for people (`key file ~/x.json`, `kept in this browser`).
+   */
   constructor(options: {
     identity: Identity;
     bundle: Bundle;
@@ -71,7 +80,9 @@ export class KeyRing {
 
 /** A peer's verified bundle and what the client knows of it. */
 export interface PeerKey {
+  /** The bundle, its signature checked. */
   bundle: Bundle;
+  /** Whether it is new, the one pinned, or another. */
   status: PeerKeyStatus;
 }
 
@@ -79,8 +90,11 @@ export interface PeerKey {
 export interface E2eClientOptions {
   /** The keys, or undefined with `unavailable` saying why there are none. */
   ring?: KeyRing;
+  /** Why there are no keys, said to the user; undefined when there are. */
   unavailable?: string;
+  /** Shows a line to the user. */
   print: (line: string) => void;
+  /** Sends a message to the server. */
   send: (message: ClientMessage) => void;
   /** This user's nickname, as the server knows it now. */
   nickname: () => string;
@@ -95,6 +109,7 @@ export type Sealed<T> = T & { e2e: E2eEnvelope };
 
 /** A client's end-to-end encryption. */
 export class E2eClient {
+  /** Sends nothing until `start`. */
   constructor(options: E2eClientOptions);
   /** The keys, when this client has them. */
   readonly ring: KeyRing | undefined;
