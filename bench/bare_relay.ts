@@ -1,12 +1,13 @@
 /**
  * The floor under a big room in Deno: the least a Deno program can do to relay chat, measured
- * with compare.sh's own workloads. It does what `../shared/bench/relay.c -j` does and no more: a
+ * with compare.sh's own workloads (the comparison harness BENCHMARKS.md describes, kept outside
+ * this repository). It does what that harness's C relay (`relay.c -j`) does and no more: a
  * line containing `"type":"nickname"` makes its sender a member, and a line containing
  * `"type":"message"` goes to every other member with that token rewritten to
  * `"type":"broadcast"`, one `conn.write` per recipient, not awaited, no queue, no checks.
  *
- * Run: `../shared/bench/compare.sh --only bigroom -- deno run -A bench/bare_relay.ts {port}`
- * (compare.sh labels it "ours").
+ * Run: `compare.sh --only bigroom -- deno run -A bench/bare_relay.ts {port}` (compare.sh labels it
+ * "ours").
  *
  * @module
  */
