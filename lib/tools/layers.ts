@@ -211,3 +211,29 @@ export async function readGraph(root: URL, files: readonly string[]): Promise<Mo
   }
   return graph;
 }
+
+/**
+ * The paths the layout block of docs/design.md names (the first fenced block under `## Layout`):
+ * each entry is a name at two spaces of indent per level of folders, a folder ending in `/`, and
+ * the words after it say what it is; lines indented further carry on those words.
+ */
+export function layoutPaths(markdown: string): string[] {
+  const section = markdown.split(/^## Layout\s*$/m)[1] ?? "";
+  const block = /^```\n([\s\S]*?)^```/m.exec(section)?.[1] ?? "";
+  const paths: string[] = [];
+  const folders: string[] = [];
+  for (const line of block.split("\n")) {
+    const match = /^( *)(\S+)/.exec(line);
+    if (match === null) continue;
+    const depth = match[1].length / 2;
+    const name = match[2];
+    // Carried-on words start far to the right; an entry is a folder or a file with its extension.
+    if (!Number.isInteger(depth) || depth > folders.length) continue;
+    if (!name.endsWith("/") && !/\.[a-z]+$/.test(name)) continue;
+    folders.length = depth;
+    const path = folders.join("") + name;
+    paths.push(path);
+    if (name.endsWith("/")) folders.push(name);
+  }
+  return paths;
+}

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
   circles,
+  isTest,
   layerProblems,
+  layoutPaths,
   type ModuleGraph,
   type Part,
   partOf,
@@ -47,6 +49,47 @@ Deno.test("the layout's parts say where the core, the edges and the client live"
   assert.equal(partOf("web/app.js")?.name, "page");
   assert.equal(partOf("ChatClient.ts")?.name, "client");
   assert.equal(partOf("README.md"), undefined);
+});
+
+Deno.test("docs/design.md's layout block names every module of lib/ and web/ and nothing else", async () => {
+  const tracked = await trackedFiles();
+  const shown = layoutPaths(await Deno.readTextFile(new URL("docs/design.md", ROOT)));
+  const files = shown.filter((path) => !path.endsWith("/"));
+  const folders = shown.filter((path) => path.endsWith("/"));
+  // Every module and page file but tests, which sit beside what they test.
+  const expected = tracked.filter((file) =>
+    /^(lib|web)\//.test(file) && !isTest(file) && !file.endsWith(".png")
+  );
+  assert.deepEqual(files.filter((file) => /^(lib|web)\//.test(file)).sort(), expected.sort());
+  for (const file of files) assert.ok(tracked.includes(file), `${file} is in the repository`);
+  for (const folder of folders) {
+    assert.ok(tracked.some((file) => file.startsWith(folder)), `${folder} is in the repository`);
+  }
+});
+
+Deno.test("layoutPaths() reads a tree of names, carried-on words aside", () => {
+  const markdown = [
+    "# Design",
+    "## Layout",
+    "```",
+    "main.ts        the program",
+    "lib/",
+    "  core/        the core:",
+    "               rules.ts is not an entry here",
+    "    chat.ts    the rules",
+    "  net.ts       the transport",
+    "web/           the page",
+    "```",
+    "## Next",
+  ].join("\n");
+  assert.deepEqual(layoutPaths(markdown), [
+    "main.ts",
+    "lib/",
+    "lib/core/",
+    "lib/core/chat.ts",
+    "lib/net.ts",
+    "web/",
+  ]);
 });
 
 // The checks themselves, on a made-up graph: each catches what it is for.
