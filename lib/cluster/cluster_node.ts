@@ -21,18 +21,28 @@ import type { ClusterSettings } from "./cluster_url.ts";
 
 /** What this project uses of the `redis` package's client (its own types are too generic). */
 export interface RedisClient {
+  /** Connects; rejects when Redis cannot be reached or refuses. */
   connect(): Promise<unknown>;
+  /** A new client to the same Redis, not yet connected (a subscriber needs its own). */
   duplicate(): RedisClient;
+  /** Publishes `message` on `channel`; resolves to how many heard it. */
   publish(channel: string, message: string): Promise<unknown>;
+  /** Hears `channels`, each message given to `listener`. */
   subscribe(
     channels: string[],
     listener: (message: string, channel: string) => void,
   ): Promise<void>;
+  /** No longer hears `channels`. */
   unsubscribe(channels: string[]): Promise<void>;
+  /** Runs a Lua `script` on `keys` with `arguments`; resolves to what it returns. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** Removes `member` from the sorted set `key`. */
   zRem(key: string, member: string): Promise<unknown>;
+  /** Closes the connection once what was sent is answered. */
   close(): Promise<unknown>;
+  /** Closes the connection at once. */
   destroy(): void;
+  /** Calls `listener` when the connection fails (`error`) or is ready again (`ready`). */
   on(event: "error" | "ready", listener: (error?: Error) => void): unknown;
 }
 
@@ -126,6 +136,7 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')`;
 export class ClusterNode {
   /** The node's id: 4 hex digits, unique among the live nodes. */
   readonly id: string;
+  /** The cluster's settings from the command line. */
   readonly settings: ClusterSettings;
   readonly #client: RedisClient;
   readonly #timer: ReturnType<typeof setInterval>;

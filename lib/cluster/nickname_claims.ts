@@ -17,19 +17,24 @@ import { MAX_NICKNAME_CHARS, nicknameKey, nicknameProblem } from "../protocol/va
 
 /** What the claims need of the cluster (a `ClusterNode`). */
 export interface ClaimLink {
+  /** Whether Redis answers, as far as the node knows. */
   readonly up: boolean;
+  /** Claims a nickname key for a holder (see `ClusterNode.claim`). */
   claim(
     key: string,
     holder: string,
     at: number,
     again?: boolean,
   ): Promise<"taken" | "took" | "refused">;
+  /** Frees a nickname key if the holder still holds it (see `ClusterNode.release`). */
   release(key: string, holder: string, at: number): Promise<void>;
 }
 
 /** What a claim needs of a connection. */
-interface Claimant {
+export interface Claimant {
+  /** Its nickname, once registered. */
   nickname: string | undefined;
+  /** Set once it is being closed: a claim that ends then is freed again. */
   readonly closing: boolean;
 }
 
@@ -40,10 +45,12 @@ interface Claim {
   at: number;
 }
 
-type NameCommand = RegisterCommand | { kind: "nick"; nickname: string };
+/** The commands that take a nickname: a registration, and a rename. */
+export type NameCommand = RegisterCommand | { kind: "nick"; nickname: string };
 
 /** How the claims reach the rest of the server. */
 export interface NicknameClaimsOptions<P extends Claimant> {
+  /** Where names are claimed: the node's Redis. */
   link: ClaimLink;
   /** Carries out the command once its nickname is held (the core's `handle`). */
   handle: (peer: P, command: NameCommand) => void;

@@ -10,8 +10,11 @@ import type { Member } from "../core/types.ts";
 
 /** What the other nodes are told of a user when it registers. */
 export interface RemoteInfo {
+  /** Its nickname, as it registered or renamed itself. */
   nickname: string;
+  /** The client ID it registered with, if any. */
   clientID?: string;
+  /** The extensions its client speaks. */
   extensions: string[];
   /** Its public key bundle for end-to-end messages, once published. */
   bundle?: KeyBundle;
@@ -19,13 +22,21 @@ export interface RemoteInfo {
 
 /** A member of another node. */
 export class RemoteMember implements Member {
+  /** Always true: another node serves it. */
   readonly remote = true;
+  /** Empty: its address is its node's to know. */
   readonly ip = "";
+  /** 0: its address is its node's to know. */
   readonly port = 0;
+  /** Never: its node says when it leaves. */
   readonly closing = false;
+  /** Unknown here: its login is its node's to check. */
   account: string | undefined = undefined;
+  /** Its nickname, as its node last said. */
   nickname: string | undefined;
+  /** The client ID it registered with, if any. */
   clientID: string | undefined;
+  /** The extensions its client speaks. */
   extensions: ReadonlySet<string>;
   /** The id of its node. */
   readonly node: string;

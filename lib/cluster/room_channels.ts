@@ -10,7 +10,9 @@ import { roomKey } from "../protocol/values.ts";
 
 /** Subscribing to and leaving a room's channel, by room key. */
 export interface RoomChannelLink {
+  /** Starts hearing the channel of the room of `key`; settles once it is heard. */
   listen(key: string): Promise<void>;
+  /** Stops hearing the channel of the room of `key`. */
   unlisten(key: string): Promise<void>;
 }
 

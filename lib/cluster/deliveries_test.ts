@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import type { ServerMessage } from "../../protocol.ts";
+import { ChatCore } from "../core/chat.ts";
+import { FakeMember, RecordingOutbound } from "../core/fakes.ts";
+import type { BusMessage } from "./bus_messages.ts";
+import { Deliveries } from "./deliveries.ts";
+import { RemoteMember } from "./remote_member.ts";
+
+/** Two users here (Alice, Bob), and Carol and Dave on node `n1`, Erin on node `n2`. */
+function setUp() {
+  const inner = new RecordingOutbound();
+  const published: { channel: string; message: BusMessage }[] = [];
+  const failing = new Set<string>();
+  const link = { up: true };
+  const remote = new Map<string, RemoteMember>();
+  const transfers: string[] = [];
+  let reaped = 0;
+  const deliveries: Deliveries<FakeMember> = new Deliveries<FakeMember>({
+    link,
+    inner,
+    afterDelivery: () => reaped++,
+    publish: (channel, message, failed) => {
+      published.push({ channel, message });
+      if (failing.has(channel)) failed?.();
+    },
+    presence: {
+      *locals() {
+        for (const member of core.members()) if (member instanceof FakeMember) yield member;
+      },
+      get remoteCount() {
+        return remote.size;
+      },
+      member: (node, nickname) => {
+        const member = remote.get(nickname);
+        return member?.node === node ? member : undefined;
+      },
+    },
+    transfer: (member, request) => transfers.push(`${member.nickname} ${request.type}`),
+  });
+  const core: ChatCore<FakeMember | RemoteMember> = new ChatCore<FakeMember | RemoteMember>({
+    out: deliveries.outbound,
+    log: () => {},
+  });
+  deliveries.attach(core);
+  const local = (nickname: string, port: number) => {
+    const member = new FakeMember(port);
+    core.handle(member, { kind: "register", nickname });
+    return member;
+  };
+  const alice = local("Alice", 1);
+  const bob = local("Bob", 2);
+  for (const [nickname, node] of [["Carol", "n1"], ["Dave", "n1"], ["Erin", "n2"]]) {
+    const member = new RemoteMember(node, { nickname, extensions: [] });
+    remote.set(nickname, member);
+    core.addRemote(member);
+  }
+  inner.deliveries.length = 0;
+  const at = (nickname: string) => remote.get(nickname)!;
+  return {
+    alice,
+    bob,
+    at,
+    core,
+    deliveries,
+    failing,
+    inner,
+    link,
+    published,
+    transfers,
+    reaped: () => reaped,
+  };
+}
+
+const HI: ServerMessage = { type: "broadcast", nickname: "Alice", message: "hi" };
+
+Deno.test("Deliveries keeps this node's users here and sends the others' on once, by name", () => {
+  const { alice, at, deliveries, inner, published } = setUp();
+  const taken = deliveries.outbound.deliver([alice, at("Carol"), at("Dave")], [HI]);
+  assert.deepEqual(taken, [alice, at("Carol"), at("Dave")]);
+  assert.deepEqual(inner.deliveries.map((d) => d.to), [["Alice"]]);
+  assert.deepEqual(published, [{
+    channel: "node:n1",
+    message: { kind: "deliver", to: ["Carol", "Dave"], messages: [HI] },
+  }]);
+});
+
+Deno.test("Deliveries sends a room's messages on the room's channel, and everyone's to * on all", () => {
+  const { at, deliveries, published } = setUp();
+  const room: ServerMessage = { type: "room", room: "#Ops", nickname: "Alice", message: "hi" };
+  deliveries.outbound.deliver([at("Carol"), at("Erin")], [room]);
+  deliveries.outbound.deliver([at("Carol"), at("Dave"), at("Erin")], [HI]);
+  deliveries.outbound.deliver([at("Carol"), at("Erin")], [HI]);
+  assert.deepEqual(
+    published.map(({ channel, message }) => [channel, (message as { to: unknown }).to]),
+    [
+      ["room:#ops", ["Carol", "Erin"]],
+      ["all", "*"],
+      ["all", ["Carol", "Erin"]],
+    ],
+  );
+});
+
+Deno.test("Deliveries tells the sender of a private message that could not go why", () => {
+  const { at, deliveries, failing, inner, link, published } = setUp();
+  const whisper: ServerMessage = { type: "private", nickname: "Alice", message: "psst" };
+  link.up = false;
+  assert.deepEqual(deliveries.outbound.deliver([at("Erin")], [whisper]), []);
+  assert.equal(deliveries.outbound.bulk(at("Erin"), HI), false);
+  assert.equal(published.length, 0, "nothing is published while the link is down");
+  link.up = true;
+  failing.add("node:n2");
+  deliveries.outbound.deliver([at("Erin")], [whisper]);
+  const refusal = {
+    to: "Alice",
+    message: "Cannot reach Erin: the link to their server is down; try again later",
+    reason: undefined,
+  };
+  assert.deepEqual(inner.refusals, [refusal, refusal]);
+});
+
+Deno.test("Deliveries delivers what another node sends to the users named, or to all with *", () => {
+  const { alice, bob, deliveries, inner, reaped } = setUp();
+  deliveries.hear("n1", { kind: "deliver", to: ["bob", "Carol", "Nobody"], messages: [HI] });
+  deliveries.hear("n1", { kind: "deliver", to: "*", messages: [HI] });
+  deliveries.hear("n1", { kind: "deliver", to: ["Carol"], messages: [HI] });
+  assert.deepEqual(inner.deliveries.map((d) => d.members), [[bob], [alice, bob]]);
+  assert.equal(reaped(), 2, "the dead are reaped after each delivery here");
+  assert.throws(
+    () => deliveries.hear("n1", { kind: "deliver", to: "Bob" as never, messages: [HI] }),
+    { message: '"to" is neither "*" nor a list of names' },
+  );
+  assert.throws(
+    () => deliveries.hear("n1", { kind: "deliver", to: "*", messages: [null as never] }),
+    { message: '"messages" is not a list of messages' },
+  );
+});
+
+Deno.test("Deliveries passes answers to a file offered from another node to that node, and back", () => {
+  const { alice, bob, deliveries, inner, published, transfers } = setUp();
+  const offer: ServerMessage = {
+    type: "offer",
+    id: "t1",
+    from: "Carol",
+    name: "a.txt",
+    size: 1,
+    sha256: "0".repeat(64),
+  };
+  deliveries.hear("n1", { kind: "deliver", to: ["Alice"], messages: [offer] });
+  assert.equal(deliveries.forwardTransfer(alice, { type: "accept", id: "t1" }), true);
+  assert.equal(deliveries.forwardTransfer(bob, { type: "accept", id: "t1" }), false);
+  assert.equal(deliveries.forwardTransfer(alice, { type: "offer" }), false);
+  assert.deepEqual(published, [{
+    channel: "node:n1",
+    message: { kind: "transfer", from: "Alice", request: { type: "accept", id: "t1" } },
+  }]);
+  // Chunks come as bulk deliveries; the sender's node hears the answers of users of other nodes.
+  deliveries.hear("n1", { kind: "deliver", to: ["Alice"], messages: [HI], bulk: true });
+  assert.deepEqual(inner.deliveries.at(-1)?.to, ["Alice"]);
+  deliveries.hear("n1", { kind: "transfer", from: "Carol", request: { type: "accept", id: "t9" } });
+  assert.deepEqual(transfers, ["Carol accept"]);
+  assert.throws(
+    () =>
+      deliveries.hear("n2", {
+        kind: "transfer",
+        from: "Carol",
+        request: { type: "accept", id: "t9" },
+      }),
+    { message: "not from a known user, or not a transfer message" },
+  );
+  // Once this node's user leaves, the files offered to it are forgotten.
+  deliveries.forget(alice);
+  assert.equal(deliveries.forwardTransfer(alice, { type: "accept", id: "t1" }), false);
+});

@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import type { KeyBundle } from "../../protocol.ts";
+import { ChatCore } from "../core/chat.ts";
+import { FakeMember, RecordingOutbound } from "../core/fakes.ts";
+import type { BusMessage } from "./bus_messages.ts";
+import { Presence } from "./presence.ts";
+import type { RemoteMember } from "./remote_member.ts";
+
+const BUNDLE: KeyBundle = { v: 1, dh: "dh", sign: "sign", sig: "sig" };
+
+/** A node with a core of its own and one user, Alice, who is in `#ops`. */
+function setUp(live: string[] = []) {
+  const out = new RecordingOutbound();
+  const published: { channel: string; message: BusMessage }[] = [];
+  const channels: string[] = [];
+  const said: string[] = [];
+  const left: string[] = [];
+  const bundles = new Map<FakeMember | RemoteMember, KeyBundle | undefined>();
+  const presence = new Presence<FakeMember>({
+    node: {
+      up: true,
+      settings: { url: "", shown: "", prefix: "chat:", nodeTimeoutMs: 20 },
+      liveNodes: () => Promise.resolve(live),
+      channel: (name) => `chat:${name}`,
+      listen: (channel) => Promise.resolve(void channels.push(`listen ${channel}`)),
+      unlisten: (channel) => Promise.resolve(void channels.push(`unlisten ${channel}`)),
+    },
+    publish: (channel, message) => published.push({ channel, message }),
+    left: (member) => left.push(member.nickname!),
+    say: (text) => said.push(text),
+    features: () => ({
+      keys: {
+        bundleOf: (member) => bundles.get(member),
+        setBundle: (member, bundle) => bundles.set(member, bundle),
+      },
+      transfers: { left: (member) => left.push(`${member.nickname}'s transfers`) },
+    }),
+  });
+  const core = new ChatCore<FakeMember | RemoteMember>({
+    out,
+    log: () => {},
+    observer: presence.observer,
+  });
+  presence.attach(core);
+  const alice = new FakeMember(1);
+  core.handle(alice, {
+    kind: "register",
+    nickname: "Alice",
+    clientID: "c1",
+    extensions: ["joined", "left"],
+  });
+  core.handle(alice, { kind: "join", room: "#ops" });
+  out.deliveries.length = 0;
+  return { alice, bundles, channels, core, left, out, presence, published, said };
+}
+
+/** Lets what waits on a settled promise run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+Deno.test("Presence tells the other nodes of its users' changes, and joins a room's channel first", async () => {
+  const { alice, channels, core, left, published } = setUp();
+  assert.deepEqual(published.map(({ message }) => message.kind), ["join"], "not in #ops yet");
+  await settle();
+  core.handle(alice, { kind: "nick", nickname: "Alicia" });
+  core.handle(alice, { kind: "leave", room: "#ops" });
+  core.leave(alice, "bye");
+  assert.deepEqual(channels, ["listen chat:room:#ops", "unlisten chat:room:#ops"]);
+  assert.deepEqual(published.map(({ message }) => message), [
+    {
+      kind: "join",
+      member: { nickname: "Alice", clientID: "c1", extensions: ["joined", "left"] },
+    },
+    { kind: "room", nickname: "Alice", room: "#ops", in: true },
+    { kind: "nick", old: "Alice", nickname: "Alicia" },
+    { kind: "room", nickname: "Alicia", room: "#ops", in: false },
+    { kind: "leave", nickname: "Alicia", reason: undefined },
+  ]);
+  assert.ok(published.every(({ channel }) => channel === "all"));
+  assert.deepEqual(left, ["Alicia"]);
+});
+
+Deno.test("Presence mirrors another node's users in the core: joined, renamed, in rooms, left", () => {
+  const { bundles, core, left, presence } = setUp();
+  presence.heardFrom("n1");
+  presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
+  presence.hear("n1", { kind: "nick", old: "bob", nickname: "Robert" });
+  presence.hear("n1", { kind: "room", nickname: "Robert", room: "#ops", in: true });
+  presence.hear("n1", { kind: "keys", nickname: "Robert", bundle: BUNDLE });
+  const robert = presence.member("n1", "ROBERT")!;
+  assert.equal(core.find("Robert"), robert);
+  assert.equal(presence.remoteCount, 1);
+  assert.deepEqual([...core.membersOf("#ops")].map((member) => member.nickname), [
+    "Alice",
+    "Robert",
+  ]);
+  assert.equal(bundles.get(robert), BUNDLE);
+  presence.hear("n1", { kind: "leave", nickname: "Robert" });
+  assert.equal(core.find("Robert"), undefined);
+  assert.equal(presence.member("n1", "Robert"), undefined);
+  assert.equal(bundles.get(robert), undefined);
+  assert.deepEqual(left, ["Robert's transfers"]);
+});
+
+Deno.test("Presence answers hello with its users, their rooms and bundles, on the asker's channel", () => {
+  const { alice, bundles, presence, published } = setUp();
+  bundles.set(alice, BUNDLE);
+  published.length = 0;
+  presence.hear("n1", { kind: "hello" });
+  assert.deepEqual(published, [{
+    channel: "node:n1",
+    message: {
+      kind: "state",
+      members: [{
+        nickname: "Alice",
+        clientID: "c1",
+        extensions: ["joined", "left", "room"],
+        rooms: ["#ops"],
+        bundle: BUNDLE,
+      }],
+    },
+  }]);
+});
+
+Deno.test("Presence tells its users who left another node while the nodes were apart", () => {
+  const { alice, core, out, presence } = setUp();
+  presence.heardFrom("n1");
+  presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
+  presence.hear("n1", {
+    kind: "state",
+    members: [{ nickname: "Carol", extensions: [], rooms: ["#ops"] }],
+  });
+  assert.equal(core.find("Bob"), undefined);
+  assert.equal(core.find("Carol")?.nickname, "Carol");
+  const told = out.received(alice).map((m) =>
+    m.type === "left"
+      ? `${m.nickname} left: ${m.reason}`
+      : m.type === "joined"
+      ? `${m.nickname} joined`
+      : m.type
+  );
+  assert.deepEqual(told, [
+    "Bob left: left while the servers could not reach each other",
+    "Carol joined",
+  ]);
+  assert.deepEqual([...core.membersOf("#ops")].map((member) => member.nickname), [
+    "Alice",
+    "Carol",
+  ]);
+});
+
+Deno.test("Presence says hello at start, and takes a node whose lease ran out for gone", async () => {
+  const { core, presence, published, said } = setUp();
+  presence.heardFrom("n1");
+  presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
+  published.length = 0;
+  presence.start();
+  try {
+    assert.deepEqual(published, [{ channel: "all", message: { kind: "hello" } }]);
+    while (said.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    presence.stop();
+  }
+  assert.deepEqual(said, ["cluster: node n1 is gone"]);
+  assert.equal(core.find("Bob"), undefined);
+});
