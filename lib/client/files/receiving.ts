@@ -139,10 +139,6 @@ export class Receiving {
       outgoing: false,
       peer,
       ...file,
-      active: false,
-      done: 0,
-      startedAt: 0,
-      shownAt: 0,
       queued: [],
       writing: Promise.resolve(),
     });

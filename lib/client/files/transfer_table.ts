@@ -117,11 +117,18 @@ export class TransferTable {
     this.#print = print;
   }
 
-  /** Numbers `transfer` and keeps it. */
-  add<T extends Transfer>(transfer: Omit<T, "n">): T {
-    const numbered = { ...transfer, n: ++this.#lastNumber } as T;
-    this.#all.push(numbered);
-    return numbered;
+  /** Keeps a new transfer of `fields`, numbered, not yet under way. */
+  add<T extends Transfer>(fields: Omit<T, "n" | "active" | "done" | "startedAt" | "shownAt">): T {
+    const transfer = {
+      ...fields,
+      n: ++this.#lastNumber,
+      active: false,
+      done: 0,
+      startedAt: 0,
+      shownAt: 0,
+    } as T;
+    this.#all.push(transfer);
+    return transfer;
   }
 
   /** The transfer with wire id `id`, if any. */

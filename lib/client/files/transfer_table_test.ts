@@ -9,10 +9,6 @@ function offer(table: TransferTable, id: string, size = 1000): IncomingTransfer 
     name: `${id}.txt`,
     size,
     sha256: "",
-    active: false,
-    done: 0,
-    startedAt: 0,
-    shownAt: 0,
     queued: [],
     writing: Promise.resolve(),
   });
