@@ -39,7 +39,7 @@ export const CHAT_ADDRESS_HINT =
   "A CHAT/1.0 address looks like chat://<host>:<port>, such as chat://localhost:12345";
 
 /** Usage of ChatClient, printed with `--help` and argument errors. */
-export const CLIENT_USAGE = [
+export const CLIENT_USAGE: string = [
   "usage: ChatClient.ts <host> <port> <nickname> <clientID> " +
   "[--tls [--ca <pem> | --fingerprint <sha256>]] " +
   "[--password-file <file>] [--downloads <dir>]",

@@ -38,8 +38,11 @@ const CHAT1_HELP = [
 
 /** How a CHAT/1.0 session is set up. */
 export interface Chat1SessionOptions extends SessionOptions {
+  /** The name to register, and to sign each line with. */
   username: string;
+  /** How long to wait for the reply to the registration (ms). */
   replyMs?: number;
+  /** How long the goodbye gets to be written before the connection is closed (ms). */
   leaveMs?: number;
 }
 
@@ -142,6 +145,7 @@ export class Chat1Session extends Session {
     }
   }
 
+  /** A closed connection ends the session (and a registration waiting for its reply). */
   protected override onConnectionEnd(): boolean {
     this.#settleRegistration(null);
     return false;

@@ -28,8 +28,11 @@ export function formatNotice(date: Date, text: string): string {
 
 /** What a client counts over a session. */
 export interface SessionStats {
+  /** When the session started. */
   start: Date;
+  /** Chat messages sent. */
   messagesSent: number;
+  /** Chat messages received (history not counted). */
   messagesReceived: number;
   /** Unicode code points of the message texts sent. */
   charsSent: number;

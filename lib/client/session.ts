@@ -58,8 +58,11 @@ export type SessionEnd =
 
 /** A resolvable promise. */
 export class Signal<T> {
+  /** Settles with the value given to `resolve`. */
   readonly promise: Promise<T>;
+  /** Settles `promise` with `value` (later calls do nothing). */
   resolve!: (value: T) => void;
+  /** A signal not yet resolved. */
   constructor() {
     this.promise = new Promise<T>((resolve) => this.resolve = resolve);
   }
@@ -80,7 +83,9 @@ export async function orTimeout<T>(promise: Promise<T>, ms: number): Promise<T |
 
 /** How a session is set up. */
 export interface SessionOptions {
+  /** Where the session shows things. */
   ui: ClientUi;
+  /** The time now (default: the clock's). */
   now?: () => Date;
   /** Opens a new connection to the same server (to register again after a refusal). */
   connect?: () => Promise<ByteConn>;
@@ -96,7 +101,9 @@ interface Link {
 
 /** A client's session with a server: subclasses speak a wire. */
 export abstract class Session {
+  /** Where the session shows things. */
   protected readonly ui: ClientUi;
+  /** The time now. */
   protected readonly now: () => Date;
   /** Resolves when the session ends other than by the user's choice. */
   protected readonly ended = new Signal<SessionEnd>();

@@ -1,12 +1,14 @@
 /**
  * The client's side of files on disk: whether a name is taken, a file's size and checksum read a
- * block at a time, the same for its end-to-end encrypted form, and reading a file in full blocks.
+ * block at a time, the same for its end-to-end encrypted form, reading a file in full blocks, and
+ * a download's `.part` file and the name it is kept under.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import type { FileChunks } from "../../../web/common/e2e.js";
+import { freeName } from "../../protocol/file_names.ts";
 
 /** Bytes of a file read at a time, for its checksum and its chunks. */
 export const READ_BLOCK_BYTES = 1024 * 1024;
@@ -74,4 +76,30 @@ export async function readFully(file: Deno.FsFile, bytes: Uint8Array): Promise<v
     if (n === null) throw new Error("the file got shorter while it was being sent");
     filled += n;
   }
+}
+
+/** A `.part` path in `dir` for a download named `name`, clashing with no file nor `.part` file. */
+export function freePartPath(dir: string, name: string): string {
+  const free = freeName(name, (c) => exists(`${dir}/${c}`) || exists(`${dir}/${c}.part`));
+  return `${dir}/${free}.part`;
+}
+
+/**
+ * Makes the whole `.part` file at `part` the download `name` in `dir` (or `name (1)`, ..., when
+ * taken) and removes the `.part` name; the download's path.
+ */
+export async function keepDownload(part: string, dir: string, name: string): Promise<string> {
+  let path: string;
+  while (true) {
+    path = `${dir}/${freeName(name, (c) => exists(`${dir}/${c}`))}`;
+    try {
+      // A link never replaces a file that appeared meanwhile, as a rename would.
+      await Deno.link(part, path);
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  await Deno.remove(part);
+  return path;
 }

@@ -24,7 +24,12 @@ export function defaultKeyFolder(env: (name: string) => string | undefined): str
 }
 
 /** The default key file of `nickname` on the server at `host:port`, in `folder`. */
-export function defaultKeyFile(folder: string, nickname: string, host: string, port: number) {
+export function defaultKeyFile(
+  folder: string,
+  nickname: string,
+  host: string,
+  port: number,
+): string {
   const safe = (text: string) => text.replace(/[^\p{L}\p{N}._-]/gu, "_");
   return `${folder}/${safe(nicknameKey(nickname))}@${safe(host)}_${port}.json`;
 }
