@@ -66,10 +66,15 @@ export interface DisconnectMessage {
  * recipient (see `E2eEnvelope`), never both.
  */
 export interface PrivateRequest {
+  /** The message's type. */
   type: "private";
+  /** The recipient's nickname. */
   to: string;
+  /** The text, in the clear. */
   message?: string;
+  /** The text, encrypted end to end. */
   e2e?: E2eEnvelope;
+  /** ISO 8601 time the client sent it. */
   timestamp?: string;
 }
 
@@ -83,23 +88,37 @@ export interface PrivateRequest {
  * gone, against the key the recipient pinned or, the first time, pinning it.
  */
 export interface E2eEnvelope {
+  /** The version of the scheme. */
   v: number;
+  /** The session's id. */
   sid: string;
+  /** The message's number in the session. */
   n: number;
+  /** The time it was written, ISO 8601. */
   t: string;
+  /** The AES-GCM nonce. */
   iv: string;
+  /** The ciphertext. */
   ct: string;
+  /** The session key, sealed for the recipient. */
   key: SealedKey;
+  /** The sender's key bundle. */
   bundle?: KeyBundle;
 }
 
 /** A session key sealed by the sender for the recipient: see `sealSession` in `web/common/e2e.js`. */
 export interface SealedKey {
+  /** The version of the scheme. */
   v: number;
+  /** The session's id. */
   sid: string;
+  /** The sender's ephemeral X25519 public key. */
   eph: string;
+  /** The AES-GCM nonce of the wrapped key. */
   iv: string;
+  /** The session key, wrapped. */
   key: string;
+  /** The sender's Ed25519 signature over all of it and both names. */
   sig: string;
 }
 
@@ -175,9 +194,13 @@ export interface AckRequest {
  * and hands out bundles; it has no use for them itself.
  */
 export interface KeyBundle {
+  /** The version of the scheme. */
   v: number;
+  /** The X25519 public key, for agreement. */
   dh: string;
+  /** The Ed25519 public key, for signatures. */
   sign: string;
+  /** The signature of both keys by the Ed25519 one. */
   sig: string;
 }
 
@@ -189,8 +212,11 @@ export { MAX_KEY_FIELD_CHARS } from "./lib/protocol/json_decode.ts";
  * is a `keys` message from the server either way.
  */
 export interface KeysRequest {
+  /** The message's type. */
   type: "keys";
+  /** One's own bundle, to publish. */
   bundle?: KeyBundle;
+  /** Whose bundle to look up. */
   nickname?: string;
 }
 
@@ -300,10 +326,15 @@ export interface ShutdownMessage {
  * `message` in the clear, or `e2e`, encrypted end to end.
  */
 export interface PrivateMessage {
+  /** The message's type. */
   type: "private";
+  /** The sender's nickname. */
   nickname: string;
+  /** The text, in the clear. */
   message?: string;
+  /** The text, encrypted end to end. */
   e2e?: E2eEnvelope;
+  /** ISO 8601 time the sender sent it. */
   timestamp?: string;
   /** Set on a message kept while the recipient was away; acknowledge it with `ack`. */
   offline?: boolean;
@@ -401,20 +432,31 @@ export interface HistoryEnd {
  * published none: a client of the baseline protocol, or one without keys.
  */
 export interface KeysReply {
+  /** The message's type. */
   type: "keys";
+  /** Whose bundle it is. */
   nickname: string;
+  /** The bundle, if that user published one. */
   bundle?: KeyBundle;
 }
 
 /** A file offered by `from`: answer with `accept` or `reject` and the same `id`. */
 export interface OfferNotice {
+  /** The message's type. */
   type: "offer";
+  /** The sender's name for the transfer. */
   id: string;
+  /** The sender's nickname. */
   from: string;
+  /** The file's name (`SEALED_FILE_NAME` when end-to-end). */
   name: string;
+  /** The bytes that will cross the server. */
   size: number;
+  /** Their SHA-256, in hex. */
   sha256: string;
+  /** The file's real header, encrypted end to end. */
   e2e?: E2eEnvelope;
+  /** ISO 8601 time the sender offered it. */
   timestamp?: string;
 }
 

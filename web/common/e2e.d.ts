@@ -7,14 +7,19 @@ export const E2E_VERSION: 1;
 
 /** One's own keys: X25519 for agreement, Ed25519 to sign. */
 export interface Identity {
+  /** The X25519 key pair. */
   agreement: CryptoKeyPair;
+  /** The Ed25519 key pair. */
   signing: CryptoKeyPair;
 }
 
 /** An identity as a key file keeps it (private halves included). */
 export interface SavedIdentity {
+  /** The version of the scheme. */
   v: 1;
+  /** The X25519 private key. */
   agreement: JsonWebKey;
+  /** The Ed25519 private key. */
   signing: JsonWebKey;
 }
 
@@ -23,9 +28,13 @@ export type Bundle = KeyBundle;
 
 /** A conversation's session: its AES-256-GCM key, its id and the count of messages sent. */
 export interface Session {
+  /** The session's id, in base64. */
   id: string;
+  /** The key's bytes, to seal for the peer. */
   raw: Uint8Array;
+  /** The key, to encrypt and decrypt with. */
   key: CryptoKey;
+  /** The messages sent in it so far. */
   sent: number;
 }
 
@@ -34,9 +43,13 @@ export type SealedSession = SealedKey;
 
 /** An encrypted message of a session. */
 export interface EncryptedText {
+  /** The session's id. */
   sid: string;
+  /** The message's number in the session. */
   n: number;
+  /** The AES-GCM nonce, in base64. */
   iv: string;
+  /** The ciphertext, in base64. */
   ct: string;
 }
 
@@ -94,7 +107,9 @@ export function decryptText(
 
 /** What an offered file's encrypted header holds. */
 export interface FileHeader {
+  /** The file's name. */
   name: string;
+  /** Its size in bytes. */
   size: number;
   /** The SHA-256 of the plain file, in hex. */
   sha256: string;

@@ -1,12 +1,24 @@
 /** Types of `e2e_keys.js` (a plain module, as the web page loads it unchanged). */
 
 import type {
-  ClientMessage,
   E2eEnvelope,
   KeysReply,
+  KeysRequest,
   OfferNotice,
   PrivateMessage,
   PrivateRequest,
+} from "../../protocol.ts";
+
+// The messages of protocol.ts that these types name, so that their documentation is whole.
+export type {
+  E2eEnvelope,
+  KeyBundle,
+  KeysReply,
+  KeysRequest,
+  OfferNotice,
+  PrivateMessage,
+  PrivateRequest,
+  SealedKey,
 } from "../../protocol.ts";
 import type { Bundle, FileChunks, FileHeader, Identity } from "./e2e.js";
 
@@ -31,8 +43,11 @@ export type PeerKeyStatus =
 
 /** One pinned peer, as a key ring's `save` keeps it. */
 export interface KnownPeer {
+  /** The peer's nickname, as first seen. */
   nickname: string;
+  /** The key pinned. */
   bundle: Bundle;
+  /** Its fingerprint. */
   fingerprint: string;
   /** A newer key the peer showed, waiting for the user's `/trust`. */
   pending?: { bundle: Bundle; fingerprint: string };
@@ -44,10 +59,13 @@ export interface KnownPeer {
 
 /** One's identity and the peers one has met, pinned on first use. */
 export class KeyRing {
+  /** One's own keys. */
   readonly identity: Identity;
+  /** Their public half, signed. */
   readonly bundle: Bundle;
   /** Where the keys are, for people. */
   readonly place: string;
+  /** The ring of `identity`, with the `peers` pinned before; `save` keeps them when they change. */
   constructor(options: {
     identity: Identity;
     bundle: Bundle;
@@ -71,7 +89,9 @@ export class KeyRing {
 
 /** A peer's verified bundle and what the client knows of it. */
 export interface PeerKey {
+  /** The peer's bundle, its signature checked. */
   bundle: Bundle;
+  /** Whether it is new, the one pinned, or another. */
   status: PeerKeyStatus;
 }
 
@@ -79,9 +99,12 @@ export interface PeerKey {
 export interface E2eClientOptions {
   /** The keys, or undefined with `unavailable` saying why there are none. */
   ring?: KeyRing;
+  /** Why there are no keys, when `ring` is undefined. */
   unavailable?: string;
+  /** Shows a line to the user. */
   print: (line: string) => void;
-  send: (message: ClientMessage) => void;
+  /** Sends a message to the server. */
+  send: (message: KeysRequest) => void;
   /** This user's nickname, as the server knows it now. */
   nickname: () => string;
   /** The time now (for the time bound into a message). */
@@ -95,6 +118,7 @@ export type Sealed<T> = T & { e2e: E2eEnvelope };
 
 /** A client's end-to-end encryption. */
 export class E2eClient {
+  /** The encryption of a client with `options`; `start` publishes its key. */
   constructor(options: E2eClientOptions);
   /** The keys, when this client has them. */
   readonly ring: KeyRing | undefined;
