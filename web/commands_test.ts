@@ -57,7 +57,7 @@ Deno.test("the page's /help lists its own commands from the shared list, one a l
     ),
   );
   assert.ok(
-    calls.includes("system: /send <user>: offer a file to a connected user: you pick it next"),
+    calls.includes("system: /send <user>: offer a file to a connected user; you pick it next"),
   );
   assert.ok(calls.includes("system: /exit, /quit: leave the chat"));
   assert.equal(calls.at(-1), "system: //text: send a line that starts with /");

@@ -82,7 +82,7 @@ export const COMMANDS = /** @type {const} */ ([
     name: "/send",
     aliases: [],
     args: "<user>",
-    help: "offer a file to a connected user: you pick it next",
+    help: "offer a file to a connected user; you pick it next",
     clients: ["web"],
   },
   {
