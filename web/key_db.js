@@ -1,7 +1,12 @@
-// The web page's end-to-end keys, kept in this browser's IndexedDB (one database per server, as
-// the page's origin is the server's): per nickname, an identity whose private keys are
-// non-extractable CryptoKeys (the page can use them, no script can read them out) and the peers
-// pinned on first use.
+// @ts-self-types="./key_db.d.ts"
+/**
+ * The web page's end-to-end keys, kept in this browser's IndexedDB (one database per server, as
+ * the page's origin is the server's): per nickname, an identity whose private keys are
+ * non-extractable CryptoKeys (the page can use them, no script can read them out) and the peers
+ * pinned on first use.
+ *
+ * @module
+ */
 
 import { generateIdentity, publicBundle } from "./common/e2e.js";
 import { KeyRing, nicknameKey } from "./common/e2e_keys.js";

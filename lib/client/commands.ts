@@ -1,8 +1,11 @@
 /**
- * The client's commands: what a typed line asks for, and the list `/help` shows.
+ * The terminal client's commands: what a typed line asks for, and the lines `/help` shows. The
+ * commands and their help are `web/common/commands.js`, the list the web page shares.
  *
  * @module
  */
+
+import { COMMANDS as SHARED_COMMANDS, SLASH_LINE } from "../../web/common/commands.js";
 
 /** What a typed line asks for. */
 export type Command =
@@ -41,92 +44,34 @@ export type Command =
 
 /** A command as `/help` lists it. */
 export interface CommandInfo {
+  /** The name to type, with its "/". */
   name: string;
-  aliases: string[];
+  /** Other names for it. */
+  aliases: readonly string[];
+  /** Its arguments, as `/help` shows them. */
   args: string;
+  /** What it does. */
   help: string;
 }
 
-/** Every command, in the order `/help` lists them. */
-export const COMMANDS: readonly CommandInfo[] = [
-  { name: "/help", aliases: [], args: "", help: "list the commands" },
-  { name: "/list", aliases: [], args: "", help: "who is connected, and the rooms" },
-  {
-    name: "/whisper",
-    aliases: ["/msg", "/w"],
-    args: "<user> <message>",
-    help: "send a private message to one user",
-  },
-  { name: "/nick", aliases: [], args: "<nickname>", help: "change your nickname" },
-  {
-    name: "/join",
-    aliases: [],
-    args: "<#room>",
-    help: "join a room (made if new); your lines then go there",
-  },
-  {
-    name: "/leave",
-    aliases: [],
-    args: "[<#room>]",
-    help: "leave a room (the one you are talking in by default)",
-  },
-  { name: "/rooms", aliases: [], args: "", help: "the rooms, and which you are in" },
-  { name: "/all", aliases: [], args: "", help: "talk to everyone again instead of a room" },
-  {
-    name: "/history",
-    aliases: [],
-    args: "[<#room>] [<n>]",
-    help: "the last n messages (20) to everyone, or to a room you are in",
-  },
-  {
-    name: "/register",
-    aliases: [],
-    args: "",
-    help: "make your nickname an account; the password is asked next",
-  },
-  { name: "/send", aliases: [], args: "<user> <path>", help: "offer a file to a connected user" },
-  {
-    name: "/accept",
-    aliases: [],
-    args: "[<n>]",
-    help: "accept a file offered (the latest by default)",
-  },
-  { name: "/reject", aliases: [], args: "[<n>]", help: "turn down a file offered" },
-  { name: "/cancel", aliases: [], args: "[<n>]", help: "stop a transfer, from either side" },
-  {
-    name: "/transfers",
-    aliases: [],
-    args: "",
-    help: "the offers and transfers, with their numbers",
-  },
-  {
-    name: "/fingerprint",
-    aliases: [],
-    args: "[<user>]",
-    help: "your key's fingerprint, or a user's, to compare in person",
-  },
-  { name: "/trust", aliases: [], args: "<user>", help: "trust a user's new key, once checked" },
-  { name: "/password", aliases: [], args: "", help: "change your account's password" },
-  { name: "/unregister", aliases: [], args: "", help: "give up your nickname's account" },
-  {
-    name: "/exit",
-    aliases: ["/quit", "q!", "disconnect"],
-    args: "",
-    help: "leave the chat and show the summary",
-  },
-];
+/** Every command of the terminal client, in the order `/help` lists them (from the shared list). */
+export const COMMANDS: readonly CommandInfo[] = SHARED_COMMANDS.filter((c) =>
+  (c.clients as readonly string[]).includes("terminal")
+);
 
 /** The lines `/help` prints. */
 export function helpLines(): string[] {
   return [
     "Commands:",
-    ...COMMANDS.map((c) => {
-      const names = [c.name, ...c.aliases].join(", ");
-      return `  ${`${names} ${c.args}`.trimEnd().padEnd(36)} ${c.help}`;
-    }),
-    "  //text                               send a line that starts with /",
+    ...COMMANDS.map((c) => helpLine(`${[c.name, ...c.aliases].join(", ")} ${c.args}`, c.help)),
+    helpLine(SLASH_LINE.usage, SLASH_LINE.help),
     "Anything else is a chat line: to the room you are talking in, or to everyone.",
   ];
+}
+
+/** One line of `/help`: how to type it, then what it does, in a column. */
+function helpLine(usage: string, help: string): string {
+  return `  ${usage.trimEnd().padEnd(36)} ${help}`;
 }
 
 /** Every command name and alias, for completion. */

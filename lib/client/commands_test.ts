@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { COMMAND_NAMES, helpLines, parseCommand } from "./commands.ts";
+import { COMMAND_NAMES, COMMANDS, helpLines, parseCommand } from "./commands.ts";
 
 Deno.test("parseCommand() takes a plain line as a chat line, as typed", () => {
   assert.deepEqual(parseCommand("hello there "), { kind: "say", text: "hello there " });
@@ -121,4 +121,10 @@ Deno.test("parseCommand() reads the file transfer commands", () => {
   assert.deepEqual(parseCommand("/cancel"), { kind: "cancel" });
   assert.deepEqual(parseCommand("/cancel x"), { kind: "usage", usage: "Usage: /cancel [<n>]" });
   assert.deepEqual(parseCommand("/transfers"), { kind: "transfers" });
+});
+
+Deno.test("parseCommand() knows every command and alias that /help lists", () => {
+  for (const name of COMMANDS.flatMap((c) => [c.name, ...c.aliases])) {
+    assert.notEqual(parseCommand(name).kind, "unknown", name);
+  }
 });

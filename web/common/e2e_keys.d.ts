@@ -1,13 +1,14 @@
 /** Types of `e2e_keys.js` (a plain module, as the web page loads it unchanged). */
 
 import type {
-  ClientMessage,
   E2eEnvelope,
   KeysReply,
+  KeysRequest,
   OfferNotice,
   PrivateMessage,
   PrivateRequest,
 } from "../../protocol.ts";
+
 import type { Bundle, FileChunks, FileHeader, Identity } from "./e2e.js";
 
 /** How long a key lookup waits for the server's answer (ms). */
@@ -95,7 +96,7 @@ export interface E2eClientOptions {
   /** Shows a line to the user. */
   print: (line: string) => void;
   /** Sends a message to the server. */
-  send: (message: ClientMessage) => void;
+  send: (message: KeysRequest) => void;
   /** This user's nickname, as the server knows it now. */
   nickname: () => string;
   /** The time now (for the time bound into a message). */

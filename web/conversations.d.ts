@@ -1,0 +1,23 @@
+/** Types of `conversations.js` (a plain module, as the page loads it unchanged). */
+
+/** The tabs and the log of the conversation open. */
+export class Conversations {
+  /** Takes the tabs and the log; `isOwn(nickname)` tells this user's own lines. */
+  constructor(isOwn: (nickname: string) => boolean);
+  /** The id of the conversation open. */
+  readonly active: string;
+  /** The title of conversation `id` (a room's or a person's name as typed), if there is one. */
+  titleOf(id: string): string | undefined;
+  /** Adds conversation `id`, titled `title`, unless it is there. */
+  open(id: string, title: string): void;
+  /** Shows conversation `id`, its unread lines now read. */
+  show(id: string): void;
+  /** Shows a chat line of `who` in conversation `id` (titled `title` if it is new). */
+  say(id: string, date: Date, who: string, text: string, mark: string, title?: string): void;
+  /** Shows what happened (someone joined, left...) in conversation `id`. */
+  notice(id: string, date: Date, text: string): void;
+  /** Shows a line of the page's own in the conversation open. */
+  system(text: string): void;
+  /** Forgets every conversation (the user left). */
+  clear(): void;
+}

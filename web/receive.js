@@ -1,0 +1,165 @@
+/**
+ * What arrives from the server, each message handed to the part of the page it is for, in the
+ * order it came (one may wait on keys to be opened). A private message sealed end to end is
+ * opened here before it is shown.
+ *
+ * @module
+ */
+
+import { EVERYONE, personId, roomId, sameName } from "./names.js";
+
+/** The server's messages, shown one after another. */
+export class Receiver {
+  #page;
+  /** What arrives is shown in order, though showing one may wait on keys. */
+  #showing = Promise.resolve();
+
+  /**
+   * Takes the parts of the page the messages are for: `session`, `conversations`, `people`,
+   * `keys` and `files`.
+   */
+  constructor(page) {
+    this.#page = page;
+  }
+
+  /** Takes `message`, from the server, to show in its turn. */
+  receive(message) {
+    // Key answers go at once: a message being opened may wait for one.
+    if (message.type === "keys") this.#page.keys.client?.onKeys(message);
+    else this.#showing = this.#showing.then(() => this.#show(message)).catch(console.error);
+  }
+
+  async #show(message) {
+    const { session, conversations, people, keys, files } = this.#page;
+    const at = message.timestamp ? new Date(message.timestamp) : new Date();
+    const when = Number.isNaN(at.getTime()) ? new Date() : at;
+    switch (message.type) {
+      case "welcome":
+        session.welcomed();
+        // Before what comes with the welcome (messages kept for the user).
+        await keys.start();
+        break;
+      case "login":
+        session.login(message.nickname);
+        break;
+      case "error":
+        session.error(message.message);
+        break;
+      case "broadcast": {
+        const mark = message.history ? "history" : "";
+        conversations.say(EVERYONE, when, message.nickname, message.message, mark);
+        break;
+      }
+      case "private":
+        await this.#private(message, when);
+        break;
+      case "room": {
+        const mark = message.history ? "history" : "";
+        const id = roomId(message.room);
+        conversations.say(id, when, message.nickname, message.message, mark, message.room);
+        break;
+      }
+      case "joined":
+        this.#joined(message, when);
+        break;
+      case "left":
+        this.#left(message, when);
+        break;
+      case "nick":
+        people.rename(message.old, message.nickname);
+        session.renamed(message.old, message.nickname);
+        conversations.notice(EVERYONE, when, `${message.old} is now known as ${message.nickname}`);
+        break;
+      case "list":
+        people.update(message.users ?? [], message.rooms ?? []);
+        break;
+      case "queued":
+        conversations.system(
+          `${message.to} is offline: your message will be delivered when they return`,
+        );
+        break;
+      case "history":
+        if (message.earlier > 0) {
+          conversations.system(
+            `${message.earlier} earlier messages: /history ${message.count + message.earlier}`,
+          );
+        } else if (message.count === 0) conversations.system("No history yet");
+        break;
+      case "account":
+        conversations.system(`Account ${message.action} done for ${message.nickname}`);
+        break;
+      case "shutdown":
+        conversations.system("The server is shutting down");
+        break;
+      case "offer":
+      case "accept":
+      case "reject":
+      case "cancel":
+      case "chunk":
+      case "received":
+      case "complete":
+        await files.receive(message);
+        break;
+    }
+  }
+
+  /** Someone joined the chat, or a room (this user, maybe). */
+  #joined(message, when) {
+    const { session, conversations, people } = this.#page;
+    if (message.room === undefined) {
+      people.add(message.nickname);
+      conversations.notice(EVERYONE, when, `${message.nickname} joined the chat`);
+      return;
+    }
+    const id = roomId(message.room);
+    if (sameName(message.nickname, session.nickname)) {
+      conversations.open(id, message.room);
+      conversations.show(id);
+      const members = (message.members ?? []).join(", ");
+      conversations.notice(id, when, `You joined ${message.room} (members: ${members})`);
+    } else conversations.notice(id, when, `${message.nickname} joined ${message.room}`);
+    session.send({ type: "list" });
+  }
+
+  /** Someone left the chat, or a room (this user, maybe). */
+  #left(message, when) {
+    const { session, conversations, people } = this.#page;
+    if (message.room === undefined) {
+      people.remove(message.nickname);
+      const reason = message.reason ? ` (${message.reason})` : "";
+      conversations.notice(EVERYONE, when, `${message.nickname} left the chat${reason}`);
+      return;
+    }
+    const id = roomId(message.room);
+    if (sameName(message.nickname, session.nickname)) {
+      conversations.notice(id, when, `You left ${message.room}`);
+    } else conversations.notice(id, when, `${message.nickname} left ${message.room}`);
+    session.send({ type: "list" });
+  }
+
+  /** Shows a private message, opening it first when it is end-to-end encrypted. */
+  async #private(message, when) {
+    const { session, conversations, keys } = this.#page;
+    const from = message.nickname;
+    const id = personId(from);
+    const away = message.offline ? "while you were away" : "";
+    if (message.e2e === undefined) {
+      conversations.say(id, when, from, message.message, away, from);
+    } else {
+      try {
+        const { text, time } = await keys.client.open(message);
+        conversations.say(id, time, from, text, away ? `end-to-end, ${away}` : "end-to-end", from);
+      } catch (error) {
+        conversations.notice(
+          id,
+          when,
+          `Could not decrypt a message from ${from}: ${error.message}`,
+        );
+      }
+    }
+    // Shown (or shown to be unreadable): the server may forget it.
+    if (message.offline && Number.isInteger(message.id)) {
+      session.send({ type: "ack", id: message.id });
+    }
+  }
+}
