@@ -23,39 +23,53 @@ const SERVER_SIDE = ["core", "store", "accounts", "files", "e2e", "cluster", "wi
 
 /** Every part, from the bottom up. A test module may import anything (it runs nothing in use). */
 export const PARTS: readonly Part[] = [
+  /** Helpers with no chat in them. */
   { name: "common", paths: ["lib/common/"], may: [] },
+  /** The JSON wire, and what both sides agree on besides: framing, CHAT/1.0, value rules. */
   {
     name: "protocol",
     paths: ["protocol.ts", "lib/protocol/", "web/common/protocol.js"],
     may: ["common"],
   },
+  /** The chat core: state and rules, commands in, deliveries out, no I/O. */
   { name: "core", paths: ["lib/core/"], may: ["common", "protocol"] },
+  /** What the server keeps: one interface, three versions, one suite. */
   { name: "store", paths: ["lib/store/"], may: ["common", "protocol"] },
+  /** Accounts, kept private messages and history, beside the core. */
   { name: "accounts", paths: ["lib/accounts/"], may: ["common", "protocol", "core", "store"] },
+  /** File transfer beside the core. */
   { name: "files", paths: ["lib/files/"], may: ["common", "protocol", "core"] },
+  /** End-to-end messages beside the core: the key directory. */
   { name: "e2e", paths: ["lib/e2e/"], may: ["common", "protocol", "core", "store"] },
-  // The bus carries the other features' messages between nodes.
+  /** The bus between the nodes of a cluster; it carries the other features' messages too. */
   {
     name: "cluster",
     paths: ["lib/cluster/"],
     may: ["common", "protocol", "core", "store", "accounts", "files", "e2e"],
   },
+  /** The server's wire adapters: frames to commands, messages to bytes. */
   { name: "wire", paths: ["lib/wire/"], may: ["common", "protocol", "core"] },
+  /** Transport pieces both sides use: connections, the outbox, TLS. */
   { name: "net", paths: ["lib/net/"], may: ["common"] },
+  /** The web port: the page's files and its WebSocket. */
   { name: "web", paths: ["lib/web/"], may: ["common", "net"] },
+  /** The server's edge, and the server program. */
   {
     name: "server",
     paths: ["lib/server/", "ChatServer.ts"],
     may: ["common", "protocol", "net", ...SERVER_SIDE],
   },
-  // What the page and the terminal client share: plain modules, no DOM and no Deno.
+  /** What the page and the terminal client share: plain modules, no DOM and no Deno. */
   { name: "clients", paths: ["web/common/"], may: ["protocol"] },
+  /** The terminal client, and the client program. */
   {
     name: "client",
     paths: ["lib/client/", "ChatClient.ts"],
     may: ["common", "protocol", "net", "clients"],
   },
+  /** The web page. */
   { name: "page", paths: ["web/"], may: ["protocol", "clients"] },
+  /** Tools for tests and for people, and the benchmarks. */
   { name: "tools", paths: ["lib/tools/", "bench/"], may: ["*"] },
 ];
 
