@@ -1,6 +1,9 @@
 /**
  * End-to-end tests: real `deno run` processes of ChatServer.ts and ChatClient.ts talking over
  * 127.0.0.1 on ports the system picks, checked against the exact lines of spec part A.
+ *
+ * It stays one file at the top of the repository, where the specification's layout puts it: the
+ * specification's behaviour, in its order, then TLS and the commands built on it.
  */
 
 import assert from "node:assert/strict";

@@ -1,6 +1,9 @@
 /**
  * The server's limits and its answers to bad input, tested against a real ChatServer process
  * over 127.0.0.1 (see integration_test.ts for the spec's baseline behaviour).
+ *
+ * It stays one file: each section (limits, bad input, the chat's features on the wire) drives the
+ * same server program through the same helpers, and reads as the list of what the edge promises.
  */
 
 import assert from "node:assert/strict";
