@@ -6,5 +6,7 @@ import type { FileChunks } from "./common/e2e.js";
 export function sha256Hex(bytes: BufferSource): Promise<string>;
 /** A new transfer id: 8 random bytes in hex. */
 export function randomId(): string;
+/** What follows a transfer's name where it is sealed end to end: `, end-to-end encrypted`. */
+export function sealedMark(transfer: { sealed?: boolean }): string;
 /** `plain` encrypted with `chunks` piece by piece, each piece into a chunk of CHUNK_BYTES. */
 export function sealChunks(plain: Uint8Array, chunks: FileChunks): Promise<Uint8Array<ArrayBuffer>>;

@@ -1,7 +1,8 @@
 // @ts-self-types="./file_bytes.d.ts"
 /**
  * The bytes of a file the page sends or receives: their SHA-256 in hex (as offers carry it), a
- * transfer's random id, and a file sealed end to end, chunk by chunk, as it crosses the server.
+ * transfer's random id, a file sealed end to end, chunk by chunk, as it crosses the server, and
+ * how a sealed transfer is marked where the page names it.
  *
  * @module
  */
@@ -28,6 +29,11 @@ export async function sealChunks(plain, chunks) {
     data.set(await chunks.encrypt(seq, bytes), seq * CHUNK_BYTES);
   }
   return data;
+}
+
+/** What follows a transfer's name where it is sealed end to end: `, end-to-end encrypted`. */
+export function sealedMark(transfer) {
+  return transfer.sealed ? ", end-to-end encrypted" : "";
 }
 
 function hex(buffer) {

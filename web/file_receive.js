@@ -8,7 +8,7 @@
 
 import { encryptedSize, fromBase64 } from "./common/e2e.js";
 import { CHUNK_BYTES } from "./common/protocol.js";
-import { sha256Hex } from "./file_bytes.js";
+import { sealedMark, sha256Hex } from "./file_bytes.js";
 import { EVERYONE } from "./names.js";
 
 /**
@@ -36,7 +36,7 @@ export async function listOffer(list, message) {
     EVERYONE,
     new Date(),
     `${message.from} offers ${transfer.name} (${transfer.plainSize} bytes)${
-      transfer.sealed ? ", end-to-end encrypted" : ""
+      sealedMark(transfer)
     }: see Files`,
   );
 }

@@ -43,6 +43,16 @@ export async function offerFile(list, to, file) {
   list.send(offer);
 }
 
+/**
+ * Notes that the chunks of `transfer` up to `seq` arrived (its window opens, and `done` counts
+ * them), then sends what the window has room for, with `send`.
+ */
+export function acknowledged(send, transfer, seq) {
+  transfer.unacked = Math.min(transfer.unacked, transfer.next - 1 - seq);
+  transfer.done = Math.min(transfer.size, (seq + 1) * CHUNK_BYTES);
+  sendChunks(send, transfer);
+}
+
 /** Sends the chunks of `transfer` that its window has room for, with `send`. */
 export function sendChunks(send, transfer) {
   while (transfer.unacked < WINDOW_CHUNKS && transfer.next * CHUNK_BYTES < transfer.size) {

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { CHUNK_BYTES } from "./common/protocol.js";
+import { sealedMark } from "./file_bytes.js";
 import { keepChunk, listOffer } from "./file_receive.js";
-import { offerFile, sendChunks } from "./file_send.js";
+import { acknowledged, offerFile, sendChunks } from "./file_send.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -55,10 +55,8 @@ export class Files {
         sendChunks(this.#list.send, transfer);
         break;
       case "received":
-        transfer.unacked = Math.min(transfer.unacked, transfer.next - 1 - message.seq);
-        transfer.done = Math.min(transfer.size, (message.seq + 1) * CHUNK_BYTES);
+        acknowledged(this.#list.send, transfer, message.seq);
         transfer.bar.value = transfer.done;
-        sendChunks(this.#list.send, transfer);
         break;
       case "chunk":
         await keepChunk(this.#list, transfer, message);
@@ -156,8 +154,7 @@ export class Files {
 
   #label(transfer, status) {
     const way = transfer.outgoing ? "to" : "from";
-    const mark = transfer.sealed ? ", end-to-end encrypted" : "";
-    const name = `${transfer.name} ${way} ${transfer.peer}${mark}`;
+    const name = `${transfer.name} ${way} ${transfer.peer}${sealedMark(transfer)}`;
     transfer.label.textContent = status === undefined ? name : `${name}: ${status}`;
   }
 }

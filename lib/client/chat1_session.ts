@@ -9,7 +9,7 @@
 
 import { MAX_FRAME_BYTES } from "../../protocol.ts";
 import { utf8ByteLength } from "../common/utf8.ts";
-import { COMMAND_NAMES, parseCommand } from "./commands.ts";
+import { chat1HelpLines, COMMAND_NAMES, parseCommand } from "./commands.ts";
 import { escapeControls } from "../common/text.ts";
 import { formatChatLine } from "./screen.ts";
 import type { ByteConn } from "../net/conn.ts";
@@ -27,14 +27,6 @@ import { chat1Chat, chat1Disconnect, chat1Register, parseChat1Reply } from "../p
 export const CHAT1_REPLY_MS = 10_000;
 /** How long the goodbye gets to be written before the connection is closed (ms). */
 export const CHAT1_LEAVE_MS = 1000;
-
-/** What `/help` shows on a CHAT/1.0 server. */
-const CHAT1_HELP = [
-  "On a CHAT/1.0 server every line goes to everyone:",
-  "  /exit, /quit, q!, disconnect          leave the chat and show the summary",
-  "  //text                               send a line that starts with /",
-  "Private messages, rooms, /list, /nick, accounts, history and files are not available there.",
-];
 
 /** How a CHAT/1.0 session is set up. */
 export interface Chat1SessionOptions extends SessionOptions {
@@ -101,7 +93,7 @@ export class Chat1Session extends Session {
     if (command.kind === "say") {
       if (command.text.trim() !== "") this.#say(command.text);
     } else if (command.kind === "help") {
-      for (const help of CHAT1_HELP) this.ui.print(help);
+      for (const help of chat1HelpLines()) this.ui.print(help);
     } else if (command.kind === "unknown") {
       this.ui.print(`Unknown command "${escapeControls(command.name)}": /help lists the commands`);
     } else {

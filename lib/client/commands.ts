@@ -63,10 +63,28 @@ export const COMMANDS: readonly CommandInfo[] = SHARED_COMMANDS.filter((c) =>
 export function helpLines(): string[] {
   return [
     "Commands:",
-    ...COMMANDS.map((c) => helpLine(`${[c.name, ...c.aliases].join(", ")} ${c.args}`, c.help)),
+    ...COMMANDS.map(commandLine),
     helpLine(SLASH_LINE.usage, SLASH_LINE.help),
     "Anything else is a chat line: to the room you are talking in, or to everyone.",
   ];
+}
+
+/**
+ * The lines `/help` prints on a CHAT/1.0 server, which carries lines to everyone and nothing
+ * else: how to leave, and how to send a line starting with "/".
+ */
+export function chat1HelpLines(): string[] {
+  return [
+    "On a CHAT/1.0 server every line goes to everyone:",
+    ...COMMANDS.filter((c) => c.name === "/exit").map(commandLine),
+    helpLine(SLASH_LINE.usage, SLASH_LINE.help),
+    "Private messages, rooms, /list, /nick, accounts, history and files are not available there.",
+  ];
+}
+
+/** A command's line of `/help`: its names and arguments, then what it does. */
+function commandLine(c: CommandInfo): string {
+  return helpLine(`${[c.name, ...c.aliases].join(", ")} ${c.args}`, c.help);
 }
 
 /** One line of `/help`: how to type it, then what it does, in a column. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { COMMAND_NAMES, COMMANDS, helpLines, parseCommand } from "./commands.ts";
+import { chat1HelpLines, COMMAND_NAMES, COMMANDS, helpLines, parseCommand } from "./commands.ts";
 
 Deno.test("parseCommand() takes a plain line as a chat line, as typed", () => {
   assert.deepEqual(parseCommand("hello there "), { kind: "say", text: "hello there " });
@@ -127,4 +127,13 @@ Deno.test("parseCommand() knows every command and alias that /help lists", () =>
   for (const name of COMMANDS.flatMap((c) => [c.name, ...c.aliases])) {
     assert.notEqual(parseCommand(name).kind, "unknown", name);
   }
+});
+
+Deno.test("chat1HelpLines() shows what a CHAT/1.0 server carries: lines to everyone and leaving", () => {
+  assert.deepEqual(chat1HelpLines(), [
+    "On a CHAT/1.0 server every line goes to everyone:",
+    "  /exit, /quit, q!, disconnect         leave the chat and show the summary",
+    "  //text                               send a line that starts with /",
+    "Private messages, rooms, /list, /nick, accounts, history and files are not available there.",
+  ]);
 });

@@ -119,20 +119,34 @@ const isKeyText = (value: unknown) =>
 /** The fields of kinds made of objects, copied so that nothing else of them is kept. */
 const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
   rooms: (value) => (value as Fields[]).map(({ room, members }) => ({ room, members })),
-  bundle: (value) => pick(value as Fields, ["v", "dh", "sign", "sig"]),
+  bundle: (value) => {
+    const { v, dh, sign, sig } = value as Fields;
+    return { v, dh, sign, sig };
+  },
   e2e: (value) => {
-    const envelope = pick(value as Fields, ["v", "sid", "n", "t", "iv", "ct"]);
-    const { key, bundle } = value as Fields;
-    envelope.key = pick(key as Fields, ["v", "sid", "eph", "iv", "key", "sig"]);
+    const { v, sid, n, t, iv, ct, key, bundle } = value as Fields;
+    const sealed = key as Fields;
+    const envelope: Fields = {
+      v,
+      sid,
+      n,
+      t,
+      iv,
+      ct,
+      key: {
+        v: sealed.v,
+        sid: sealed.sid,
+        eph: sealed.eph,
+        iv: sealed.iv,
+        key: sealed.key,
+        sig: sealed.sig,
+      },
+    };
     if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle);
     return envelope;
   },
 };
 
-/** A copy of `value` with only the fields `names`, in that order. */
-function pick(value: Fields, names: readonly string[]): Fields {
-  return Object.fromEntries(names.map((name) => [name, value[name]]));
-}
 const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
 
 const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {

@@ -11,18 +11,17 @@ import { concat } from "../common/bytes.ts";
 import type { Outbound } from "../core/types.ts";
 import type { Wire } from "../wire/wire.ts";
 import { WIRES } from "../wire/wires.ts";
+import type { FlowControl } from "./flow_control.ts";
 import type { Peer } from "./peer.ts";
 
 /** What ends a JSON frame passed on as it came. */
 const NEWLINE = new Uint8Array([0x0a]);
 
 /**
- * The `Outbound` of this server's connections, queuing through `enqueue` (which applies the
- * sendq and notes congestion).
+ * The `Outbound` of this server's connections, queuing through `flow` (which applies the sendq
+ * and notes congestion).
  */
-export function peerDelivery(
-  enqueue: (peer: Peer, bytes: Uint8Array) => boolean,
-): Outbound<Peer> {
+export function peerDelivery(flow: Pick<FlowControl, "enqueue">): Outbound<Peer> {
   return {
     deliver: (recipients, messages) => {
       const accepted: Peer[] = [];
@@ -39,12 +38,12 @@ export function peerDelivery(
           const seen = others?.find((other) => other.wire === wire);
           bytes = seen === undefined ? wire.encode(messages) : seen.bytes;
         }
-        if (bytes !== undefined && enqueue(peer, bytes)) accepted.push(peer);
+        if (bytes !== undefined && flow.enqueue(peer, bytes)) accepted.push(peer);
       }
       return accepted;
     },
     refuse: (peer, message, reason) => {
-      enqueue(peer, peer.wire.encodeError(message, reason));
+      flow.enqueue(peer, peer.wire.encodeError(message, reason));
     },
     bulk: (peer, message, frame) => {
       const bytes = frame !== undefined && peer.wire === WIRES.json

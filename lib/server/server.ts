@@ -112,7 +112,7 @@ export class ChatServer {
       markDead: (peer, reason, lastWord) => this.#markDead(peer, reason, lastWord),
       warn: (peer, warning) => this.#outbound.refuse(peer, warning),
     });
-    this.#outbound = peerDelivery((peer, bytes) => this.#flow.enqueue(peer, bytes));
+    this.#outbound = peerDelivery(this.#flow);
     this.#bus = options.cluster && new ClusterBus<Peer>({
       node: options.cluster,
       handle: (peer, command) => this.#core.handle(peer, command),
