@@ -9,7 +9,8 @@
  */
 
 import { generateIdentity, publicBundle } from "./common/e2e.js";
-import { KeyRing, nicknameKey } from "./common/e2e_keys.js";
+import { KeyRing } from "./common/e2e_keys.js";
+import { nicknameKey } from "./common/name_keys.js";
 
 const DATABASE = "chat-keys";
 const IDENTITIES = "identities";

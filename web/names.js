@@ -6,7 +6,7 @@
  * @module
  */
 
-import { nicknameKey } from "./common/e2e_keys.js";
+import { nicknameKey } from "./common/name_keys.js";
 
 /** The id of the conversation with everyone. */
 export const EVERYONE = "*";

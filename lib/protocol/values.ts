@@ -56,15 +56,8 @@ export function roomProblem(room: string): string | undefined {
   return undefined;
 }
 
-/** The form under which room names are compared: `#Lab` and `#lab` are the same room. */
-export function roomKey(room: string): string {
-  return room.normalize("NFC").toLowerCase();
-}
-
-/** The form under which nicknames are compared: `Bob` and `bob` are the same person. */
-export function nicknameKey(nickname: string): string {
-  return nickname.normalize("NFC").toLowerCase();
-}
+// How names compare is the page's rule too: it is kept in the plain module the page loads.
+export { nicknameKey, roomKey } from "../../web/common/name_keys.js";
 
 const ISO_8601 =
   /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;

@@ -28,7 +28,7 @@ export const PARTS: readonly Part[] = [
   /** The JSON wire, and what both sides agree on besides: framing, CHAT/1.0, value rules. */
   {
     name: "protocol",
-    paths: ["protocol.ts", "lib/protocol/", "web/common/protocol.js"],
+    paths: ["protocol.ts", "lib/protocol/", "web/common/protocol.js", "web/common/name_keys.js"],
     may: ["common"],
   },
   /** The chat core: state and rules, commands in, deliveries out, no I/O. */
@@ -78,8 +78,12 @@ export function isTest(path: string): boolean {
   return path.endsWith("_test.ts") || path.startsWith("tests/");
 }
 
-/** The part of `parts` that `path` belongs to (the most specific that names it), or undefined. */
+/**
+ * The part of `parts` that `path` belongs to (the most specific that names it), or undefined. A
+ * module's types (`x.d.ts` beside `x.js`) belong where the module does.
+ */
 export function partOf(path: string, parts: readonly Part[] = PARTS): Part | undefined {
+  if (path.endsWith(".d.ts")) path = path.slice(0, -".d.ts".length) + ".js";
   let best: Part | undefined;
   let length = -1;
   for (const part of parts) {

@@ -46,6 +46,7 @@ Deno.test("the layout's parts say where the core, the edges and the client live"
   assert.equal(partOf("lib/core/chat.ts")?.name, "core");
   assert.equal(partOf("web/common/e2e.js")?.name, "clients");
   assert.equal(partOf("web/common/protocol.js")?.name, "protocol");
+  assert.equal(partOf("web/common/name_keys.d.ts")?.name, "protocol");
   assert.equal(partOf("web/app.js")?.name, "page");
   assert.equal(partOf("ChatClient.ts")?.name, "client");
   assert.equal(partOf("README.md"), undefined);

@@ -18,9 +18,6 @@ export const SESSION_MESSAGES: number;
 /** Sessions remembered per peer, against replays (those forgotten are known by their time). */
 export const REMEMBERED_SESSIONS: number;
 
-/** The form of a nickname that compares equal in any case (as the server compares them). */
-export function nicknameKey(nickname: string): string;
-
 /** What the client knows of a peer's key. */
 export type PeerKeyStatus =
   /** Seen for the first time: now pinned. */

@@ -21,6 +21,7 @@ import {
   openSession,
   sealSession,
 } from "./e2e.js";
+import { nicknameKey } from "./name_keys.js";
 
 /** How long a key lookup waits for the server's answer (ms). */
 export const KEY_LOOKUP_MS = 5000;
@@ -28,11 +29,6 @@ export const KEY_LOOKUP_MS = 5000;
 export const SESSION_MESSAGES = 1000;
 /** Sessions remembered per peer, against replays (those forgotten are known by their time). */
 export const REMEMBERED_SESSIONS = 64;
-
-/** The form of a nickname that compares equal in any case (as the server compares them). */
-export function nicknameKey(nickname) {
-  return nickname.normalize("NFC").toLowerCase();
-}
 
 /**
  * One's identity and the peers one has met, pinned on first use as SSH pins hosts: a peer whose
