@@ -56,7 +56,7 @@ export interface HistoryEntry {
   at: number;
 }
 
-/** How much a store keeps; each bound is a named default in `limits.ts` with a flag. */
+/** How much a store keeps; each bound is a named default in `lib/server/limits.ts` with a flag. */
 export interface StoreBounds {
   /** Most private messages kept for one account. */
   offlineMax: number;
