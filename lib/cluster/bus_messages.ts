@@ -1,7 +1,8 @@
 /**
  * What the nodes of a cluster say to each other on the bus: the messages, by the part of the bus
  * that hears them (presence, deliveries, the other features), and their text on Redis: JSON with
- * the bus's version and the id of the node that says it.
+ * the bus's version, the id of the node that says it and, for what a node keeps while Redis is
+ * away, a number that rises with each such message (so that one said again is heard once).
  *
  * @module
  */
@@ -22,8 +23,11 @@ export interface MemberState extends RemoteInfo {
 export type PresenceMessage =
   /** A node joined (or its link came back): every node answers with `state`. */
   | { kind: "hello" }
-  /** Every user of the sender's node: those missing from it are gone. */
-  | { kind: "state"; members: MemberState[] }
+  /**
+   * Every user of the sender's node: those missing from it are gone. `kept`: the sender kept what
+   * its users were told while its link was away, notices included, and sends it next.
+   */
+  | { kind: "state"; members: MemberState[]; kept?: boolean }
   /** A user of the sender's node registered. */
   | { kind: "join"; member: RemoteInfo }
   /** A user left; with `reason` when its node told nobody (it is stopping): the others tell. */
@@ -33,7 +37,11 @@ export type PresenceMessage =
   /** A user of the sender's node went in (`in`) or out of `room`. */
   | { kind: "room"; nickname: string; room: string; in: boolean }
   /** A user of the sender's node published its key bundle. */
-  | { kind: "keys"; nickname: string; bundle: KeyBundle };
+  | { kind: "keys"; nickname: string; bundle: KeyBundle }
+  /** What the sender's node has, in short (see `digest.ts`): a node that sees otherwise asks. */
+  | { kind: "digest"; count: number; hash: string }
+  /** The sender's view of the receiving node differs: the receiver answers with `state`. */
+  | { kind: "sync" };
 
 /** What crosses between nodes on its way to users. */
 export type DeliveryMessage =
@@ -60,6 +68,8 @@ export type HeardMessage = BusMessage & {
   v: number;
   /** The id of the node that said it. */
   node: string;
+  /** Its number among what the node keeps while Redis is away (see `held_messages.ts`). */
+  seq?: number;
 };
 
 /**
@@ -68,9 +78,13 @@ export type HeardMessage = BusMessage & {
  */
 export type Publish = (channel: string, message: BusMessage, failed?: () => void) => void;
 
-/** The text of `message` said by node `node`. */
-export function encodeBusMessage(node: string, message: BusMessage): string {
-  return JSON.stringify({ v: BUS_VERSION, node, ...message });
+/** The text of `message` said by node `node`, as its `seq`th kept message when given. */
+export function encodeBusMessage(node: string, message: BusMessage, seq?: number): string {
+  return JSON.stringify(
+    seq === undefined
+      ? { v: BUS_VERSION, node, ...message }
+      : { v: BUS_VERSION, node, seq, ...message },
+  );
 }
 
 /**

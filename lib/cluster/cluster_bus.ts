@@ -7,9 +7,11 @@
  * - `Deliveries`: messages for users of other nodes, and file transfers across nodes.
  * - `NicknameClaims`: no two nodes grant one nickname.
  * - The other features' news: accounts made or given up, and key bundles published.
- * - Redis going away: each node's chat goes on for its own users, who are told once. When Redis
- *   is back, the node claims its users' names again, asks the others who is there and tells them
- *   who is here.
+ * - Redis going away: each node's chat goes on for its own users, who are told once, and what
+ *   they say to users of other nodes is kept (`held_messages.ts`). When Redis is back, the node
+ *   claims its users' names again, asks the others who is there and tells them who is here; once
+ *   the others hear the bus again, what was kept is sent, in order. A message sent twice (its
+ *   first sending could not be confirmed) is heard once: each node's kept messages are numbered.
  *
  * What the nodes say to each other is in `bus_messages.ts`.
  *
@@ -29,13 +31,18 @@ import {
 } from "./bus_messages.ts";
 import type { ClusterNode } from "./cluster_node.ts";
 import { Deliveries } from "./deliveries.ts";
+import { HeldMessages } from "./held_messages.ts";
 import { type NameCommand, NicknameClaims } from "./nickname_claims.ts";
 import { Presence, type PresenceFeatures } from "./presence.ts";
 import type { RemoteMember } from "./remote_member.ts";
 
 /** What users are told when the link to Redis is lost. */
 export const LINK_LOST_NOTICE: string = "The link to the other servers of this chat is down: " +
-  "until it is back, only the users of this server hear you";
+  "the users of this server hear you now, those of the others once it is back";
+
+/** What a user is told when some of its lines were kept too long (or too many) to be sent. */
+export const HELD_TOO_LONG_NOTICE: string = "Some of your lines did not reach the users of the " +
+  "other servers of this chat: the link to them was down too long";
 
 /** How the bus is set up. */
 export interface ClusterBusOptions<P extends Member> {
@@ -70,6 +77,14 @@ export class ClusterBus<P extends Member> {
   #core: ChatCore<P | RemoteMember> | undefined;
   readonly #presence: Presence<P>;
   readonly #deliveries: Deliveries<P>;
+  /** What this node's users say to other nodes' users, kept while the link is away. */
+  readonly #held: HeldMessages;
+  /** The last kept message heard from each node, by number: each is heard once. */
+  readonly #lastSeq = new Map<string, number>();
+  /** Users told that their lines were dropped, since the link was last restored. */
+  readonly #toldDropped = new Set<Member>();
+  /** Counts the link's restorations: a wait for an earlier one does not release what is kept. */
+  #restorations = 0;
   /** The kinds of bad bus message already logged (each is logged once). */
   readonly #logged = new Set<string>();
   /** The nicknames of this node's users, held in Redis. */
@@ -84,9 +99,15 @@ export class ClusterBus<P extends Member> {
     this.#options = options;
     const { node, inner, afterDelivery } = options;
     const publish = this.#publish.bind(this);
+    this.#held = new HeldMessages({
+      send: (channel, message, seq) =>
+        node.publish(node.channel(channel), encodeBusMessage(node.id, message, seq)),
+      dropped: (message) => this.#dropped(message),
+    });
     this.#presence = new Presence<P>({
       node,
       publish,
+      holding: () => this.#held.holding,
       left: (member) => this.#deliveries.forget(member),
       say: (text) => this.#say(text),
       features: options.features,
@@ -176,9 +197,14 @@ export class ClusterBus<P extends Member> {
 
   /**
    * Publishes `message` on `channel`; `failed` is called when it cannot be, or when a node's
-   * channel has nobody to hear it (that node is not listening).
+   * channel has nobody to hear it (that node is not listening). What users say to others, and
+   * accounts made, are kept while the link is away; the rest is repaired by `state` once back.
    */
   #publish(channel: string, message: BusMessage, failed?: () => void): void {
+    if ((message.kind === "deliver" && message.bulk !== true) || message.kind === "account") {
+      this.#held.publish(channel, message, failed);
+      return;
+    }
     const { node } = this.#options;
     node.publish(node.channel(channel), encodeBusMessage(node.id, message)).then((heard) => {
       if (Number(heard) === 0 && channel.startsWith("node:")) failed?.();
@@ -187,18 +213,39 @@ export class ClusterBus<P extends Member> {
 
   /** The link to Redis is lost: said on the console, and to this node's users once. */
   #lost(reason = "no answer"): void {
+    this.#held.hold();
     this.#options.log(`Cluster link lost: ${reason}; retrying`);
     const notice = { type: "error" as const, message: LINK_LOST_NOTICE };
     this.#options.inner.deliver(this.#presence.locals(), [notice]);
     this.#options.afterDelivery();
   }
 
-  /** The link is back: names claimed again, and the nodes tell each other who is there. */
+  /**
+   * The link is back: names claimed again, and the nodes tell each other who is there; once every
+   * node with users hears the bus again (or `--node-timeout` has passed), what was kept is sent.
+   */
   async #restored(): Promise<void> {
+    const restoration = ++this.#restorations;
     this.#options.log("Cluster link restored");
     this.#presence.linkBack();
     await this.claims.reclaim();
     this.#presence.rejoin();
+    await this.#presence.heardAgainFromAll(this.#options.node.settings.nodeTimeoutMs);
+    if (restoration !== this.#restorations || !this.#options.node.up) return;
+    this.#toldDropped.clear();
+    this.#held.release();
+  }
+
+  /** `message` was kept too long to be sent: the users of this node who said it are told, once. */
+  #dropped(message: BusMessage): void {
+    if (message.kind !== "deliver") return;
+    for (const said of message.messages) {
+      if (said.type !== "broadcast" && said.type !== "room" && said.type !== "private") continue;
+      const sender = this.#core?.find(said.nickname);
+      if (sender === undefined || sender.remote || this.#toldDropped.has(sender)) continue;
+      this.#toldDropped.add(sender);
+      this.#options.inner.refuse(sender as P, HELD_TOO_LONG_NOTICE);
+    }
   }
 
   /** Handles one message from the bus. */
@@ -212,6 +259,11 @@ export class ClusterBus<P extends Member> {
       return;
     }
     if (message.node === this.#options.node.id) return;
+    if (typeof message.seq === "number") {
+      // Sent again because its first sending could not be confirmed: heard once.
+      if (message.seq <= (this.#lastSeq.get(message.node) ?? 0)) return;
+      this.#lastSeq.set(message.node, message.seq);
+    }
     try {
       this.#apply(message.node, message);
     } catch (error) {
@@ -233,6 +285,8 @@ export class ClusterBus<P extends Member> {
       case "nick":
       case "room":
       case "keys":
+      case "digest":
+      case "sync":
         this.#presence.hear(from, message);
         break;
       case "deliver":

@@ -4,7 +4,7 @@
  * or `all`, with the recipients' names (or `*` for every user of those nodes); each node then
  * delivers to its own users through the same outbound as local traffic (each message encoded
  * once per wire). One publisher connection per node keeps every sender's messages in order.
- * While Redis is away, a private message to a user of another node gets an error back.
+ * While Redis is away, they are kept by the bus and sent once it is back.
  *
  * File transfers: the sender's node runs each transfer (its window, its checks); the recipient's
  * node passes its user's answers and acknowledgements to it (`transfer`), and chunks come the
@@ -64,10 +64,7 @@ export class Deliveries<P extends Member> {
       }
       const accepted: (P | RemoteMember)[] = this.#options.inner.deliver(locals, messages);
       if (remote.length === 0) return accepted;
-      if (!this.#options.link.up) {
-        this.#undelivered(remote, messages);
-        return accepted;
-      }
+      // While the link is away, the bus keeps them (see `held_messages.ts`).
       this.#sendOn(remote, messages);
       return [...accepted, ...remote];
     },

@@ -6,6 +6,15 @@
  * its users on the newcomer's channel. A node whose lease has run out is gone, and every node
  * tells its own users that the gone node's users left.
  *
+ * One name, two nodes: a user back on a restarted node may be heard of before its old node is
+ * found gone. It waits here, known but not in the core, and enters the core (announced) as soon
+ * as the name is free; the same holds for a name in dispute with a user of this node.
+ *
+ * Views converge on their own: every node publishes the digest of its users (`digest.ts`) each
+ * quarter of `--node-timeout`, and a node whose view of it differs asks for its `state` (`sync`),
+ * which replaces that view whole. So whatever was lost, views agree again within a quarter of the
+ * timeout and a round trip.
+ *
  * A node hears a room's channel only while one of its users is in the room (what is said in a
  * room crosses on its channel): it says that its user joined a room only once it listens there.
  *
@@ -15,9 +24,10 @@
 import type { KeyBundle } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member } from "../core/types.ts";
-import { nicknameKey } from "../protocol/values.ts";
+import { nicknameKey, roomKey } from "../protocol/values.ts";
 import type { MemberState, PresenceMessage, Publish } from "./bus_messages.ts";
 import { type ClusterNode, SWEEPS_PER_TIMEOUT } from "./cluster_node.ts";
+import { type Digest, type DigestEntry, digestOf, sameDigest } from "./digest.ts";
 import { type RemoteInfo, RemoteMember } from "./remote_member.ts";
 import { RoomChannels } from "./room_channels.ts";
 
@@ -47,6 +57,11 @@ export interface PresenceOptions<P extends Member> {
   node: PresenceLink;
   /** Says a message on the bus. */
   publish: Publish;
+  /**
+   * Whether this node keeps what its users say for the other nodes (its link was lost): the
+   * notices of who came and went meanwhile are among it, so its `state` announces nothing.
+   */
+  holding: () => boolean;
   /** A user of this node left (what other nodes offered it is forgotten). */
   left: (member: P | RemoteMember) => void;
   /** Logs a server event line (a node is gone). */
@@ -66,6 +81,8 @@ export class Presence<P extends Member> {
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   /** No node is taken for gone before this time (ms): after the link is back, all re-lease. */
   #sweepAfter = 0;
+  /** Nodes to hear from since the link came back, and what to call once all have been heard. */
+  #awaited: { nodes: Set<string>; done: () => void } | undefined;
 
   /** Creates the presence of a node; it knows nobody until `attach`. */
   constructor(options: PresenceOptions<P>) {
@@ -80,8 +97,10 @@ export class Presence<P extends Member> {
   /** What the core tells of its own users' changes: passed on to the other nodes. */
   readonly observer: ChatObserver<P | RemoteMember> = {
     registered: (member) => this.#options.publish("all", { kind: "join", member: info(member) }),
-    renamed: (member, old) =>
-      this.#options.publish("all", { kind: "nick", old, nickname: member.nickname! }),
+    renamed: (member, old) => {
+      this.#options.publish("all", { kind: "nick", old, nickname: member.nickname! });
+      this.#fillLater(old);
+    },
     left: (member, reason, notified, rooms) => {
       this.#options.left(member);
       this.#options.publish("all", {
@@ -90,6 +109,7 @@ export class Presence<P extends Member> {
         reason: notified ? undefined : reason,
       });
       for (const room of rooms) this.#releaseIfEmpty(room);
+      this.#fillLater(member.nickname!);
     },
     joinedRoom: (member, room) => {
       const said = () =>
@@ -107,13 +127,16 @@ export class Presence<P extends Member> {
     this.#core = core;
   }
 
-  /** Asks the other nodes who is there, and from now on looks for nodes that died. */
+  /**
+   * Asks the other nodes who is there, and from now on, each quarter of `--node-timeout`, looks
+   * for nodes that died and tells the others the digest of this node's users.
+   */
   start(): void {
     this.hello();
-    this.#sweepTimer = setInterval(
-      () => this.#sweep().catch(() => {}),
-      this.#options.node.settings.nodeTimeoutMs / SWEEPS_PER_TIMEOUT,
-    );
+    this.#sweepTimer = setInterval(() => {
+      this.#sweep().catch(() => {});
+      if (this.#options.node.up) this.#options.publish("all", { kind: "digest", ...this.digest() });
+    }, this.#options.node.settings.nodeTimeoutMs / SWEEPS_PER_TIMEOUT);
   }
 
   /** Stops looking for nodes that died. */
@@ -126,6 +149,15 @@ export class Presence<P extends Member> {
     for (const member of this.#core!.members()) {
       if (!(member instanceof RemoteMember)) yield member;
     }
+  }
+
+  /** The digest of this node's own users (see `digest.ts`). */
+  digest(): Digest {
+    return digestOf([...this.locals()].map((member) => ({
+      nickname: member.nickname!,
+      rooms: this.#core!.roomsOf(member),
+      bundle: this.#options.features().keys.bundleOf(member)?.sig,
+    })));
   }
 
   /** How many users the other nodes have, as far as this node knows. */
@@ -151,9 +183,17 @@ export class Presence<P extends Member> {
     switch (message.kind) {
       case "hello":
         this.announce(`node:${from}`);
+        this.#heardAgain(from);
         break;
       case "state":
-        this.#state(from, message.members);
+        this.#state(from, message.members, message.kept === true);
+        this.#heardAgain(from);
+        break;
+      case "digest":
+        this.#compare(from, message);
+        break;
+      case "sync":
+        this.announce(`node:${from}`);
         break;
       case "join":
         this.#add(from, message.member);
@@ -169,7 +209,7 @@ export class Presence<P extends Member> {
         break;
       case "room": {
         const member = this.member(from, message.nickname);
-        if (member !== undefined) this.#core!.roomRemote(member, message.room, message.in);
+        if (member !== undefined) this.#room(member, String(message.room), message.in === true);
         break;
       }
       case "keys": {
@@ -187,7 +227,11 @@ export class Presence<P extends Member> {
 
   /** Tells who is on this node, on `channel`: every node, unless one asked. */
   announce(channel = "all"): void {
-    this.#options.publish(channel, { kind: "state", members: this.#localState() });
+    const members = this.#localState();
+    this.#options.publish(
+      channel,
+      this.#options.holding() ? { kind: "state", members, kept: true } : { kind: "state", members },
+    );
   }
 
   /** The link to Redis is back: no node is taken for gone until each could renew its lease. */
@@ -210,22 +254,84 @@ export class Presence<P extends Member> {
 
   /** Adds to the core the users of other nodes it lacks (a name that was in dispute is free). */
   resync(): void {
-    for (const [node, users] of this.#remote) {
-      for (const member of users.values()) this.#add(node, info(member), true);
+    for (const users of this.#remote.values()) {
+      for (const member of users.values()) this.#enter(member, true);
     }
   }
 
-  /** Who came and went while the nodes could not tell each other is announced now. */
-  #state(from: string, members: MemberState[]): void {
+  /**
+   * Resolves once every node that has users known here has said it hears the bus again (its
+   * `hello` or its `state`), or after `ms`: what was kept for them may then be sent.
+   */
+  heardAgainFromAll(ms: number): Promise<void> {
+    this.#awaited?.done();
+    const nodes = new Set(
+      [...this.#remote].filter(([, users]) => users.size > 0).map(([id]) => id),
+    );
+    if (nodes.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#awaited?.done === done) this.#awaited = undefined;
+        resolve();
+      };
+      this.#awaited = { nodes, done };
+    });
+  }
+
+  /** Node `from` hears the bus again. */
+  #heardAgain(from: string): void {
+    const awaited = this.#awaited;
+    if (awaited === undefined) return;
+    awaited.nodes.delete(from);
+    if (awaited.nodes.size === 0) awaited.done();
+  }
+
+  /**
+   * Replaces what this node knows of node `from` with its `members`: those missing are gone, the
+   * others are added and put in exactly the rooms listed. Who came and went is announced (while
+   * the nodes could not tell each other, or a message was lost), unless the notices were `kept`
+   * by `from` and come on their own.
+   */
+  #state(from: string, members: MemberState[], kept: boolean): void {
     const users = this.#users(from);
     const listed = new Set(members.map((member) => nicknameKey(member.nickname)));
     for (const [key, member] of users) {
-      if (!listed.has(key)) this.#remove(from, member, APART_REASON);
+      if (!listed.has(key)) this.#remove(from, member, kept ? undefined : APART_REASON);
     }
     for (const each of members) {
-      const member = this.#add(from, each, true);
-      for (const room of each.rooms) this.#core!.roomRemote(member, room, true);
+      const member = this.#add(from, each, !kept);
+      const rooms = new Set(each.rooms.map(roomKey));
+      for (const [key, room] of [...member.rooms]) {
+        if (!rooms.has(key)) this.#room(member, room, false);
+      }
+      for (const room of each.rooms) this.#room(member, room, true);
     }
+  }
+
+  /** Node `from` says its users are `digest`: when this node believes otherwise, it asks. */
+  #compare(from: string, digest: Digest): void {
+    const users = this.#remote.get(from);
+    const view = digestOf([...(users?.values() ?? [])].map((member) => this.#entry(member)));
+    if (!sameDigest(view, digest)) this.#options.publish(`node:${from}`, { kind: "sync" });
+    for (const member of users?.values() ?? []) this.#enter(member, true);
+  }
+
+  /** What a digest counts of `member`, a user of another node, as this node knows it. */
+  #entry(member: RemoteMember): DigestEntry {
+    return {
+      nickname: member.nickname!,
+      rooms: member.rooms.values(),
+      bundle: this.#options.features().keys.bundleOf(member)?.sig,
+    };
+  }
+
+  /** `member` of another node went in (`inRoom`) or out of `room`: in the core too, if it is. */
+  #room(member: RemoteMember, room: string, inRoom: boolean): void {
+    if (inRoom) member.rooms.set(roomKey(room), room);
+    else member.rooms.delete(roomKey(room));
+    this.#core!.roomRemote(member, room, inRoom);
   }
 
   /** The user `old` of node `from` is now `nickname`. */
@@ -237,6 +343,7 @@ export class Presence<P extends Member> {
     users.set(nicknameKey(nickname), member);
     if (this.#core!.find(old) === member) {
       this.#core!.renameRemote(member, nickname);
+      this.#fill(old);
     } else {
       // Not in the core (its old name was in dispute with a user here): now it can be.
       member.nickname = nickname;
@@ -279,15 +386,25 @@ export class Presence<P extends Member> {
     return users;
   }
 
-  /** The user `info` of `node`, added to the core unless a user of this node has the name. */
+  /**
+   * The user `info` of `node`, added to the core unless another has the name here (then it waits,
+   * and enters once the name is free).
+   */
   #add(node: string, info: RemoteInfo, announce = false): RemoteMember {
     const users = this.#users(node);
     const key = nicknameKey(info.nickname);
     let member = users.get(key);
     if (member === undefined) users.set(key, member = new RemoteMember(node, info));
     if (info.bundle !== undefined) this.#options.features().keys.setBundle(member, info.bundle);
-    if (this.#core!.find(info.nickname) === undefined) this.#core!.addRemote(member, announce);
+    this.#enter(member, announce);
     return member;
+  }
+
+  /** Puts `member` in the core, in its rooms, when its name is free there. */
+  #enter(member: RemoteMember, announce: boolean): void {
+    if (this.#core!.find(member.nickname!) !== undefined) return;
+    this.#core!.addRemote(member, announce);
+    for (const room of member.rooms.values()) this.#core!.roomRemote(member, room, true);
   }
 
   #remove(node: string, member: RemoteMember, reason?: string): void {
@@ -296,6 +413,25 @@ export class Presence<P extends Member> {
     features.keys.setBundle(member, undefined);
     features.transfers.left(member);
     this.#core!.removeRemote(member, reason);
+    this.#fill(member.nickname!);
+  }
+
+  /** A name is free here: a user of another node that waits for it enters (announced). */
+  #fill(nickname: string): void {
+    if (this.#core!.find(nickname) !== undefined) return;
+    const key = nicknameKey(nickname);
+    for (const users of this.#remote.values()) {
+      const waiting = users.get(key);
+      if (waiting !== undefined) {
+        this.#enter(waiting, true);
+        return;
+      }
+    }
+  }
+
+  /** As `#fill`, once the core has done with the change that freed the name. */
+  #fillLater(nickname: string): void {
+    queueMicrotask(() => this.#fill(nickname));
   }
 }
 

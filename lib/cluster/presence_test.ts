@@ -3,6 +3,7 @@ import type { KeyBundle } from "../../protocol.ts";
 import { ChatCore } from "../core/chat.ts";
 import { FakeMember, RecordingOutbound } from "../core/fakes.ts";
 import type { BusMessage } from "./bus_messages.ts";
+import { digestOf } from "./digest.ts";
 import { Presence } from "./presence.ts";
 import type { RemoteMember } from "./remote_member.ts";
 
@@ -16,6 +17,7 @@ function setUp(live: string[] = []) {
   const said: string[] = [];
   const left: string[] = [];
   const bundles = new Map<FakeMember | RemoteMember, KeyBundle | undefined>();
+  const link = { holding: false };
   const presence = new Presence<FakeMember>({
     node: {
       up: true,
@@ -26,6 +28,7 @@ function setUp(live: string[] = []) {
       unlisten: (channel) => Promise.resolve(void channels.push(`unlisten ${channel}`)),
     },
     publish: (channel, message) => published.push({ channel, message }),
+    holding: () => link.holding,
     left: (member) => left.push(member.nickname!),
     say: (text) => said.push(text),
     features: () => ({
@@ -51,7 +54,7 @@ function setUp(live: string[] = []) {
   });
   core.handle(alice, { kind: "join", room: "#ops" });
   out.deliveries.length = 0;
-  return { alice, bundles, channels, core, left, out, presence, published, said };
+  return { alice, bundles, channels, core, left, link, out, presence, published, said };
 }
 
 /** Lets what waits on a settled promise run. */
@@ -164,4 +167,103 @@ Deno.test("Presence says hello at start, and takes a node whose lease ran out fo
   }
   assert.deepEqual(said, ["cluster: node n1 is gone"]);
   assert.equal(core.find("Bob"), undefined);
+});
+
+Deno.test("a user back on a restarted node is in the chat here once its old node is found gone", async () => {
+  const { alice, core, out, presence, said } = setUp(["n2"]);
+  presence.heardFrom("n1");
+  presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: ["joined"] } });
+  // n1 was killed; Bob is back on n2 before this node finds n1 gone, and joins #ops there.
+  presence.heardFrom("n2");
+  presence.hear("n2", { kind: "join", member: { nickname: "Bob", extensions: ["joined"] } });
+  presence.hear("n2", { kind: "room", nickname: "Bob", room: "#ops", in: true });
+  assert.equal((core.find("Bob") as RemoteMember).node, "n1");
+  presence.start();
+  try {
+    while (said.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    presence.stop();
+  }
+  assert.deepEqual(said, ["cluster: node n1 is gone"]);
+  const bob = core.find("Bob") as RemoteMember | undefined;
+  assert.equal(bob?.node, "n2", "Bob of n2 is in the chat");
+  assert.deepEqual([...core.membersOf("#ops")].map((member) => member.nickname), ["Alice", "Bob"]);
+  const told = out.received(alice).flatMap((m) =>
+    m.type === "left"
+      ? [`${m.nickname} left: ${m.reason}`]
+      : m.type === "joined"
+      ? [`${m.nickname} joined`]
+      : []
+  );
+  assert.deepEqual(told, ["Bob left: their server is gone", "Bob joined"]);
+});
+
+Deno.test("a node whose view of another differs from that node's digest asks for its state", () => {
+  const { core, presence, published } = setUp();
+  presence.heardFrom("n1");
+  presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
+  presence.hear("n1", { kind: "room", nickname: "Bob", room: "#ops", in: true });
+  // A divergence: n1 says Bob left #ops and Carol came, but those messages were lost here.
+  const truth = digestOf([{ nickname: "Bob", rooms: [] }, { nickname: "Carol", rooms: ["#ops"] }]);
+  published.length = 0;
+  presence.hear("n1", { kind: "digest", ...truth });
+  assert.deepEqual(published, [{ channel: "node:n1", message: { kind: "sync" } }]);
+  presence.hear("n1", {
+    kind: "state",
+    members: [
+      { nickname: "Bob", extensions: [], rooms: [] },
+      { nickname: "Carol", extensions: [], rooms: ["#ops"] },
+    ],
+  });
+  assert.deepEqual([...core.membersOf("#ops")].map((member) => member.nickname), [
+    "Alice",
+    "Carol",
+  ]);
+  published.length = 0;
+  presence.hear("n1", { kind: "digest", ...truth });
+  assert.deepEqual(published, [], "the views agree: nothing more is asked");
+});
+
+Deno.test("a node asked to sync answers with its state; each quarter timeout it says its digest", async () => {
+  const { alice, core, presence, published } = setUp();
+  published.length = 0;
+  presence.hear("n1", { kind: "sync" });
+  assert.deepEqual(published.map(({ channel, message }) => `${channel} ${message.kind}`), [
+    "node:n1 state",
+  ]);
+  published.length = 0;
+  presence.start();
+  try {
+    while (!published.some(({ message }) => message.kind === "digest")) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    presence.stop();
+  }
+  const digest = published.find(({ message }) => message.kind === "digest")!;
+  assert.equal(digest.channel, "all");
+  assert.deepEqual(
+    digest.message,
+    { kind: "digest", ...digestOf([{ nickname: "Alice", rooms: core.roomsOf(alice) }]) },
+  );
+});
+
+Deno.test("heardAgainFromAll() waits for every node with users to speak again, or for its bound", async () => {
+  const { presence } = setUp();
+  assert.equal(await Promise.race([presence.heardAgainFromAll(10_000), "waited"]), undefined);
+  presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
+  presence.hear("n2", { kind: "join", member: { nickname: "Carol", extensions: [] } });
+  let resolved = false;
+  const waiting = presence.heardAgainFromAll(10_000).then(() => resolved = true);
+  presence.hear("n1", { kind: "hello" });
+  await settle();
+  assert.equal(resolved, false, "n2 has not spoken yet");
+  presence.hear("n2", {
+    kind: "state",
+    members: [{ nickname: "Carol", extensions: [], rooms: [] }],
+  });
+  await waiting;
+  const started = Date.now();
+  await presence.heardAgainFromAll(30);
+  assert.ok(Date.now() - started >= 25, "no answer: the bound ends the wait");
 });

@@ -40,6 +40,11 @@ export class RemoteMember implements Member {
   extensions: ReadonlySet<string>;
   /** The id of its node. */
   readonly node: string;
+  /**
+   * The rooms its node says it is in, by room key: kept here too, so that a member that waits for
+   * its name (held here by a user who has not yet been found gone) enters them when it can.
+   */
+  readonly rooms: Map<string, string> = new Map();
 
   /** The member `info` of node `node`. */
   constructor(node: string, info: RemoteInfo) {
