@@ -6,8 +6,9 @@
  * all sent, in order, with its original times. A receiver hears each number of a node once, so a
  * message sent again because its first sending could not be confirmed is not heard twice.
  *
- * Kept within a bound: at most `HELD_MAX_MESSAGES` messages, none older than `HELD_MAX_AGE_MS`.
- * What passes the bound is dropped, and its senders are told (`dropped`).
+ * Kept within a bound: at most `HELD_MAX_MESSAGES` messages and `HELD_MAX_BYTES` of them, none
+ * older than `HELD_MAX_AGE_MS`. What passes the bound is dropped, and its senders are told
+ * (`dropped`).
  *
  * @module
  */
@@ -18,6 +19,8 @@ import type { BusMessage } from "./bus_messages.ts";
 export const HELD_MAX_MESSAGES = 10_000;
 /** Longest a bus message is kept while Redis is away (ms). */
 export const HELD_MAX_AGE_MS = 60_000;
+/** Most bytes of bus messages kept while Redis is away (as JSON, counted in UTF-16 units). */
+export const HELD_MAX_BYTES = 16 * 1024 * 1024;
 
 /** How the held messages reach Redis and the rest of the node. */
 export interface HeldMessagesOptions {
@@ -31,6 +34,8 @@ export interface HeldMessagesOptions {
   maxMessages?: number;
   /** Longest a message is kept, in ms (default `HELD_MAX_AGE_MS`). */
   maxAgeMs?: number;
+  /** Most bytes kept (default `HELD_MAX_BYTES`). */
+  maxBytes?: number;
 }
 
 /** One bus message on its way. */
@@ -42,6 +47,8 @@ interface Held {
   failed?: () => void;
   /** When it was said (ms). */
   at: number;
+  /** Its size as JSON, once kept. */
+  size?: number;
 }
 
 /** The numbered bus messages of one node: sent, or kept while the link is away. */
@@ -50,7 +57,10 @@ export class HeldMessages {
   readonly #now: () => number;
   readonly #maxMessages: number;
   readonly #maxAgeMs: number;
+  readonly #maxBytes: number;
   #seq = 0;
+  /** The size of what is kept. */
+  #bytes = 0;
   #holding = false;
   /** Kept, oldest first. */
   #queue: Held[] = [];
@@ -66,6 +76,7 @@ export class HeldMessages {
     this.#now = options.now ?? Date.now;
     this.#maxMessages = options.maxMessages ?? HELD_MAX_MESSAGES;
     this.#maxAgeMs = options.maxAgeMs ?? HELD_MAX_AGE_MS;
+    this.#maxBytes = options.maxBytes ?? HELD_MAX_BYTES;
   }
 
   /** Whether messages are kept rather than sent (from a lost link until `release`). */
@@ -97,6 +108,7 @@ export class HeldMessages {
     if (this.#inFlight.size === 0) return;
     const unsure = [...this.#inFlight.values()].map((sending) => sending.held);
     this.#inFlight.clear();
+    for (const held of unsure) this.#bytes += held.size ??= sizeOf(held.message);
     this.#queue = [...unsure, ...this.#queue];
   }
 
@@ -105,6 +117,7 @@ export class HeldMessages {
     this.#holding = false;
     const queue = this.#queue;
     this.#queue = [];
+    this.#bytes = 0;
     const oldest = this.#now() - this.#maxAgeMs;
     for (const held of queue) {
       if (held.at < oldest) this.#options.dropped(held.message);
@@ -129,9 +142,21 @@ export class HeldMessages {
   #keep(held: Held): void {
     const oldest = this.#now() - this.#maxAgeMs;
     while (this.#queue.length > 0 && this.#queue[0].at < oldest) {
-      this.#options.dropped(this.#queue.shift()!.message);
+      const old = this.#queue.shift()!;
+      this.#bytes -= old.size!;
+      this.#options.dropped(old.message);
     }
-    if (this.#queue.length >= this.#maxMessages) this.#options.dropped(held.message);
-    else this.#queue.push(held);
+    held.size = sizeOf(held.message);
+    if (this.#queue.length >= this.#maxMessages || this.#bytes + held.size > this.#maxBytes) {
+      this.#options.dropped(held.message);
+      return;
+    }
+    this.#queue.push(held);
+    this.#bytes += held.size;
   }
+}
+
+/** The size of `message` as JSON (in UTF-16 units, close to its bytes on the bus). */
+function sizeOf(message: BusMessage): number {
+  return JSON.stringify(message).length;
 }

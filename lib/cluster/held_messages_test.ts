@@ -12,7 +12,7 @@ function line(text: string, nickname = "Alice"): BusMessage {
 }
 
 /** What was sent (`channel seq text`), a clock, what was dropped, and control over each send. */
-function setUp(options: { maxMessages?: number; maxAgeMs?: number } = {}) {
+function setUp(options: { maxMessages?: number; maxAgeMs?: number; maxBytes?: number } = {}) {
   const sent: string[] = [];
   const dropped: string[] = [];
   const pending: { resolve: (heard: number) => void; reject: (error: Error) => void }[] = [];
@@ -102,6 +102,21 @@ Deno.test("HeldMessages keeps at most its bound of messages and of age; the rest
   held.release();
   assert.deepEqual(dropped, ["three", "four", "one", "two", "five"], "too old when sent");
   assert.deepEqual(sent, ["all 6 six"]);
+});
+
+Deno.test("HeldMessages keeps at most its bound of bytes", async () => {
+  const size = JSON.stringify(line("one")).length;
+  const { dropped, held, pending, sent } = setUp({ maxBytes: size * 2 + 1 });
+  held.hold();
+  for (const text of ["one", "two", "six"]) held.publish("all", line(text));
+  assert.deepEqual(dropped, ["six"]);
+  held.release();
+  for (const each of pending) each.resolve(2);
+  await settle();
+  held.hold();
+  held.publish("all", line("ten"));
+  held.release();
+  assert.deepEqual(sent, ["all 1 one", "all 2 two", "all 4 ten"], "the count starts again");
 });
 
 Deno.test("HeldMessages says when a node's channel has nobody to hear it", async () => {
