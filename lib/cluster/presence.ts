@@ -139,9 +139,10 @@ export class Presence<P extends Member> {
     }, this.#options.node.settings.nodeTimeoutMs / SWEEPS_PER_TIMEOUT);
   }
 
-  /** Stops looking for nodes that died. */
+  /** Stops looking for nodes that died, and waiting for nodes to speak again. */
   stop(): void {
     clearInterval(this.#sweepTimer);
+    this.#awaited?.done();
   }
 
   /** This node's own users. */

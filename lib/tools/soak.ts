@@ -19,7 +19,6 @@ import { parseFlags } from "../common/flags.ts";
 import { RedisServer } from "./redis_server.ts";
 import {
   describe,
-  type Fault,
   formatReport,
   report,
   type Said,
