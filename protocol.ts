@@ -3,8 +3,9 @@
  * (checked by `lib/protocol/json_decode.ts`), decoding and encoding, and the limits (spec part C).
  *
  * Nothing outside this module builds or parses JSON for the wire.
- * One table of the wire's messages, kept whole so that a message type, its fields and its
- * schema are read and changed in one place, for both sides.
+ *
+ * It is long because it is one table of the wire's messages, kept whole so that a message type,
+ * its fields and its schema are read and changed in one place, for both sides.
  *
  * @module
  */
