@@ -29,6 +29,14 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 // The extension types and the file transfer's chunk and window are kept in a plain module that
 // the web page loads as it is; the decoder's result type is the schema checker's.
 export { CHUNK_BYTES, EXTENSION_TYPES, WINDOW_CHUNKS } from "./web/common/protocol.js";
+export {
+  DEVICE_ID_CHARS,
+  deviceId,
+  deviceNameProblem,
+  isDeviceId,
+  MAX_DEVICE_NAME_CHARS,
+  MAX_DEVICES,
+} from "./web/common/device_ids.js";
 export type { Decoded } from "./lib/protocol/json_decode.ts";
 
 // ---------------------------------------------------------------------------
@@ -115,8 +123,17 @@ export interface E2eEnvelope {
    * checksum as JSON. Only the frame limit bounds it.
    */
   ct: string;
-  /** The session key, sealed by the sender for the recipient. */
-  key: SealedKey;
+  /**
+   * The session key sealed for each device that may read the message, by device id (see
+   * `web/common/device_ids.js`): the recipient's approved devices and the sender's own other
+   * ones. One sealed key per device, one copy of the message.
+   */
+  keys?: Record<string, SealedKey>;
+  /**
+   * The session key sealed for the recipient's only key, as clients made it before devices
+   * (kept messages may still carry it); absent when `keys` carries the sealed keys.
+   */
+  key?: SealedKey;
   /** The sender's own key bundle; absent when the sender sent none. */
   bundle?: KeyBundle;
 }
@@ -185,6 +202,11 @@ export interface LoginRequest {
   type: "login";
   /** The account's password, as typed. */
   password: string;
+  /**
+   * The id of the logging-in device (from its keys), when it has one: messages kept for the
+   * account are delivered to each device once, and kept until each device has them.
+   */
+  device?: string;
 }
 
 /** What a client may do with the account of its nickname. */
@@ -254,6 +276,49 @@ export interface KeysRequest {
   bundle?: KeyBundle;
   /** Whose bundle to send; absent when publishing one's own. */
   nickname?: string;
+  /** When publishing: this device's name for people (`terminal on <host>`, `web page`). */
+  device?: string;
+}
+
+/**
+ * Approving device `device` of one's account, from a device of it that is approved already:
+ * `sig` is the approver's Ed25519 signature (see `signApproval` in `web/common/e2e.js`) and `by`
+ * its Ed25519 public key, in base64.
+ */
+export interface ApproveRequest {
+  /** The message type. */
+  type: "approve";
+  /** The id of the device approved. */
+  device: string;
+  /** The approving device's Ed25519 public key, in base64. */
+  by: string;
+  /** The approving device's signature over the approved device's keys, name and account. */
+  sig: string;
+}
+
+/** Removing device `device` from one's account: nothing is sealed to it any more. */
+export interface RevokeRequest {
+  /** The message type. */
+  type: "revoke";
+  /** The id of the device removed. */
+  device: string;
+}
+
+/**
+ * Telling `to` that an end-to-end message of theirs, written at `t`, could not be opened on this
+ * device, and why (`reason`, words for people).
+ */
+export interface UnreadRequest {
+  /** The message type. */
+  type: "unread";
+  /** Who sent the message. */
+  to: string;
+  /** The message's own time (its envelope's `t`). */
+  t: string;
+  /** Why it could not be opened, in words for people. */
+  reason: string;
+  /** The name of the device that could not open it. */
+  device?: string;
 }
 
 /** Offering a file to a connected user; `id` is the sender's own name for the transfer. */
@@ -321,6 +386,9 @@ export type ClientMessage =
   | HistoryRequest
   | AckRequest
   | KeysRequest
+  | ApproveRequest
+  | RevokeRequest
+  | UnreadRequest
   | OfferRequest
   | TransferMessage;
 
@@ -359,6 +427,11 @@ export interface WelcomeMessage {
   clientID?: string;
   /** ISO 8601 time of the registration, by the server's clock; other servers may leave it out. */
   timestamp?: string;
+  /**
+   * This chat's id: random, made once and kept in the server's store (shared by a cluster's
+   * nodes), so that a client knows the same chat at any address, port or node.
+   */
+  chat?: string;
 }
 
 /** The server's acknowledgement of a disconnect request; the connection closes after it. */
@@ -398,6 +471,11 @@ export interface PrivateMessage {
   offline?: boolean;
   /** The kept message's number, for `ack`. */
   id?: number;
+  /**
+   * Set on the copy of a private message the user sent from another of its connections: the
+   * recipient it went to (then `nickname` is the user itself).
+   */
+  to?: string;
 }
 
 /** A room's chat line, delivered to its other members; `nickname` is the sender. */
@@ -483,6 +561,8 @@ export interface LoginPrompt {
   type: "login";
   /** The account's nickname. */
   nickname: string;
+  /** This chat's id, as in `welcome`: a client opens its keys with it before it logs in. */
+  chat?: string;
 }
 
 /** An account action done: `nickname`'s account registered, its password changed, or given up. */
@@ -531,8 +611,54 @@ export interface KeysReply {
   type: "keys";
   /** Whose bundle it is, as registered. */
   nickname: string;
-  /** The bundle; absent when that user has published none. */
+  /**
+   * The bundle; absent when that user has published none. With several devices, that of the
+   * first approved one (for clients that know of one key per user).
+   */
   bundle?: KeyBundle;
+  /** Every device of that user, approved or not, in the order they were added. */
+  devices?: DeviceInfo[];
+  /** In the answer to publishing: the id of the publishing device. */
+  device?: string;
+}
+
+/**
+ * A device of a user: its keys, its name, and whether the account approved it: the first device
+ * by being first (`approved` without `by`), any other by the signature `sig` of an approved
+ * device whose Ed25519 key is `by`. Clients check the signature; the server only keeps it.
+ */
+export interface DeviceInfo {
+  /** The device's id (see `web/common/device_ids.js`). */
+  id: string;
+  /** The device's name for people. */
+  name: string;
+  /** The device's public keys. */
+  bundle: KeyBundle;
+  /** Whether the account approved it. */
+  approved: boolean;
+  /** The approving device's Ed25519 public key, in base64; absent for the first device. */
+  by?: string;
+  /** The approving device's signature, in base64; absent for the first device. */
+  sig?: string;
+  /** ISO 8601 time the device was added. */
+  added?: string;
+}
+
+/**
+ * A device of `nickname`'s could not open an end-to-end message the recipient sent at `t`
+ * (`reason` says why).
+ */
+export interface UnreadNotice {
+  /** The message type. */
+  type: "unread";
+  /** Who could not open it. */
+  nickname: string;
+  /** The message's own time (its envelope's `t`). */
+  t: string;
+  /** Why, in words for people. */
+  reason: string;
+  /** The name of the device that could not open it. */
+  device?: string;
 }
 
 /** A file offered by `from`: answer with `accept` or `reject` and the same `id`. */
@@ -573,6 +699,7 @@ export type ServerMessage =
   | QueuedNotice
   | HistoryEnd
   | KeysReply
+  | UnreadNotice
   | OfferNotice
   | TransferMessage;
 
@@ -602,11 +729,14 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   leave: { room: TEXT },
   nick: { nickname: TEXT },
   list: {},
-  login: { password: TEXT },
+  login: { password: TEXT, device: TEXT_OPTIONAL },
   account: { action: TEXT, password: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
   ack: { id: COUNT },
-  keys: { bundle: BUNDLE_OPTIONAL, nickname: TEXT_OPTIONAL },
+  keys: { bundle: BUNDLE_OPTIONAL, nickname: TEXT_OPTIONAL, device: TEXT_OPTIONAL },
+  approve: { device: TEXT, by: TEXT, sig: TEXT },
+  revoke: { device: TEXT },
+  unread: { to: TEXT, t: TEXT, reason: TEXT, device: TEXT_OPTIONAL },
   offer: { id: TEXT, to: TEXT, name: TEXT, size: COUNT, sha256: TEXT, e2e: E2E_OPTIONAL },
   ...TRANSFER_FIELDS,
 };
@@ -615,7 +745,12 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
 const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = {
   broadcast: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL, history: FLAG_OPTIONAL },
   error: { message: TEXT },
-  welcome: { nickname: TEXT_OPTIONAL, clientID: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
+  welcome: {
+    nickname: TEXT_OPTIONAL,
+    clientID: TEXT_OPTIONAL,
+    timestamp: TEXT_OPTIONAL,
+    chat: TEXT_OPTIONAL,
+  },
   goodbye: { timestamp: TEXT_OPTIONAL },
   shutdown: { message: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
   private: {
@@ -625,6 +760,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     timestamp: TEXT_OPTIONAL,
     offline: FLAG_OPTIONAL,
     id: COUNT_OPTIONAL,
+    to: TEXT_OPTIONAL,
   },
   room: {
     room: TEXT,
@@ -642,11 +778,17 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
   left: { nickname: TEXT, room: TEXT_OPTIONAL, reason: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
   nick: { old: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
   list: { users: ["strings", true], rooms: ["rooms", true] },
-  login: { nickname: TEXT },
+  login: { nickname: TEXT, chat: TEXT_OPTIONAL },
   account: { action: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
   queued: { to: TEXT, timestamp: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT, earlier: COUNT },
-  keys: { nickname: TEXT, bundle: BUNDLE_OPTIONAL },
+  keys: {
+    nickname: TEXT,
+    bundle: BUNDLE_OPTIONAL,
+    devices: ["devices", false],
+    device: TEXT_OPTIONAL,
+  },
+  unread: { nickname: TEXT, t: TEXT, reason: TEXT, device: TEXT_OPTIONAL },
   offer: {
     id: TEXT,
     from: TEXT,

@@ -1,12 +1,14 @@
 /**
  * Decoding a JSON frame against a schema: each message type's fields, each with a kind (text, a
- * count, a flag, a list of texts, rooms, a key bundle, an end-to-end envelope) that is checked and
+ * count, a flag, a list of texts, rooms, a key bundle, an end-to-end envelope, a user's devices)
+ * that is checked and
  * copied, so that nothing a rule does not name is kept. `protocol.ts` holds the schemas.
  *
  * @module
  */
 
 import { isWellFormedUtf8 } from "../common/utf8.ts";
+import { isDeviceId, MAX_DEVICES } from "../../web/common/device_ids.js";
 
 /** Most characters in a field of a key bundle (its base64 keys take 44, its signature 88). */
 export const MAX_KEY_FIELD_CHARS = 128;
@@ -27,9 +29,17 @@ export type Decoded<T> =
 
 /**
  * What a field holds: text, a count, a flag, a list of texts, rooms with their members, a key
- * bundle, or an end-to-end envelope.
+ * bundle, an end-to-end envelope, or a user's devices.
  */
-export type FieldKind = "string" | "count" | "flag" | "strings" | "rooms" | "bundle" | "e2e";
+export type FieldKind =
+  | "string"
+  | "count"
+  | "flag"
+  | "strings"
+  | "rooms"
+  | "bundle"
+  | "e2e"
+  | "devices";
 /** A field's kind, and whether it must be there. */
 export type FieldRule = readonly [FieldKind, boolean];
 /** The rules of each message type's fields, by type. */
@@ -124,28 +134,49 @@ const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
     return { v, dh, sign, sig };
   },
   e2e: (value) => {
-    const { v, sid, n, t, iv, ct, key, bundle } = value as Fields;
-    const sealed = key as Fields;
-    const envelope: Fields = {
-      v,
-      sid,
-      n,
-      t,
-      iv,
-      ct,
-      key: {
-        v: sealed.v,
-        sid: sealed.sid,
-        eph: sealed.eph,
-        iv: sealed.iv,
-        key: sealed.key,
-        sig: sealed.sig,
-      },
-    };
+    const { v, sid, n, t, iv, ct, key, keys, bundle } = value as Fields;
+    const envelope: Fields = { v, sid, n, t, iv, ct };
+    if (keys !== undefined) {
+      envelope.keys = Object.fromEntries(
+        Object.entries(keys as Fields).map(([id, sealed]) => [id, copySealed(sealed)]),
+      );
+    }
+    if (key !== undefined) envelope.key = copySealed(key);
     if (bundle !== undefined) envelope.bundle = COPIES.bundle!(bundle);
     return envelope;
   },
+  devices: (value) =>
+    (value as Fields[]).map(({ id, name, bundle, approved, by, sig, added }) => {
+      const device: Fields = { id, name, bundle: COPIES.bundle!(bundle), approved };
+      if (by !== undefined) device.by = by;
+      if (sig !== undefined) device.sig = sig;
+      if (added !== undefined) device.added = added;
+      return device;
+    }),
 };
+
+function copySealed(value: unknown): Fields {
+  const { v, sid, eph, iv, key, sig } = value as Fields;
+  return { v, sid, eph, iv, key, sig };
+}
+
+/** A session key sealed for one device: `{v, sid, eph, iv, key, sig}`. */
+const isSealed = (value: unknown) =>
+  isObject(value) && Number.isSafeInteger(value.v) &&
+  [value.sid, value.eph, value.iv, value.key, value.sig].every(isKeyText);
+
+/** Sealed keys by device id, for at most `MAX_DEVICES` twice over (the recipient's and one's own). */
+const isSealedKeys = (value: unknown) =>
+  isObject(value) && Object.keys(value).length <= 2 * MAX_DEVICES &&
+  Object.entries(value).every(([id, sealed]) => isDeviceId(id) && isSealed(sealed));
+
+const isDevice = (value: unknown) =>
+  isObject(value) && isDeviceId(value.id) && isText(value.name) &&
+  FIELD_CHECKS.bundle(value.bundle) &&
+  typeof value.approved === "boolean" &&
+  (value.by === undefined || isKeyText(value.by)) &&
+  (value.sig === undefined || isKeyText(value.sig)) &&
+  (value.added === undefined || isText(value.added));
 
 const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
 
@@ -165,9 +196,11 @@ const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
   e2e: (value) =>
     isObject(value) && Number.isSafeInteger(value.v) && Number.isSafeInteger(value.n) &&
     (value.n as number) >= 1 && [value.sid, value.t, value.iv].every(isKeyText) &&
-    isText(value.ct) && isObject(value.key) && Number.isSafeInteger(value.key.v) &&
-    [value.key.sid, value.key.eph, value.key.iv, value.key.key, value.key.sig].every(isKeyText) &&
+    isText(value.ct) && (value.key === undefined) !== (value.keys === undefined) &&
+    (value.key === undefined || isSealed(value.key)) &&
+    (value.keys === undefined || isSealedKeys(value.keys)) &&
     (value.bundle === undefined || FIELD_CHECKS.bundle(value.bundle)),
+  devices: (value) => Array.isArray(value) && value.length <= MAX_DEVICES && value.every(isDevice),
 };
 
 const FIELD_NAMES: Record<FieldKind, string> = {
@@ -178,7 +211,8 @@ const FIELD_NAMES: Record<FieldKind, string> = {
   rooms: 'a list of {"room", "members"} objects',
   bundle:
     `a key bundle: {"v", "dh", "sign", "sig"}, each text at most ${MAX_KEY_FIELD_CHARS} characters`,
-  e2e: 'an end-to-end envelope: {"v", "sid", "n", "t", "iv", "ct", "key"}',
+  e2e: 'an end-to-end envelope: {"v", "sid", "n", "t", "iv", "ct", "keys"}',
+  devices: `a list of at most ${MAX_DEVICES} devices: {"id", "name", "bundle", "approved"}`,
 };
 
 /** Quotes a value for an error message, cut to a readable length. */

@@ -28,7 +28,13 @@ export const PARTS: readonly Part[] = [
   /** The JSON wire, and what both sides agree on besides: framing, CHAT/1.0, value rules. */
   {
     name: "protocol",
-    paths: ["protocol.ts", "lib/protocol/", "web/common/protocol.js", "web/common/name_keys.js"],
+    paths: [
+      "protocol.ts",
+      "lib/protocol/",
+      "web/common/protocol.js",
+      "web/common/name_keys.js",
+      "web/common/device_ids.js",
+    ],
     may: ["common"],
   },
   /** The chat core: state and rules, commands in, deliveries out, no I/O. */

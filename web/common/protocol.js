@@ -18,6 +18,7 @@ export const EXTENSION_TYPES = /** @type {const} */ ([
   "queued",
   "history",
   "offer",
+  "unread",
 ]);
 
 /** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */
