@@ -74,9 +74,6 @@ function exit(line: string): never {
 }
 
 const conn = await connect().catch((error: Error) => exit(error.message));
-const keys = settings.wire === "json"
-  ? await openClientKeys(settings.keysFile, nickname, host, port)
-  : undefined;
 const terminal = new Terminal();
 const session = settings.wire === "json"
   ? new ChatSession(conn, {
@@ -84,7 +81,11 @@ const session = settings.wire === "json"
     clientID: settings.clientID,
     passwordFile: settings.passwordFile,
     downloads: settings.downloads,
-    e2e: keys && { keys, only: settings.e2eOnly },
+    e2e: {
+      openKeys: (nickname, chat) =>
+        openClientKeys(settings.keysFile, { nickname, chat, host, port }),
+      only: settings.e2eOnly,
+    },
     ui: terminal,
     connect,
   })

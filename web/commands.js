@@ -93,6 +93,12 @@ export class Commands {
       if (words.length !== 1) this.#system("Usage: /trust <user>");
       else this.#page.keys.client?.trust(words[0]);
     },
+    "/devices": (words) => {
+      if (words.length > 0) this.#system("Usage: /devices");
+      else this.#page.keys.client?.devices();
+    },
+    "/approve": (words) => this.#numbered("approve", words),
+    "/revoke": (words) => this.#numbered("revoke", words),
     "/password": () => this.#page.composer.askSecret("password"),
     "/unregister": () => this.#send({ type: "account", action: "unregister" }),
     "/exit": () => this.#page.session.leave(),
@@ -100,6 +106,13 @@ export class Commands {
 
   #send(message) {
     this.#page.session.send(message);
+  }
+
+  /** `/approve n` or `/revoke n` (`kind`), given `words`. */
+  #numbered(kind, words) {
+    if (words.length !== 1 || !/^\d{1,2}$/.test(words[0]) || Number(words[0]) < 1) {
+      this.#system(`Usage: /${kind} <n>`);
+    } else this.#page.keys.client?.[kind](Number(words[0]));
   }
 
   #system(text) {

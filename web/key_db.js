@@ -1,15 +1,16 @@
 // @ts-self-types="./key_db.d.ts"
 /**
- * The web page's end-to-end keys, kept in this browser's IndexedDB (one database per server, as
- * the page's origin is the server's): per nickname, an identity whose private keys are
- * non-extractable CryptoKeys (the page can use them, no script can read them out) and the peers
- * pinned on first use.
+ * The web page's end-to-end keys, kept in this browser's IndexedDB (one database per origin, the
+ * server's address as the page was opened): per nickname and chat id, this device's identity,
+ * whose private keys are non-extractable CryptoKeys (the page can use them, no script can read
+ * them out), and the peers pinned on first use. Keys kept before chats had ids (per nickname)
+ * are taken over.
  *
  * @module
  */
 
 import { generateIdentity, publicBundle } from "./common/e2e.js";
-import { KeyRing } from "./common/e2e_keys.js";
+import { KeyRing } from "./common/key_ring.js";
 import { nicknameKey } from "./common/name_keys.js";
 
 const DATABASE = "chat-keys";
@@ -40,14 +41,22 @@ function inStore(db, store, mode, action) {
   });
 }
 
+/** This device's name for the user's other devices and peers. */
+export const PAGE_DEVICE_NAME = "web page";
+
 /**
- * The key ring of `nickname` in this browser, its identity made on first use (non-extractable);
- * throws when the browser keeps nothing (IndexedDB off) or lacks X25519 or Ed25519.
+ * The key ring of `nickname` on the chat `chat` (undefined from a server without chat ids) in
+ * this browser, its identity made on first use (non-extractable) or taken over from before chat
+ * ids; throws when the browser keeps nothing (IndexedDB off) or lacks X25519 or Ed25519.
  */
-export async function openBrowserKeys(nickname) {
+export async function openBrowserKeys(nickname, chat) {
   const db = await openDatabase();
-  const key = nicknameKey(nickname);
+  const legacy = nicknameKey(nickname);
+  const key = chat === undefined ? legacy : `${legacy}@${chat}`;
   let identity = await inStore(db, IDENTITIES, "readonly", (store) => store.get(key));
+  if (identity === undefined && key !== legacy) {
+    identity = await takeOver(db, legacy, key);
+  }
   if (identity === undefined) {
     identity = await generateIdentity(false);
     // `add`, not `put`: a second page that made one meanwhile keeps its own, and this page
@@ -58,11 +67,24 @@ export async function openBrowserKeys(nickname) {
     if (identity === undefined) throw new Error("its IndexedDB does not keep them");
   }
   const peers = await inStore(db, PEERS, "readonly", (store) => store.get(key)) ?? [];
-  return new KeyRing({
+  return await KeyRing.open({
     identity,
     bundle: await publicBundle(identity),
+    name: PAGE_DEVICE_NAME,
     peers,
     save: (list) => inStore(db, PEERS, "readwrite", (store) => store.put(list, key)),
     place: "kept in this browser",
   });
+}
+
+/** Copies the identity and peers kept under `legacy` to `key`; the identity, or undefined. */
+async function takeOver(db, legacy, key) {
+  const identity = await inStore(db, IDENTITIES, "readonly", (store) => store.get(legacy));
+  if (identity === undefined) return undefined;
+  const peers = await inStore(db, PEERS, "readonly", (store) => store.get(legacy));
+  await inStore(db, IDENTITIES, "readwrite", (store) => store.add(identity, key)).catch(() => {});
+  if (peers !== undefined) {
+    await inStore(db, PEERS, "readwrite", (store) => store.put(peers, key));
+  }
+  return await inStore(db, IDENTITIES, "readonly", (store) => store.get(key));
 }

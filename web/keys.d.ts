@@ -8,6 +8,8 @@ export class PageKeys {
   constructor(options: Pick<E2eClientOptions, "print" | "send" | "nickname">);
   /** The encryption, once started; undefined before. */
   readonly client: E2eClient | undefined;
-  /** Opens the keys of this user's nickname (the first time), then publishes them. */
-  start(): Promise<void>;
+  /** Opens the keys of this user's nickname on the chat `chat`: this device's id, if any. */
+  open(chat: string | undefined): Promise<string | undefined>;
+  /** Opens the keys (as `open`), then publishes them. */
+  start(chat: string | undefined): Promise<void>;
 }

@@ -13,6 +13,8 @@ import { openBrowserKeys } from "./key_db.js";
 export class PageKeys {
   #client;
   #options;
+  /** The keys opened, and for which nickname and chat. */
+  #opened;
 
   /** What the encryption needs: `print`, `send` and `nickname`, as `E2eClient` takes them. */
   constructor(options) {
@@ -24,20 +26,28 @@ export class PageKeys {
     return this.#client;
   }
 
-  /** Opens the keys of this user's nickname (the first time), then publishes them. */
-  async start() {
-    if (this.#client === undefined) {
-      const options = this.#options;
-      try {
-        this.#client = new E2eClient({
-          ...options,
-          ring: await openBrowserKeys(options.nickname()),
-        });
-      } catch (error) {
-        const unavailable = `this browser cannot keep keys (${error.message})`;
-        this.#client = new E2eClient({ ...options, unavailable });
-      }
+  /**
+   * Opens the keys of this user's nickname on the chat `chat` (once for each): this device's id,
+   * or undefined when this browser keeps no keys.
+   */
+  async open(chat) {
+    const place = `${this.#options.nickname()} ${chat ?? ""}`;
+    if (this.#opened?.place !== place) {
+      const keys = openBrowserKeys(this.#options.nickname(), chat).then(
+        (ring) => ({ ring }),
+        (error) => ({ unavailable: `this browser cannot keep keys (${error.message})` }),
+      );
+      this.#opened = { place, keys };
     }
+    const keys = await this.#opened.keys;
+    this.#client ??= new E2eClient(this.#options);
+    this.#client.useKeys(keys);
+    return keys.ring?.device.id;
+  }
+
+  /** Opens the keys (as `open`), then publishes them. */
+  async start(chat) {
+    await this.open(chat);
     this.#client.start();
   }
 }

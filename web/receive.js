@@ -37,10 +37,10 @@ export class Receiver {
       case "welcome":
         session.welcomed();
         // Before what comes with the welcome (messages kept for the user).
-        await keys.start();
+        await keys.start(message.chat);
         break;
       case "login":
-        session.login(message.nickname);
+        session.login(message.nickname, await keys.open(message.chat));
         break;
       case "error":
         session.error(message.message);

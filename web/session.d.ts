@@ -25,7 +25,7 @@ export class Session {
   /** The server let this page in (again, after a drop): the chat is shown. */
   welcomed(): void;
   /** The server asks for the password of `nickname`, an account: sent if known, else asked. */
-  login(nickname: string): void;
+  login(nickname: string, device?: string): void;
   /** The server's error `text`: before joining the join form says it and the page stays out. */
   error(text: string): void;
   /** Someone's nickname changed from `old` to `nickname`: this user's own, maybe. */

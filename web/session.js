@@ -62,10 +62,14 @@ export class Session {
     this.#hooks.onWelcome(first);
   }
 
-  /** The server asks for the password of `nickname`, an account: sent if known, else asked. */
-  login(nickname) {
-    if (this.#password !== "") this.send({ type: "login", password: this.#password });
-    else this.#askPassword(nickname);
+  /**
+   * The server asks for the password of `nickname`, an account: sent if known (with this
+   * device's id, when it has keys), else asked.
+   */
+  login(nickname, device) {
+    if (this.#password === "") this.#askPassword(nickname);
+    else if (device === undefined) this.send({ type: "login", password: this.#password });
+    else this.send({ type: "login", password: this.#password, device });
   }
 
   /** The server's error `text`: before joining the join form says it and the page stays out. */

@@ -19,6 +19,8 @@ import { askNewPassword } from "./accounts.ts";
 import { FileTransfers } from "./files/transfers.ts";
 import type { ClientKeyStore } from "./keys/open_keys.ts";
 import { E2eClient } from "../../web/common/e2e_keys.js";
+import type { KeyRing } from "../../web/common/key_ring.js";
+import { nicknameKey } from "../protocol/values.ts";
 import { InOrder } from "../common/in_order.ts";
 import { completeLine, parseCommand } from "./commands.ts";
 import type { ByteConn } from "../net/conn.ts";
@@ -49,8 +51,14 @@ export interface ChatSessionOptions extends SessionOptions {
   passwordFile?: string;
   /** The folder files arrive in (default `downloads`). */
   downloads?: string;
-  /** End-to-end encryption: the key file's store (or why there is none), and `--e2e-only`. */
-  e2e?: { keys: ClientKeyStore; only?: boolean };
+  /**
+   * End-to-end encryption: how to open the keys of a nickname on a chat (known by its id once
+   * the server gives it; undefined from a server without), and `--e2e-only`.
+   */
+  e2e?: {
+    openKeys: (nickname: string, chat: string | undefined) => Promise<ClientKeyStore>;
+    only?: boolean;
+  };
   /** How long to wait for any reply to a registration before assuming it was accepted (ms). */
   registrationReplyMs?: number;
   /** How long to wait for the server to acknowledge a disconnect (ms). */
@@ -70,6 +78,11 @@ export class ChatSession extends Session {
   #hinted = false;
   readonly #transfers: FileTransfers;
   readonly #keys: E2eClient;
+  readonly #openKeys: NonNullable<ChatSessionOptions["e2e"]>["openKeys"] | undefined;
+  /** The chat's id, once the server gave it. */
+  #chat: string | undefined;
+  /** The keys opened, and for which nickname and chat. */
+  #opened: { for: string; keys: Promise<ClientKeyStore> } | undefined;
   /** What is shown, in order: end-to-end messages are opened async. */
   readonly #showing = new InOrder();
   /**
@@ -94,10 +107,11 @@ export class ChatSession extends Session {
       replyMs: options.registrationReplyMs,
       send,
       reconnect: () => this.reconnect(),
+      loginDevice: async () => (await this.#useKeys())?.device.id,
     });
-    const keys = options.e2e?.keys ?? { unavailable: "no key file was given" };
+    this.#openKeys = options.e2e?.openKeys;
     this.#keys = new E2eClient({
-      ...keys,
+      unavailable: "no key file was given",
       print: (line) => options.ui.print(line),
       send,
       nickname: () => roster.nickname,
@@ -210,20 +224,42 @@ export class ChatSession extends Session {
     } // A type this client does not know is ignored (spec part C).
   }
 
+  /** The server welcomed this client (to the chat `chat`, if it says). */
+  async #welcomed(chat: string | undefined): Promise<void> {
+    // A server that acknowledges speaks this protocol: learn who is there.
+    if (this.#registration.waiting) {
+      this.#chat = chat ?? this.#chat;
+      this.#requestList("self");
+      // Before what comes with the welcome (messages kept for the user, history).
+      this.#welcomeHint();
+      await this.#useKeys();
+      this.#keys.start();
+    }
+    this.#registration.accepted();
+  }
+
+  /**
+   * Opens the keys of this nickname on this chat (once for each), and has the encryption use
+   * them: the key ring, or undefined when there is none.
+   */
+  async #useKeys(): Promise<KeyRing | undefined> {
+    if (this.#openKeys === undefined) return undefined;
+    const nickname = this.#roster.nickname;
+    const place = `${nicknameKey(nickname)} ${this.#chat ?? ""}`;
+    if (this.#opened?.for !== place) {
+      this.#opened = { for: place, keys: this.#openKeys(nickname, this.#chat) };
+    }
+    const keys = await this.#opened.keys;
+    this.#keys.useKeys(keys);
+    return "ring" in keys ? keys.ring : undefined;
+  }
+
   /** Hands `message` to what it is for. */
   #onMessage(message: ServerMessage): void | Promise<void> {
     if (isFileMessage(message)) return this.#transfers.onMessage(message);
     switch (message.type) {
       case "welcome":
-        // A server that acknowledges speaks this protocol: learn who is there.
-        if (this.#registration.waiting) {
-          this.#requestList("self");
-          // Before what comes with the welcome (messages kept for the user, history).
-          this.#welcomeHint();
-          this.#keys.start();
-        }
-        this.#registration.accepted();
-        break;
+        return this.#welcomed(message.chat);
       case "error":
         if (this.#registration.waiting) this.#registration.refused(message.message);
         else this.ui.print(`Error from server: ${escapeControls(message.message)}`);
@@ -233,6 +269,7 @@ export class ChatSession extends Session {
         this.#registration.accepted();
         return this.#incoming.show(message);
       case "login":
+        this.#chat = message.chat ?? this.#chat;
         this.#registration.loginAsked(message.nickname);
         break;
       case "list":

@@ -85,6 +85,7 @@ Deno.test("ChatSession registers, sends typed lines, and leaves after the acknow
         "queued",
         "history",
         "offer",
+        "unread",
       ],
     });
     await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');

@@ -36,6 +36,10 @@ export type Command =
   | { kind: "fingerprint"; nickname?: string }
   /** Trust the new key `nickname` showed. */
   | { kind: "trust"; nickname: string }
+  /** List the account's devices. */
+  | { kind: "devices" }
+  /** Approve, or remove, device `number` of `/devices`. */
+  | { kind: "approve" | "revoke"; number: number }
   | { kind: "help" }
   | { kind: "quit" }
   /** A known command used wrongly: how to use it. */
@@ -148,6 +152,15 @@ export function parseCommand(line: string): Command {
         : usage("/fingerprint [<user>]");
     case "/trust":
       return words.length === 1 ? { kind: "trust", nickname: words[0] } : usage("/trust <user>");
+    case "/devices":
+      return words.length === 0 ? { kind: "devices" } : usage("/devices");
+    case "/approve":
+    case "/revoke": {
+      const kind = name.slice(1).toLowerCase() as "approve" | "revoke";
+      return words.length === 1 && /^\d{1,2}$/.test(words[0]) && Number(words[0]) > 0
+        ? { kind, number: Number(words[0]) }
+        : usage(`/${kind} <n>`);
+    }
     case "/history":
       return parseHistory(words) ?? usage("/history [<#room>] [<n>]");
     case "/exit":

@@ -31,7 +31,7 @@ export interface OutgoingOptions {
   now: () => Date;
   /** Who this user is and where its lines go. */
   roster: Roster;
-  /** Seals whispers end to end, and does `/fingerprint` and `/trust`. */
+  /** Seals whispers end to end, and does the key commands (`/fingerprint`, `/devices`...). */
   keys: Pick<E2eClient, "seal" | "perform">;
   /** Does the file commands. */
   transfers: Pick<FileTransfers, "send" | "accept" | "reject" | "cancel" | "list">;
@@ -129,6 +129,9 @@ export class Outgoing {
         break;
       case "fingerprint":
       case "trust":
+      case "devices":
+      case "approve":
+      case "revoke":
         keys.perform(command);
         break;
       case "help":

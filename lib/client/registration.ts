@@ -45,6 +45,11 @@ export interface RegistrationOptions {
   send(message: ClientMessage): void;
   /** Replaces the connection with a new one to the same server; false (said) if that fails. */
   reconnect(): Promise<boolean>;
+  /**
+   * The id of this device's keys, sent with the login (messages kept for the account go to each
+   * device once); undefined without keys.
+   */
+  loginDevice?(): Promise<string | undefined>;
 }
 
 /** One session's registration, and what the server's replies mean for it. */
@@ -85,8 +90,14 @@ export class Registration {
         this.#passwordFile = undefined;
         const password = await askLoginPassword(ui, input, outcome.login, file);
         if (password === null) return "stopped";
+        const device = await this.#options.loginDevice?.();
         outcome = await this.#awaitReply(
-          () => this.#options.send({ type: "login", password }),
+          () =>
+            this.#options.send(
+              device === undefined
+                ? { type: "login", password }
+                : { type: "login", password, device },
+            ),
           LOGIN_REPLY_MS,
           { accepted: false, reason: "The server did not answer the login" },
         );

@@ -156,6 +156,27 @@ export const COMMANDS = /** @type {const} */ ([
     clients: BOTH,
   },
   {
+    name: "/devices",
+    aliases: [],
+    args: "",
+    help: "your account's devices: each with its keys, approved or not",
+    clients: BOTH,
+  },
+  {
+    name: "/approve",
+    aliases: [],
+    args: "<n>",
+    help: "approve device n of /devices (a new device of yours), from an approved one",
+    clients: BOTH,
+  },
+  {
+    name: "/revoke",
+    aliases: [],
+    args: "<n>",
+    help: "remove device n of /devices: nothing is sealed to it any more",
+    clients: BOTH,
+  },
+  {
     name: "/password",
     aliases: [],
     args: "",

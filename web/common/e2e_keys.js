@@ -1,10 +1,11 @@
 // @ts-self-types="./e2e_keys.d.ts"
 /**
- * A chat client's end-to-end keys at work, shared by the terminal client (keys in a file) and the
- * web page (keys in IndexedDB), so that both behave alike: peers' keys looked up, verified and
- * pinned on first use, private messages and file offers sealed and opened, replays dropped, and
- * the `/fingerprint` and `/trust` commands. Where the keys are kept is the caller's: a `KeyRing`
- * is given the identity, the pinned peers and a way to save them.
+ * A chat client's end-to-end encryption at work, shared by the terminal client (keys in a file)
+ * and the web page (keys in IndexedDB), so that both behave alike: a user's devices looked up
+ * and reviewed (`peer_devices.js`), private messages and file offers sealed for each trusted
+ * device of the recipient and of one's own account and opened by each, replays dropped, what
+ * cannot be opened said at both ends, and the `/fingerprint`, `/trust`, `/devices`, `/approve`
+ * and `/revoke` commands. The keys themselves are a `KeyRing` (`key_ring.js`).
  *
  * @module
  */
@@ -20,121 +21,42 @@ import {
   openBundle,
   openSession,
   sealSession,
+  signApproval,
 } from "./e2e.js";
+import { deviceId } from "./device_ids.js";
 import { nicknameKey } from "./name_keys.js";
+import { reviewDevices } from "./peer_devices.js";
+
+export { KeyRing, REMEMBERED_SESSIONS } from "./key_ring.js";
 
 /** How long a key lookup waits for the server's answer (ms). */
 export const KEY_LOOKUP_MS = 5000;
 /** Messages sent in one session before its key is renewed. */
 export const SESSION_MESSAGES = 1000;
-/** Sessions remembered per peer, against replays (those forgotten are known by their time). */
-export const REMEMBERED_SESSIONS = 64;
 
-/**
- * One's identity and the peers one has met, pinned on first use as SSH pins hosts: a peer whose
- * key changes is not trusted again until the user says so.
- */
-export class KeyRing {
-  #peers = new Map();
-  #save;
+/** Why a message could not be opened when no key in it is this device's. */
+const NOT_SEALED_HERE = "it was sealed before this device was approved";
+const NOT_APPROVED = "it was sealed before this device was approved (approve this device from " +
+  "another of yours: /devices, then /approve)";
 
-  /**
-   * `identity` and its `bundle`; `peers` as `save` last kept them; `place` says where the keys
-   * are, for people (`key file ~/x.json`, `kept in this browser`).
-   */
-  constructor({ identity, bundle, peers, save, place }) {
-    this.identity = identity;
-    this.bundle = bundle;
-    this.place = place;
-    this.#save = save;
-    for (const peer of peers) this.#peers.set(nicknameKey(peer.nickname), peer);
-  }
-
-  /** This client's own fingerprint. */
-  ownFingerprint() {
-    return fingerprint(this.bundle);
-  }
-
-  /** The key to encrypt to for `nickname`: the pinned one, or undefined while none is trusted. */
-  trusted(nickname) {
-    return this.#peers.get(nicknameKey(nickname))?.bundle;
-  }
-
-  /**
-   * Records that `nickname` showed `bundle` (already verified): pinned on first sight, known if
-   * it is the pinned one, else kept aside as changed until `trust`.
-   */
-  async saw(nickname, bundle) {
-    const print = await fingerprint(bundle);
-    const key = nicknameKey(nickname);
-    const known = this.#peers.get(key);
-    if (known === undefined) {
-      this.#peers.set(key, { nickname, bundle, fingerprint: print });
-      await this.#save(this.peers);
-      return { kind: "new", fingerprint: print };
-    }
-    if (known.fingerprint === print) return { kind: "known", fingerprint: print };
-    if (known.pending?.fingerprint !== print) {
-      known.pending = { bundle, fingerprint: print };
-      await this.#save(this.peers);
-    }
-    return { kind: "changed", fingerprint: print, pinned: known.fingerprint };
-  }
-
-  /** Trusts the changed key `nickname` showed last; its fingerprint, or undefined if none. */
-  async trust(nickname) {
-    const known = this.#peers.get(nicknameKey(nickname));
-    if (known?.pending === undefined) return undefined;
-    known.bundle = known.pending.bundle;
-    known.fingerprint = known.pending.fingerprint;
-    delete known.pending;
-    await this.#save(this.peers);
-    return known.fingerprint;
-  }
-
-  /**
-   * Whether message `n` of session `sid` from `nickname` (pinned), written at `time`, is new: not
-   * seen before, in this run or an earlier one. It is then remembered. A peer's messages come in
-   * order, so a session needs only its last number and time; the `REMEMBERED_SESSIONS` used last
-   * are kept, and of those forgotten only the time of the latest message: a session not known
-   * whose message is no later than that is taken as seen.
-   */
-  async accept(nickname, sid, n, time) {
-    const known = this.#peers.get(nicknameKey(nickname));
-    const at = Date.parse(time);
-    if (known === undefined || Number.isNaN(at)) return false;
-    const sessions = known.sessions ??= [];
-    const index = sessions.findIndex((each) => each.sid === sid);
-    if (index >= 0) {
-      if (n <= sessions[index].n) return false;
-      sessions.splice(index, 1);
-    } else if (known.forgotten !== undefined && at <= Date.parse(known.forgotten)) return false;
-    sessions.push({ sid, n, t: time });
-    if (sessions.length > REMEMBERED_SESSIONS) {
-      const { t } = sessions.shift();
-      if (known.forgotten === undefined || Date.parse(t) > Date.parse(known.forgotten)) {
-        known.forgotten = t;
-      }
-    }
-    await this.#save(this.peers);
-    return true;
-  }
-
-  /** The pinned peers, as `save` keeps them. */
-  get peers() {
-    return [...this.#peers.values()];
-  }
-}
+/** An error that the message's sender is told of (a replay is not). */
+class Unread extends Error {}
 
 /** A client's end-to-end encryption: see the module's comment. */
 export class E2eClient {
   #options;
   /** Lookups waiting for the server, by nickname key. */
   #lookups = new Map();
-  /** This client's sessions with each peer (by nickname key): new at each login. */
+  /** This device's sessions with each peer (by nickname key): new at each login. */
   #outgoing = new Map();
   /** Sessions opened from each peer, by `nickname key/session id`. */
   #incoming = new Map();
+  /** One's own account's devices as the server listed them last, in its order. */
+  #own = [];
+  /** Whether the server lists this device as approved. */
+  #approved = false;
+  /** Unapproved devices already warned of, by `nickname key/id`. */
+  #warned = new Set();
 
   /**
    * `ring` (or `unavailable`, why there is none), `print` for lines to the user, `send` for
@@ -142,7 +64,7 @@ export class E2eClient {
    * in the clear. Nothing is sent until `start`.
    */
   constructor(options) {
-    this.#options = options;
+    this.#options = { ...options };
   }
 
   /** The keys, when this client has them. */
@@ -150,22 +72,39 @@ export class E2eClient {
     return this.#options.ring;
   }
 
+  /** Uses `keys` from now on: `{ring}`, or `{unavailable}` saying why there are none. */
+  useKeys(keys) {
+    this.#options.ring = keys.ring;
+    this.#options.unavailable = keys.unavailable;
+  }
+
   /**
-   * Publishes this client's bundle (once registered, and again at each login): from then on,
+   * Publishes this device's keys (once registered, and again at each login): from then on,
    * each conversation gets a new session key.
    */
   start() {
     this.#outgoing.clear();
-    if (this.ring !== undefined) this.#options.send({ type: "keys", bundle: this.ring.bundle });
+    const ring = this.ring;
+    if (ring === undefined) return;
+    this.#options.send({ type: "keys", bundle: ring.bundle, device: ring.device.name });
   }
 
-  /** Handles a `keys` message: the answer to a lookup, or to publishing. */
+  /**
+   * Handles a `keys` message: the answer to a lookup; or the list of one's own devices, after
+   * publishing or when it changed.
+   */
   onKeys(message) {
     const key = nicknameKey(message.nickname);
     const waiting = this.#lookups.get(key);
-    if (waiting === undefined) return;
-    this.#lookups.delete(key);
-    for (const settle of waiting) settle(message);
+    if (this.ring !== undefined && key === nicknameKey(this.#options.nickname())) {
+      this.#ownListed(message, waiting !== undefined).catch((error) =>
+        this.#options.print(error.message)
+      );
+    }
+    if (waiting !== undefined) {
+      this.#lookups.delete(key);
+      for (const settle of waiting) settle(message);
+    }
   }
 
   /** Ends the lookups still waiting (the session is over). */
@@ -176,44 +115,66 @@ export class E2eClient {
   }
 
   /**
-   * Asks for `nickname`'s bundle, verifies it and pins it: the bundle and its status, or
-   * undefined (said) when the peer has none, it does not verify, or no answer came.
+   * Asks for `nickname`'s devices, reviews them and says what changed: the review (see
+   * `reviewDevices`), or undefined (said) when the user has no keys or no answer came.
    */
   async lookUp(nickname) {
-    const ring = this.ring;
-    if (ring === undefined) return undefined;
+    if (this.ring === undefined) return undefined;
     const reply = await this.#ask(nickname);
     const { print } = this.#options;
     if (reply === undefined) {
       print(`No answer about ${nickname}'s key`);
       return undefined;
     }
-    if (reply.bundle === undefined) {
+    const devices = await listedDevices(reply);
+    if (devices.length === 0) {
       print(
         `${reply.nickname} has no key: private messages and files to ${reply.nickname} are ` +
           "not end-to-end encrypted",
       );
       return undefined;
     }
-    try {
-      await openBundle(reply.bundle);
-    } catch (error) {
-      print(`${reply.nickname}'s key is not valid (${error.message}): ignored`);
-      return undefined;
+    const self = this.#isSelf(reply.nickname);
+    const review = await reviewDevices(this.ring, reply.nickname, devices, self);
+    this.#tell(reply.nickname, review, self);
+    return review.kind !== "changed" && review.trusted.length === 0 ? undefined : review;
+  }
+
+  /** Says what a review found. */
+  #tell(nickname, review, self) {
+    const { print } = this.#options;
+    const who = self ? "Your account" : nickname;
+    for (const { device, why } of review.broken) {
+      print(`A key of ${nickname}'s is not valid (${why}): ignored (${device.name})`);
     }
-    const status = await ring.saw(reply.nickname, reply.bundle);
-    if (status.kind === "changed") {
+    if (review.kind === "changed") {
+      const prints = (devices) => devices.map((device) => device.fingerprint).join(", ");
       print(
-        `Warning: ${reply.nickname}'s key has changed. Pinned: ${status.pinned}; shown now: ` +
-          `${status.fingerprint}. Nothing is encrypted to the new key until you check it ` +
-          `with ${reply.nickname} and type /trust ${reply.nickname}`,
+        `Warning: ${nickname}'s key has changed. Pinned: ${prints(review.pinned)}; shown now: ` +
+          `${prints(review.unapproved)}. Nothing is encrypted to the new key until you check it ` +
+          `with ${nickname} and type /trust ${nickname}`,
+      );
+      return;
+    }
+    for (const device of review.added) print(`${who} added a device (${device.name})`);
+    for (const device of review.removed) print(`${who} removed a device (${device.name})`);
+    for (const device of review.unapproved) {
+      const seen = `${nicknameKey(nickname)}/${device.id}`;
+      if (this.#warned.has(seen)) continue;
+      this.#warned.add(seen);
+      print(
+        self
+          ? `A device of your account is not approved: ${device.name} (${device.fingerprint}). ` +
+            "If it is yours, approve it: /devices, then /approve <n>"
+          : `Warning: ${nickname} has a device that is not approved: ${device.name} ` +
+            `(${device.fingerprint}). Nothing is sealed to it until ${nickname} approves it ` +
+            "from another of their devices",
       );
     }
-    return { bundle: reply.bundle, status };
   }
 
   /**
-   * The private message to send for `text` to `to`: encrypted end to end when `to` has a key
+   * The private message to send for `text` to `to`: encrypted end to end when `to` has devices
    * this client trusts; in the clear, with a warning, when `to` has none; undefined (said) when
    * it may not be sent.
    */
@@ -221,38 +182,78 @@ export class E2eClient {
     const peer = await this.#peerFor(to);
     if (peer === "clear") return { type: "private", to, message: text };
     if (peer === undefined) return undefined;
-    const ring = this.ring;
+    const outgoing = await this.#outgoingTo(to, peer.trusted);
     const from = nicknameKey(this.#options.nickname());
-    const peerKey = nicknameKey(to);
-    let outgoing = this.#outgoing.get(peerKey);
-    if (
-      outgoing === undefined || outgoing.session.sent >= SESSION_MESSAGES ||
-      outgoing.fingerprint !== peer.status.fingerprint
-    ) {
-      const session = await newSession();
-      const sealed = await sealSession(ring.identity, from, peerKey, peer.bundle, session);
-      outgoing = { session, sealed, fingerprint: peer.status.fingerprint };
-      this.#outgoing.set(peerKey, outgoing);
-    }
     const t = this.#options.now().toISOString();
-    const { sid, n, iv, ct } = await encryptText(outgoing.session, from, peerKey, t, text);
+    const { sid, n, iv, ct } = await encryptText(outgoing.session, from, nicknameKey(to), t, text);
     return {
       type: "private",
       to,
-      e2e: { v: outgoing.sealed.v, sid, n, t, iv, ct, key: outgoing.sealed, bundle: ring.bundle },
+      e2e: { v: 1, sid, n, t, iv, ct, keys: outgoing.keys, bundle: this.ring.bundle },
     };
   }
 
   /**
-   * The text and time of an end-to-end private `message`; throws an error saying why it cannot
-   * be read (nothing of its content).
+   * This device's session with `to`, its key sealed for each of `devices` and for this
+   * account's other trusted devices; new at each login, every `SESSION_MESSAGES` messages, and
+   * when the devices change.
+   */
+  async #outgoingTo(to, devices) {
+    const peerKey = nicknameKey(to);
+    const recipients = unique([...devices, ...this.#ownOthers()]);
+    const ids = recipients.map((device) => device.id).sort().join(",");
+    let outgoing = this.#outgoing.get(peerKey);
+    if (
+      outgoing === undefined || outgoing.session.sent >= SESSION_MESSAGES || outgoing.ids !== ids
+    ) {
+      const session = await newSession();
+      outgoing = { session, ids, keys: await this.#sealFor(peerKey, recipients, session) };
+      this.#outgoing.set(peerKey, outgoing);
+    }
+    return outgoing;
+  }
+
+  /** `session`'s key sealed for each of `devices`, by device id. */
+  async #sealFor(peerKey, devices, session) {
+    const from = nicknameKey(this.#options.nickname());
+    const keys = {};
+    for (const device of devices) {
+      keys[device.id] = await sealSession(
+        this.ring.identity,
+        from,
+        peerKey,
+        device.bundle,
+        session,
+      );
+    }
+    return keys;
+  }
+
+  /** This account's other devices that this one trusts (a copy of what it sends goes to them). */
+  #ownOthers() {
+    const ring = this.ring;
+    const own = ring.peer(this.#options.nickname());
+    return (own?.devices ?? []).filter((device) => device.id !== ring.device.id);
+  }
+
+  /**
+   * The text and time of an end-to-end private `message` (one received, or the copy of one this
+   * account sent from another device: then `message.to` is set); throws an error saying why it
+   * cannot be read (nothing of its content), and tells the sender when that is not a replay.
    */
   async open(message) {
     const envelope = message.e2e;
-    const { session, from, to } = await this.#session(message.nickname, envelope);
-    const text = await decryptText(session, from, to, envelope.t, envelope);
-    await this.#fresh(message.nickname, envelope);
-    return { text, time: new Date(envelope.t) };
+    try {
+      const { session, from, to } = await this.#session(message.nickname, message.to, envelope);
+      const text = await decryptText(session, from, to, envelope.t, envelope).catch((error) => {
+        throw new Unread(error.message);
+      });
+      await this.#fresh(message.nickname, envelope);
+      return { text, time: new Date(envelope.t) };
+    } catch (error) {
+      this.#unread(message.nickname, envelope, error);
+      throw error;
+    }
   }
 
   /**
@@ -263,39 +264,55 @@ export class E2eClient {
   async sealFile(to, id, header) {
     const peer = await this.#peerFor(to);
     if (peer === "clear" || peer === undefined) return peer;
-    const ring = this.ring;
     const from = nicknameKey(this.#options.nickname());
     const peerKey = nicknameKey(to);
     const session = await newSession();
-    const key = await sealSession(ring.identity, from, peerKey, peer.bundle, session);
+    const keys = await this.#sealFor(peerKey, peer.trusted, session);
     const t = this.#options.now().toISOString();
     const { sid, n, iv, ct } = await encryptFileHeader(session, from, peerKey, t, id, header);
     return {
-      e2e: { v: key.v, sid, n, t, iv, ct, key, bundle: ring.bundle },
+      e2e: { v: 1, sid, n, t, iv, ct, keys, bundle: this.ring.bundle },
       chunks: await fileChunks(session, id),
     };
   }
 
   /**
    * The file header and chunk cipher of an end-to-end `offer`; throws an error saying why it
-   * cannot be read.
+   * cannot be read, and tells the sender.
    */
   async openFile(offer) {
     const envelope = offer.e2e;
-    const { session, from, to } = await this.#session(offer.from, envelope);
-    const header = await decryptFileHeader(session, from, to, envelope.t, offer.id, envelope);
-    await this.#fresh(offer.from, envelope);
-    return { header, chunks: await fileChunks(session, offer.id) };
+    try {
+      const { session, from, to } = await this.#session(offer.from, undefined, envelope);
+      const header = await decryptFileHeader(session, from, to, envelope.t, offer.id, envelope)
+        .catch((error) => {
+          throw new Unread(error.message);
+        });
+      await this.#fresh(offer.from, envelope);
+      return { header, chunks: await fileChunks(session, offer.id) };
+    } catch (error) {
+      this.#unread(offer.from, envelope, error);
+      throw error;
+    }
   }
 
-  /** Carries out `/fingerprint [nickname]` or `/trust nickname`. */
+  /** Carries out `/fingerprint`, `/trust`, `/devices`, `/approve` or `/revoke`. */
   perform(command) {
-    return command.kind === "trust"
-      ? this.trust(command.nickname)
-      : this.fingerprint(command.nickname);
+    switch (command.kind) {
+      case "trust":
+        return this.trust(command.nickname);
+      case "devices":
+        return this.devices();
+      case "approve":
+        return this.approve(command.number);
+      case "revoke":
+        return this.revoke(command.number);
+      default:
+        return this.fingerprint(command.nickname);
+    }
   }
 
-  /** `/fingerprint [nickname]`: one's own fingerprint, or a peer's (looked up and pinned). */
+  /** `/fingerprint [nickname]`: this device's fingerprint, or a user's devices' (pinned). */
   async fingerprint(nickname) {
     const { print } = this.#options;
     const ring = this.ring;
@@ -303,24 +320,24 @@ export class E2eClient {
       this.#sayOff();
       return;
     }
-    if (nickname === undefined || nicknameKey(nickname) === nicknameKey(this.#options.nickname())) {
+    if (nickname === undefined || this.#isSelf(nickname)) {
       print(`Your fingerprint: ${await ring.ownFingerprint()} (${ring.place})`);
       return;
     }
-    const peer = await this.lookUp(nickname);
-    if (peer === undefined) return;
-    const { status } = peer;
-    if (status.kind === "new") {
-      print(
-        `${nickname}'s fingerprint: ${status.fingerprint} (first seen: now pinned; compare it ` +
-          `with what ${nickname}'s /fingerprint shows)`,
-      );
-    } else if (status.kind === "known") {
-      print(`${nickname}'s fingerprint: ${status.fingerprint} (pinned)`);
+    const review = await this.lookUp(nickname);
+    if (review === undefined || review.kind === "changed") return;
+    const how = review.kind === "new"
+      ? `first seen: now pinned; compare it with what ${nickname}'s /fingerprint shows`
+      : "pinned";
+    if (review.trusted.length === 1) {
+      print(`${nickname}'s fingerprint: ${review.trusted[0].fingerprint} (${how})`);
+      return;
     }
+    print(`${nickname}'s devices (${how}):`);
+    for (const device of review.trusted) print(`  ${device.name}: ${device.fingerprint}`);
   }
 
-  /** `/trust nickname`: trusts the changed key `nickname` showed last. */
+  /** `/trust nickname`: trusts the devices `nickname` showed last in place of those pinned. */
   async trust(nickname) {
     const ring = this.ring;
     if (ring === undefined) {
@@ -331,13 +348,113 @@ export class E2eClient {
     this.#options.print(
       trusted === undefined
         ? `Nothing to trust: no new key of ${nickname}'s is waiting (see /fingerprint ${nickname})`
-        : `You now trust ${nickname}'s new key: ${trusted}`,
+        : `You now trust ${nickname}'s new key: ${
+          trusted.map((device) => device.fingerprint).join(", ")
+        }`,
     );
   }
 
   /**
-   * The verified, trusted key of `to`; "clear" when a message to `to` goes in the clear (it has
-   * no key, or this client has none); undefined (said) when nothing may go to `to`.
+   * `/devices`: this account's devices as the server lists them now, numbered for `/approve`
+   * and `/revoke`: name, fingerprint, approved or not, and which is this one.
+   */
+  async devices() {
+    if (this.ring === undefined) {
+      this.#sayOff();
+      return;
+    }
+    const review = await this.lookUp(this.#options.nickname());
+    if (review === undefined) return;
+    const { print } = this.#options;
+    const trusted = new Set(review.trusted.map((device) => device.id));
+    const lines = [`Your devices (${this.#own.length}):`];
+    for (const [index, device] of this.#own.entries()) {
+      const marks = [
+        device.approved && trusted.has(device.id)
+          ? "approved"
+          : `not approved: /approve ${index + 1}`,
+      ];
+      if (device.id === this.ring.device.id) marks.push("this device");
+      const print = await fingerprint(device.bundle);
+      lines.push(`  ${index + 1}. ${device.name}: ${print} (${marks.join(", ")})`);
+    }
+    for (const line of lines) print(line);
+  }
+
+  /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
+  async approve(number) {
+    const device = await this.#numbered(number);
+    if (device === undefined) return;
+    const { print, send } = this.#options;
+    if (!this.#approved) {
+      print("This device is not approved itself: approve it from another of your devices first");
+      return;
+    }
+    if (device.approved) {
+      print(`Device ${number} (${device.name}) is approved already`);
+      return;
+    }
+    const sig = await signApproval(
+      this.ring.identity,
+      nicknameKey(this.#options.nickname()),
+      device,
+    );
+    send({ type: "approve", device: device.id, by: this.ring.bundle.sign, sig });
+    const review = await this.lookUp(this.#options.nickname());
+    if (review?.trusted.some((each) => each.id === device.id)) {
+      print(`Approved device ${number} (${device.name})`);
+    }
+  }
+
+  /** `/revoke n`: removes device `n` of `/devices` from the account. */
+  async revoke(number) {
+    const device = await this.#numbered(number);
+    if (device === undefined) return;
+    this.#options.send({ type: "revoke", device: device.id });
+    const review = await this.lookUp(this.#options.nickname());
+    if (review !== undefined && !this.#own.some((each) => each.id === device.id)) {
+      this.#options.print(`Removed device ${number} (${device.name}): nothing is sealed to it now`);
+    }
+  }
+
+  /** Device `number` of the list `/devices` shows, looked up again; undefined (said) if none. */
+  async #numbered(number) {
+    if (this.ring === undefined) {
+      this.#sayOff();
+      return undefined;
+    }
+    await this.lookUp(this.#options.nickname());
+    const device = this.#own[number - 1];
+    if (device === undefined) {
+      this.#options.print(`No device ${number}: /devices lists them`);
+    }
+    return device;
+  }
+
+  /**
+   * One's own account's devices as the server lists them (`asked`: in answer to a lookup, which
+   * reviews them itself): kept, and else reviewed and said.
+   */
+  async #ownListed(message, asked) {
+    const devices = message.devices ?? [];
+    this.#own = devices;
+    const mine = devices.find((device) => device.id === this.ring.device.id);
+    this.#approved = mine?.approved === true;
+    if (asked || message.devices === undefined) return;
+    if (message.device !== undefined && !this.#approved) {
+      this.#options.print(
+        "This device is not approved yet: what is sealed for your account cannot be opened " +
+          "here until you approve it from another of your devices (/devices there, then " +
+          "/approve <n>)",
+      );
+    }
+    const review = await reviewDevices(this.ring, message.nickname, devices, true);
+    this.#tell(message.nickname, review, true);
+  }
+
+  /**
+   * The trusted devices of `to`; "clear" when a message to `to` goes in the clear (it has no
+   * key, or this client has none); undefined (said) when nothing may go to `to`.
    */
   async #peerFor(to) {
     const { e2eOnly, print } = this.#options;
@@ -352,7 +469,7 @@ export class E2eClient {
     if (peer === undefined) {
       return e2eOnly ? refused(`${to} cannot read an encrypted message`) : "clear";
     }
-    if (peer.status.kind === "changed") {
+    if (peer.kind === "changed") {
       print(`Not sent: ${to}'s key has changed (see above)`);
       return undefined;
     }
@@ -360,36 +477,70 @@ export class E2eClient {
   }
 
   /**
-   * The session of `envelope` from `nickname`, opened the first time it is seen; throws, saying
-   * why, when it cannot be.
+   * The session of `envelope` from `nickname` (to `copyTo` when it is the copy of a message this
+   * account sent), opened the first time it is seen; throws, saying why, when it cannot be.
    */
-  async #session(nickname, envelope) {
+  async #session(nickname, copyTo, envelope) {
     const ring = this.ring;
-    if (ring === undefined) throw new Error("end-to-end encryption is off here");
+    if (ring === undefined) throw new Unread("end-to-end encryption is off on this device");
     const from = nicknameKey(nickname);
-    const to = nicknameKey(this.#options.nickname());
+    const to = nicknameKey(copyTo ?? this.#options.nickname());
     const id = `${from}/${envelope.sid}`;
     let session = this.#incoming.get(id);
     if (session === undefined) {
-      const sender = ring.trusted(nickname) === undefined
-        ? await this.#senderKey(nickname, envelope)
-        : undefined;
-      if (sender?.status.kind === "changed") throw new Error("their key has changed (see above)");
-      const bundle = ring.trusted(nickname);
-      if (bundle === undefined) throw new Error("their key is not known");
-      try {
-        session = await openSession(ring.identity, from, to, bundle, ring.bundle, envelope.key);
-      } catch (error) {
-        // Perhaps the sender has a new key: looking it up says so (and pins nothing new).
-        if (sender === undefined && (await this.lookUp(nickname))?.status.kind === "changed") {
-          throw new Error("their key has changed (see above)");
-        }
-        throw new Error(`the session key does not open: ${error.message}`);
-      }
-      if (session.id !== envelope.sid) throw new Error("the session key is for another session");
+      const sealed = sealedHere(ring, envelope);
+      if (sealed === undefined) throw new Unread(this.#approved ? NOT_SEALED_HERE : NOT_APPROVED);
+      const sender = await this.#senderDevices(nickname, envelope);
+      session = await openFirst(
+        sender,
+        (bundle) => openSession(sealed.identity, from, to, bundle, sealed.bundle, sealed.key),
+      );
+      if (session.id !== envelope.sid) throw new Unread("the session key is for another session");
       this.#incoming.set(id, session);
     }
     return { session, from, to };
+  }
+
+  /**
+   * The bundles of the trusted devices of `nickname` that may have sent `envelope`: the one it
+   * names (looked up when not yet trusted), or all of them for an envelope that names none.
+   */
+  async #senderDevices(nickname, envelope) {
+    const id = envelope.bundle && await deviceId(envelope.bundle.sign);
+    const trusted = () => {
+      const devices = this.ring.peer(nickname)?.pending === undefined
+        ? this.ring.peer(nickname)?.devices ?? []
+        : [];
+      return devices.filter((device) => id === undefined || device.id === id);
+    };
+    if (this.ring.peer(nickname) === undefined && envelope.bundle !== undefined) {
+      // First sight of a sender who may be gone (a kept message): its own key, pinned for now.
+      await openBundle(envelope.bundle).catch((error) => {
+        throw new Unread(`their key is not valid: ${error.message}`);
+      });
+      await this.ring.pin(nickname, [{ bundle: envelope.bundle }], true);
+    }
+    if (trusted().length === 0) {
+      const review = await this.lookUp(nickname);
+      if (review?.kind === "changed") throw new Unread("their key has changed (see above)");
+    }
+    const devices = trusted();
+    if (devices.length === 0) {
+      throw new Unread(
+        this.ring.peer(nickname) === undefined
+          ? "their key is not known"
+          : `it was sent from a device of ${nickname}'s that is not approved`,
+      );
+    }
+    return devices.map((device) => device.bundle);
+  }
+
+  /** Tells the sender of `envelope` that this device could not open it (not for a replay). */
+  #unread(nickname, envelope, error) {
+    if (!(error instanceof Unread) || this.#isSelf(nickname)) return;
+    const device = this.ring?.device.name;
+    const notice = { type: "unread", to: nickname, t: envelope.t, reason: error.message };
+    this.#options.send(device === undefined ? notice : { ...notice, device });
   }
 
   /**
@@ -402,14 +553,8 @@ export class E2eClient {
     }
   }
 
-  /**
-   * The key of the sender of `envelope`, seen for the first time: the bundle it carries (checked
-   * and pinned, as a lookup would), or else the server's answer.
-   */
-  async #senderKey(nickname, envelope) {
-    if (envelope.bundle === undefined) return await this.lookUp(nickname);
-    await openBundle(envelope.bundle);
-    return { bundle: envelope.bundle, status: await this.ring.saw(nickname, envelope.bundle) };
+  #isSelf(nickname) {
+    return nicknameKey(nickname) === nicknameKey(this.#options.nickname());
   }
 
   #sayOff() {
@@ -439,4 +584,47 @@ export class E2eClient {
       this.#options.send({ type: "keys", nickname });
     });
   }
+}
+
+/**
+ * The devices a `keys` reply lists; from a server that knows one key per user, that key as its
+ * one device (approved).
+ */
+async function listedDevices(reply) {
+  if (reply.devices !== undefined) return reply.devices;
+  if (reply.bundle === undefined) return [];
+  const id = await deviceId(reply.bundle.sign).catch(() => "");
+  return [{ id, name: "device", bundle: reply.bundle, approved: true }];
+}
+
+/**
+ * The sealed key of `envelope` that one of this device's keys can open (its own, or one it
+ * replaced), with that key; undefined when none is this device's.
+ */
+function sealedHere(ring, envelope) {
+  for (const { id, identity, bundle } of ring.keys()) {
+    const key = envelope.keys?.[id];
+    if (key !== undefined) return { key, identity, bundle };
+  }
+  if (envelope.key === undefined) return undefined;
+  // Sealed before devices, for one key: this device's, or one it replaced.
+  return { key: envelope.key, identity: ring.identity, bundle: ring.bundle, legacy: true };
+}
+
+/** The first session that `open` opens with one of `bundles`; throws why the last failed. */
+async function openFirst(bundles, open) {
+  let failure;
+  for (const bundle of bundles) {
+    try {
+      return await open(bundle);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw new Unread(`the session key does not open: ${failure.message}`);
+}
+
+function unique(devices) {
+  const seen = new Set();
+  return devices.filter((device) => !seen.has(device.id) && seen.add(device.id));
 }

@@ -1,17 +1,26 @@
 import assert from "node:assert/strict";
-import { generateIdentity, publicBundle } from "../../../web/common/e2e.js";
 import { tempDir } from "../../tools/testing.ts";
-import { defaultKeyFile, defaultKeyFolder, openKeyFile } from "./key_store.ts";
+import {
+  defaultKeyFile,
+  defaultKeyFolder,
+  knownPeersFile,
+  legacyKeyFile,
+  openKeyFile,
+} from "./key_store.ts";
+import { openClientKeys } from "./open_keys.ts";
+
+const NAME = { name: "terminal on test" };
 
 Deno.test("openKeyFile() makes a key file of mode 0600 once, and reads the same key after", async () => {
   using dir = tempDir();
-  const file = `${dir.path}/keys/alice@localhost_12345.json`;
-  const made = await openKeyFile(file);
+  const file = `${dir.path}/keys/alice@chat1.json`;
+  const made = await openKeyFile(file, NAME);
   assert.equal(Deno.statSync(file).mode! & 0o777, 0o600);
   assert.equal(Deno.statSync(`${dir.path}/keys`).mode! & 0o777, 0o700);
-  const again = await openKeyFile(file);
+  const again = await openKeyFile(file, NAME);
   assert.deepEqual(again.bundle, made.bundle);
-  assert.equal(await again.ownFingerprint(), await made.ownFingerprint());
+  assert.equal(again.device.id, made.device.id);
+  assert.equal(again.device.name, "terminal on test");
   // The file holds the private keys; the bundle holds none of them.
   const saved = JSON.parse(Deno.readTextFileSync(file));
   assert.equal(JSON.stringify(made.bundle).includes(saved.agreement.d), false);
@@ -21,42 +30,64 @@ Deno.test("openKeyFile() says which file is not a key file", async () => {
   using dir = tempDir();
   const file = `${dir.path}/broken.json`;
   Deno.writeTextFileSync(file, '{"v":1}');
-  await assert.rejects(openKeyFile(file), /"[^"]*broken\.json" is not a key file/);
+  await assert.rejects(openKeyFile(file, NAME), /"[^"]*broken\.json" is not a key file/);
 });
 
-Deno.test("a peer's key is pinned on first sight; a changed one waits for trust()", async () => {
+Deno.test("openKeyFile() takes over a key file made before chat ids, its peers, and the user's other ones as retired keys", async () => {
   using dir = tempDir();
-  const file = `${dir.path}/alice.json`;
-  const store = await openKeyFile(file);
-  const first = await publicBundle(await generateIdentity());
-  const second = await publicBundle(await generateIdentity());
-  const seen = await store.saw("Bob", first);
-  assert.equal(seen.kind, "new");
-  assert.equal((await store.saw("bob", first)).kind, "known");
-  const changed = await store.saw("Bob", second);
-  assert.equal(changed.kind, "changed");
-  assert.equal(changed.kind === "changed" && changed.pinned, seen.fingerprint);
-  // Still the old key until the user trusts the new one, also after a restart.
-  assert.deepEqual(store.trusted("Bob"), first);
-  const reopened = await openKeyFile(file);
-  assert.deepEqual(reopened.trusted("BOB"), first);
-  assert.equal(await reopened.trust("Bob"), changed.fingerprint);
-  assert.deepEqual(reopened.trusted("Bob"), second);
-  assert.equal(await reopened.trust("Bob"), undefined);
-  assert.equal(Deno.statSync(`${dir.path}/alice.peers.json`).mode! & 0o777, 0o600);
-  // Another key file (another nickname or server) has peers of its own.
-  assert.equal((await openKeyFile(`${dir.path}/carol.json`)).trusted("Bob"), undefined);
-  assert.equal(reopened.trusted("Carol"), undefined);
+  const old = legacyKeyFile(dir.path, "Bob", "localhost", 12345);
+  const other = legacyKeyFile(dir.path, "Bob", "127.0.0.1", 12345);
+  const first = await openKeyFile(old, NAME);
+  const second = await openKeyFile(other, NAME);
+  await first.pin("Alice", [{ bundle: second.bundle }]);
+  const file = defaultKeyFile(dir.path, "Bob", "chat-id");
+  const taken = await openKeyFile(file, NAME_WITH(old, [other]));
+  assert.deepEqual(taken.bundle, first.bundle, "the same identity");
+  assert.deepEqual(taken.retired.map((key) => key.bundle), [second.bundle]);
+  assert.equal(taken.peer("alice")?.devices.length, 1, "the peers came along");
+  assert.equal(Deno.statSync(knownPeersFile(file)).mode! & 0o777, 0o600);
+  // The old file stays for an older client; the new one is used from now on.
+  assert.ok(Deno.statSync(old).isFile);
+  const again = await openKeyFile(file, NAME);
+  assert.deepEqual(again.bundle, first.bundle);
 });
 
-Deno.test("defaultKeyFile() is per nickname and server, under the config folder", () => {
+function NAME_WITH(file: string, retired: string[]) {
+  return { ...NAME, takeOver: { file, retired } };
+}
+
+Deno.test("defaultKeyFile() is per nickname and chat id, under the config folder", () => {
   const env = (values: Record<string, string>) => (name: string) => values[name];
   assert.equal(defaultKeyFolder(env({ HOME: "/home/a" })), "/home/a/.config/chat/keys");
   assert.equal(defaultKeyFolder(env({ XDG_CONFIG_HOME: "/c", HOME: "/home/a" })), "/c/chat/keys");
   assert.equal(defaultKeyFolder(env({})), undefined);
+  assert.equal(defaultKeyFile("/k", "Alice", "Zm9v-Ym_F"), "/k/alice@Zm9v-Ym_F.json");
+  assert.equal(defaultKeyFile("/k", "Al/../x", "h/1"), "/k/al_.._x@h_1.json");
   assert.equal(
-    defaultKeyFile("/k", "Alice", "chat.example.org", 12345),
+    legacyKeyFile("/k", "Alice", "chat.example.org", 12345),
     "/k/alice@chat.example.org_12345.json",
   );
-  assert.equal(defaultKeyFile("/k", "Al/../x", "h", 1), "/k/al_.._x@h_1.json");
+});
+
+Deno.test("openClientKeys() uses one key file for one chat at any address and port", async () => {
+  using dir = tempDir();
+  const at = (host: string, port: number) =>
+    openClientKeys(undefined, { nickname: "Bob", chat: "chat-A", host, port });
+  Deno.env.set("XDG_CONFIG_HOME", dir.path);
+  try {
+    const first = await at("127.0.0.1", 1000);
+    const second = await at("localhost", 2000);
+    assert.ok("ring" in first && "ring" in second);
+    assert.deepEqual(first.ring.bundle, second.ring.bundle);
+    const otherChat = await openClientKeys(undefined, {
+      nickname: "Bob",
+      chat: "chat-B",
+      host: "127.0.0.1",
+      port: 1000,
+    });
+    assert.ok("ring" in otherChat);
+    assert.notDeepEqual(otherChat.ring.bundle, first.ring.bundle);
+  } finally {
+    Deno.env.delete("XDG_CONFIG_HOME");
+  }
 });

@@ -1,0 +1,146 @@
+// @ts-self-types="./peer_devices.d.ts"
+/**
+ * What a client makes of a user's devices as the server lists them: which to seal to, and what
+ * to tell its user. The server only keeps the list; this is where it is checked.
+ *
+ * - Each device's keys must be signed by themselves and its id must be that of its keys.
+ * - The first time a user is seen, the devices the account approved are pinned (trust on first
+ *   use, as for one key before).
+ * - After that, a device is trusted when it is pinned, or approved (signed) by a trusted device:
+ *   `added`. A pinned device no longer listed is `removed`, and never taken back unasked.
+ * - A list none of whose devices can be trusted is a new identity (`changed`): the account lost
+ *   every device, or someone put keys of their own in its place. Nothing is sealed to it until
+ *   the user says `/trust`.
+ * - Any other device is `unapproved`: shown, never sealed to.
+ *
+ * @module
+ */
+
+import { fingerprint, openBundle, verifyApproval } from "./e2e.js";
+import { deviceId, deviceNameProblem } from "./device_ids.js";
+import { nicknameKey } from "./name_keys.js";
+
+/** The devices of `list` whose keys, id and name are sound, each with its fingerprint. */
+async function soundDevices(list) {
+  const sound = [];
+  const broken = [];
+  for (const device of list) {
+    try {
+      await openBundle(device.bundle);
+      if (device.id !== await deviceId(device.bundle.sign)) {
+        throw new Error("its id is not its own");
+      }
+      const problem = deviceNameProblem(device.name);
+      if (problem !== undefined) throw new Error(problem);
+      sound.push({ ...device, fingerprint: await fingerprint(device.bundle) });
+    } catch (error) {
+      broken.push({ device, why: error.message });
+    }
+  }
+  return { sound, broken };
+}
+
+/** Whether `device` carries the account's approval by the key `by` (unchecked for the first). */
+function approvalOf(account, device) {
+  if (!device.approved) return Promise.resolve(false);
+  if (device.by === undefined) return Promise.resolve(true);
+  return verifyApproval(device.by, account, device, device.sig ?? "");
+}
+
+/**
+ * Reviews `list`, the devices the server shows for `nickname`, against what `ring` pinned (for
+ * `self`, this device's own account, this device is always trusted). Pins and unpins as said in
+ * the module's comment, and returns `{kind, trusted, added, removed, unapproved, broken,
+ * pinned?}`: `kind` is "new" (first seen), "known" or "changed" (then `pinned` holds the
+ * devices pinned before, and `trusted` is empty).
+ */
+export async function reviewDevices(ring, nickname, list, self = false) {
+  const account = nicknameKey(nickname);
+  const { sound, broken } = await soundDevices(list);
+  const approved = [];
+  for (const device of sound) if (await approvalOf(account, device)) approved.push(device);
+  const own = self ? [{ ...ring.device, fingerprint: await ring.ownFingerprint() }] : [];
+  const known = ring.peer(nickname);
+  if (known === undefined || provisionalShown(known, approved)) {
+    const trusted = unique([...own, ...approved]);
+    const sessions = known?.sessions;
+    const peer = await ring.pin(nickname, trusted);
+    if (sessions !== undefined) peer.sessions = sessions;
+    return report("new", trusted, sound, { broken });
+  }
+  const trusted = unique([
+    ...own,
+    ...sound.filter((device) => samePinned(known, device)),
+  ]);
+  const signers = new Set(known.devices.map((device) => device.bundle.sign));
+  for (const device of trusted) signers.add(device.bundle.sign);
+  const removedIds = new Set(known.removed ?? []);
+  const added = [];
+  for (let more = true; more;) {
+    more = false;
+    for (const device of sound) {
+      if (trusted.some((each) => each.id === device.id) || removedIds.has(device.id)) continue;
+      if (!device.approved || device.by === undefined || !signers.has(device.by)) continue;
+      if (!await verifyApproval(device.by, account, device, device.sig ?? "")) continue;
+      trusted.push(device);
+      added.push(device);
+      signers.add(device.bundle.sign);
+      more = true;
+    }
+  }
+  const listed = new Set(sound.map((device) => device.id));
+  if (trusted.length === 0 && approved.length > 0) {
+    known.pending = { devices: approved.map(keep) };
+    await ring.save();
+    return report("changed", [], sound, { broken, pinned: known.devices });
+  }
+  const removed = known.devices.filter((device) =>
+    !listed.has(device.id) && !isOwn(ring, self, device)
+  );
+  if (added.length > 0 || removed.length > 0 || known.pending !== undefined) {
+    known.devices = trusted.map(keep);
+    known.removed = [...removedIds, ...removed.map((device) => device.id)];
+    delete known.pending;
+    await ring.save();
+  }
+  return report("known", trusted, sound, { added, removed, broken });
+}
+
+function report(kind, trusted, sound, extra) {
+  const ids = new Set(trusted.map((device) => device.id));
+  return {
+    kind,
+    trusted,
+    added: [],
+    removed: [],
+    unapproved: sound.filter((device) => !ids.has(device.id)),
+    ...extra,
+  };
+}
+
+/** Whether `known` was pinned for now from a message, and `approved` shows what was pinned. */
+function provisionalShown(known, approved) {
+  return known.provisional === true &&
+    known.devices.every((device) => samePinned({ devices: approved }, device));
+}
+
+/** Whether `device` is one pinned for `known`, with the same keys. */
+function samePinned(known, device) {
+  return known.devices.some((each) =>
+    each.id === device.id && each.fingerprint === device.fingerprint
+  );
+}
+
+function isOwn(ring, self, device) {
+  return self && device.id === ring.device.id;
+}
+
+/** What a ring keeps of a device. */
+function keep({ id, name, bundle, fingerprint }) {
+  return { id, name, bundle, fingerprint };
+}
+
+function unique(devices) {
+  const seen = new Set();
+  return devices.filter((device) => !seen.has(device.id) && seen.add(device.id)).map(keep);
+}
