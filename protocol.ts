@@ -398,6 +398,11 @@ export interface PrivateMessage {
   offline?: boolean;
   /** The kept message's number, for `ack`. */
   id?: number;
+  /**
+   * Set on the copy of a private message the user sent from another of its connections: the
+   * recipient, as registered (`nickname` is then the user itself).
+   */
+  to?: string;
 }
 
 /** A room's chat line, delivered to its other members; `nickname` is the sender. */
@@ -625,6 +630,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     timestamp: TEXT_OPTIONAL,
     offline: FLAG_OPTIONAL,
     id: COUNT_OPTIONAL,
+    to: TEXT_OPTIONAL,
   },
   room: {
     room: TEXT,
