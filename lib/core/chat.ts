@@ -370,7 +370,7 @@ export class ChatCore<M extends Member> {
     this.#connections.add(user, connection);
     const now = this.#now();
     const count = this.#connections.count(user);
-    this.#log(eventLine(now, `${user.nickname}: connected (${count} connections).`));
+    this.#log(eventLine(now, `${user.nickname}: connected (now from ${count} places).`));
     const timestamp = now.toISOString();
     this.#send(connection, {
       type: "welcome",
@@ -398,8 +398,9 @@ export class ChatCore<M extends Member> {
     }
     if (connection.account !== undefined) this.#accounts?.loggedOut(connection);
     const stay = this.#connections.count(entry);
+    const places = stay === 1 ? "1 place" : `${stay} places`;
     this.#log(
-      eventLine(this.#now(), `${entry.nickname}: disconnected (${stay} connections stay).`),
+      eventLine(this.#now(), `${entry.nickname}: disconnected (still connected from ${places}).`),
     );
     return replaced ? entry : undefined;
   }

@@ -204,7 +204,7 @@ Deno.test("ChatCore takes an account's second connection: welcomed, nobody told,
   assert.equal(core.size, 2);
   assert.equal(core.userOf(ann2), ann1);
   assert.deepEqual(core.connectionsOf(ann1), [ann1, ann2]);
-  assert.equal(log.at(-1), "2024-03-21 10:30:44 :: Ann: connected (2 connections).");
+  assert.equal(log.at(-1), "2024-03-21 10:30:44 :: Ann: connected (now from 2 places).");
   core.handle(ann2, { kind: "list" });
   assert.deepEqual(out.received(ann2).at(-1), { type: "list", users: ["Bob", "Ann"], rooms: [] });
   assert.equal(out.received(ann1).some((m) => m.type === "list"), false, "a reply: to the asker");
@@ -277,7 +277,10 @@ Deno.test("ChatCore: one connection leaving keeps the user; the last tells the o
   const before = out.received(bob).length;
   assert.equal(core.leave(ann1, "disconnected"), ann2, "the next connection takes its place");
   assert.equal(out.received(bob).length, before, "nobody is told");
-  assert.equal(log.at(-1), "2024-03-21 10:30:44 :: Ann: disconnected (1 connections stay).");
+  assert.equal(
+    log.at(-1),
+    "2024-03-21 10:30:44 :: Ann: disconnected (still connected from 1 place).",
+  );
   assert.equal(core.find("ann"), ann2);
   assert.deepEqual([...core.membersOf("#x")], [ann2]);
   assert.deepEqual([...core.members()], [bob, ann2], "in its place");
