@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
-import { line, processTest, ServerProgram, startClient } from "../lib/tools/testing.ts";
+import { Browser } from "../lib/tools/browser.ts";
+import { line, processTest, ServerProgram, startClient, tempDir } from "../lib/tools/testing.ts";
 import { MAX_CONNECTIONS_PER_ACCOUNT } from "../lib/server/limits.ts";
 
 /** A raw JSON client that logs in to account `nickname` with `password`. */
@@ -129,4 +130,46 @@ processTest("a guest's second connection is refused; an account's is capped", as
   assert.deepEqual((await carol.nextOfType("list")).users, ["Carol", "Dana"]);
   for (const client of more) await client.close();
   assert.equal((await carol.nextOfType("left")).nickname, "Dana");
+});
+
+processTest("a web page and a terminal as two connections of one account", async () => {
+  const server = await ServerProgram.start(["--web-port", "0"], ["--allow-read=web"]);
+  await using _server = server;
+  const { line: started } = await server.stdout.waitFor(/^Web client at http:\/\//);
+  const web = Number(/:(\d+)\/$/.exec(started)![1]);
+  await using bob = await RawClient.registered(server.port, "Bob", EXTENSION_TYPES);
+  await using terminal = startClient(server.port, "Dana", "004");
+  await terminal.type("/register");
+  await terminal.type("dana's password");
+  await terminal.stdout.waitFor(line("<dt> :: * Dana is now your account: <any>"));
+  using profile = tempDir();
+  await using browser = await Browser.launch(profile.path);
+  const page = await browser.open(`http://127.0.0.1:${web}/`);
+  await page.submit("#nickname", "dana");
+  await page.waitFor("!document.getElementById('password-row').hidden");
+  await page.submit("#password", "dana's password");
+  await page.waitFor("!document.getElementById('chat').hidden");
+  await server.stdout.waitFor(line("<dt> :: Dana: connected (now from 2 places)."));
+
+  // A whisper from the terminal shows on the page as sent, in the conversation with Bob.
+  await terminal.type("/whisper Bob from the terminal");
+  assert.equal((await bob.nextOfType("private")).message, "from the terminal");
+  const tab =
+    `[...document.querySelectorAll('#tabs button')].find((t) => t.textContent.startsWith('Bob'))`;
+  await page.waitFor(`${tab} !== undefined`);
+  await page.eval(`${tab}.click()`);
+  await page.waitFor(
+    `[...document.querySelectorAll('#log .line')].some((l) => l.textContent.includes('Danafrom the terminal'))`,
+  );
+  // And one from the page on the terminal.
+  await page.submit("#message", "/w Bob from the page");
+  assert.equal((await bob.nextOfType("private")).message, "from the page");
+  await terminal.stdout.waitFor(line("<dt> :: [private to Bob] Dana: from the page"));
+  // Bob's line to everyone reaches both.
+  await bob.sendMessage({ type: "message", message: "hi Dana, wherever you are" });
+  await terminal.stdout.waitFor(line("<dt> :: Bob: hi Dana, wherever you are"));
+  await page.eval(`document.querySelector('#tabs button').click()`);
+  await page.waitFor(
+    `[...document.querySelectorAll('#log .line')].some((l) => l.textContent.includes('hi Dana, wherever you are'))`,
+  );
 });
