@@ -138,15 +138,16 @@ export class ChatCore<M extends Member> {
     return this.#rooms.get(room)?.members ?? [];
   }
 
-  /** The names of the rooms `member` is in. */
+  /** The names of the rooms `member` (any connection of its user) is in. */
   roomsOf(member: M): string[] {
-    return this.#rooms.roomsOf(member).map((room) => room.name);
+    return this.#rooms.roomsOf(this.#connections.entry(member)).map((room) => room.name);
   }
 
-  /** The name of `room` when `member` is in it; undefined when not. */
+  /** The name of `room` when `member` (any connection of its user) is in it; undefined when not. */
   roomOf(member: M, room: string): string | undefined {
     const found = this.#rooms.get(room);
-    return found !== undefined && found.members.has(member) ? found.name : undefined;
+    const user = this.#connections.entry(member);
+    return found !== undefined && found.members.has(user) ? found.name : undefined;
   }
 
   /**

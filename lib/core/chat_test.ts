@@ -265,6 +265,8 @@ Deno.test("ChatCore: rooms are the user's; a later connection is in them; notice
   assert.deepEqual(out.deliveries.at(-1)!.members, [bob, ann1]);
   const ann3 = login(3);
   assert.deepEqual(out.received(ann3).map((m) => m.type), ["welcome", "joined"]);
+  assert.equal(core.roomOf(ann3, "#X"), "#x", "for /history #x from any connection");
+  assert.deepEqual(core.roomsOf(ann3), ["#x"]);
   core.handle(ann3, { kind: "leave", room: "#x" });
   assert.deepEqual(out.deliveries.at(-2)!.members, [ann1, ann2, ann3]);
   assert.deepEqual(out.deliveries.at(-1)!.members, [bob]);
