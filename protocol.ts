@@ -473,7 +473,7 @@ export interface PrivateMessage {
   id?: number;
   /**
    * Set on the copy of a private message the user sent from another of its connections: the
-   * recipient it went to (then `nickname` is the user itself).
+   * recipient, as registered (`nickname` is then the user itself).
    */
   to?: string;
 }

@@ -234,6 +234,7 @@ Deno.test("decodeServerMessage() reads every feature message", () => {
     { type: "history", count: 20, earlier: 3 },
     { type: "history", room: "#project", count: 0, earlier: 0 },
     { type: "private", nickname: "Bob", message: "hi", timestamp: "t", offline: true, id: 4 },
+    { type: "private", nickname: "Bob", to: "Carol", message: "sent elsewhere", timestamp: "t" },
     { type: "broadcast", nickname: "Bob", message: "hi", timestamp: "t", history: true },
     { type: "room", room: "#p", nickname: "Bob", message: "hi", timestamp: "t", history: true },
   ];

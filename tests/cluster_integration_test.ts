@@ -669,3 +669,58 @@ processTest("a web page on one node and a terminal client on another talk end to
     `[...document.querySelectorAll('#log .line')].some((l) => /end-to-end.*and back from node b/.test(l.textContent))`,
   );
 });
+
+processTest(
+  "an account connected twice on one node gets everything from other nodes; not at another node",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using nodes = await twoNodes(redis.url);
+    const { a, b, alice, bob } = nodes;
+    await alice.sendMessage({ type: "account", action: "register", password: "correct horse" });
+    assert.equal((await alice.nextOfType("account")).action, "register");
+    const login = async (server: ServerProgram) => {
+      const client = await RawClient.connect(server.port);
+      await client.register("alice", "002", [...EXTENSION_TYPES]);
+      assert.equal((await client.next()).type, "login");
+      await client.sendMessage({ type: "login", password: "correct horse" });
+      return client;
+    };
+    // At another node: refused, with why (before the password: /list shows as much).
+    await using elsewhere = await RawClient.connect(b.port);
+    await elsewhere.register("alice", "003", [...EXTENSION_TYPES]);
+    assert.deepEqual(await elsewhere.next(), {
+      type: "error",
+      message: "Alice is connected at another node of this chat: leave there first",
+    });
+    // At the same node: another connection of Alice.
+    await using second = await login(a);
+    assert.equal((await second.next()).type, "welcome");
+    await a.stdout.waitFor(line("<dt> :: Alice: connected (now from 2 places)."));
+    await bob.sendMessage({ type: "message", message: "from node b" });
+    await bob.sendMessage({ type: "private", to: "alice", message: "psst from b" });
+    for (const client of [alice, second]) {
+      assert.equal((await client.nextOfType("broadcast")).message, "from node b");
+      assert.equal((await client.nextOfType("private")).message, "psst from b");
+    }
+    await second.sendMessage({ type: "private", to: "bob", message: "back" });
+    assert.equal((await bob.nextOfType("private")).message, "back");
+    assert.deepEqual(
+      Object.entries(await alice.nextOfType("private")).filter(([key]) => key !== "timestamp"),
+      [["type", "private"], ["nickname", "Alice"], ["message", "back"], ["to", "Bob"]],
+    );
+    // The first connection leaves: nobody is told, and the second carries on.
+    await alice.close();
+    await a.stdout.waitFor(line("<dt> :: Alice: disconnected (still connected from 1 place)."));
+    await bob.sendMessage({ type: "message", message: "still here?" });
+    assert.equal((await second.nextOfType("broadcast")).message, "still here?");
+    await bob.sendMessage({ type: "list" });
+    assert.deepEqual((await bob.nextOfType("list")).users, ["Alice", "Bob"]);
+    // The last leaves: then Alice may come back at node b.
+    await second.close();
+    assert.equal((await bob.nextOfType("left")).nickname, "Alice");
+    await b.stdout.waitFor(line("<dt> :: Alice: disconnected."));
+    await using back = await login(b);
+    assert.equal((await back.next()).type, "welcome");
+  },
+);

@@ -1,7 +1,9 @@
 /**
  * What arrives from the server, each message handed to the part of the page it is for, in the
  * order it came (one may wait on keys to be opened). A private message sealed end to end is
- * opened here before it is shown.
+ * opened here before it is shown. What the user did from another of its connections (an account
+ * connected from several places) shows as its own: a whisper as sent, in the conversation with its
+ * recipient; a room as joined.
  *
  * @module
  */
@@ -112,7 +114,11 @@ export class Receiver {
       return;
     }
     const id = roomId(message.room);
-    if (sameName(message.nickname, session.nickname)) {
+    if (sameName(message.nickname, session.nickname) && message.members === undefined) {
+      // Joined from another connection of this account, or before this page came.
+      conversations.open(id, message.room);
+      conversations.notice(id, when, `You are in ${message.room} (joined from another connection)`);
+    } else if (sameName(message.nickname, session.nickname)) {
       conversations.open(id, message.room);
       conversations.show(id);
       const members = (message.members ?? []).join(", ");
@@ -140,6 +146,7 @@ export class Receiver {
   /** Shows a private message, opening it first when it is end-to-end encrypted. */
   async #private(message, when) {
     const { session, conversations, keys } = this.#page;
+    if (typeof message.to === "string") return this.#sent(message, when);
     const from = message.nickname;
     const id = personId(from);
     const away = message.offline ? "while you were away" : "";
@@ -160,6 +167,27 @@ export class Receiver {
     // Shown (or shown to be unreadable): the server may forget it.
     if (message.offline && Number.isInteger(message.id)) {
       session.send({ type: "ack", id: message.id });
+    }
+  }
+
+  /** Shows a private message the user sent from another connection, as sent, to its recipient. */
+  async #sent(message, when) {
+    const { conversations, keys } = this.#page;
+    const to = message.to;
+    const id = personId(to);
+    if (message.e2e === undefined) {
+      conversations.say(id, when, message.nickname, message.message, "", to);
+      return;
+    }
+    try {
+      const { text, time } = await keys.client.open(message);
+      conversations.say(id, time, message.nickname, text, "end-to-end", to);
+    } catch (error) {
+      conversations.notice(
+        id,
+        when,
+        `Could not decrypt a message you sent to ${to}: ${error.message}`,
+      );
     }
   }
 }

@@ -270,7 +270,9 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       const kept = await this.#store.waiting(key, now);
       const history = await this.#store.history(EVERYONE, HISTORY_ON_LOGIN, now, account.lastSeen);
       if (member.closing) return;
-      if (this.#chat!.find(command.nickname) !== undefined) {
+      // Taken meanwhile, unless by this account (then this is another of its connections).
+      const holder = this.#chat!.find(command.nickname);
+      if (holder !== undefined && holder.account !== key) {
         this.#refuse(member, "Nickname already in use", "taken");
         return;
       }

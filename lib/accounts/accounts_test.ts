@@ -28,7 +28,13 @@ async function setUp() {
     replyBytes: 256 * 1024,
   });
   await accounts.load();
-  const core = new ChatCore<FakeMember>({ out, log: (line) => log.push(line), now, accounts });
+  const core = new ChatCore<FakeMember>({
+    out,
+    log: (line) => log.push(line),
+    now,
+    accounts,
+    connectionsPerAccount: 10,
+  });
   accounts.attach(core);
   let port = 40_000;
   /** A connection that registers as `nickname`, announcing `extensions`. */
@@ -259,4 +265,26 @@ Deno.test("Accounts lets one connection hash at most 5 new passwords a minute", 
   });
   const bob = chat.connect("Bob");
   await register(chat, bob, "bob's password");
+});
+
+Deno.test("Accounts: a login to an account connected already is another connection of it", async () => {
+  const chat = await setUp();
+  const alice = chat.connect("Alice");
+  await register(chat, alice, "correct horse");
+  const guest = chat.connect("alice", []);
+  assert.equal(guest.nickname, undefined, "a client that cannot log in");
+  assert.deepEqual(chat.out.refusals.pop()?.reason, "taken");
+  const second = chat.connect("ALICE");
+  assert.deepEqual(chat.out.received(second), [{ type: "login", nickname: "Alice" }]);
+  chat.accounts.handle(second, { kind: "login", password: "wrong horse" });
+  await until(() => chat.out.refusals.length > 0);
+  assert.equal(chat.out.refusals.pop()?.message, "Wrong password for Alice");
+  chat.core.handle(second, { kind: "register", nickname: "alice", extensions: EXTENSION_TYPES });
+  chat.accounts.handle(second, { kind: "login", password: "correct horse" });
+  await until(() => second.nickname !== undefined);
+  assert.equal(second.nickname, "Alice");
+  assert.equal(second.account, "alice");
+  assert.equal(chat.core.userOf(second), alice);
+  assert.equal(chat.core.size, 1);
+  assert.equal(chat.out.received(second).at(-1)?.type, "welcome");
 });

@@ -2,7 +2,8 @@
  * What arrives from the server, shown: chat lines (to everyone, to a room, private, opened first
  * when end to end and acknowledged when kept while the user was away), history, the notices of
  * who came, went or changed name, account changes, and the answers to `/list` and `/rooms`; the
- * roster follows along.
+ * roster follows along. What the user did from another of its connections (an account connected
+ * from several clients) shows as its own: a whisper as sent, a room as joined there.
  *
  * @module
  */
@@ -117,6 +118,7 @@ export class Incoming {
 
   /** Shows a private message, opening it first if it is end-to-end encrypted. */
   async #onPrivate(message: PrivateMessage, date: Date): Promise<void> {
+    if (message.to !== undefined) return this.#onSent(message, message.to, date);
     const away = message.offline ? ", while you were away" : "";
     if (message.e2e === undefined) {
       this.#showChat(date, message.nickname, message.message ?? "", `private${away}`);
@@ -136,6 +138,27 @@ export class Incoming {
     }
   }
 
+  /**
+   * Shows a private message the user sent `to` someone from another of its connections, as sent
+   * (`[private to Bob] Alice: ...`); not counted as received.
+   */
+  async #onSent(message: PrivateMessage, to: string, date: Date): Promise<void> {
+    const { ui, keys } = this.#options;
+    if (message.e2e === undefined) {
+      ui.print(formatChatLine(date, message.nickname, message.message ?? "", `private to ${to}`));
+      return;
+    }
+    try {
+      const { text, time } = await keys.open({ ...message, e2e: message.e2e });
+      ui.print(formatChatLine(time, message.nickname, text, `private, end-to-end, to ${to}`));
+    } catch (error) {
+      ui.print(
+        `Could not decrypt a message you sent to ${escapeControls(to)}: ` +
+          (error as Error).message,
+      );
+    }
+  }
+
   #showChat(date: Date, nickname: string, text: string, where?: string): void {
     this.#options.ui.print(formatChatLine(date, nickname, text, where));
     this.#options.countReceived(text);
@@ -146,6 +169,12 @@ export class Incoming {
     if (room === undefined) {
       roster.connected(nickname);
       ui.print(formatNotice(date, `${escapeControls(nickname)} joined the chat`));
+    } else if (roster.isMe(nickname) && members === undefined) {
+      // Joined from another connection of this account (or before this one came).
+      roster.entered(room);
+      ui.print(
+        formatNotice(date, `You are in ${escapeControls(room)} (joined from another connection)`),
+      );
     } else if (roster.isMe(nickname)) {
       roster.entered(room);
       const who = (members ?? []).map(escapeControls).join(", ");

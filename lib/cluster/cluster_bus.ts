@@ -147,7 +147,9 @@ export class ClusterBus<P extends Member> {
     return {
       handle: (member, command) => {
         core.handle(member, command);
-        if (member.nickname !== undefined) this.claims.adopt(member as P);
+        // Another connection of a user here already holds the name.
+        const entry = core.userOf(member) === member;
+        if (member.nickname !== undefined && entry) this.claims.adopt(member as P);
       },
       find: (nickname) => core.find(nickname),
       roomOf: (member, room) => core.roomOf(member, room),

@@ -127,6 +127,15 @@ export class Deliveries<P extends Member> {
   }
 
   /**
+   * Every connection of `users` (of users connected more than once), but for file transfers'
+   * messages: a file goes to the user's first connection.
+   */
+  #connections(users: P[], messages: readonly ServerMessage[]): P[] {
+    if (messages.some((message) => TRANSFER_TYPES.has(message.type))) return users;
+    return users.flatMap((user) => this.#core!.connectionsOf(user) as P[]);
+  }
+
+  /**
    * Sends `messages` to `remote` members: on their node's channel when they share one, and as
    * `*` when they are every user of the other nodes.
    */
@@ -189,10 +198,21 @@ export class Deliveries<P extends Member> {
     if (recipients.length === 0) return;
     for (const message of messages) this.#foreign.note(from, recipients, message);
     if (bulk) { for (const member of recipients) this.#options.inner.bulk(member, messages[0]); }
-    else this.#options.inner.deliver(recipients, messages);
+    else this.#options.inner.deliver(this.#connections(recipients, messages), messages);
     this.#options.afterDelivery();
   }
 }
+
+/** The messages of file transfers. */
+const TRANSFER_TYPES: ReadonlySet<string> = new Set([
+  "offer",
+  "accept",
+  "reject",
+  "cancel",
+  "chunk",
+  "received",
+  "complete",
+]);
 
 /** The room a message is said in or about, if any. */
 function roomOf(message: ServerMessage): string | undefined {

@@ -137,6 +137,13 @@ export class NicknameClaims<P extends Claimant> {
     }, () => {});
   }
 
+  /** `peer` left, and `next` (another connection of its user) holds its nickname now. */
+  moved(peer: P, next: P): void {
+    const claim = this.#held.get(peer);
+    this.#held.delete(peer);
+    if (claim !== undefined) this.#held.set(next, claim);
+  }
+
   /** `peer` left the chat: its nickname is free. */
   left(peer: P): void {
     const claim = this.#held.get(peer);

@@ -4,9 +4,13 @@
  * spec part A, and one per other event, written by `console_lines.ts`) through `log`. No I/O
  * and no wire: it is tested without sockets.
  *
- * The state it rules over is `roster.ts`'s (who is registered) and `rooms.ts`'s. What stays here
- * is one short method per command, and it stays whole so that every rule of the chat reads in
- * one place; the rooms' rules will leave it when rooms get owners and modes of their own.
+ * The state it rules over is `roster.ts`'s (who is registered) and `rooms.ts`'s, one entry per
+ * user; an account connected from several clients at once has its other connections in
+ * `connections.ts`, and every delivery to users goes through `#deliver`, which expands them to
+ * their connections. A command's reply goes to the asking connection; what happens to the user
+ * (rooms joined or left) goes to all of its connections. What stays here is one short method per
+ * command, and it stays whole so that every rule of the chat reads in one place; the rooms' rules
+ * will leave it when rooms get owners and modes of their own.
  *
  * @module
  */
@@ -21,6 +25,7 @@ import {
   receivedLine,
   roomLine,
 } from "./console_lines.ts";
+import { Connections } from "./connections.ts";
 import { Rooms } from "./rooms.ts";
 import { Roster } from "./roster.ts";
 import type {
@@ -48,11 +53,22 @@ export interface ChatCoreOptions<M extends Member> {
   accounts?: AccountHooks<M>;
   /** Told of every change to a member's state (a cluster's bus). */
   observer?: ChatObserver<M>;
+  /** Most connections of one account at once (1, the default: one per nickname, as guests). */
+  connectionsPerAccount?: number;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
 export function accountRefusal(nickname: string): string {
   return `Nickname ${JSON.stringify(nickname)} is registered: log in with its password`;
+}
+
+/** The extension types of `command` the server knows. */
+function extensionsOf(command: RegisterCommand): Set<string> {
+  return new Set(
+    (command.extensions ?? []).filter((type) =>
+      (EXTENSION_TYPES as readonly string[]).includes(type)
+    ),
+  );
 }
 
 /** One sender's consecutive broadcasts, delivered together (see `say`). */
@@ -76,6 +92,9 @@ export class ChatCore<M extends Member> {
   readonly #observer: ChatObserver<M> | undefined;
   readonly #members = new Roster<M>();
   readonly #rooms = new Rooms<M>();
+  /** The users connected more than once: their other connections, beside their entry. */
+  readonly #connections = new Connections<M>();
+  readonly #connectionsPerAccount: number;
   /** Broadcasts taken but not yet delivered: they go out at `flush`. */
   #batch: Batch<M> | undefined;
 
@@ -86,6 +105,7 @@ export class ChatCore<M extends Member> {
     this.#now = options.now ?? (() => new Date());
     this.#accounts = options.accounts;
     this.#observer = options.observer;
+    this.#connectionsPerAccount = options.connectionsPerAccount ?? 1;
   }
 
   /** How many clients are registered. */
@@ -98,6 +118,16 @@ export class ChatCore<M extends Member> {
     return this.#members.find(nickname);
   }
 
+  /** The user `connection` is a connection of, as the roster has it (itself when its only one). */
+  userOf(connection: M): M {
+    return this.#connections.entry(connection);
+  }
+
+  /** Every connection of `user` (a roster entry), the entry first. */
+  connectionsOf(user: M): M[] {
+    return this.#connections.all(user);
+  }
+
   /** The registered clients (of every node, in a cluster), in the order they registered. */
   members(): Iterable<M> {
     return this.#members.members();
@@ -108,15 +138,16 @@ export class ChatCore<M extends Member> {
     return this.#rooms.get(room)?.members ?? [];
   }
 
-  /** The names of the rooms `member` is in. */
+  /** The names of the rooms `member` (any connection of its user) is in. */
   roomsOf(member: M): string[] {
-    return this.#rooms.roomsOf(member).map((room) => room.name);
+    return this.#rooms.roomsOf(this.#connections.entry(member)).map((room) => room.name);
   }
 
-  /** The name of `room` when `member` is in it; undefined when not. */
+  /** The name of `room` when `member` (any connection of its user) is in it; undefined when not. */
   roomOf(member: M, room: string): string | undefined {
     const found = this.#rooms.get(room);
-    return found !== undefined && found.members.has(member) ? found.name : undefined;
+    const user = this.#connections.entry(member);
+    return found !== undefined && found.members.has(user) ? found.name : undefined;
   }
 
   /**
@@ -138,24 +169,25 @@ export class ChatCore<M extends Member> {
       this.#out.refuse(member, 'Not registered: send a "nickname" message first', "unregistered");
       return;
     }
+    const user = this.#connections.entry(member);
     switch (command.kind) {
       case "say":
         this.#say(member, command.text, command.timestamp);
         break;
       case "whisper":
-        this.#whisper(member, command);
+        this.#whisper(user, member, command);
         break;
       case "room":
-        this.#roomChat(member, command.room, command.text, command.timestamp);
+        this.#roomChat(user, member, command.room, command.text, command.timestamp);
         break;
       case "join":
-        this.#join(member, command.room);
+        this.#join(user, member, command.room);
         break;
       case "leave":
-        this.#leaveRoom(member, command.room);
+        this.#leaveRoom(user, member, command.room);
         break;
       case "nick":
-        this.#rename(member, command.nickname);
+        this.#rename(user, member, command.nickname);
         break;
       case "list":
         this.#list(member);
@@ -165,12 +197,17 @@ export class ChatCore<M extends Member> {
 
   /**
    * Removes `member` from the chat (once registered; otherwise nothing): out of its rooms, its
-   * departure logged, and, when `notify`, the others told who left and why (`reason`).
+   * departure logged, and, when `notify`, the others told who left and why (`reason`). A
+   * connection of a user connected more than once leaves alone, and nobody is told; when it was
+   * the user's entry, the connection that takes its place is returned.
    */
-  leave(member: M, reason: string, notify = true): void {
+  leave(member: M, reason: string, notify = true): M | undefined {
     // What was relayed before this departure reaches everyone, the leaver included.
     this.flush();
-    if (member.nickname === undefined || !this.#members.remove(member)) return;
+    if (member.nickname === undefined) return undefined;
+    const stays = this.#connections.any ? this.#connections.remove(member) : undefined;
+    if (stays !== undefined) return this.#leaveOne(member, stays);
+    if (!this.#members.remove(member)) return undefined;
     const rooms = this.#rooms.leaveAll(member).map((room) => room.name);
     this.#observer?.left(member, reason, notify, rooms);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
@@ -184,6 +221,7 @@ export class ChatCore<M extends Member> {
         timestamp: now.toISOString(),
       });
     }
+    return undefined;
   }
 
   /**
@@ -241,7 +279,7 @@ export class ChatCore<M extends Member> {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
-    const recipients = this.#out.deliver(this.#members.others(batch.sender), batch.messages);
+    const recipients = this.#deliver(this.#members.members(), batch.messages, batch.sender);
     const broadcasted = broadcastedLine(recipients);
     for (const received of batch.received) {
       this.#log(received);
@@ -257,6 +295,8 @@ export class ChatCore<M extends Member> {
       });
       return;
     }
+    const holder = this.#members.find(command.nickname);
+    if (holder !== undefined && this.#another(holder, member, command)) return;
     const problem = this.#nicknameProblem(command.nickname, member);
     if (problem?.reason === "account" && command.extensions?.includes("login")) {
       this.#accounts!.askLogin(member, command);
@@ -268,11 +308,7 @@ export class ChatCore<M extends Member> {
     }
     member.nickname = command.nickname;
     member.clientID = command.clientID;
-    member.extensions = new Set(
-      (command.extensions ?? []).filter((type) =>
-        (EXTENSION_TYPES as readonly string[]).includes(type)
-      ),
-    );
+    member.extensions = extensionsOf(command);
     this.#members.add(member);
     this.#observer?.registered(member);
     const now = this.#now();
@@ -289,6 +325,85 @@ export class ChatCore<M extends Member> {
       timestamp: now.toISOString(),
     });
     this.#accounts?.registered(member);
+  }
+
+  /**
+   * Takes `member` registering as `holder`'s account as another connection of that user, or asks
+   * it for the password first, or refuses it with why (connected at another node, or from too
+   * many places); false when `holder`'s nickname is no account connected here to join.
+   */
+  #another(holder: M, member: M, command: RegisterCommand): boolean {
+    const login = command.extensions?.includes("login") === true;
+    if (holder.remote && login && this.#accounts?.isAccount(holder.nickname!)) {
+      this.#refuse(member, {
+        message: `${holder.nickname} is connected at another node of this chat: leave there first`,
+        reason: "taken",
+      });
+      return true;
+    }
+    if (holder.remote || holder.account === undefined || this.#connectionsPerAccount < 2) {
+      return false;
+    }
+    if (member.account === undefined) {
+      if (!login || this.#accounts === undefined) return false;
+      this.#accounts.askLogin(member, command);
+      return true;
+    }
+    if (member.account !== holder.account) return false;
+    const count = this.#connections.count(holder);
+    if (count >= this.#connectionsPerAccount) {
+      this.#refuse(member, {
+        message: `${holder.nickname} is connected from ${count} places already, the most ` +
+          "an account may be: leave one of them first",
+        reason: "taken",
+      });
+      return true;
+    }
+    this.#attach(holder, member, command);
+    return true;
+  }
+
+  /** Welcomes `connection` as another connection of `user`, in its rooms; nobody else is told. */
+  #attach(user: M, connection: M, command: RegisterCommand): void {
+    connection.nickname = user.nickname;
+    connection.clientID = command.clientID;
+    connection.extensions = extensionsOf(command);
+    this.#connections.add(user, connection);
+    const now = this.#now();
+    const count = this.#connections.count(user);
+    this.#log(eventLine(now, `${user.nickname}: connected (now from ${count} places).`));
+    const timestamp = now.toISOString();
+    this.#send(connection, {
+      type: "welcome",
+      nickname: user.nickname!,
+      clientID: connection.clientID,
+      timestamp,
+    });
+    // Without its members: the user is in the room already (not a reply to a join).
+    const rooms: ServerMessage[] = this.#rooms.roomsOf(user).map((room) => ({
+      type: "joined",
+      nickname: user.nickname!,
+      room: room.name,
+      timestamp,
+    }));
+    if (rooms.length > 0 && connection.extensions.has("joined")) this.#send(connection, ...rooms);
+    this.#accounts?.registered(connection);
+  }
+
+  /** `connection` of a user connected more than once left; `entry` is the user's now. */
+  #leaveOne(connection: M, entry: M): M | undefined {
+    const replaced = this.#members.has(connection);
+    if (replaced) {
+      this.#members.replace(connection, entry);
+      this.#rooms.replace(connection, entry);
+    }
+    if (connection.account !== undefined) this.#accounts?.loggedOut(connection);
+    const stay = this.#connections.count(entry);
+    const places = stay === 1 ? "1 place" : `${stay} places`;
+    this.#log(
+      eventLine(this.#now(), `${entry.nickname}: disconnected (still connected from ${places}).`),
+    );
+    return replaced ? entry : undefined;
   }
 
   /** Why `nickname` cannot be taken now by `by` (registering or renaming), or undefined. */
@@ -329,7 +444,11 @@ export class ChatCore<M extends Member> {
     if (batch.chars >= BATCH_CHARS) this.flush();
   }
 
-  #whisper(sender: M, command: Extract<ChatCommand, { kind: "whisper" }>): void {
+  #whisper(
+    sender: M,
+    connection: M,
+    command: Extract<ChatCommand, { kind: "whisper" }>,
+  ): void {
     const { to, text, e2e, timestamp } = command;
     const recipient = this.#members.find(to);
     // To an account that is away, the message is kept for it (by the accounts feature).
@@ -339,11 +458,11 @@ export class ChatCore<M extends Member> {
       return;
     }
     if (recipient === sender) {
-      this.#refuse(sender, { message: "Cannot send a private message to yourself" });
+      this.#refuse(connection, { message: "Cannot send a private message to yourself" });
       return;
     }
     if (recipient !== undefined && !recipient.extensions.has("private")) {
-      this.#refuse(sender, {
+      this.#refuse(connection, {
         message: `User ${JSON.stringify(recipient.nickname)} cannot receive private messages: ` +
           "their client does not support them",
       });
@@ -353,20 +472,31 @@ export class ChatCore<M extends Member> {
     const message: PrivateMessage = e2e === undefined
       ? { type: "private", nickname: sender.nickname!, message: text, timestamp: stamped.timestamp }
       : { type: "private", nickname: sender.nickname!, e2e, timestamp: stamped.timestamp };
-    if (!this.#fits(sender, message)) return;
+    if (!this.#fits(connection, message)) return;
     // An encrypted message's size is its ciphertext's (base64): the server sees nothing else.
     const size = e2e === undefined ? `${utf8ByteLength(text)}` : `${e2e.ct.length}, end-to-end`;
     this.#log(
       privateLine(stamped.date, sender, recipient?.nickname ?? `${to} (away, kept)`, size),
     );
-    if (recipient === undefined) this.#accounts!.keep(sender, to, message);
-    else this.#send(recipient, message);
+    if (recipient === undefined) this.#accounts!.keep(connection, to, message);
+    else this.#deliver([recipient], [message]);
+    // The sender's other connections show it as sent.
+    if (this.#connections.count(sender) > 1) {
+      const copy = { ...message, to: recipient?.nickname ?? to };
+      this.#deliver([sender], [copy], connection);
+    }
   }
 
-  #roomChat(sender: M, name: string, text: string, timestamp: string | undefined): void {
+  #roomChat(
+    sender: M,
+    connection: M,
+    name: string,
+    text: string,
+    timestamp: string | undefined,
+  ): void {
     const room = this.#rooms.get(name);
     if (room === undefined || !room.members.has(sender)) {
-      this.#refuse(sender, {
+      this.#refuse(connection, {
         message: room === undefined
           ? `No such room ${JSON.stringify(name)}`
           : `Not in room ${JSON.stringify(room.name)}: join it first`,
@@ -381,31 +511,34 @@ export class ChatCore<M extends Member> {
       message: text,
       timestamp: stamped.timestamp,
     };
-    if (!this.#fits(sender, message)) return;
+    if (!this.#fits(connection, message)) return;
     this.#accounts?.relayed(message);
-    const others = [...room.members].filter((member) => member !== sender);
-    const recipients = this.#out.deliver(others, [message]);
-    this.#log(roomLine(stamped.date, sender, room.name, text, recipients));
+    const recipients = this.#deliver(room.members, [message], connection);
+    this.#log(roomLine(stamped.date, connection, room.name, text, recipients));
   }
 
-  #join(member: M, name: string): void {
+  #join(member: M, connection: M, name: string): void {
     const problem = roomProblem(name);
     if (problem !== undefined) {
-      this.#refuse(member, { message: problem });
+      this.#refuse(connection, { message: problem });
       return;
     }
     const { room, already } = this.#rooms.join(name, member);
     // Asking to join is understanding rooms, whatever the client announced.
-    if (!member.extensions.has("room")) member.extensions = new Set([...member.extensions, "room"]);
+    if (!connection.extensions.has("room")) {
+      connection.extensions = new Set([...connection.extensions, "room"]);
+    }
     const timestamp = this.#now().toISOString();
-    this.#send(member, {
+    const joined: ServerMessage = {
       type: "joined",
       nickname: member.nickname!,
       room: room.name,
-      members: [...room.members].map((each) => each.nickname!),
       timestamp,
-    });
+    };
+    this.#send(connection, { ...joined, members: [...room.members].map((each) => each.nickname!) });
     if (already) return;
+    // The user's other connections are in the room too (told without the members: no reply).
+    this.#deliver([member], [joined], connection);
     this.#observer?.joinedRoom(member, room.name);
     this.#log(eventLine(this.#now(), `${member.nickname}: joined ${room.name}.`));
     this.#notify(room.members, member, {
@@ -416,10 +549,10 @@ export class ChatCore<M extends Member> {
     });
   }
 
-  #leaveRoom(member: M, name: string): void {
+  #leaveRoom(member: M, connection: M, name: string): void {
     const room = this.#rooms.leave(name, member);
     if (room === undefined) {
-      this.#refuse(member, { message: `Not in room ${JSON.stringify(name)}` });
+      this.#refuse(connection, { message: `Not in room ${JSON.stringify(name)}` });
       return;
     }
     this.#observer?.leftRoom(member, room.name);
@@ -429,12 +562,20 @@ export class ChatCore<M extends Member> {
       room: room.name,
       timestamp: this.#now().toISOString(),
     };
-    this.#send(member, notice);
+    this.#deliver([member], [notice]);
     this.#notify(room.members, member, notice);
     this.#log(eventLine(this.#now(), `${member.nickname}: left ${room.name}.`));
   }
 
-  #rename(member: M, nickname: string): void {
+  #rename(member: M, connection: M, nickname: string): void {
+    const count = this.#connections.count(member);
+    if (count > 1) {
+      this.#refuse(connection, {
+        message: `Cannot change the nickname while ${member.nickname} is connected from ` +
+          `${count} places: leave the others first`,
+      });
+      return;
+    }
     const problem = this.#nicknameProblem(nickname, member);
     if (problem !== undefined) {
       this.#refuse(member, { message: problem.message });
@@ -482,17 +623,39 @@ export class ChatCore<M extends Member> {
     return false;
   }
 
-  /** Sends `notice` to those of `members` (other than `about`) that understand its type. */
+  /**
+   * Sends `notice` to the connections of those of `members` (other than `about`) that understand
+   * its type.
+   */
   #notify(members: Iterable<M>, about: M, notice: ServerMessage): void {
     const recipients: M[] = [];
-    for (const member of members) {
-      if (member !== about && member.extensions.has(notice.type)) recipients.push(member);
+    for (const member of this.#connections.expand(members)) {
+      if (this.#connections.entry(member) !== about && member.extensions.has(notice.type)) {
+        recipients.push(member);
+      }
     }
     if (recipients.length > 0) this.#out.deliver(recipients, [notice]);
   }
 
-  #send(member: M, message: ServerMessage): void {
-    this.#out.deliver([member], [message]);
+  /**
+   * Delivers `messages` to every connection of `users` but `except` (the sending connection),
+   * encoded once per wire for them all. Returns the users that took them, the sender's excepted.
+   */
+  #deliver(users: Iterable<M>, messages: readonly ServerMessage[], except?: M): M[] {
+    if (!this.#connections.any) {
+      const others = except === undefined ? users : [...users].filter((user) => user !== except);
+      return this.#out.deliver(others, messages);
+    }
+    const accepted = this.#out.deliver(this.#connections.expand(users, except), messages);
+    const sender = except === undefined ? undefined : this.#connections.entry(except);
+    const took = new Set(accepted.map((connection) => this.#connections.entry(connection)));
+    took.delete(sender!);
+    return [...took];
+  }
+
+  /** Sends `messages` to one connection (a reply). */
+  #send(connection: M, ...messages: ServerMessage[]): void {
+    this.#out.deliver([connection], messages);
   }
 
   #refuse(member: M, { message, reason }: Refusal): void {

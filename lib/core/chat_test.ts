@@ -6,10 +6,15 @@ import type { ChatCommand, ErrorReason } from "./types.ts";
 
 const AT = new Date(2024, 2, 21, 10, 30, 44);
 
-function setUp() {
+function setUp(connectionsPerAccount?: number) {
   const out = new RecordingOutbound();
   const log: string[] = [];
-  const core = new ChatCore<FakeMember>({ out, log: (line) => log.push(line), now: () => AT });
+  const core = new ChatCore<FakeMember>({
+    out,
+    log: (line) => log.push(line),
+    now: () => AT,
+    connectionsPerAccount,
+  });
   let port = 50_000;
   const join = (nickname: string, extensions: readonly string[] = EXTENSION_TYPES) => {
     const member = new FakeMember(port++);
@@ -169,4 +174,161 @@ Deno.test("ChatCore refuses a message that some wire could not carry", () => {
   core.flush();
   assert.equal(out.deliveries.length, deliveries);
   assert.equal(out.refusals.pop()?.message, "Message too long: a frame may take 65536 bytes");
+});
+
+/** A chat where Ann is connected twice (logged in to her account), with Bob. */
+function twice(connectionsPerAccount = 3) {
+  const chat = setUp(connectionsPerAccount);
+  const login = (port: number) => {
+    const member = new FakeMember(port);
+    member.account = "ann"; // as the accounts feature sets it once the password is right
+    chat.core.handle(member, {
+      kind: "register",
+      nickname: "Ann",
+      clientID: `${port}`,
+      extensions: EXTENSION_TYPES,
+    });
+    return member;
+  };
+  const bob = chat.join("Bob");
+  const ann1 = login(1);
+  const ann2 = login(2);
+  return { ...chat, bob, ann1, ann2, login };
+}
+
+Deno.test("ChatCore takes an account's second connection: welcomed, nobody told, listed once", () => {
+  const { out, log, core, bob, ann1, ann2 } = twice();
+  assert.equal(ann2.nickname, "Ann");
+  assert.deepEqual(out.received(ann2).map((m) => m.type), ["welcome"]);
+  assert.deepEqual(out.to("Bob").filter((type) => type === "joined"), ["joined"]);
+  assert.equal(core.size, 2);
+  assert.equal(core.userOf(ann2), ann1);
+  assert.deepEqual(core.connectionsOf(ann1), [ann1, ann2]);
+  assert.equal(log.at(-1), "2024-03-21 10:30:44 :: Ann: connected (now from 2 places).");
+  core.handle(ann2, { kind: "list" });
+  assert.deepEqual(out.received(ann2).at(-1), { type: "list", users: ["Bob", "Ann"], rooms: [] });
+  assert.equal(out.received(ann1).some((m) => m.type === "list"), false, "a reply: to the asker");
+  assert.equal(out.received(bob).length, 2);
+});
+
+Deno.test("ChatCore delivers to every connection of a user, and the sender's lines to its others", () => {
+  const { out, log, core, bob, ann1, ann2 } = twice();
+  core.handle(bob, { kind: "say", text: "hi all" });
+  core.flush();
+  assert.deepEqual(out.deliveries.at(-1)!.members, [ann1, ann2], "one delivery, both connections");
+  core.handle(ann1, { kind: "say", text: "hi from 1" });
+  core.flush();
+  assert.deepEqual(out.deliveries.at(-1)!.members, [bob, ann2]);
+  assert.equal(log.at(-1), "Broadcasted: Bob", "the user's own connections are not listed");
+  core.handle(bob, { kind: "whisper", to: "ann", text: "psst" });
+  assert.deepEqual(out.deliveries.at(-1)!.members, [ann1, ann2]);
+  core.handle(ann2, { kind: "whisper", to: "bob", text: "back", timestamp: AT.toISOString() });
+  assert.deepEqual(out.received(bob).at(-1), {
+    type: "private",
+    nickname: "Ann",
+    message: "back",
+    timestamp: AT.toISOString(),
+  });
+  assert.deepEqual(out.received(ann1).at(-1), {
+    type: "private",
+    nickname: "Ann",
+    to: "Bob",
+    message: "back",
+    timestamp: AT.toISOString(),
+  });
+  assert.equal(out.received(ann2).some((m) => m.type === "private" && m.to !== undefined), false);
+  core.handle(ann2, { kind: "whisper", to: "Ann", text: "me" });
+  assert.equal(out.refusals.at(-1)!.message, "Cannot send a private message to yourself");
+});
+
+Deno.test("ChatCore: rooms are the user's; a later connection is in them; notices reach all", () => {
+  const { out, core, bob, ann1, ann2, login } = twice();
+  core.handle(bob, { kind: "join", room: "#x" });
+  core.handle(ann1, { kind: "join", room: "#x" });
+  assert.deepEqual(out.received(ann1).at(-1), {
+    type: "joined",
+    nickname: "Ann",
+    room: "#x",
+    members: ["Bob", "Ann"],
+    timestamp: AT.toISOString(),
+  });
+  assert.deepEqual(out.received(ann2).at(-1), {
+    type: "joined",
+    nickname: "Ann",
+    room: "#x",
+    timestamp: AT.toISOString(),
+  });
+  assert.equal(out.received(bob).filter((m) => m.type === "joined").length, 3, "Ann once each");
+  core.handle(bob, { kind: "room", room: "#x", text: "in x" });
+  assert.deepEqual(out.deliveries.at(-1)!.members, [ann1, ann2]);
+  core.handle(ann2, { kind: "room", room: "#x", text: "from 2" });
+  assert.deepEqual(out.deliveries.at(-1)!.members, [bob, ann1]);
+  const ann3 = login(3);
+  assert.deepEqual(out.received(ann3).map((m) => m.type), ["welcome", "joined"]);
+  assert.equal(core.roomOf(ann3, "#X"), "#x", "for /history #x from any connection");
+  assert.deepEqual(core.roomsOf(ann3), ["#x"]);
+  core.handle(ann3, { kind: "leave", room: "#x" });
+  assert.deepEqual(out.deliveries.at(-2)!.members, [ann1, ann2, ann3]);
+  assert.deepEqual(out.deliveries.at(-1)!.members, [bob]);
+  assert.deepEqual([...core.membersOf("#x")], [bob]);
+});
+
+Deno.test("ChatCore: one connection leaving keeps the user; the last tells the others", () => {
+  const { out, log, core, bob, ann1, ann2 } = twice();
+  core.handle(ann1, { kind: "join", room: "#x" });
+  const before = out.received(bob).length;
+  assert.equal(core.leave(ann1, "disconnected"), ann2, "the next connection takes its place");
+  assert.equal(out.received(bob).length, before, "nobody is told");
+  assert.equal(
+    log.at(-1),
+    "2024-03-21 10:30:44 :: Ann: disconnected (still connected from 1 place).",
+  );
+  assert.equal(core.find("ann"), ann2);
+  assert.deepEqual([...core.membersOf("#x")], [ann2]);
+  assert.deepEqual([...core.members()], [bob, ann2], "in its place");
+  assert.equal(core.leave(ann2, "disconnected"), undefined);
+  assert.deepEqual(out.received(bob).at(-1), {
+    type: "left",
+    nickname: "Ann",
+    reason: "disconnected",
+    timestamp: AT.toISOString(),
+  });
+  assert.equal(core.size, 1);
+});
+
+Deno.test("ChatCore refuses a rename from several places, past the cap, and a guest's second", () => {
+  const { out, core, ann2, login } = twice(3);
+  core.handle(ann2, { kind: "nick", nickname: "Anna" });
+  assert.equal(
+    out.refusals.at(-1)!.message,
+    "Cannot change the nickname while Ann is connected from 2 places: leave the others first",
+  );
+  login(3);
+  const fourth = login(4);
+  assert.equal(fourth.nickname, undefined);
+  assert.deepEqual(out.refusals.at(-1), {
+    to: 4,
+    message: "Ann is connected from 3 places already, the most an account may be: " +
+      "leave one of them first",
+    reason: "taken",
+  });
+  const guest = new FakeMember(9);
+  core.handle(guest, { kind: "register", nickname: "bob", extensions: EXTENSION_TYPES });
+  assert.deepEqual(out.refusals.at(-1), {
+    to: 9,
+    message: "Nickname already in use",
+    reason: "taken",
+  });
+});
+
+Deno.test("ChatCore with one connection per account (the default) refuses a second as taken", () => {
+  const { out, core, login } = twice(1);
+  assert.equal(core.size, 2);
+  assert.deepEqual(out.refusals.at(-1), {
+    to: 2,
+    message: "Nickname already in use",
+    reason: "taken",
+  });
+  login(3);
+  assert.equal(out.refusals.length, 2);
 });

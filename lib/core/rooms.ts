@@ -56,6 +56,19 @@ export class Rooms<M> {
     return rooms;
   }
 
+  /** Puts `next` in `member`'s place in each of its rooms (keeping the order of joining). */
+  replace(member: M, next: M): void {
+    const rooms = this.#memberships.get(member);
+    if (rooms === undefined) return;
+    this.#memberships.delete(member);
+    this.#memberships.set(next, rooms);
+    for (const room of rooms) {
+      const members = [...room.members];
+      room.members.clear();
+      for (const each of members) room.members.add(each === member ? next : each);
+    }
+  }
+
   /** The rooms `member` is in. */
   roomsOf(member: M): Room<M>[] {
     return [...(this.#memberships.get(member) ?? [])];

@@ -38,3 +38,14 @@ Deno.test("Rooms.leaveAll() takes a member out of every room, keeping others' me
   assert.deepEqual(rooms.roomsOf("alice"), []);
   assert.deepEqual(rooms.roomsOf("bob").map((r) => r.name), ["#b", "#c"]);
 });
+
+Deno.test("Rooms.replace() puts another member in one's place in each of its rooms", () => {
+  const rooms = new Rooms<string>();
+  rooms.join("#a", "ann");
+  rooms.join("#a", "bob");
+  rooms.join("#b", "ann");
+  rooms.replace("ann", "ann2");
+  assert.deepEqual([...rooms.get("#a")!.members], ["ann2", "bob"]);
+  assert.deepEqual(rooms.roomsOf("ann2").map((room) => room.name), ["#a", "#b"]);
+  assert.deepEqual(rooms.roomsOf("ann"), []);
+});

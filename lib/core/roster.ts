@@ -57,6 +57,14 @@ export class Roster<M extends Member> {
     return true;
   }
 
+  /** Puts `next` in `member`'s place (its order and nickname), as `member` leaves. */
+  replace(member: M, next: M): void {
+    const members = [...this.#members];
+    this.#members.clear();
+    for (const each of members) this.#members.add(each === member ? next : each);
+    this.#byNickname.set(nicknameKey(member.nickname!), next);
+  }
+
   /** Gives `member` the nickname `nickname`, keeping its place. */
   rename(member: M, nickname: string): void {
     this.#byNickname.delete(nicknameKey(member.nickname!));

@@ -35,3 +35,14 @@ Deno.test("Roster renames a member in its place, and removes it once", () => {
   assert.equal(roster.find("anna"), undefined);
   assert.equal(roster.has(bob), true);
 });
+
+Deno.test("Roster.replace() puts another member in one's place, found by the same nickname", () => {
+  const roster = new Roster<FakeMember>();
+  const [ann, bob, ann2] = [member("Ann", 1), member("Bob", 2), member("Ann", 3)];
+  roster.add(ann);
+  roster.add(bob);
+  roster.replace(ann, ann2);
+  assert.deepEqual([...roster.members()], [ann2, bob]);
+  assert.equal(roster.find("ann"), ann2);
+  assert.equal(roster.has(ann), false);
+});

@@ -40,6 +40,8 @@ export const DEFAULT_HISTORY_DAYS = 7;
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 /** Default most file transfers a client takes part in at once. */
 export const DEFAULT_MAX_TRANSFERS = 4;
+/** Most connections of one account at once (one user on several clients: see `core/chat.ts`). */
+export const MAX_CONNECTIONS_PER_ACCOUNT = 10;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -19,7 +19,7 @@ import { KeyDirectory } from "../e2e/key_directory.ts";
 import type { Outbound } from "../core/types.ts";
 import { formatDateTime } from "../common/text.ts";
 import type { FrameEvent } from "../protocol/frame_reader.ts";
-import type { ServerLimits } from "./limits.ts";
+import { MAX_CONNECTIONS_PER_ACCOUNT, type ServerLimits } from "./limits.ts";
 import type { ByteConn } from "../net/conn.ts";
 import { type FrameHandler, Peer } from "./peer.ts";
 import { ClusterBus } from "../cluster/cluster_bus.ts";
@@ -139,6 +139,7 @@ export class ChatServer {
       now: this.#now,
       accounts: this.#accounts,
       observer: this.#bus?.observer,
+      connectionsPerAccount: MAX_CONNECTIONS_PER_ACCOUNT,
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#keys = new KeyDirectory<ChatMember>({
@@ -344,7 +345,9 @@ export class ChatServer {
         peer.byteLimiter?.refund(event.bytes.length);
       }
     } else if (
-      this.#bus !== undefined && (command.kind === "register" || command.kind === "nick")
+      this.#bus !== undefined && (command.kind === "register" || command.kind === "nick") &&
+      // A name the chat knows is refused by the core, or joined as another connection.
+      !(command.kind === "register" && this.#core.find(command.nickname) !== undefined)
     ) {
       this.#core.flush();
       this.#bus.claims.handle(peer, command);
@@ -397,8 +400,10 @@ export class ChatServer {
    */
   #disconnect(peer: Peer, reason: string, lastWord?: Uint8Array): void {
     if (peer.closing) return;
-    this.#core.leave(peer, reason, !this.#stopping);
-    this.#bus?.claims.left(peer);
+    const successor = this.#core.leave(peer, reason, !this.#stopping);
+    // The connection that takes the user's place holds its name now.
+    if (successor === undefined) this.#bus?.claims.left(peer);
+    else this.#bus?.claims.moved(peer, successor as Peer);
     this.#transfers.left(peer);
     this.#keys.left(peer);
     this.#dead.delete(peer);
