@@ -16,8 +16,7 @@ import type { DeviceReview } from "./peer_devices.js";
 export { KeyRing, REMEMBERED_SESSIONS } from "./key_ring.js";
 export type { KnownPeer } from "./key_ring.js";
 
-/** How long a key lookup waits for the server's answer (ms). */
-export const KEY_LOOKUP_MS: number;
+export { KEY_LOOKUP_MS } from "./key_lookups.js";
 /** Messages sent in one session before its key is renewed. */
 export const SESSION_MESSAGES: number;
 

@@ -7,6 +7,10 @@
  * cannot be opened said at both ends, and the `/fingerprint`, `/trust`, `/devices`, `/approve`
  * and `/revoke` commands. The keys themselves are a `KeyRing` (`key_ring.js`).
  *
+ * Past 450 lines and whole on purpose: one class, whose sealing and opening share its sessions,
+ * lookups and the user's lines; what stands alone is a module of its own (the ring, the lookups,
+ * the review of a user's devices, one's own devices, approvals).
+ *
  * @module
  */
 
@@ -16,21 +20,20 @@ import {
   encryptFileHeader,
   encryptText,
   fileChunks,
-  fingerprint,
   newSession,
   openBundle,
   openSession,
   sealSession,
-  signApproval,
 } from "./e2e.js";
 import { deviceId } from "./device_ids.js";
 import { nicknameKey } from "./name_keys.js";
-import { reviewDevices } from "./peer_devices.js";
+import { describeReview, listedDevices, reviewDevices } from "./peer_devices.js";
+import { KeyLookups } from "./key_lookups.js";
+import { OwnDevices } from "./own_devices.js";
 
 export { KeyRing, REMEMBERED_SESSIONS } from "./key_ring.js";
+export { KEY_LOOKUP_MS } from "./key_lookups.js";
 
-/** How long a key lookup waits for the server's answer (ms). */
-export const KEY_LOOKUP_MS = 5000;
 /** Messages sent in one session before its key is renewed. */
 export const SESSION_MESSAGES = 1000;
 
@@ -45,16 +48,14 @@ class Unread extends Error {}
 /** A client's end-to-end encryption: see the module's comment. */
 export class E2eClient {
   #options;
-  /** Lookups waiting for the server, by nickname key. */
-  #lookups = new Map();
+  /** Lookups waiting for the server. */
+  #lookups;
   /** This device's sessions with each peer (by nickname key): new at each login. */
   #outgoing = new Map();
   /** Sessions opened from each peer, by `nickname key/session id`. */
   #incoming = new Map();
-  /** One's own account's devices as the server listed them last, in its order. */
-  #own = [];
-  /** Whether the server lists this device as approved. */
-  #approved = false;
+  /** One's own account's devices. */
+  #own;
   /** Unapproved devices already warned of, by `nickname key/id`. */
   #warned = new Set();
 
@@ -65,6 +66,15 @@ export class E2eClient {
    */
   constructor(options) {
     this.#options = { ...options };
+    this.#lookups = new KeyLookups(options.send);
+    this.#own = new OwnDevices({
+      ring: () => this.ring,
+      nickname: options.nickname,
+      print: options.print,
+      send: options.send,
+      lookUp: (nickname) => this.lookUp(nickname),
+      tell: (nickname, review) => this.#tell(nickname, review, true),
+    });
   }
 
   /** The keys, when this client has them. */
@@ -94,24 +104,16 @@ export class E2eClient {
    * publishing or when it changed.
    */
   onKeys(message) {
-    const key = nicknameKey(message.nickname);
-    const waiting = this.#lookups.get(key);
-    if (this.ring !== undefined && key === nicknameKey(this.#options.nickname())) {
-      this.#ownListed(message, waiting !== undefined).catch((error) =>
-        this.#options.print(error.message)
-      );
+    const asked = this.#lookups.waiting(message.nickname);
+    if (this.ring !== undefined && this.#isSelf(message.nickname)) {
+      this.#own.listed(message, asked).catch((error) => this.#options.print(error.message));
     }
-    if (waiting !== undefined) {
-      this.#lookups.delete(key);
-      for (const settle of waiting) settle(message);
-    }
+    this.#lookups.answer(message);
   }
 
   /** Ends the lookups still waiting (the session is over). */
   close() {
-    const waiting = [...this.#lookups.values()].flat();
-    this.#lookups.clear();
-    for (const settle of waiting) settle(undefined);
+    this.#lookups.close();
   }
 
   /**
@@ -120,7 +122,7 @@ export class E2eClient {
    */
   async lookUp(nickname) {
     if (this.ring === undefined) return undefined;
-    const reply = await this.#ask(nickname);
+    const reply = await this.#lookups.ask(nickname);
     const { print } = this.#options;
     if (reply === undefined) {
       print(`No answer about ${nickname}'s key`);
@@ -140,36 +142,12 @@ export class E2eClient {
     return review.kind !== "changed" && review.trusted.length === 0 ? undefined : review;
   }
 
-  /** Says what a review found. */
+  /** Says what a review found (of each unapproved device, once). */
   #tell(nickname, review, self) {
-    const { print } = this.#options;
-    const who = self ? "Your account" : nickname;
-    for (const { device, why } of review.broken) {
-      print(`A key of ${nickname}'s is not valid (${why}): ignored (${device.name})`);
-    }
-    if (review.kind === "changed") {
-      const prints = (devices) => devices.map((device) => device.fingerprint).join(", ");
-      print(
-        `Warning: ${nickname}'s key has changed. Pinned: ${prints(review.pinned)}; shown now: ` +
-          `${prints(review.unapproved)}. Nothing is encrypted to the new key until you check it ` +
-          `with ${nickname} and type /trust ${nickname}`,
-      );
-      return;
-    }
-    for (const device of review.added) print(`${who} added a device (${device.name})`);
-    for (const device of review.removed) print(`${who} removed a device (${device.name})`);
-    for (const device of review.unapproved) {
-      const seen = `${nicknameKey(nickname)}/${device.id}`;
-      if (this.#warned.has(seen)) continue;
-      this.#warned.add(seen);
-      print(
-        self
-          ? `A device of your account is not approved: ${device.name} (${device.fingerprint}). ` +
-            "If it is yours, approve it: /devices, then /approve <n>"
-          : `Warning: ${nickname} has a device that is not approved: ${device.name} ` +
-            `(${device.fingerprint}). Nothing is sealed to it until ${nickname} approves it ` +
-            "from another of their devices",
-      );
+    for (const { line, once } of describeReview(nickname, review, self)) {
+      if (once !== undefined && this.#warned.has(once)) continue;
+      if (once !== undefined) this.#warned.add(once);
+      this.#options.print(line);
     }
   }
 
@@ -354,102 +332,19 @@ export class E2eClient {
     );
   }
 
-  /**
-   * `/devices`: this account's devices as the server lists them now, numbered for `/approve`
-   * and `/revoke`: name, fingerprint, approved or not, and which is this one.
-   */
-  async devices() {
-    if (this.ring === undefined) {
-      this.#sayOff();
-      return;
-    }
-    const review = await this.lookUp(this.#options.nickname());
-    if (review === undefined) return;
-    const { print } = this.#options;
-    const trusted = new Set(review.trusted.map((device) => device.id));
-    const lines = [`Your devices (${this.#own.length}):`];
-    for (const [index, device] of this.#own.entries()) {
-      const marks = [
-        device.approved && trusted.has(device.id)
-          ? "approved"
-          : `not approved: /approve ${index + 1}`,
-      ];
-      if (device.id === this.ring.device.id) marks.push("this device");
-      const print = await fingerprint(device.bundle);
-      lines.push(`  ${index + 1}. ${device.name}: ${print} (${marks.join(", ")})`);
-    }
-    for (const line of lines) print(line);
+  /** `/devices`: this account's devices, numbered for `/approve` and `/revoke`. */
+  devices() {
+    return this.ring === undefined ? this.#sayOff() : this.#own.show();
   }
 
   /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
-  async approve(number) {
-    const device = await this.#numbered(number);
-    if (device === undefined) return;
-    const { print, send } = this.#options;
-    if (!this.#approved) {
-      print("This device is not approved itself: approve it from another of your devices first");
-      return;
-    }
-    if (device.approved) {
-      print(`Device ${number} (${device.name}) is approved already`);
-      return;
-    }
-    const sig = await signApproval(
-      this.ring.identity,
-      nicknameKey(this.#options.nickname()),
-      device,
-    );
-    send({ type: "approve", device: device.id, by: this.ring.bundle.sign, sig });
-    const review = await this.lookUp(this.#options.nickname());
-    if (review?.trusted.some((each) => each.id === device.id)) {
-      print(`Approved device ${number} (${device.name})`);
-    }
+  approve(number) {
+    return this.ring === undefined ? this.#sayOff() : this.#own.approve(number);
   }
 
   /** `/revoke n`: removes device `n` of `/devices` from the account. */
-  async revoke(number) {
-    const device = await this.#numbered(number);
-    if (device === undefined) return;
-    this.#options.send({ type: "revoke", device: device.id });
-    const review = await this.lookUp(this.#options.nickname());
-    if (review !== undefined && !this.#own.some((each) => each.id === device.id)) {
-      this.#options.print(`Removed device ${number} (${device.name}): nothing is sealed to it now`);
-    }
-  }
-
-  /** Device `number` of the list `/devices` shows, looked up again; undefined (said) if none. */
-  async #numbered(number) {
-    if (this.ring === undefined) {
-      this.#sayOff();
-      return undefined;
-    }
-    await this.lookUp(this.#options.nickname());
-    const device = this.#own[number - 1];
-    if (device === undefined) {
-      this.#options.print(`No device ${number}: /devices lists them`);
-    }
-    return device;
-  }
-
-  /**
-   * One's own account's devices as the server lists them (`asked`: in answer to a lookup, which
-   * reviews them itself): kept, and else reviewed and said.
-   */
-  async #ownListed(message, asked) {
-    const devices = message.devices ?? [];
-    this.#own = devices;
-    const mine = devices.find((device) => device.id === this.ring.device.id);
-    this.#approved = mine?.approved === true;
-    if (asked || message.devices === undefined) return;
-    if (message.device !== undefined && !this.#approved) {
-      this.#options.print(
-        "This device is not approved yet: what is sealed for your account cannot be opened " +
-          "here until you approve it from another of your devices (/devices there, then " +
-          "/approve <n>)",
-      );
-    }
-    const review = await reviewDevices(this.ring, message.nickname, devices, true);
-    this.#tell(message.nickname, review, true);
+  revoke(number) {
+    return this.ring === undefined ? this.#sayOff() : this.#own.revoke(number);
   }
 
   /**
@@ -488,8 +383,10 @@ export class E2eClient {
     const id = `${from}/${envelope.sid}`;
     let session = this.#incoming.get(id);
     if (session === undefined) {
-      const sealed = sealedHere(ring, envelope);
-      if (sealed === undefined) throw new Unread(this.#approved ? NOT_SEALED_HERE : NOT_APPROVED);
+      const sealed = ring.sealedKey(envelope);
+      if (sealed === undefined) {
+        throw new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED);
+      }
       const sender = await this.#senderDevices(nickname, envelope);
       session = await openFirst(
         sender,
@@ -563,52 +460,6 @@ export class E2eClient {
       this.#options.print(`End-to-end encryption is off: ${unavailable}`);
     }
   }
-
-  /** Sends a lookup and waits for its answer, at most `KEY_LOOKUP_MS`. */
-  #ask(nickname) {
-    const key = nicknameKey(nickname);
-    return new Promise((resolve) => {
-      const settle = (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      };
-      const timer = setTimeout(() => {
-        const left = (this.#lookups.get(key) ?? []).filter((other) => other !== settle);
-        if (left.length > 0) this.#lookups.set(key, left);
-        else this.#lookups.delete(key);
-        resolve(undefined);
-      }, KEY_LOOKUP_MS);
-      const waiting = this.#lookups.get(key);
-      if (waiting === undefined) this.#lookups.set(key, [settle]);
-      else waiting.push(settle);
-      this.#options.send({ type: "keys", nickname });
-    });
-  }
-}
-
-/**
- * The devices a `keys` reply lists; from a server that knows one key per user, that key as its
- * one device (approved).
- */
-async function listedDevices(reply) {
-  if (reply.devices !== undefined) return reply.devices;
-  if (reply.bundle === undefined) return [];
-  const id = await deviceId(reply.bundle.sign).catch(() => "");
-  return [{ id, name: "device", bundle: reply.bundle, approved: true }];
-}
-
-/**
- * The sealed key of `envelope` that one of this device's keys can open (its own, or one it
- * replaced), with that key; undefined when none is this device's.
- */
-function sealedHere(ring, envelope) {
-  for (const { id, identity, bundle } of ring.keys()) {
-    const key = envelope.keys?.[id];
-    if (key !== undefined) return { key, identity, bundle };
-  }
-  if (envelope.key === undefined) return undefined;
-  // Sealed before devices, for one key: this device's, or one it replaced.
-  return { key: envelope.key, identity: ring.identity, bundle: ring.bundle, legacy: true };
 }
 
 /** The first session that `open` opens with one of `bundles`; throws why the last failed. */

@@ -1,5 +1,6 @@
 /** Types of `key_ring.js` (a plain module, as the web page loads it unchanged). */
 
+import type { E2eEnvelope, SealedKey } from "../../protocol.ts";
 import type { Bundle, Identity } from "./e2e.js";
 
 /** Sessions remembered per peer, against replays (those forgotten are known by their time). */
@@ -82,6 +83,10 @@ export class KeyRing {
   ownFingerprint(): Promise<string>;
   /** This device's keys and those it used before, the current first. */
   keys(): DeviceKey[];
+  /** The sealed key of `envelope` that one of this device's keys can open, with that key. */
+  sealedKey(
+    envelope: E2eEnvelope,
+  ): { key: SealedKey; identity: Identity; bundle: Bundle } | undefined;
   /** What is kept of `nickname`, or undefined when it was never seen. */
   peer(nickname: string): KnownPeer | undefined;
   /** Pins `devices` as those of `nickname`, seen for the first time. */

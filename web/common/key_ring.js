@@ -81,6 +81,20 @@ export class KeyRing {
     return [{ id: this.device.id, identity: this.identity, bundle: this.bundle }, ...this.retired];
   }
 
+  /**
+   * The sealed key of `envelope` that one of this device's keys can open (its own, or one it
+   * replaced), with that key: `{key, identity, bundle}`; undefined when none is this device's.
+   */
+  sealedKey(envelope) {
+    for (const { id, identity, bundle } of this.keys()) {
+      const key = envelope.keys?.[id];
+      if (key !== undefined) return { key, identity, bundle };
+    }
+    if (envelope.key === undefined) return undefined;
+    // Sealed before devices, for one key: this device's.
+    return { key: envelope.key, identity: this.identity, bundle: this.bundle };
+  }
+
   /** What is kept of `nickname` (its pinned devices), or undefined when it was never seen. */
   peer(nickname) {
     return this.#peers.get(nicknameKey(nickname));

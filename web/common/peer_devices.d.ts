@@ -1,6 +1,6 @@
 /** Types of `peer_devices.js` (a plain module, as the web page loads it unchanged). */
 
-import type { DeviceInfo } from "../../protocol.ts";
+import type { DeviceInfo, KeysReply } from "../../protocol.ts";
 import type { KeyRing, PinnedDevice } from "./key_ring.js";
 
 /** A device of a list, its keys checked. */
@@ -31,3 +31,13 @@ export function reviewDevices(
   list: readonly DeviceInfo[],
   self?: boolean,
 ): Promise<DeviceReview>;
+
+/** What a review found, as lines for the user (`once`: a key under which to say it only once). */
+export function describeReview(
+  nickname: string,
+  review: DeviceReview,
+  self: boolean,
+): { line: string; once?: string }[];
+
+/** The devices a `keys` reply lists (from a server of one key per user, that key). */
+export function listedDevices(reply: KeysReply): Promise<DeviceInfo[]>;

@@ -16,7 +16,8 @@
  * @module
  */
 
-import { fingerprint, openBundle, verifyApproval } from "./e2e.js";
+import { fingerprint, openBundle } from "./e2e.js";
+import { verifyApproval } from "./approvals.js";
 import { deviceId, deviceNameProblem } from "./device_ids.js";
 import { nicknameKey } from "./name_keys.js";
 
@@ -143,4 +144,52 @@ function keep({ id, name, bundle, fingerprint }) {
 function unique(devices) {
   const seen = new Set();
   return devices.filter((device) => !seen.has(device.id) && seen.add(device.id)).map(keep);
+}
+
+/**
+ * What a review found, as lines for the user: keys that are not valid, a changed identity, the
+ * devices added and removed, and each device not approved (`once`: a key under which to say it
+ * only once).
+ */
+export function describeReview(nickname, review, self) {
+  const lines = review.broken.map(({ device, why }) => ({
+    line: `A key of ${nickname}'s is not valid (${why}): ignored (${device.name})`,
+  }));
+  if (review.kind === "changed") {
+    const prints = (devices) => devices.map((device) => device.fingerprint).join(", ");
+    lines.push({
+      line: `Warning: ${nickname}'s key has changed. Pinned: ${prints(review.pinned)}; shown ` +
+        `now: ${prints(review.unapproved)}. Nothing is encrypted to the new key until you ` +
+        `check it with ${nickname} and type /trust ${nickname}`,
+    });
+    return lines;
+  }
+  const who = self ? "Your account" : nickname;
+  for (const device of review.added) lines.push({ line: `${who} added a device (${device.name})` });
+  for (const device of review.removed) {
+    lines.push({ line: `${who} removed a device (${device.name})` });
+  }
+  for (const device of review.unapproved) {
+    lines.push({
+      once: `${nicknameKey(nickname)}/${device.id}`,
+      line: self
+        ? `A device of your account is not approved: ${device.name} (${device.fingerprint}). ` +
+          "If it is yours, approve it: /devices, then /approve <n>"
+        : `Warning: ${nickname} has a device that is not approved: ${device.name} ` +
+          `(${device.fingerprint}). Nothing is sealed to it until ${nickname} approves it ` +
+          "from another of their devices",
+    });
+  }
+  return lines;
+}
+
+/**
+ * The devices a `keys` reply lists; from a server that knows one key per user, that key as its
+ * one device (approved).
+ */
+export async function listedDevices(reply) {
+  if (reply.devices !== undefined) return reply.devices;
+  if (reply.bundle === undefined) return [];
+  const id = await deviceId(reply.bundle.sign).catch(() => "");
+  return [{ id, name: "device", bundle: reply.bundle, approved: true }];
 }

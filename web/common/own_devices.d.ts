@@ -1,0 +1,37 @@
+/** Types of `own_devices.js` (a plain module, as the web page loads it unchanged). */
+
+import type { ClientMessage, KeysReply } from "../../protocol.ts";
+import type { KeyRing } from "./key_ring.js";
+import type { DeviceReview } from "./peer_devices.js";
+
+/** What `OwnDevices` needs of the client. */
+export interface OwnDevicesOptions {
+  /** This device's keys. */
+  ring(): KeyRing;
+  /** This user's nickname, as the server knows it now. */
+  nickname(): string;
+  /** Shows a line to the user. */
+  print(line: string): void;
+  /** Sends a message to the server. */
+  send(message: ClientMessage): void;
+  /** Looks up and reviews a user's devices (and says what changed). */
+  lookUp(nickname: string): Promise<DeviceReview | undefined>;
+  /** Says what a review of this account's devices found. */
+  tell(nickname: string, review: DeviceReview): void;
+}
+
+/** This account's devices, and the commands on them. */
+export class OwnDevices {
+  /** Takes what it needs of the client. */
+  constructor(options: OwnDevicesOptions);
+  /** Whether the server lists this device as approved. */
+  approved: boolean;
+  /** The server listed this account's devices (`asked`: in answer to a lookup). */
+  listed(message: KeysReply, asked: boolean): Promise<void>;
+  /** `/devices`. */
+  show(): Promise<void>;
+  /** `/approve n`. */
+  approve(number: number): Promise<void>;
+  /** `/revoke n`. */
+  revoke(number: number): Promise<void>;
+}

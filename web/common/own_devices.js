@@ -1,0 +1,117 @@
+// @ts-self-types="./own_devices.d.ts"
+/**
+ * One's own account's devices, as a client sees them: the list the server keeps (after this
+ * device publishes its keys, and again whenever it changes), whether this device is approved, and
+ * the `/devices`, `/approve` and `/revoke` commands. Shared by the terminal client and the page
+ * through `E2eClient`.
+ *
+ * @module
+ */
+
+import { fingerprint } from "./e2e.js";
+import { signApproval } from "./approvals.js";
+import { nicknameKey } from "./name_keys.js";
+import { reviewDevices } from "./peer_devices.js";
+
+/** This account's devices, and the commands on them. */
+export class OwnDevices {
+  #options;
+  /** The devices as the server listed them last, in its order (`/devices` numbers them so). */
+  #list = [];
+
+  /**
+   * `ring()` (this device's keys), `nickname()`, `print`, `send`, `lookUp(nickname)` (a lookup
+   * that reviews what it gets) and `tell(nickname, review)` (says what a review found).
+   */
+  constructor(options) {
+    this.#options = options;
+  }
+
+  /** Whether the server lists this device as approved. */
+  approved = false;
+
+  /**
+   * The server listed this account's devices (`asked`: in answer to a lookup, which reviews them
+   * itself): kept, and else reviewed and said.
+   */
+  async listed(message, asked) {
+    const devices = message.devices ?? [];
+    const ring = this.#options.ring();
+    this.#list = devices;
+    this.approved = devices.some((device) => device.id === ring.device.id && device.approved);
+    if (asked || message.devices === undefined) return;
+    if (message.device !== undefined && !this.approved) {
+      this.#options.print(
+        "This device is not approved yet: what is sealed for your account cannot be opened " +
+          "here until you approve it from another of your devices (/devices there, then " +
+          "/approve <n>)",
+      );
+    }
+    const review = await reviewDevices(ring, message.nickname, devices, true);
+    this.#options.tell(message.nickname, review);
+  }
+
+  /**
+   * `/devices`: the devices as the server lists them now, numbered for `/approve` and
+   * `/revoke`: name, fingerprint, approved or not, and which is this one.
+   */
+  async show() {
+    const review = await this.#options.lookUp(this.#options.nickname());
+    if (review === undefined) return;
+    const trusted = new Set(review.trusted.map((device) => device.id));
+    const ring = this.#options.ring();
+    const lines = [`Your devices (${this.#list.length}):`];
+    for (const [index, device] of this.#list.entries()) {
+      const marks = [
+        device.approved && trusted.has(device.id)
+          ? "approved"
+          : `not approved: /approve ${index + 1}`,
+      ];
+      if (device.id === ring.device.id) marks.push("this device");
+      const digits = await fingerprint(device.bundle);
+      lines.push(`  ${index + 1}. ${device.name}: ${digits} (${marks.join(", ")})`);
+    }
+    for (const line of lines) this.#options.print(line);
+  }
+
+  /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
+  async approve(number) {
+    const device = await this.#numbered(number);
+    if (device === undefined) return;
+    const { print, send, nickname } = this.#options;
+    if (!this.approved) {
+      print("This device is not approved itself: approve it from another of your devices first");
+      return;
+    }
+    if (device.approved) {
+      print(`Device ${number} (${device.name}) is approved already`);
+      return;
+    }
+    const ring = this.#options.ring();
+    const sig = await signApproval(ring.identity, nicknameKey(nickname()), device);
+    send({ type: "approve", device: device.id, by: ring.bundle.sign, sig });
+    const review = await this.#options.lookUp(nickname());
+    if (review?.trusted.some((each) => each.id === device.id)) {
+      print(`Approved device ${number} (${device.name})`);
+    }
+  }
+
+  /** `/revoke n`: removes device `n` of `/devices` from the account. */
+  async revoke(number) {
+    const device = await this.#numbered(number);
+    if (device === undefined) return;
+    this.#options.send({ type: "revoke", device: device.id });
+    const review = await this.#options.lookUp(this.#options.nickname());
+    if (review !== undefined && !this.#list.some((each) => each.id === device.id)) {
+      this.#options.print(`Removed device ${number} (${device.name}): nothing is sealed to it now`);
+    }
+  }
+
+  /** Device `number` of the list as the server has it now; undefined (said) if none. */
+  async #numbered(number) {
+    await this.#options.lookUp(this.#options.nickname());
+    const device = this.#list[number - 1];
+    if (device === undefined) this.#options.print(`No device ${number}: /devices lists them`);
+    return device;
+  }
+}
