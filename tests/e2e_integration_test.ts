@@ -178,14 +178,14 @@ processTest(
     await using mallory = await RawClient.registered(server.port, "Alice");
     await mallory.sendMessage({ type: "private", to: "Bob", e2e: envelope });
     await bob.stdout.waitFor(
-      "Could not decrypt a message from Alice: it was received before (a replay)",
+      "A private message from Alice could not be opened on this device: it was received before (a replay)",
     );
     const ct = Uint8Array.from(atob(envelope.ct), (c) => c.charCodeAt(0));
     ct[0] ^= 0x01;
     const changed = { ...envelope, n: envelope.n + 1, ct: btoa(String.fromCharCode(...ct)) };
     await mallory.sendMessage({ type: "private", to: "Bob", e2e: changed });
     await bob.stdout.waitFor(
-      "Could not decrypt a message from Alice: the message was changed, or made with another key",
+      "A private message from Alice could not be opened on this device: the message was changed, or made with another key",
     );
     assert.equal(bob.stdout.lines.filter((l) => l.includes("north gate")).length, 1);
     // The session goes on.
@@ -200,7 +200,7 @@ processTest(
     await server.stdout.waitFor(line("<dt> :: Bob: connected."), { from });
     await mallory.sendMessage({ type: "private", to: "Bob", e2e: envelope });
     await bobAgain.stdout.waitFor(
-      "Could not decrypt a message from Alice: it was received before (a replay)",
+      "A private message from Alice could not be opened on this device: it was received before (a replay)",
     );
   },
 );
@@ -301,7 +301,7 @@ processTest(
     }
     await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: first word"));
     await bob.stdout.waitFor(
-      "Could not decrypt a message from Alice: the message was changed, or made with another key",
+      "A private message from Alice could not be opened on this device: the message was changed, or made with another key",
     );
     await bob.stdout.waitFor(line("<dt> :: [private, end-to-end] Alice: third word"));
     assert.equal(bob.stdout.lines.some((l) => l.includes("second")), false);

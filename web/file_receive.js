@@ -7,6 +7,7 @@
  */
 
 import { encryptedSize, fromBase64 } from "./common/e2e.js";
+import { describeFailure } from "./common/e2e_keys.js";
 import { CHUNK_BYTES } from "./common/protocol.js";
 import { sealedMark, sha256Hex } from "./file_bytes.js";
 import { EVERYONE } from "./names.js";
@@ -82,7 +83,7 @@ async function opened(list, message) {
   } catch (error) {
     list.send({ type: "reject", id: message.id });
     list.conversations.system(
-      `Could not decrypt a file offer from ${message.from}: ${error.message} (rejected)`,
+      `${describeFailure(`A file offer from ${message.from}`, error)} (rejected)`,
     );
     return undefined;
   }

@@ -9,6 +9,7 @@
  */
 
 import { EVERYONE, personId, roomId, sameName } from "./names.js";
+import { describeFailure, describeUnread } from "./common/e2e_keys.js";
 
 /** The server's messages, shown one after another. */
 export class Receiver {
@@ -75,6 +76,12 @@ export class Receiver {
       case "list":
         people.update(message.users ?? [], message.rooms ?? []);
         break;
+      case "unread": {
+        const at = new Date(message.t);
+        const time = Number.isNaN(at.getTime()) ? message.t : at.toLocaleString();
+        conversations.notice(personId(message.nickname), when, describeUnread(message, time));
+        break;
+      }
       case "queued":
         conversations.system(
           `${message.to} is offline: your message will be delivered when they return`,
@@ -157,11 +164,7 @@ export class Receiver {
         const { text, time } = await keys.client.open(message);
         conversations.say(id, time, from, text, away ? `end-to-end, ${away}` : "end-to-end", from);
       } catch (error) {
-        conversations.notice(
-          id,
-          when,
-          `Could not decrypt a message from ${from}: ${error.message}`,
-        );
+        conversations.notice(id, when, describeFailure(`A private message from ${from}`, error));
       }
     }
     // Shown (or shown to be unreadable): the server may forget it.
@@ -186,7 +189,7 @@ export class Receiver {
       conversations.notice(
         id,
         when,
-        `Could not decrypt a message you sent to ${to}: ${error.message}`,
+        describeFailure(`A private message you sent to ${to}`, error),
       );
     }
   }

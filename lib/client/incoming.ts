@@ -9,8 +9,8 @@
  */
 
 import type { ClientMessage, PrivateMessage, RoomInfo, ServerMessage } from "../../protocol.ts";
-import type { E2eClient } from "../../web/common/e2e_keys.js";
-import { escapeControls } from "../common/text.ts";
+import { describeFailure, describeUnread, type E2eClient } from "../../web/common/e2e_keys.js";
+import { escapeControls, formatDateTime } from "../common/text.ts";
 import { parseTimestamp } from "../protocol/values.ts";
 import { accountNotice, historyEnd } from "./accounts.ts";
 import type { Roster } from "./roster.ts";
@@ -71,6 +71,9 @@ export class Incoming {
       case "account":
         ui.print(formatNotice(at(), accountNotice(message.action, message.nickname)));
         break;
+      case "unread":
+        ui.print(escapeControls(describeUnread(message, formatDateTime(new Date(message.t)))));
+        break;
       case "queued":
         ui.print(
           `${
@@ -127,9 +130,10 @@ export class Incoming {
         const { text, time } = await this.#options.keys.open({ ...message, e2e: message.e2e });
         this.#showChat(time, message.nickname, text, `private, end-to-end${away}`);
       } catch (error) {
-        this.#options.ui.print(
-          `Could not decrypt a message from ${message.nickname}: ${(error as Error).message}`,
-        );
+        this.#options.ui.print(escapeControls(describeFailure(
+          `A private message from ${message.nickname}`,
+          error as Error,
+        )));
       }
     }
     // Shown (or shown to be unreadable): the server may forget it.
@@ -152,10 +156,10 @@ export class Incoming {
       const { text, time } = await keys.open({ ...message, e2e: message.e2e });
       ui.print(formatChatLine(time, message.nickname, text, `private, end-to-end, to ${to}`));
     } catch (error) {
-      ui.print(
-        `Could not decrypt a message you sent to ${escapeControls(to)}: ` +
-          (error as Error).message,
-      );
+      ui.print(escapeControls(describeFailure(
+        `A private message you sent to ${to}`,
+        error as Error,
+      )));
     }
   }
 

@@ -7,6 +7,7 @@ import type {
   OfferNotice,
   PrivateMessage,
   PrivateRequest,
+  UnreadNotice,
 } from "../../protocol.ts";
 
 import type { FileChunks, FileHeader } from "./e2e.js";
@@ -37,6 +38,12 @@ export interface E2eClientOptions {
   /** Refuse rather than send a private message or file in the clear. */
   e2eOnly?: boolean;
 }
+
+/** The line that tells a sender that a device could not open what it sent (`unread`). */
+export function describeUnread(notice: UnreadNotice, when: string): string;
+
+/** The line that says `what` could not be opened on this device, and why. */
+export function describeFailure(what: string, error: Error): string;
 
 /** The key commands a client carries out through `E2eClient.perform`. */
 export type KeyCommand =

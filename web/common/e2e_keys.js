@@ -479,3 +479,23 @@ function unique(devices) {
   const seen = new Set();
   return devices.filter((device) => !seen.has(device.id) && seen.add(device.id));
 }
+
+/**
+ * The line that tells a sender that a device of `notice.nickname` could not open what it sent
+ * (an `unread` notice); `when` is the message's time as the client shows times.
+ */
+export function describeUnread(notice, when) {
+  const where = notice.device === undefined
+    ? "one of their devices"
+    : `their device "${notice.device}"`;
+  return `${notice.nickname} could not open your private message of ${when} on ${where}: ` +
+    notice.reason;
+}
+
+/**
+ * The line that says a private message (`what`: "A private message from Alice", "A file offer
+ * from Alice") could not be opened here, and why.
+ */
+export function describeFailure(what, error) {
+  return `${what} could not be opened on this device: ${error.message}`;
+}

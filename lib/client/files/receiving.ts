@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { CHUNK_BYTES, type E2eEnvelope, type OfferNotice } from "../../../protocol.ts";
 import { encryptedSize } from "../../../web/common/e2e.js";
-import type { E2eClient } from "../../../web/common/e2e_keys.js";
+import { describeFailure, type E2eClient } from "../../../web/common/e2e_keys.js";
 import { concat } from "../../common/bytes.ts";
 import { escapeControls, formatBytes } from "../../common/text.ts";
 import { formatNotice } from "../screen.ts";
@@ -121,9 +121,8 @@ export class Receiving {
     } catch (error) {
       this.#side.link.send({ type: "reject", id: offer.id });
       this.#side.ui.print(
-        `Could not decrypt a file offer from ${escapeControls(offer.from)}: ${
-          escapeControls((error as Error).message)
-        } (rejected)`,
+        escapeControls(describeFailure(`A file offer from ${offer.from}`, error as Error)) +
+          " (rejected)",
       );
     }
   }
