@@ -60,6 +60,8 @@ export interface AccountsOptions<M extends Member> {
   onRegistered?: (member: M) => Promise<void>;
   /** Told when an account is made (with its nickname) or given up (a cluster passes it on). */
   onChanged?: (key: string, nickname: string | undefined) => void;
+  /** This chat's id (kept in the store), sent in every login prompt. */
+  chat?: string;
 }
 
 /** A login asked for: the registration it completes. */
@@ -93,6 +95,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
 
   readonly #onRegistered: ((member: M) => Promise<void>) | undefined;
   readonly #onChanged: AccountsOptions<M>["onChanged"];
+  readonly #chatId: string | undefined;
 
   /** Creates the feature on `options.store`; `load` reads the accounts it holds. */
   constructor(options: AccountsOptions<M>) {
@@ -106,6 +109,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#replyBytes = options.replyBytes;
     this.#onRegistered = options.onRegistered;
     this.#onChanged = options.onChanged;
+    this.#chatId = options.chat;
   }
 
   /** Reads the names of the accounts in the store (before any client registers). */
@@ -130,10 +134,13 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
 
   askLogin(member: M, command: RegisterCommand): void {
     this.#pending.set(member, { command, checking: false });
-    this.#send(member, {
-      type: "login",
-      nickname: this.#names.get(nicknameKey(command.nickname))!,
-    });
+    const nickname = this.#names.get(nicknameKey(command.nickname))!;
+    this.#send(
+      member,
+      this.#chatId === undefined
+        ? { type: "login", nickname }
+        : { type: "login", nickname, chat: this.#chatId },
+    );
   }
 
   registered(member: M): void {

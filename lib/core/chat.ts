@@ -48,6 +48,8 @@ export interface ChatCoreOptions<M extends Member> {
   accounts?: AccountHooks<M>;
   /** Told of every change to a member's state (a cluster's bus). */
   observer?: ChatObserver<M>;
+  /** This chat's id (kept in the store), sent in every `welcome`. */
+  chat?: string;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -78,6 +80,7 @@ export class ChatCore<M extends Member> {
   readonly #rooms = new Rooms<M>();
   /** Broadcasts taken but not yet delivered: they go out at `flush`. */
   #batch: Batch<M> | undefined;
+  readonly #chat: string | undefined;
 
   /** Creates an empty chat. */
   constructor(options: ChatCoreOptions<M>) {
@@ -86,6 +89,7 @@ export class ChatCore<M extends Member> {
     this.#now = options.now ?? (() => new Date());
     this.#accounts = options.accounts;
     this.#observer = options.observer;
+    this.#chat = options.chat;
   }
 
   /** How many clients are registered. */
@@ -282,6 +286,7 @@ export class ChatCore<M extends Member> {
       nickname: member.nickname,
       clientID: member.clientID,
       timestamp: now.toISOString(),
+      ...(this.#chat === undefined ? {} : { chat: this.#chat }),
     });
     this.#notify(this.#members.members(), member, {
       type: "joined",

@@ -59,6 +59,8 @@ export interface ChatServerOptions {
   store?: Store;
   /** The cluster this server is a node of: nicknames are claimed there, users of every node met. */
   cluster?: ClusterNode;
+  /** This chat's id (the store's `chatId()`), sent in `welcome` and login prompts. */
+  chat?: string;
 }
 
 /** A snapshot of the server's load. */
@@ -132,6 +134,7 @@ export class ChatServer {
       replyBytes: this.#limits.sendqBytes / 4,
       onRegistered: (member) => this.#keys.registered(member),
       onChanged: (key, nickname) => this.#bus?.accountChanged(key, nickname),
+      chat: options.chat,
     });
     this.#core = new ChatCore<ChatMember>({
       out,
@@ -139,6 +142,7 @@ export class ChatServer {
       now: this.#now,
       accounts: this.#accounts,
       observer: this.#bus?.observer,
+      chat: options.chat,
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#keys = new KeyDirectory<ChatMember>({
