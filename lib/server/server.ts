@@ -151,6 +151,7 @@ export class ChatServer {
       find: (nickname) => this.#core.find(nickname),
       store: options.store,
       log: this.#log,
+      now: () => this.#now().getTime(),
     });
     this.#transfers = new Transfers({
       out,
@@ -331,7 +332,10 @@ export class ChatServer {
       this.#core.flush();
       if (this.#accounts !== undefined) this.#accounts.handle(peer, command);
       else this.#outbound.refuse(peer, "This server keeps no accounts or history");
-    } else if (command.kind === "keys") {
+    } else if (
+      command.kind === "keys" || command.kind === "approve" || command.kind === "revoke" ||
+      command.kind === "unread"
+    ) {
       this.#core.flush();
       this.#keys.handle(peer, command);
     } else if (command.kind === "transfer") {
