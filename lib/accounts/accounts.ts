@@ -240,7 +240,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       return;
     }
     if (device !== undefined && !isDeviceId(device)) {
-      this.#refuse(member, `Invalid device id ${JSON.stringify(device.slice(0, 40))}`);
+      this.#refuse(member, `Invalid device id ${JSON.stringify(String(device).slice(0, 40))}`);
       return;
     }
     if (pending.checking) {
