@@ -355,3 +355,21 @@ Deno.test("unread is relayed to the sender's connections, checked, and dropped w
   assert.equal(out.received(alice).length, 1);
   assert.deepEqual(out.refusals.filter((r) => r.to === "Bob").length, 2);
 });
+
+Deno.test("a guest's device becomes its account's first device when it registers", async () => {
+  const { connect, ask, keys, store } = await setUp();
+  const guest = connect("Carol", false);
+  const device = await newDevice();
+  await ask(guest, { kind: "keys", bundle: device.bundle, device: "laptop" });
+  await store.createAccount("carol", {
+    nickname: "Carol",
+    passwordHash: "h",
+    created: T,
+    lastSeen: T,
+  });
+  guest.account = "carol";
+  await keys.registered(guest);
+  assert.deepEqual((await store.devices("carol")).map((d) => [d.id, d.name, d.approved]), [
+    [device.id, "laptop", true],
+  ]);
+});
