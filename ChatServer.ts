@@ -80,6 +80,11 @@ if (!opened.ok) {
   Deno.exit(1);
 }
 const { store } = opened;
+// The chat's id, made once and kept in the store: the same at any address, port or node.
+const chat = await store.chatId().catch((error: Error) => {
+  console.log(`ERR - cannot read the chat's id from the store: ${error.message}`);
+  Deno.exit(1);
+});
 
 const pem = tls === undefined ? undefined : readTlsFiles(tls);
 const main = listen(port, tls?.port === undefined ? pem : undefined);
@@ -104,6 +109,7 @@ console_.line(store.description);
 const server = new ChatServer(listeners, {
   limits,
   store,
+  chat,
   cluster: node,
   log: (line) => console_.line(line),
 });

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { type AccountAction, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
+import {
+  type AccountAction,
+  isDeviceId,
+  type PrivateMessage,
+  type ServerMessage,
+} from "../../protocol.ts";
 import { nicknameKey, passwordProblem, roomKey } from "../protocol/values.ts";
 import type {
   AccountCommand,
@@ -60,6 +65,8 @@ export interface AccountsOptions<M extends Member> {
   onRegistered?: (member: M) => Promise<void>;
   /** Told when an account is made (with its nickname) or given up (a cluster passes it on). */
   onChanged?: (key: string, nickname: string | undefined) => void;
+  /** This chat's id (kept in the store), sent in every login prompt. */
+  chat?: string;
 }
 
 /** A login asked for: the registration it completes. */
@@ -89,10 +96,13 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   readonly #pending = new WeakMap<M, PendingLogin>();
   readonly #arrivals = new WeakMap<M, Arrivals>();
   readonly #unsent = new WeakMap<M, Unsent>();
+  /** The device each member logged in from, when it said: kept messages are per device. */
+  readonly #deviceOf = new WeakMap<M, string>();
   #chat: AccountChat<M> | undefined;
 
   readonly #onRegistered: ((member: M) => Promise<void>) | undefined;
   readonly #onChanged: AccountsOptions<M>["onChanged"];
+  readonly #chatId: string | undefined;
 
   /** Creates the feature on `options.store`; `load` reads the accounts it holds. */
   constructor(options: AccountsOptions<M>) {
@@ -106,6 +116,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#replyBytes = options.replyBytes;
     this.#onRegistered = options.onRegistered;
     this.#onChanged = options.onChanged;
+    this.#chatId = options.chat;
   }
 
   /** Reads the names of the accounts in the store (before any client registers). */
@@ -130,10 +141,13 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
 
   askLogin(member: M, command: RegisterCommand): void {
     this.#pending.set(member, { command, checking: false });
-    this.#send(member, {
-      type: "login",
-      nickname: this.#names.get(nicknameKey(command.nickname))!,
-    });
+    const nickname = this.#names.get(nicknameKey(command.nickname))!;
+    this.#send(
+      member,
+      this.#chatId === undefined
+        ? { type: "login", nickname }
+        : { type: "login", nickname, chat: this.#chatId },
+    );
   }
 
   registered(member: M): void {
@@ -190,6 +204,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     const key = member.account!;
     member.account = undefined;
     this.#unsent.delete(member);
+    this.#deviceOf.delete(member);
     this.#store.seen(key, this.#now().getTime()).catch((error: Error) =>
       this.#log(`Store: cannot note when ${key} was last seen: ${error.message}`)
     );
@@ -198,7 +213,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   /** Carries out an account command (its replies may come later: the store is asked). */
   handle(member: M, command: AccountCommand): void {
     if (command.kind === "login") {
-      this.#login(member, command.password);
+      this.#login(member, command.password, command.device);
       return;
     }
     if (member.nickname === undefined) {
@@ -218,10 +233,14 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     }
   }
 
-  async #login(member: M, password: string): Promise<void> {
+  async #login(member: M, password: string, device: string | undefined): Promise<void> {
     const pending = this.#pending.get(member);
     if (pending === undefined || member.nickname !== undefined) {
       this.#refuse(member, 'No login was asked for: send a "nickname" message first');
+      return;
+    }
+    if (device !== undefined && !isDeviceId(device)) {
+      this.#refuse(member, `Invalid device id ${JSON.stringify(String(device).slice(0, 40))}`);
       return;
     }
     if (pending.checking) {
@@ -267,7 +286,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       }
       this.#logins.clear(keys[0]);
       // What waited for the account is read before it joins, so that nothing new comes first.
-      const kept = await this.#store.waiting(key, now);
+      const kept = await this.#store.waiting(key, now, device);
       const history = await this.#store.history(EVERYONE, HISTORY_ON_LOGIN, now, account.lastSeen);
       if (member.closing) return;
       // Taken meanwhile, unless by this account (then this is another of its connections).
@@ -278,10 +297,12 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       }
       member.account = key;
       this.#arrivals.set(member, { kept, history });
+      if (device !== undefined) this.#deviceOf.set(member, device);
       this.#chat!.handle(member, command);
       if (member.nickname === undefined) {
         member.account = undefined;
         this.#arrivals.delete(member);
+        this.#deviceOf.delete(member);
       }
     } catch (error) {
       this.#pending.delete(member);
@@ -342,6 +363,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         this.#onChanged?.(account, undefined);
         member.account = undefined;
         this.#unsent.delete(member);
+        this.#deviceOf.delete(member);
       }
     } catch (error) {
       this.#refuse(member, `Cannot change the account now: ${(error as Error).message}`);
@@ -395,7 +417,8 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       return;
     }
     try {
-      await this.#store.acknowledge(key, id);
+      // From a device, its cursor moves; without one, only an account without devices forgets.
+      await this.#store.acknowledge(key, id, this.#deviceOf.get(member));
     } catch (error) {
       this.#log(`Store: cannot note what ${key} received: ${(error as Error).message}`);
       return;

@@ -13,7 +13,7 @@ const BOUNDS = {
 };
 
 /** A chat core with the accounts feature on a memory store, and a clock the test moves. */
-async function setUp() {
+async function setUp(chatId?: string) {
   const out = new RecordingOutbound();
   const log: string[] = [];
   let time = Date.UTC(2024, 2, 21, 10, 30);
@@ -26,6 +26,7 @@ async function setUp() {
     now,
     historyMax: BOUNDS.historyMax,
     replyBytes: 256 * 1024,
+    chat: chatId,
   });
   await accounts.load();
   const core = new ChatCore<FakeMember>({
@@ -49,7 +50,7 @@ async function setUp() {
     return out.received(member).at(-1);
   };
   const tick = (ms: number) => time += ms;
-  return { out, log, core, accounts, connect, last, tick };
+  return { out, log, core, accounts, connect, last, tick, store };
 }
 
 /** Waits (a bounded while) until `condition` holds. */
@@ -287,4 +288,67 @@ Deno.test("Accounts: a login to an account connected already is another connecti
   assert.equal(chat.core.userOf(second), alice);
   assert.equal(chat.core.size, 1);
   assert.equal(chat.out.received(second).at(-1)?.type, "welcome");
+});
+
+Deno.test("Accounts sends the chat's id in the login prompt", async () => {
+  const chat = await setUp("AAAAAAAAAAAAAAAAAAAAAA");
+  const alice = chat.connect("Alice");
+  await register(chat, alice, "correct horse");
+  chat.core.leave(alice, "disconnected");
+  const again = chat.connect("alice");
+  assert.deepEqual(chat.out.received(again), [
+    { type: "login", nickname: "Alice", chat: "AAAAAAAAAAAAAAAAAAAAAA" },
+  ]);
+});
+
+Deno.test("Accounts delivers a kept message to each device once, and forgets it when all have it", async () => {
+  const chat = await setUp();
+  const bob = chat.connect("Bob");
+  await register(chat, bob, "bob's password");
+  chat.core.leave(bob, "disconnected");
+  const [laptop, phone, tablet] = ["L", "P", "T"].map((letter) => letter.repeat(16));
+  for (const [id, approved] of [[laptop, true], [phone, true], [tablet, false]] as const) {
+    const bundle = JSON.stringify({ v: 1, dh: id, sign: id, sig: id });
+    await chat.store.putDevice("bob", { id, name: id, bundle, approved, added: 0 });
+  }
+  const alice = chat.connect("Alice");
+  chat.core.handle(alice, { kind: "whisper", to: "bob", text: "for every device" });
+  await until(() => chat.out.received(alice).some((m) => m.type === "queued"));
+
+  /** Logs in as Bob from `device`; the kept messages it gets. */
+  const login = async (device?: string) => {
+    const member = chat.connect("bob");
+    chat.accounts.handle(member, { kind: "login", password: "bob's password", device });
+    await until(() => member.nickname !== undefined);
+    const kept = chat.out.received(member).filter((m) => m.type === "private");
+    return { member, kept: kept.map((m) => m.type === "private" && m.message) };
+  };
+  const leave = (member: FakeMember) => chat.core.leave(member, "disconnected");
+  const ack = async (member: FakeMember) => {
+    chat.accounts.handle(member, { kind: "ack", id: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+
+  let session = await login(laptop);
+  assert.deepEqual(session.kept, ["for every device"]);
+  await ack(session.member);
+  leave(session.member);
+  assert.deepEqual((session = await login(laptop)).kept, []);
+  leave(session.member);
+  // Without a device id, all of them; its acknowledgement records nothing.
+  assert.deepEqual((session = await login()).kept, ["for every device"]);
+  await ack(session.member);
+  leave(session.member);
+  // The unapproved tablet's acknowledgement is not waited for.
+  assert.deepEqual((session = await login(phone)).kept, ["for every device"]);
+  await ack(session.member);
+  leave(session.member);
+  assert.deepEqual(await chat.store.waiting("bob", Date.now() + 1000), []);
+  assert.deepEqual((session = await login(tablet)).kept, []);
+  leave(session.member);
+
+  const bad = chat.connect("bob");
+  chat.accounts.handle(bad, { kind: "login", password: "bob's password", device: "../../etc" });
+  await until(() => chat.out.refusals.length > 0);
+  assert.equal(chat.out.refusals.pop()?.message, 'Invalid device id "../../etc"');
 });

@@ -55,6 +55,8 @@ export interface ChatCoreOptions<M extends Member> {
   observer?: ChatObserver<M>;
   /** Most connections of one account at once (1, the default: one per nickname, as guests). */
   connectionsPerAccount?: number;
+  /** This chat's id (kept in the store), sent in every `welcome`. */
+  chat?: string;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -97,6 +99,7 @@ export class ChatCore<M extends Member> {
   readonly #connectionsPerAccount: number;
   /** Broadcasts taken but not yet delivered: they go out at `flush`. */
   #batch: Batch<M> | undefined;
+  readonly #chat: string | undefined;
 
   /** Creates an empty chat. */
   constructor(options: ChatCoreOptions<M>) {
@@ -106,6 +109,7 @@ export class ChatCore<M extends Member> {
     this.#accounts = options.accounts;
     this.#observer = options.observer;
     this.#connectionsPerAccount = options.connectionsPerAccount ?? 1;
+    this.#chat = options.chat;
   }
 
   /** How many clients are registered. */
@@ -318,6 +322,7 @@ export class ChatCore<M extends Member> {
       nickname: member.nickname,
       clientID: member.clientID,
       timestamp: now.toISOString(),
+      ...(this.#chat === undefined ? {} : { chat: this.#chat }),
     });
     this.#notify(this.#members.members(), member, {
       type: "joined",

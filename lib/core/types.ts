@@ -30,18 +30,28 @@ export type RegisterCommand = {
 
 /** What a client asks of its account, offline messages and history (the accounts feature). */
 export type AccountCommand =
-  /** The password of the account the server asked about. */
-  | { kind: "login"; password: string }
+  /** The password of the account the server asked about, from device `device` if it has keys. */
+  | { kind: "login"; password: string; device?: string }
   | { kind: "account"; action: AccountAction; password?: string }
   /** The last `count` messages to everyone, or to `room`. */
   | { kind: "history"; room?: string; count?: number }
   /** Offline messages up to `id` arrived. */
   | { kind: "ack"; id: number };
 
-/** Publishing one's key bundle, or asking for a user's (the key directory's). */
+/** Publishing one's key bundle (as device `device`, its name), or asking for a user's (the key directory's). */
 export type KeysCommand =
-  | { kind: "keys"; bundle: KeyBundle; nickname?: undefined }
-  | { kind: "keys"; nickname: string; bundle?: undefined };
+  | { kind: "keys"; bundle: KeyBundle; device?: string; nickname?: undefined }
+  | { kind: "keys"; nickname: string; bundle?: undefined; device?: undefined };
+
+/**
+ * What a client asks of its account's devices, or tells a sender (the key directory's):
+ * approving device `device` (`by` the approver's Ed25519 key, `sig` its signature), removing
+ * one, and telling `to` that its message of time `t` could not be opened on device `device`.
+ */
+export type DevicesCommand =
+  | { kind: "approve"; device: string; by: string; sig: string }
+  | { kind: "revoke"; device: string }
+  | { kind: "unread"; to: string; t: string; reason: string; device?: string };
 
 /** What a client asks of a file transfer (the file transfer feature's). */
 export type TransferCommand = { kind: "transfer"; request: OfferRequest | TransferMessage };
@@ -51,6 +61,7 @@ export type Command =
   | RegisterCommand
   | AccountCommand
   | KeysCommand
+  | DevicesCommand
   | TransferCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
@@ -69,7 +80,7 @@ export type Command =
 /** What the chat core itself carries out: every command but leaving and the features'. */
 export type ChatCommand = Exclude<
   Command,
-  { kind: "disconnect" } | AccountCommand | KeysCommand | TransferCommand
+  { kind: "disconnect" } | AccountCommand | KeysCommand | DevicesCommand | TransferCommand
 >;
 
 /**

@@ -59,6 +59,8 @@ export interface ChatServerOptions {
   store?: Store;
   /** The cluster this server is a node of: nicknames are claimed there, users of every node met. */
   cluster?: ClusterNode;
+  /** This chat's id (the store's `chatId()`), sent in `welcome` and login prompts. */
+  chat?: string;
 }
 
 /** A snapshot of the server's load. */
@@ -132,6 +134,7 @@ export class ChatServer {
       replyBytes: this.#limits.sendqBytes / 4,
       onRegistered: (member) => this.#keys.registered(member),
       onChanged: (key, nickname) => this.#bus?.accountChanged(key, nickname),
+      chat: options.chat,
     });
     this.#core = new ChatCore<ChatMember>({
       out,
@@ -140,14 +143,17 @@ export class ChatServer {
       accounts: this.#accounts,
       observer: this.#bus?.observer,
       connectionsPerAccount: MAX_CONNECTIONS_PER_ACCOUNT,
+      chat: options.chat,
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#keys = new KeyDirectory<ChatMember>({
       out,
       published: (member, bundle) => this.#bus?.keysPublished(member, bundle),
       find: (nickname) => this.#core.find(nickname),
+      connections: (user) => this.#core.connectionsOf(user),
       store: options.store,
       log: this.#log,
+      now: () => this.#now().getTime(),
     });
     this.#transfers = new Transfers({
       out,
@@ -328,7 +334,10 @@ export class ChatServer {
       this.#core.flush();
       if (this.#accounts !== undefined) this.#accounts.handle(peer, command);
       else this.#outbound.refuse(peer, "This server keeps no accounts or history");
-    } else if (command.kind === "keys") {
+    } else if (
+      command.kind === "keys" || command.kind === "approve" || command.kind === "revoke" ||
+      command.kind === "unread"
+    ) {
       this.#core.flush();
       this.#keys.handle(peer, command);
     } else if (command.kind === "transfer") {

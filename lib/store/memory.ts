@@ -10,9 +10,12 @@ import type {
   HistoryPage,
   KeepResult,
   KeptMessage,
+  NewDevice,
   Store,
   StoreBounds,
+  StoredDevice,
 } from "./store.ts";
+import { keptThrough, newChatId } from "./store.ts";
 
 /** A store that keeps everything in memory. */
 export class MemoryStore implements Store {
@@ -24,6 +27,8 @@ export class MemoryStore implements Store {
   readonly #accounts = new Map<string, Account>();
   readonly #kept = new Map<string, KeptMessage[]>();
   readonly #history = new Map<string, HistoryEntry[]>();
+  readonly #devices = new Map<string, StoredDevice[]>();
+  readonly #chatId = newChatId();
   #lastId = 0;
 
   /** Creates an empty store that keeps within `bounds`. */
@@ -52,15 +57,38 @@ export class MemoryStore implements Store {
     return Promise.resolve(account !== undefined);
   }
 
-  setKeyBundle(key: string, bundle: string): Promise<boolean> {
-    const account = this.#accounts.get(key);
-    if (account !== undefined) account.keyBundle = bundle;
-    return Promise.resolve(account !== undefined);
+  devices(key: string): Promise<StoredDevice[]> {
+    return Promise.resolve((this.#devices.get(key) ?? []).map((device) => ({ ...device })));
+  }
+
+  putDevice(key: string, device: NewDevice): Promise<boolean> {
+    if (!this.#accounts.has(key)) return Promise.resolve(false);
+    const devices = this.#devices.get(key) ?? [];
+    const old = devices.findIndex((each) => each.id === device.id);
+    if (old < 0) devices.push({ ...device, acked: 0 });
+    else {
+      const { added, acked } = devices[old];
+      devices[old] = { ...device, added, acked };
+    }
+    this.#devices.set(key, devices);
+    return Promise.resolve(true);
+  }
+
+  removeDevice(key: string, id: string): Promise<boolean> {
+    const devices = this.#devices.get(key) ?? [];
+    const rest = devices.filter((device) => device.id !== id);
+    if (rest.length === devices.length) return Promise.resolve(false);
+    if (rest.length > 0) {
+      this.#devices.set(key, rest);
+      this.#drop(key, keptThrough(rest));
+    } else this.#devices.delete(key);
+    return Promise.resolve(true);
   }
 
   deleteAccount(key: string): Promise<void> {
     this.#accounts.delete(key);
     this.#kept.delete(key);
+    this.#devices.delete(key);
     return Promise.resolve();
   }
 
@@ -81,18 +109,34 @@ export class MemoryStore implements Store {
     return Promise.resolve({ ok: true, id });
   }
 
-  waiting(key: string, now: number): Promise<KeptMessage[]> {
-    return Promise.resolve(this.#unexpired(key, now).map((message) => ({ ...message })));
+  waiting(key: string, now: number, device?: string): Promise<KeptMessage[]> {
+    const acked = this.#devices.get(key)?.find((each) => each.id === device)?.acked ?? 0;
+    return Promise.resolve(
+      this.#unexpired(key, now).filter((message) => message.id > acked)
+        .map((message) => ({ ...message })),
+    );
   }
 
-  acknowledge(key: string, id: number): Promise<void> {
-    const queue = this.#kept.get(key);
-    if (queue !== undefined) {
-      const rest = queue.filter((message) => message.id > id);
-      if (rest.length > 0) this.#kept.set(key, rest);
-      else this.#kept.delete(key);
+  acknowledge(key: string, id: number, device?: string): Promise<void> {
+    const devices = this.#devices.get(key) ?? [];
+    if (devices.length === 0) this.#drop(key, id);
+    else {
+      const acking = devices.find((each) => each.id === device);
+      if (acking !== undefined) {
+        acking.acked = Math.max(acking.acked, id);
+        this.#drop(key, keptThrough(devices));
+      }
     }
     return Promise.resolve();
+  }
+
+  /** Forgets the messages kept for `key` numbered up to `id`. */
+  #drop(key: string, id: number): void {
+    const queue = this.#kept.get(key);
+    if (queue === undefined) return;
+    const rest = queue.filter((message) => message.id > id);
+    if (rest.length > 0) this.#kept.set(key, rest);
+    else this.#kept.delete(key);
   }
 
   remember(entry: HistoryEntry): void {
@@ -115,6 +159,10 @@ export class MemoryStore implements Store {
       entries: entries.map((entry) => ({ ...entry })),
       earlier: kept.length - entries.length,
     });
+  }
+
+  chatId(): Promise<string> {
+    return Promise.resolve(this.#chatId);
   }
 
   close(): Promise<void> {

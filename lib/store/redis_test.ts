@@ -4,6 +4,8 @@ import { tempDir } from "../tools/testing.ts";
 import { RedisStore } from "./redis.ts";
 import assert from "node:assert/strict";
 import { storeSuite } from "./store_suite.ts";
+import { deviceId } from "../../protocol.ts";
+import { generateIdentity, publicBundle } from "../../web/common/e2e.js";
 
 storeSuite("RedisStore", async (bounds) => {
   const dir = tempDir();
@@ -63,6 +65,47 @@ Deno.test("RedisStore skips what does not parse in its keys, saying so once per 
       "ignored an account in Redis that does not parse",
       "ignored a history entry in Redis that does not parse",
     ]);
+  } finally {
+    await client.close();
+  }
+});
+
+Deno.test("RedisStore makes an account's old key bundle its first device, once", async () => {
+  using dir = tempDir();
+  await using redis = await RedisServer.start({ dir: dir.path });
+  const client = await connectRedis(redis.url);
+  const bounds = {
+    offlineMax: 10,
+    offlineMaxAgeMs: 60_000,
+    historyMax: 10,
+    historyMaxAgeMs: 60_000,
+  };
+  const store = new RedisStore(client, {
+    prefix: "t:",
+    bounds,
+    where: redis.url,
+    onError: (error) => {
+      throw error;
+    },
+  });
+  try {
+    const bundle = await publicBundle(await generateIdentity());
+    const account = { nickname: "Alice", passwordHash: "h", created: 1, lastSeen: 1 };
+    await client.eval("redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])", {
+      keys: ["t:accounts"],
+      arguments: ["alice", JSON.stringify({ ...account, keyBundle: JSON.stringify(bundle) })],
+    });
+    const [first, ...rest] = await store.devices("alice");
+    assert.deepEqual(rest, []);
+    assert.equal(first.id, await deviceId(bundle.sign));
+    assert.deepEqual([first.name, first.bundle, first.approved], [
+      "device",
+      JSON.stringify(bundle),
+      true,
+    ]);
+    assert.deepEqual(await store.account("alice"), account);
+    await store.removeDevice("alice", first.id);
+    assert.deepEqual(await store.devices("alice"), []);
   } finally {
     await client.close();
   }

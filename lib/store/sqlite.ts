@@ -6,15 +6,21 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DEVICE_ID_CHARS } from "../../protocol.ts";
 import {
   type Account,
   type HistoryEntry,
   type HistoryPage,
   type KeepResult,
   type KeptMessage,
+  keptThrough,
+  newChatId,
+  type NewDevice,
   type Store,
   type StoreBounds,
+  type StoredDevice,
 } from "./store.ts";
 
 /** The database file's name in the data directory. */
@@ -55,7 +61,35 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE accounts ADD COLUMN key_bundle TEXT;`,
   // Kept private messages encrypted end to end: the envelope, as relayed (issue 14).
   `ALTER TABLE offline ADD COLUMN e2e TEXT;`,
+  // The chat's id, and devices per account with their cursors in the kept messages: the key
+  // bundle of version 2 becomes the account's first device (see LEGACY_BUNDLES).
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE devices (
+     account TEXT NOT NULL,
+     id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     bundle TEXT NOT NULL,
+     approved INTEGER NOT NULL,
+     by_key TEXT,
+     sig TEXT,
+     added INTEGER NOT NULL,
+     acked INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (account, id)
+   );`,
 ];
+
+/** The step after which an account's one key bundle becomes its first device. */
+const LEGACY_BUNDLES = 4;
+
+/**
+ * The id of the device whose Ed25519 key is `sign` (base64), as `deviceId` of
+ * `web/common/device_ids.js` computes it, but at once (a migration runs in the constructor).
+ */
+export function deviceIdNow(sign: string): string {
+  const digest = createHash("sha256").update(Uint8Array.from(atob(sign), (c) => c.charCodeAt(0)))
+    .digest("base64");
+  return digest.replace(/\+/g, "-").replace(/\//g, "_").slice(0, DEVICE_ID_CHARS);
+}
 
 /** How a SQLite store is opened. */
 export interface SqliteStoreOptions {
@@ -134,7 +168,7 @@ export class SqliteStore implements Store {
   account(key: string): Promise<Account | undefined> {
     return this.#read(() => {
       const row = this.#get(
-        "SELECT nickname, password_hash, created, last_seen, key_bundle FROM accounts " +
+        "SELECT nickname, password_hash, created, last_seen FROM accounts " +
           "WHERE key = ?",
         key,
       );
@@ -145,7 +179,6 @@ export class SqliteStore implements Store {
         created: row.created as number,
         lastSeen: row.last_seen as number,
       };
-      if (row.key_bundle !== null) account.keyBundle = row.key_bundle as string;
       return account;
     });
   }
@@ -171,16 +204,46 @@ export class SqliteStore implements Store {
     );
   }
 
-  setKeyBundle(key: string, bundle: string): Promise<boolean> {
-    return this.#write(() =>
-      this.#run("UPDATE accounts SET key_bundle = ? WHERE key = ?", bundle, key).changes === 1
-    );
+  devices(key: string): Promise<StoredDevice[]> {
+    return this.#read(() => this.#devices(key));
+  }
+
+  putDevice(key: string, device: NewDevice): Promise<boolean> {
+    return this.#write(() => {
+      if (this.#get("SELECT 1 AS yes FROM accounts WHERE key = ?", key) === undefined) return false;
+      this.#run(
+        "INSERT INTO devices (account, id, name, bundle, approved, by_key, sig, added) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, id) DO UPDATE SET " +
+          "name = excluded.name, bundle = excluded.bundle, approved = excluded.approved, " +
+          "by_key = excluded.by_key, sig = excluded.sig",
+        key,
+        device.id,
+        device.name,
+        device.bundle,
+        device.approved ? 1 : 0,
+        device.by ?? null,
+        device.sig ?? null,
+        device.added,
+      );
+      return true;
+    });
+  }
+
+  removeDevice(key: string, id: string): Promise<boolean> {
+    return this.#write(() => {
+      const removed =
+        this.#run("DELETE FROM devices WHERE account = ? AND id = ?", key, id).changes === 1;
+      const rest = this.#devices(key);
+      if (removed && rest.length > 0) this.#dropKept(key, keptThrough(rest));
+      return removed;
+    });
   }
 
   deleteAccount(key: string): Promise<void> {
     return this.#write(() => {
       this.#run("DELETE FROM accounts WHERE key = ?", key);
       this.#run("DELETE FROM offline WHERE recipient = ?", key);
+      this.#run("DELETE FROM devices WHERE account = ?", key);
     });
   }
 
@@ -211,13 +274,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  waiting(key: string, now: number): Promise<KeptMessage[]> {
+  waiting(key: string, now: number, device?: string): Promise<KeptMessage[]> {
     return this.#read(() =>
       this.#all(
         "SELECT id, sender, text, timestamp, at, e2e FROM offline " +
-          "WHERE recipient = ? AND at > ? ORDER BY id",
+          "WHERE recipient = ? AND at > ? AND id > ? ORDER BY id",
         key,
         now - this.#bounds.offlineMaxAgeMs,
+        device === undefined ? 0 : this.#cursor(key, device),
       ).map((row) => {
         const kept: KeptMessage = {
           id: row.id as number,
@@ -232,9 +296,30 @@ export class SqliteStore implements Store {
     );
   }
 
-  acknowledge(key: string, id: number): Promise<void> {
+  acknowledge(key: string, id: number, device?: string): Promise<void> {
     return this.#write(() => {
-      this.#run("DELETE FROM offline WHERE recipient = ? AND id <= ?", key, id);
+      const devices = this.#devices(key);
+      if (devices.length === 0) {
+        this.#dropKept(key, id);
+        return;
+      }
+      const acking = devices.find((each) => each.id === device);
+      if (acking === undefined) return;
+      acking.acked = Math.max(acking.acked, id);
+      this.#run(
+        "UPDATE devices SET acked = ? WHERE account = ? AND id = ?",
+        acking.acked,
+        key,
+        acking.id,
+      );
+      this.#dropKept(key, keptThrough(devices));
+    });
+  }
+
+  chatId(): Promise<string> {
+    return this.#write(() => {
+      this.#run("INSERT OR IGNORE INTO meta (key, value) VALUES ('chat', ?)", newChatId());
+      return this.#get("SELECT value FROM meta WHERE key = 'chat'")!.value as string;
     });
   }
 
@@ -283,6 +368,61 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
+  #devices(key: string): StoredDevice[] {
+    return this.#all(
+      "SELECT id, name, bundle, approved, by_key, sig, added, acked FROM devices " +
+        "WHERE account = ? ORDER BY rowid",
+      key,
+    ).map((row) => {
+      const device: StoredDevice = {
+        id: row.id as string,
+        name: row.name as string,
+        bundle: row.bundle as string,
+        approved: row.approved === 1,
+        added: row.added as number,
+        acked: row.acked as number,
+      };
+      if (row.by_key !== null) device.by = row.by_key as string;
+      if (row.sig !== null) device.sig = row.sig as string;
+      return device;
+    });
+  }
+
+  /** How far device `id` of account `key` has read (0 when there is no such device). */
+  #cursor(key: string, id: string): number {
+    const row = this.#get("SELECT acked FROM devices WHERE account = ? AND id = ?", key, id);
+    return (row?.acked as number | undefined) ?? 0;
+  }
+
+  #dropKept(key: string, through: number): void {
+    this.#run("DELETE FROM offline WHERE recipient = ? AND id <= ?", key, through);
+  }
+
+  /**
+   * Makes each account's one key bundle (schema version 2) its first device: approved, named
+   * "device", added when the migration runs.
+   */
+  #legacyBundles(): void {
+    const rows = this.#db.prepare(
+      "SELECT key, key_bundle FROM accounts WHERE key_bundle IS NOT NULL",
+    ).all() as Row[];
+    const insert = this.#db.prepare(
+      "INSERT OR IGNORE INTO devices (account, id, name, bundle, approved, added) " +
+        "VALUES (?, ?, 'device', ?, 1, ?)",
+    );
+    for (const row of rows) {
+      let sign: unknown;
+      try {
+        sign = JSON.parse(row.key_bundle as string).sign;
+        if (typeof sign !== "string") continue;
+        insert.run(row.key as string, deviceIdNow(sign), row.key_bundle as string, this.#now());
+      } catch {
+        // A bundle that does not read (it never could be used): no device.
+      }
+    }
+    this.#db.exec("UPDATE accounts SET key_bundle = NULL");
+  }
+
   /** Brings the schema up to the latest version, in one transaction. */
   #migrate(): void {
     const version = this.version;
@@ -294,7 +434,10 @@ export class SqliteStore implements Store {
     }
     this.#db.exec("BEGIN IMMEDIATE");
     try {
-      for (let step = version; step < MIGRATIONS.length; step++) this.#db.exec(MIGRATIONS[step]);
+      for (let step = version; step < MIGRATIONS.length; step++) {
+        this.#db.exec(MIGRATIONS[step]);
+        if (step + 1 === LEGACY_BUNDLES) this.#legacyBundles();
+      }
       this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
       this.#db.exec("COMMIT");
     } catch (error) {

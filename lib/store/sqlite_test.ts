@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { tempDir } from "../tools/testing.ts";
-import { DATABASE_FILE, MIGRATIONS, SqliteStore } from "./sqlite.ts";
+import { DATABASE_FILE, deviceIdNow, MIGRATIONS, SqliteStore } from "./sqlite.ts";
+import { deviceId } from "../../protocol.ts";
+import { generateIdentity, publicBundle } from "../../web/common/e2e.js";
 import { EVERYONE } from "./store.ts";
 import { storeSuite, SUITE_BOUNDS, SUITE_NOW } from "./store_suite.ts";
 
@@ -67,7 +69,9 @@ Deno.test("SqliteStore migrates a new database to the latest schema version", as
   db.close();
   assert.deepEqual(tables.filter((name) => name !== "sqlite_sequence"), [
     "accounts",
+    "devices",
     "history",
+    "meta",
     "offline",
   ]);
   assert.equal(mode, "wal");
@@ -91,8 +95,7 @@ Deno.test("SqliteStore migrates a database of version 1 and keeps its accounts",
       created: T,
       lastSeen: T,
     });
-    assert.equal(await store.setKeyBundle("alice", '{"v":1}'), true);
-    assert.equal((await store.account("alice"))?.keyBundle, '{"v":1}');
+    assert.deepEqual(await store.devices("alice"), []);
   } finally {
     await store.close();
   }
@@ -111,9 +114,60 @@ Deno.test("SqliteStore refuses a database from a newer server, a corrupt file, a
   db.close();
   assert.throws(
     () => new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T }),
-    /schema version 4, newer than this server's \(3\)/,
+    /schema version 5, newer than this server's \(4\)/,
   );
   using junk = tempDir();
   Deno.writeTextFileSync(`${junk.path}/${DATABASE_FILE}`, "not a database ".repeat(100));
   assert.throws(() => new SqliteStore(junk.path, { bounds: SUITE_BOUNDS }), /not a database/);
+});
+
+Deno.test("SqliteStore makes an account's one key bundle of version 3 its first device", async () => {
+  using dir = tempDir();
+  const bundle = await publicBundle(await generateIdentity());
+  const old = new DatabaseSync(`${dir.path}/${DATABASE_FILE}`);
+  for (const step of MIGRATIONS.slice(0, 3)) old.exec(step);
+  old.exec("PRAGMA user_version = 3");
+  const insert = old.prepare(
+    "INSERT INTO accounts (key, nickname, password_hash, created, last_seen, key_bundle) " +
+      "VALUES (?, ?, ?, ?, ?, ?)",
+  );
+  insert.run("alice", "Alice", "hash", T, T, JSON.stringify(bundle));
+  insert.run("bob", "Bob", "hash", T, T, null);
+  insert.run("carol", "Carol", "hash", T, T, "{not json");
+  old.close();
+  const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  try {
+    assert.deepEqual(await store.devices("alice"), [{
+      id: await deviceId(bundle.sign),
+      name: "device",
+      bundle: JSON.stringify(bundle),
+      approved: true,
+      added: T,
+      acked: 0,
+    }]);
+    assert.deepEqual(await store.devices("bob"), []);
+    assert.deepEqual(await store.devices("carol"), []);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("deviceIdNow() computes what deviceId() does", async () => {
+  for (let i = 0; i < 5; i++) {
+    const { sign } = await publicBundle(await generateIdentity());
+    assert.equal(deviceIdNow(sign), await deviceId(sign));
+  }
+});
+
+Deno.test("SqliteStore keeps the chat's id across a reopen", async () => {
+  using dir = tempDir();
+  const first = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  const id = await first.chatId();
+  await first.close();
+  const second = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  try {
+    assert.equal(await second.chatId(), id);
+  } finally {
+    await second.close();
+  }
 });

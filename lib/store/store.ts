@@ -20,9 +20,34 @@ export interface Account {
   created: number;
   /** When its holder was last connected, in milliseconds since the epoch. */
   lastSeen: number;
-  /** Its public key bundle for end-to-end messages (JSON, as published), once published. */
-  keyBundle?: string;
 }
+
+/**
+ * A device of an account: its public keys, its name, whether the account approved it (the first
+ * by being first, any other by an approved device's signature, which the clients check), and how
+ * far it has read the messages kept for the account.
+ */
+export interface StoredDevice {
+  /** Its id, from its Ed25519 key (see `web/common/device_ids.js`). */
+  id: string;
+  /** Its name for people. */
+  name: string;
+  /** Its public key bundle (JSON, as published). */
+  bundle: string;
+  /** Whether the account approved it. */
+  approved: boolean;
+  /** The approving device's Ed25519 key (base64); absent for the first device. */
+  by?: string;
+  /** The approving device's signature (base64); absent for the first device. */
+  sig?: string;
+  /** When it was added, in milliseconds since the epoch. */
+  added: number;
+  /** The highest number of a kept message it acknowledged (0: none yet). */
+  acked: number;
+}
+
+/** What `putDevice` is given: everything but the cursor, which only `acknowledge` moves. */
+export type NewDevice = Omit<StoredDevice, "acked">;
 
 /** A private message kept for an account that was away. */
 export interface KeptMessage {
@@ -95,18 +120,37 @@ export interface Store {
   createAccount(key: string, account: Account): Promise<boolean>;
   /** Replaces an account's password hash; false when there is no such account. */
   setPassword(key: string, passwordHash: string): Promise<boolean>;
-  /** Removes an account and every message kept for it. */
+  /** Removes an account, its devices and every message kept for it. */
   deleteAccount(key: string): Promise<void>;
-  /** Keeps the account's public key bundle (JSON); false if there is no such account. */
-  setKeyBundle(key: string, bundle: string): Promise<boolean>;
+  /** The devices of account `key`, in the order they were added (none: no devices, or no account). */
+  devices(key: string): Promise<StoredDevice[]>;
+  /**
+   * Adds a device to account `key`, or updates the one with its id (its name, bundle and
+   * approval; where it stands in the list, when it was added and its cursor stay). False when
+   * there is no such account. The caller keeps to `MAX_DEVICES`.
+   */
+  putDevice(key: string, device: NewDevice): Promise<boolean>;
+  /**
+   * Removes device `id` of account `key` and its cursor (kept messages every remaining approved
+   * device has are dropped); false when there is no such device.
+   */
+  removeDevice(key: string, id: string): Promise<boolean>;
   /** Notes when an account's holder was last connected. */
   seen(key: string, at: number): Promise<void>;
   /** Keeps a private message for account `key`, unless its queue is full. */
   keep(key: string, message: Omit<KeptMessage, "id">): Promise<KeepResult>;
-  /** The messages kept for `key` that have not expired by `now`, oldest first. */
-  waiting(key: string, now: number): Promise<KeptMessage[]>;
-  /** Forgets the messages kept for `key` up to number `id`: they arrived. */
-  acknowledge(key: string, id: number): Promise<void>;
+  /**
+   * The messages kept for `key` that have not expired by `now`, oldest first; with `device`,
+   * only those that device of the account has not acknowledged.
+   */
+  waiting(key: string, now: number, device?: string): Promise<KeptMessage[]>;
+  /**
+   * The messages kept for `key` up to number `id` arrived, on `device` if given. An account
+   * without devices forgets them at once (whoever acknowledges); otherwise the device's cursor
+   * moves to `id`, and a message is forgotten once every approved device's cursor has passed it
+   * (a device the account does not have, or no device given, changes nothing).
+   */
+  acknowledge(key: string, id: number, device?: string): Promise<void>;
   /** Adds a message to history (durable with the next commit; nobody waits for it). */
   remember(entry: HistoryEntry): void;
   /**
@@ -114,6 +158,28 @@ export interface Store {
    * given, oldest first.
    */
   history(target: string, limit: number, now: number, since?: number): Promise<HistoryPage>;
+  /**
+   * This chat's id (see `newChatId`): made the first time it is asked for and kept, the same for
+   * every server on this store (a cluster's nodes agree on it).
+   */
+  chatId(): Promise<string>;
   /** Writes what is pending and closes; the store is not used after. */
   close(): Promise<void>;
+}
+
+/** A new chat id: 16 random bytes in base64url without padding (22 characters). */
+export function newChatId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/**
+ * Up to which number the messages kept for an account with `devices` may be forgotten: the
+ * lowest cursor of its approved devices (of all of them when none is approved).
+ */
+export function keptThrough(devices: readonly StoredDevice[]): number {
+  const approved = devices.filter((device) => device.approved);
+  const counted = approved.length > 0 ? approved : devices;
+  return Math.min(...counted.map((device) => device.acked));
 }

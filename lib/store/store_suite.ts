@@ -6,7 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { EVERYONE, type HistoryEntry, type Store, type StoreBounds } from "./store.ts";
+import {
+  EVERYONE,
+  type HistoryEntry,
+  type NewDevice,
+  type Store,
+  type StoreBounds,
+} from "./store.ts";
 
 /** Small bounds, so that the suite reaches them. */
 export const SUITE_BOUNDS: StoreBounds = {
@@ -45,6 +51,23 @@ function said(text: string, at: number, target = EVERYONE): HistoryEntry {
   };
 }
 
+/** A device id made of `letter` (a real one is made from the device's key). */
+export function idOf(letter: string): string {
+  return letter.repeat(16);
+}
+
+/** Device `letter`, unapproved, added at the suite's time, with `changes`. */
+export function device(letter: string, changes: Partial<NewDevice> = {}): NewDevice {
+  return {
+    id: idOf(letter),
+    name: `device ${letter}`,
+    bundle: JSON.stringify({ v: 1, dh: letter, sign: letter, sig: letter }),
+    approved: false,
+    added: T,
+    ...changes,
+  };
+}
+
 /** Registers the shared store tests for the version `name`, opened by `open`. */
 export function storeSuite(name: string, open: OpenStore): void {
   const test = (what: string, body: (store: Store) => Promise<void>) =>
@@ -77,12 +100,83 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.equal(clear.text, "in the clear");
   });
 
-  test("setKeyBundle() keeps an account's public key bundle, replacing the last", async (store) => {
+  test("putDevice() adds devices in order, and updates one by its id", async (store) => {
+    assert.equal(await store.putDevice("alice", device("A")), false);
     await store.createAccount("alice", ALICE);
-    assert.equal(await store.setKeyBundle("alice", '{"v":1,"dh":"a"}'), true);
-    assert.equal(await store.setKeyBundle("alice", '{"v":1,"dh":"b"}'), true);
-    assert.equal(await store.setKeyBundle("bob", '{"v":1}'), false);
-    assert.deepEqual(await store.account("alice"), { ...ALICE, keyBundle: '{"v":1,"dh":"b"}' });
+    assert.deepEqual(await store.devices("alice"), []);
+    assert.equal(await store.putDevice("alice", device("A", { approved: true })), true);
+    assert.equal(await store.putDevice("alice", device("B", { added: T + 1 })), true);
+    assert.equal(await store.putDevice("alice", device("C", { added: T + 2 })), true);
+    const approvedB = { approved: true, by: "key-of-A", sig: "sig-of-A", name: "phone" };
+    assert.equal(await store.putDevice("alice", device("B", { ...approvedB, added: T + 9 })), true);
+    assert.deepEqual(await store.devices("alice"), [
+      { ...device("A", { approved: true }), acked: 0 },
+      { ...device("B", { ...approvedB, added: T + 1 }), acked: 0 },
+      { ...device("C", { added: T + 2 }), acked: 0 },
+    ]);
+    assert.deepEqual(await store.devices("bob"), []);
+  });
+
+  test("removeDevice() removes one device; deleteAccount() all of them", async (store) => {
+    await store.createAccount("alice", ALICE);
+    for (const id of ["A", "B", "C"]) await store.putDevice("alice", device(id));
+    assert.equal(await store.removeDevice("alice", idOf("B")), true);
+    assert.equal(await store.removeDevice("alice", idOf("B")), false);
+    assert.equal(await store.removeDevice("bob", idOf("A")), false);
+    assert.deepEqual((await store.devices("alice")).map((d) => d.id), [idOf("A"), idOf("C")]);
+    await store.deleteAccount("alice");
+    assert.deepEqual(await store.devices("alice"), []);
+    await store.createAccount("alice", ALICE);
+    assert.deepEqual(await store.devices("alice"), []);
+  });
+
+  test("kept messages wait for each approved device until it acknowledges them", async (store) => {
+    await store.createAccount("alice", ALICE);
+    await store.putDevice("alice", device("A", { approved: true }));
+    await store.putDevice("alice", device("B", { approved: true }));
+    await store.putDevice("alice", device("C"));
+    const ids = [];
+    for (const text of ["one", "two"]) {
+      const kept = await store.keep("alice", { from: "bob", text, timestamp: "t", at: T });
+      assert.ok(kept.ok);
+      ids.push(kept.id);
+    }
+    const texts = async (device?: string) =>
+      (await store.waiting("alice", T, device)).map((m) => m.text);
+    // Without a device, or from a device the account does not have: nothing changes.
+    await store.acknowledge("alice", ids[1]);
+    await store.acknowledge("alice", ids[1], idOf("Z"));
+    assert.deepEqual(await texts(), ["one", "two"]);
+    await store.acknowledge("alice", ids[1], idOf("A"));
+    assert.deepEqual(await texts(idOf("A")), []);
+    assert.deepEqual(await texts(idOf("B")), ["one", "two"]);
+    assert.deepEqual(await texts(), ["one", "two"]);
+    // An unapproved device's cursor moves, but nobody waits for it.
+    await store.acknowledge("alice", ids[0], idOf("C"));
+    assert.deepEqual(await texts(idOf("C")), ["two"]);
+    await store.acknowledge("alice", ids[0], idOf("B"));
+    assert.deepEqual(await texts(), ["two"]);
+    assert.deepEqual((await store.devices("alice")).map((d) => d.acked), [ids[1], ids[0], ids[0]]);
+    // A cursor never goes back; removing the device that lags lets the rest go.
+    await store.acknowledge("alice", ids[0], idOf("A"));
+    assert.equal((await store.devices("alice"))[0].acked, ids[1]);
+    await store.removeDevice("alice", idOf("B"));
+    assert.deepEqual(await texts(), []);
+  });
+
+  test("an account without devices forgets kept messages at the first acknowledgement", async (store) => {
+    await store.createAccount("alice", ALICE);
+    const kept = await store.keep("alice", { from: "bob", text: "hi", timestamp: "t", at: T });
+    assert.ok(kept.ok);
+    assert.deepEqual((await store.waiting("alice", T, idOf("A"))).map((m) => m.text), ["hi"]);
+    await store.acknowledge("alice", kept.id, idOf("A"));
+    assert.deepEqual(await store.waiting("alice", T), []);
+  });
+
+  test("chatId() is made once and kept", async (store) => {
+    const id = await store.chatId();
+    assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(await store.chatId(), id);
   });
 
   test("setPassword() and seen() change an account; deleteAccount() removes it", async (store) => {

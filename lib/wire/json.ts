@@ -54,7 +54,9 @@ export function jsonCommand(message: ClientMessage): Command {
     case "list":
       return { kind: "list" };
     case "login":
-      return { kind: "login", password: message.password };
+      return message.device === undefined
+        ? { kind: "login", password: message.password }
+        : { kind: "login", password: message.password, device: message.device };
     case "account":
       if (!(ACCOUNT_ACTIONS as readonly string[]).includes(message.action)) {
         return {
@@ -80,9 +82,20 @@ export function jsonCommand(message: ClientMessage): Command {
             `"nickname" to ask for someone's`,
         };
       }
-      return message.bundle !== undefined
+      if (message.bundle === undefined) return { kind: "keys", nickname: message.nickname! };
+      return message.device === undefined
         ? { kind: "keys", bundle: message.bundle }
-        : { kind: "keys", nickname: message.nickname! };
+        : { kind: "keys", bundle: message.bundle, device: message.device };
+    case "approve":
+      return { kind: "approve", device: message.device, by: message.by, sig: message.sig };
+    case "revoke":
+      return { kind: "revoke", device: message.device };
+    case "unread": {
+      const { to, t, reason, device } = message;
+      return device === undefined
+        ? { kind: "unread", to, t, reason }
+        : { kind: "unread", to, t, reason, device };
+    }
     default:
       // Every other type belongs to a file transfer.
       return { kind: "transfer", request: message };

@@ -67,3 +67,32 @@ Deno.test("JSON_WIRE encodes every message as one line, in order", () => {
     '{"type":"error","message":"Nickname already in use"}\n',
   );
 });
+
+Deno.test("JSON_WIRE decodes the devices' messages, and login and keys with a device", () => {
+  const decode = (message: unknown) =>
+    JSON_WIRE.decode(new TextEncoder().encode(JSON.stringify(message)), true);
+  const bundle = { v: 1, dh: "a", sign: "b", sig: "c" };
+  assert.deepEqual(decode({ type: "keys", bundle, device: "laptop" }), {
+    kind: "keys",
+    bundle,
+    device: "laptop",
+  });
+  assert.deepEqual(decode({ type: "login", password: "pw", device: "D".repeat(16) }), {
+    kind: "login",
+    password: "pw",
+    device: "D".repeat(16),
+  });
+  assert.deepEqual(decode({ type: "approve", device: "d", by: "k", sig: "s" }), {
+    kind: "approve",
+    device: "d",
+    by: "k",
+    sig: "s",
+  });
+  assert.deepEqual(decode({ type: "revoke", device: "d" }), { kind: "revoke", device: "d" });
+  assert.deepEqual(decode({ type: "unread", to: "bob", t: "t", reason: "r" }), {
+    kind: "unread",
+    to: "bob",
+    t: "t",
+    reason: "r",
+  });
+});
