@@ -218,7 +218,12 @@ export class ChatSession extends Session {
       const { message } = decoded;
       // Key answers go at once: an end-to-end message being opened may wait for one.
       if (message.type === "keys") this.#keys.onKeys(message);
-      else this.#showing.run(() => this.#onMessage(message));
+      else {
+        this.#showing.run(
+          () => this.#onMessage(message),
+          (error) => this.ui.print(`Could not show a message: ${(error as Error).message}`),
+        );
+      }
     } else if (decoded.kind === "invalid") {
       this.ui.print(`Ignored a bad message from the server: ${escapeControls(decoded.error)}`);
     } // A type this client does not know is ignored (spec part C).

@@ -79,7 +79,7 @@ export class Outgoing {
         this.#sending.run(async () => {
           const message = await keys.seal(command.to, command.text);
           if (message !== undefined) this.#sendChat(message, command.text);
-        });
+        }, (error) => ui.print(`Not sent: ${(error as Error).message}`));
         break;
       case "nick": {
         const problem = nicknameProblem(command.nickname);

@@ -42,6 +42,8 @@ async function upgradePeer(peer) {
 export class KeyRing {
   #peers = new Map();
   #save;
+  /** The save under way: saves go one after another, the last with everything. */
+  #saving = Promise.resolve();
 
   /**
    * Opens a ring: `identity` and its `bundle`, this device's `name`; `retired`, the identities
@@ -130,9 +132,11 @@ export class KeyRing {
     return known.devices;
   }
 
-  /** Keeps what changed. */
+  /** Keeps what changed (after any save under way: never two at once). */
   save() {
-    return this.#save(this.peers);
+    const saved = this.#saving.catch(() => {}).then(() => this.#save(this.peers));
+    this.#saving = saved;
+    return saved;
   }
 
   /**
