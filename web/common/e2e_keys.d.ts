@@ -13,6 +13,7 @@ import type {
 import type { FileChunks, FileHeader } from "./e2e.js";
 import type { KeyRing } from "./key_ring.js";
 import type { DeviceReview } from "./peer_devices.js";
+import type { ListedDevice } from "./own_devices.js";
 
 export { KeyRing, REMEMBERED_SESSIONS } from "./key_ring.js";
 export type { KnownPeer } from "./key_ring.js";
@@ -92,6 +93,8 @@ export class E2eClient {
   trust(nickname: string): Promise<void>;
   /** `/devices`: this account's devices, numbered. */
   devices(): Promise<void>;
+  /** This account's devices as `/devices` numbers them (for a menu); undefined when none. */
+  deviceList(): Promise<ListedDevice[] | undefined>;
   /** `/approve n`: approves device `n` of `/devices`. */
   approve(number: number): Promise<void>;
   /** `/revoke n`: removes device `n` of `/devices`. */

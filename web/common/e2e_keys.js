@@ -337,6 +337,18 @@ export class E2eClient {
     return this.ring === undefined ? this.#sayOff() : this.#own.show();
   }
 
+  /**
+   * This account's devices as `/devices` numbers them (for a menu): undefined (said) when there
+   * are no keys or no answer.
+   */
+  deviceList() {
+    if (this.ring === undefined) {
+      this.#sayOff();
+      return Promise.resolve(undefined);
+    }
+    return this.#own.list();
+  }
+
   /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
   approve(number) {
     return this.ring === undefined ? this.#sayOff() : this.#own.approve(number);

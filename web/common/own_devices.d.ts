@@ -20,6 +20,22 @@ export interface OwnDevicesOptions {
   tell(nickname: string, review: DeviceReview): void;
 }
 
+/** One device of the account, as `/devices` shows it. */
+export interface ListedDevice {
+  /** Its number for `/approve` and `/revoke`, from 1. */
+  number: number;
+  /** Its id. */
+  id: string;
+  /** Its name for people. */
+  name: string;
+  /** Its keys' fingerprint. */
+  fingerprint: string;
+  /** Whether the account approved it (and this device trusts that). */
+  approved: boolean;
+  /** Whether it is this device. */
+  current: boolean;
+}
+
 /** This account's devices, and the commands on them. */
 export class OwnDevices {
   /** Takes what it needs of the client. */
@@ -30,6 +46,8 @@ export class OwnDevices {
   listed(message: KeysReply, asked: boolean): Promise<void>;
   /** `/devices`. */
   show(): Promise<void>;
+  /** The devices as the server lists them now, numbered as `/approve` and `/revoke` take them. */
+  list(): Promise<ListedDevice[] | undefined>;
   /** `/approve n`. */
   approve(number: number): Promise<void>;
   /** `/revoke n`. */

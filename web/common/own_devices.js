@@ -56,22 +56,40 @@ export class OwnDevices {
    * `/revoke`: name, fingerprint, approved or not, and which is this one.
    */
   async show() {
-    const review = await this.#options.lookUp(this.#options.nickname());
-    if (review === undefined) return;
-    const trusted = new Set(review.trusted.map((device) => device.id));
-    const ring = this.#options.ring();
-    const lines = [`Your devices (${this.#list.length}):`];
-    for (const [index, device] of this.#list.entries()) {
-      const marks = [
-        device.approved && trusted.has(device.id)
-          ? "approved"
-          : `not approved: /approve ${index + 1}`,
-      ];
-      if (device.id === ring.device.id) marks.push("this device");
-      const digits = await fingerprint(device.bundle);
-      lines.push(`  ${index + 1}. ${device.name}: ${digits} (${marks.join(", ")})`);
+    const devices = await this.list();
+    if (devices === undefined) return;
+    const lines = [`Your devices (${devices.length}):`];
+    for (const device of devices) {
+      const marks = [device.approved ? "approved" : `not approved: /approve ${device.number}`];
+      if (device.current) marks.push("this device");
+      lines.push(`  ${device.number}. ${device.name}: ${device.fingerprint} (${marks.join(", ")})`);
     }
     for (const line of lines) this.#options.print(line);
+  }
+
+  /**
+   * The devices as the server lists them now (looked up again), numbered from 1 as `/approve`
+   * and `/revoke` take them: `{number, id, name, fingerprint, approved, current}`, `approved`
+   * when the account approved it and this device trusts that; undefined (said) when there is
+   * no answer.
+   */
+  async list() {
+    const review = await this.#options.lookUp(this.#options.nickname());
+    if (review === undefined) return undefined;
+    const trusted = new Set(review.trusted.map((device) => device.id));
+    const ring = this.#options.ring();
+    const devices = [];
+    for (const [index, device] of this.#list.entries()) {
+      devices.push({
+        number: index + 1,
+        id: device.id,
+        name: device.name,
+        fingerprint: await fingerprint(device.bundle),
+        approved: device.approved && trusted.has(device.id),
+        current: device.id === ring.device.id,
+      });
+    }
+    return devices;
   }
 
   /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
