@@ -21,6 +21,7 @@ import {
 import type { DevicesCommand, KeysCommand, Member, Outbound } from "../core/types.ts";
 import type { NewDevice, Store, StoredDevice } from "../store/store.ts";
 import { nicknameKey } from "../protocol/values.ts";
+import { InOrder } from "../common/in_order.ts";
 import {
   approvalProblem,
   DEFAULT_DEVICE_NAME,
@@ -64,6 +65,8 @@ export class KeyDirectory<M extends Member> {
   readonly #byMember = new Map<M, Published>();
   /** The device each connection published as (forgotten when that device is revoked). */
   readonly #deviceOf = new Map<M, string>();
+  /** Each connection's commands, carried out one after another. */
+  readonly #queues = new WeakMap<M, InOrder>();
 
   /** Creates an empty directory. */
   constructor(options: KeyDirectoryOptions<M>) {
@@ -80,16 +83,28 @@ export class KeyDirectory<M extends Member> {
       this.#refuse(member, 'Not registered: send a "nickname" message first', "unregistered");
       return;
     }
+    // One connection's commands are carried out in the order they came: a lookup sent after an
+    // approval answers with the device approved.
+    let queue = this.#queues.get(member);
+    if (queue === undefined) this.#queues.set(member, queue = new InOrder());
+    queue.run(
+      () => this.#carryOut(member, command),
+      (error) => this.#options.log(`keys: ${(error as Error).message}`),
+    );
+  }
+
+  async #carryOut(member: M, command: KeysCommand | DevicesCommand): Promise<void> {
     switch (command.kind) {
       case "keys":
-        if (command.bundle !== undefined) this.#publish(member, command.bundle, command.device);
-        else this.#lookUp(member, command.nickname);
+        if (command.bundle !== undefined) {
+          await this.#publish(member, command.bundle, command.device);
+        } else await this.#lookUp(member, command.nickname);
         break;
       case "approve":
-        this.#approve(member, command.device, command.by, command.sig);
+        await this.#approve(member, command.device, command.by, command.sig);
         break;
       case "revoke":
-        this.#revoke(member, command.device);
+        await this.#revoke(member, command.device);
         break;
       case "unread":
         this.#unread(member, command);

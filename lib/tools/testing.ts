@@ -175,9 +175,16 @@ export class Program {
 
   /**
    * Starts `deno run --allow-net ...flags <script> ...args` in the project folder, behind
-   * `prefix` when given (such as `["prlimit", "--nofile=64", "--"]`).
+   * `prefix` when given (such as `["prlimit", "--nofile=64", "--"]`), with `env` added to its
+   * environment (such as its own `XDG_CONFIG_HOME`, as a user of another machine).
    */
-  constructor(script: string, args: string[], flags: string[] = [], prefix: string[] = []) {
+  constructor(
+    script: string,
+    args: string[],
+    flags: string[] = [],
+    prefix: string[] = [],
+    env: Record<string, string> = {},
+  ) {
     const command = [...prefix, "deno", "run", "--quiet", "--allow-net", ...flags, script, ...args];
     this.child = new Deno.Command(command[0], {
       args: command.slice(1),
@@ -185,7 +192,7 @@ export class Program {
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...env },
     }).spawn();
     this.stdout = new LineLog(this.child.stdout);
     this.stderr = new LineLog(this.child.stderr);
