@@ -39,11 +39,17 @@ export const SESSION_MESSAGES = 1000;
 
 /** Why a message could not be opened when no key in it is this device's. */
 const NOT_SEALED_HERE = "it was sealed before this device was approved";
-const NOT_APPROVED = "it was sealed before this device was approved (approve this device from " +
+const NOT_APPROVED = NOT_SEALED_HERE + " (approve this device from " +
   "another of yours: /devices, then /approve)";
 
 /** An error that the message's sender is told of (a replay is not). */
-class Unread extends Error {}
+class Unread extends Error {
+  /** `message` for this device's user; `told`, what the sender is told (the same by default). */
+  constructor(message, told = message) {
+    super(message);
+    this.told = told;
+  }
+}
 
 /** A client's end-to-end encryption: see the module's comment. */
 export class E2eClient {
@@ -397,7 +403,7 @@ export class E2eClient {
     if (session === undefined) {
       const sealed = ring.sealedKey(envelope);
       if (sealed === undefined) {
-        throw new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED);
+        throw new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED, NOT_SEALED_HERE);
       }
       const sender = await this.#senderDevices(nickname, envelope);
       session = await openFirst(
@@ -448,7 +454,7 @@ export class E2eClient {
   #unread(nickname, envelope, error) {
     if (!(error instanceof Unread) || this.#isSelf(nickname)) return;
     const device = this.ring?.device.name;
-    const notice = { type: "unread", to: nickname, t: envelope.t, reason: error.message };
+    const notice = { type: "unread", to: nickname, t: envelope.t, reason: error.told };
     this.#options.send(device === undefined ? notice : { ...notice, device });
   }
 

@@ -99,6 +99,8 @@ export class KeyRing {
   pinnedDevice(nickname: string, id: string): PinnedDevice | undefined;
   /** Trusts the devices `nickname` showed last; them, or undefined if none wait. */
   trust(nickname: string): Promise<PinnedDevice[] | undefined>;
+  /** Runs `step` once the steps given before it have ended. */
+  exclusive<T>(step: () => Promise<T>): Promise<T>;
   /** Keeps what changed. */
   save(): Promise<void>;
   /** Whether message `n` of session `sid` from `nickname`, written at `time`, is new (remembered). */

@@ -44,6 +44,8 @@ export class KeyRing {
   #save;
   /** The save under way: saves go one after another, the last with everything. */
   #saving = Promise.resolve();
+  /** The last of the steps that must not overlap (see `exclusive`). */
+  #exclusive = Promise.resolve();
 
   /**
    * Opens a ring: `identity` and its `bundle`, this device's `name`; `retired`, the identities
@@ -130,6 +132,16 @@ export class KeyRing {
     delete known.pending;
     await this.save();
     return known.devices;
+  }
+
+  /**
+   * Runs `step` once the steps given before it have ended (a review of a user's devices reads
+   * and changes the pins across awaits: two at once would both count a device as new).
+   */
+  exclusive(step) {
+    const run = this.#exclusive.catch(() => {}).then(step);
+    this.#exclusive = run;
+    return run;
   }
 
   /** Keeps what changed (after any save under way: never two at once). */

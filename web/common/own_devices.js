@@ -38,8 +38,15 @@ export class OwnDevices {
     const devices = message.devices ?? [];
     const ring = this.#options.ring();
     this.#list = devices;
+    const before = this.approved;
     this.approved = devices.some((device) => device.id === ring.device.id && device.approved);
-    if (asked || message.devices === undefined) return;
+    if (message.devices === undefined) return;
+    if (!before && this.approved && message.device === undefined) {
+      this.#options.print(
+        "This device is approved now: what is sealed for your account opens here from now on",
+      );
+    }
+    if (asked) return;
     if (message.device !== undefined && !this.approved) {
       this.#options.print(
         "This device is not approved yet: what is sealed for your account cannot be opened " +

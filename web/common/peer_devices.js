@@ -55,7 +55,11 @@ function approvalOf(account, device) {
  * pinned?}`: `kind` is "new" (first seen), "known" or "changed" (then `pinned` holds the
  * devices pinned before, and `trusted` is empty).
  */
-export async function reviewDevices(ring, nickname, list, self = false) {
+export function reviewDevices(ring, nickname, list, self = false) {
+  return ring.exclusive(() => review(ring, nickname, list, self));
+}
+
+async function review(ring, nickname, list, self) {
   const account = nicknameKey(nickname);
   const { sound, broken } = await soundDevices(list);
   const approved = [];
