@@ -42,6 +42,8 @@ const NOT_SEALED_HERE = "it was sealed before this device was approved";
 const NOT_APPROVED = NOT_SEALED_HERE + " (approve this device from " +
   "another of yours: /devices, then /approve)";
 
+const REMOVED = "this device was removed from the account";
+
 /** An error that the message's sender is told of (a replay is not). */
 class Unread extends Error {
   /** `message` for this device's user; `told`, what the sender is told (the same by default). */
@@ -403,7 +405,9 @@ export class E2eClient {
     if (session === undefined) {
       const sealed = ring.sealedKey(envelope);
       if (sealed === undefined) {
-        throw new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED, NOT_SEALED_HERE);
+        throw this.#own.removed
+          ? new Unread(REMOVED)
+          : new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED, NOT_SEALED_HERE);
       }
       const sender = await this.#senderDevices(nickname, envelope);
       session = await openFirst(

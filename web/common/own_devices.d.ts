@@ -42,6 +42,8 @@ export class OwnDevices {
   constructor(options: OwnDevicesOptions);
   /** Whether the server lists this device as approved. */
   approved: boolean;
+  /** Whether the server listed the account's devices without this one (it was removed). */
+  removed: boolean;
   /** The server listed this account's devices (`asked`: in answer to a lookup). */
   listed(message: KeysReply, asked: boolean): Promise<void>;
   /** `/devices`. */

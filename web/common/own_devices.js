@@ -30,6 +30,9 @@ export class OwnDevices {
   /** Whether the server lists this device as approved. */
   approved = false;
 
+  /** Whether the server listed the account's devices without this one (it was removed). */
+  removed = false;
+
   /**
    * The server listed this account's devices (`asked`: in answer to a lookup, which reviews them
    * itself): kept, and else reviewed and said.
@@ -40,6 +43,14 @@ export class OwnDevices {
     this.#list = devices;
     const before = this.approved;
     this.approved = devices.some((device) => device.id === ring.device.id && device.approved);
+    const wasRemoved = this.removed;
+    this.removed = devices.length > 0 && !devices.some((device) => device.id === ring.device.id);
+    if (this.removed && !wasRemoved) {
+      this.#options.print(
+        "This device was removed from your account: nothing is sealed to it any more (connect " +
+          "again to come back as a new device, to approve)",
+      );
+    }
     if (message.devices === undefined) return;
     if (!before && this.approved && message.device === undefined) {
       this.#options.print(
