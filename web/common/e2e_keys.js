@@ -403,16 +403,17 @@ export class E2eClient {
     const id = `${from}/${envelope.sid}`;
     let session = this.#incoming.get(id);
     if (session === undefined) {
-      const sealed = ring.sealedKey(envelope);
-      if (sealed === undefined) {
+      const sealed = ring.sealedKeys(envelope);
+      if (sealed.length === 0) {
         throw this.#own.removed
           ? new Unread(REMOVED)
           : new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED, NOT_SEALED_HERE);
       }
       const sender = await this.#senderDevices(nickname, envelope);
+      const tries = sealed.flatMap((mine) => sender.map((bundle) => ({ mine, bundle })));
       session = await openFirst(
-        sender,
-        (bundle) => openSession(sealed.identity, from, to, bundle, sealed.bundle, sealed.key),
+        tries,
+        ({ mine, bundle }) => openSession(mine.identity, from, to, bundle, mine.bundle, mine.key),
       );
       if (session.id !== envelope.sid) throw new Unread("the session key is for another session");
       this.#incoming.set(id, session);
@@ -425,7 +426,10 @@ export class E2eClient {
    * names (looked up when not yet trusted), or all of them for an envelope that names none.
    */
   async #senderDevices(nickname, envelope) {
-    const id = envelope.bundle && await deviceId(envelope.bundle.sign);
+    const id = envelope.bundle &&
+      await deviceId(envelope.bundle.sign).catch(() => {
+        throw new Unread("the key it names is not valid");
+      });
     const trusted = () => {
       const devices = this.ring.peer(nickname)?.pending === undefined
         ? this.ring.peer(nickname)?.devices ?? []
@@ -484,12 +488,12 @@ export class E2eClient {
   }
 }
 
-/** The first session that `open` opens with one of `bundles`; throws why the last failed. */
-async function openFirst(bundles, open) {
+/** The first session that `open` opens with one of `tries`; throws why the last failed. */
+async function openFirst(tries, open) {
   let failure;
-  for (const bundle of bundles) {
+  for (const each of tries) {
     try {
-      return await open(bundle);
+      return await open(each);
     } catch (error) {
       failure = error;
     }

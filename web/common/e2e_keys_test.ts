@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ClientMessage, DeviceInfo, PrivateMessage } from "../../protocol.ts";
-import { generateIdentity, publicBundle } from "./e2e.js";
+import { generateIdentity, type Identity, publicBundle } from "./e2e.js";
 import { deviceId } from "./device_ids.js";
 import { E2eClient, KeyRing, SESSION_MESSAGES } from "./e2e_keys.js";
 import { type KnownPeer, REMEMBERED_SESSIONS } from "./key_ring.js";
@@ -17,15 +17,24 @@ class Directory {
   /** A device of `nickname` on this directory, with a new identity unless `noKeys`. */
   async client(
     nickname: string,
-    { noKeys = false, e2eOnly = false, name = "terminal" } = {},
+    {
+      noKeys = false,
+      e2eOnly = false,
+      name = "terminal",
+      identity = undefined as Identity | undefined,
+      retired = [] as Identity[],
+    } = {},
   ) {
     const printed: string[] = [];
     const saved: KnownPeer[][] = [];
-    const identity = await generateIdentity();
+    identity ??= await generateIdentity();
     const ring = noKeys ? undefined : await KeyRing.open({
       identity,
       bundle: await publicBundle(identity),
       name,
+      retired: await Promise.all(
+        retired.map(async (old) => ({ identity: old, bundle: await publicBundle(old) })),
+      ),
       peers: [],
       save: (peers) => Promise.resolve(void saved.push(structuredClone(peers))),
       place: "in a test",
@@ -356,4 +365,20 @@ Deno.test("a device the server adds without the account's approval is never seal
   const sealed = delivered("Alice", await alice.client.seal("Bob", "for Bob only"));
   assert.equal(Object.keys(sealed.e2e.keys!).length, 1);
   assert.match(alice.printed.join("\n"), /Warning: Bob has a device that is not approved/);
+});
+
+Deno.test("keys a device replaced still open what was sealed to them", async () => {
+  const directory = new Directory();
+  const alice = await directory.client("Alice");
+  const old = await generateIdentity();
+  await directory.client("Bob", { identity: old });
+  const sealed = delivered("Alice", await alice.client.seal("Bob", "to the old key"));
+  // The same machine, with new keys, the old ones kept as retired (a key file taken over).
+  const bob = await directory.client("Bob", { retired: [old] });
+  assert.equal((await bob.client.open(sealed)).text, "to the old key");
+  // An envelope of before devices, sealed for one key, opens with a retired one too.
+  const { keys, ...rest } = sealed.e2e;
+  const legacy = { ...sealed, e2e: { ...rest, key: Object.values(keys!)[0] } };
+  const reader = await directory.client("Bob", { retired: [old] });
+  assert.equal((await reader.client.open(legacy)).text, "to the old key");
 });

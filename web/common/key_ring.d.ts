@@ -83,10 +83,8 @@ export class KeyRing {
   ownFingerprint(): Promise<string>;
   /** This device's keys and those it used before, the current first. */
   keys(): DeviceKey[];
-  /** The sealed key of `envelope` that one of this device's keys can open, with that key. */
-  sealedKey(
-    envelope: E2eEnvelope,
-  ): { key: SealedKey; identity: Identity; bundle: Bundle } | undefined;
+  /** The sealed keys of `envelope` that this device's keys may open, each with the key to try. */
+  sealedKeys(envelope: E2eEnvelope): { key: SealedKey; identity: Identity; bundle: Bundle }[];
   /** What is kept of `nickname`, or undefined when it was never seen. */
   peer(nickname: string): KnownPeer | undefined;
   /** Pins `devices` as those of `nickname`, seen for the first time. */

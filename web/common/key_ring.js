@@ -86,17 +86,15 @@ export class KeyRing {
   }
 
   /**
-   * The sealed key of `envelope` that one of this device's keys can open (its own, or one it
-   * replaced), with that key: `{key, identity, bundle}`; undefined when none is this device's.
+   * The sealed keys of `envelope` that this device's keys (its own, or those it replaced) may
+   * open, each with the key to try: `{key, identity, bundle}`; none when none is this device's.
+   * An envelope of before devices, sealed for one key, is tried with each.
    */
-  sealedKey(envelope) {
-    for (const { id, identity, bundle } of this.keys()) {
-      const key = envelope.keys?.[id];
-      if (key !== undefined) return { key, identity, bundle };
-    }
-    if (envelope.key === undefined) return undefined;
-    // Sealed before devices, for one key: this device's.
-    return { key: envelope.key, identity: this.identity, bundle: this.bundle };
+  sealedKeys(envelope) {
+    return this.keys().flatMap(({ id, identity, bundle }) => {
+      const key = envelope.keys?.[id] ?? envelope.key;
+      return key === undefined ? [] : [{ key, identity, bundle }];
+    });
   }
 
   /** What is kept of `nickname` (its pinned devices), or undefined when it was never seen. */
