@@ -659,6 +659,10 @@ export interface UnreadNotice {
   reason: string;
   /** The name of the device that could not open it. */
   device?: string;
+  /** Set on a notice kept while its recipient was away; acknowledge it with `ack`. */
+  offline?: boolean;
+  /** The kept notice's number, for `ack`. */
+  id?: number;
 }
 
 /** A file offered by `from`: answer with `accept` or `reject` and the same `id`. */
@@ -788,7 +792,14 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     devices: ["devices", false],
     device: TEXT_OPTIONAL,
   },
-  unread: { nickname: TEXT, t: TEXT, reason: TEXT, device: TEXT_OPTIONAL },
+  unread: {
+    nickname: TEXT,
+    t: TEXT,
+    reason: TEXT,
+    device: TEXT_OPTIONAL,
+    offline: FLAG_OPTIONAL,
+    id: COUNT_OPTIONAL,
+  },
   offer: {
     id: TEXT,
     from: TEXT,

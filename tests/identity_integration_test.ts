@@ -290,3 +290,59 @@ processTest(
     assert.equal(alice.stdout.lines.some((l) => /key has changed/.test(l)), false);
   },
 );
+
+processTest(
+  "a sender who was away is told at its next login that a device could not open its message",
+  async () => {
+    using data = tempDir();
+    const storeFlags = [`--allow-read=${data.path}`, `--allow-write=${data.path}`];
+    await using server = await ServerProgram.start(["--data", data.path], storeFlags);
+    using aliceHome = new Machine();
+    using laptop = new Machine();
+    using phone = new Machine();
+    await register(server, aliceHome, "Alice", "alice's long password");
+    await register(server, laptop, "Bob", "bob's long password");
+    /** Runs `machine`'s client as `nickname` until it shows `shows`, then leaves. */
+    const visit = async (machine: Machine, nickname: string, password: string, shows: RegExp) => {
+      const from = server.stdout.lines.length;
+      await using client = machine.client("127.0.0.1", server.port, nickname, password);
+      await client.stdout.waitFor(shows);
+      await client.type("/exit");
+      assert.equal(await client.exitCode(), 0);
+      await server.stdout.waitFor(line(`<dt> :: ${nickname}: disconnected.`), { from });
+      return client;
+    };
+    // The phone comes once (unapproved) and leaves; Alice whispers while both are away.
+    await visit(phone, "Bob", "bob's long password", /^This device is not approved yet/);
+    {
+      await using alice = aliceHome.client(
+        "127.0.0.1",
+        server.port,
+        "Alice",
+        "alice's long password",
+      );
+      await alice.type("/whisper Bob sealed for the laptop only");
+      await alice.stdout.waitFor("Bob is offline: your message will be delivered when they return");
+      await alice.type("/exit");
+      assert.equal(await alice.exitCode(), 0);
+    }
+    await visit(
+      phone,
+      "Bob",
+      "bob's long password",
+      /^A private message from Alice could not be opened on this device: it was sealed before/,
+    );
+    await visit(
+      aliceHome,
+      "Alice",
+      "alice's long password",
+      /^Bob could not open your private message of .* on their device "terminal": it was sealed before this device was approved$/,
+    );
+    await visit(
+      laptop,
+      "Bob",
+      "bob's long password",
+      line("<dt> :: [private, end-to-end, while you were away] Alice: sealed for the laptop only"),
+    );
+  },
+);

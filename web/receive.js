@@ -80,6 +80,9 @@ export class Receiver {
         const at = new Date(message.t);
         const time = Number.isNaN(at.getTime()) ? message.t : at.toLocaleString();
         conversations.notice(personId(message.nickname), when, describeUnread(message, time));
+        if (message.offline && Number.isInteger(message.id)) {
+          session.send({ type: "ack", id: message.id });
+        }
         break;
       }
       case "queued":

@@ -30,18 +30,26 @@ export function keptRun(
   let bytes = 0;
   let count = 0;
   while (count < kept.length && (count === 0 || bytes < budget)) {
-    bytes += kept[count].text.length * 3 + FRAME_OVERHEAD_BYTES;
+    const { text, e2e, notice } = kept[count];
+    bytes += (e2e ?? notice)?.length ?? text.length * 3;
+    bytes += FRAME_OVERHEAD_BYTES;
     count++;
   }
   const page = kept.slice(0, count);
-  const messages = page.map((message): ServerMessage => ({
-    type: "private",
-    nickname: message.from,
-    ...(message.e2e === undefined ? { message: message.text } : { e2e: JSON.parse(message.e2e) }),
-    timestamp: message.timestamp,
-    offline: true,
-    id: message.id,
-  }));
+  const messages = page.map((message): ServerMessage =>
+    message.notice === undefined
+      ? {
+        type: "private",
+        nickname: message.from,
+        ...(message.e2e === undefined
+          ? { message: message.text }
+          : { e2e: JSON.parse(message.e2e) }),
+        timestamp: message.timestamp,
+        offline: true,
+        id: message.id,
+      }
+      : { ...JSON.parse(message.notice), offline: true, id: message.id }
+  );
   if (count === kept.length) return { messages };
   return { messages, rest: { rest: kept.slice(count), through: page.at(-1)!.id } };
 }

@@ -73,6 +73,9 @@ export class Incoming {
         break;
       case "unread":
         ui.print(escapeControls(describeUnread(message, formatDateTime(new Date(message.t)))));
+        if (message.offline && message.id !== undefined) {
+          this.#options.send({ type: "ack", id: message.id });
+        }
         break;
       case "queued":
         ui.print(

@@ -107,7 +107,7 @@ export class KeyDirectory<M extends Member> {
         await this.#revoke(member, command.device);
         break;
       case "unread":
-        this.#unread(member, command);
+        await this.#unread(member, command);
         break;
     }
   }
@@ -354,7 +354,7 @@ export class KeyDirectory<M extends Member> {
   // -------------------------------------------------------------------------
   // Unread messages
 
-  #unread(member: M, command: Extract<DevicesCommand, { kind: "unread" }>): void {
+  async #unread(member: M, command: Extract<DevicesCommand, { kind: "unread" }>): Promise<void> {
     const { to, t, reason, device } = command;
     const problem = unreadProblem(t, reason, device);
     if (problem !== undefined) {
@@ -363,11 +363,35 @@ export class KeyDirectory<M extends Member> {
     }
     const notice: UnreadNotice = { type: "unread", nickname: member.nickname!, t, reason };
     if (device !== undefined) notice.device = device;
-    // To a sender who is away, it is dropped: nothing keeps it.
-    const recipients = this.#connectionsOf(to).filter((each) =>
-      !each.closing && each.extensions.has("unread")
-    );
+    const connections = this.#connectionsOf(to);
+    if (connections.length === 0) {
+      await this.#keepNotice(to, notice);
+      return;
+    }
+    const recipients = connections.filter((each) => !each.closing && each.extensions.has("unread"));
     if (recipients.length > 0) this.#options.out.deliver(recipients, [notice]);
+  }
+
+  /**
+   * Keeps `notice` for `to` while it is away, when it is an account (with its messages, within
+   * their bounds); for a guest who left there is nobody to tell.
+   */
+  async #keepNotice(to: string, notice: UnreadNotice): Promise<void> {
+    const { store } = this.#options;
+    const key = nicknameKey(to);
+    try {
+      if (store === undefined || await store.account(key) === undefined) return;
+      const at = this.#now();
+      await store.keep(key, {
+        from: notice.nickname,
+        text: "",
+        notice: JSON.stringify(notice),
+        timestamp: new Date(at).toISOString(),
+        at,
+      });
+    } catch (error) {
+      this.#options.log(`store: cannot keep a notice for ${to}: ${(error as Error).message}`);
+    }
   }
 
   // -------------------------------------------------------------------------

@@ -356,6 +356,35 @@ Deno.test("unread is relayed to the sender's connections, checked, and dropped w
   assert.deepEqual(out.refusals.filter((r) => r.to === "Bob").length, 2);
 });
 
+Deno.test("unread for an account that is away is kept for it, as a notice", async () => {
+  const { connect, keys, store } = await setUp();
+  await store.createAccount("dana", {
+    nickname: "Dana",
+    passwordHash: "h",
+    created: T,
+    lastSeen: T,
+  });
+  const bob = connect("Bob");
+  keys.handle(bob, {
+    kind: "unread",
+    to: "Dana",
+    t: "2024-01-01T00:00:00.000Z",
+    reason: "it was sealed before this device was approved",
+  });
+  let kept: Awaited<ReturnType<typeof store.waiting>> = [];
+  for (let i = 0; i < 50 && kept.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    kept = await store.waiting("dana", T);
+  }
+  assert.equal(kept.length, 1);
+  assert.deepEqual(JSON.parse(kept[0].notice!), {
+    type: "unread",
+    nickname: "Bob",
+    t: "2024-01-01T00:00:00.000Z",
+    reason: "it was sealed before this device was approved",
+  });
+});
+
 Deno.test("a guest's device becomes its account's first device when it registers", async () => {
   const { connect, ask, keys, store } = await setUp();
   const guest = connect("Carol", false);

@@ -414,8 +414,9 @@ function deviceOf(value: StoredDevice): StoredDevice {
 
 /** A kept message as read back (Lua's JSON writes no `undefined`, and may drop an empty e2e). */
 function keptOf(value: KeptMessage): KeptMessage {
-  const { id, from, text, e2e, timestamp, at } = value;
-  return e2e === undefined
-    ? { id, from, text, timestamp, at }
-    : { id, from, text, e2e, timestamp, at };
+  const { id, from, text, e2e, notice, timestamp, at } = value;
+  const kept: KeptMessage = { id, from, text, timestamp, at };
+  if (typeof e2e === "string") kept.e2e = e2e;
+  if (typeof notice === "string") kept.notice = notice;
+  return kept;
 }

@@ -76,6 +76,8 @@ export const MIGRATIONS: readonly string[] = [
      acked INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (account, id)
    );`,
+  // Notices kept for an account that was away (an `unread`), beside its messages (issue 22).
+  `ALTER TABLE offline ADD COLUMN notice TEXT;`,
 ];
 
 /** The step after which an account's one key bundle becomes its first device. */
@@ -261,14 +263,15 @@ export class SqliteStore implements Store {
         .n as number;
       if (count >= this.#bounds.offlineMax) return { ok: false, reason: "full" };
       const { lastInsertRowid } = this.#run(
-        "INSERT INTO offline (recipient, sender, text, timestamp, at, e2e) " +
-          "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO offline (recipient, sender, text, timestamp, at, e2e, notice) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
         key,
         message.from,
         message.text,
         message.timestamp,
         message.at,
         message.e2e ?? null,
+        message.notice ?? null,
       );
       return { ok: true, id: Number(lastInsertRowid) };
     });
@@ -277,7 +280,7 @@ export class SqliteStore implements Store {
   waiting(key: string, now: number, device?: string): Promise<KeptMessage[]> {
     return this.#read(() =>
       this.#all(
-        "SELECT id, sender, text, timestamp, at, e2e FROM offline " +
+        "SELECT id, sender, text, timestamp, at, e2e, notice FROM offline " +
           "WHERE recipient = ? AND at > ? AND id > ? ORDER BY id",
         key,
         now - this.#bounds.offlineMaxAgeMs,
@@ -291,6 +294,7 @@ export class SqliteStore implements Store {
           at: row.at as number,
         };
         if (row.e2e !== null) kept.e2e = row.e2e as string;
+        if (row.notice !== null) kept.notice = row.notice as string;
         return kept;
       })
     );

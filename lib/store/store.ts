@@ -59,6 +59,11 @@ export interface KeptMessage {
   text: string;
   /** The end-to-end envelope (JSON, as relayed), when the message is encrypted. */
   e2e?: string;
+  /**
+   * A notice kept in place of a message (JSON, the server message as it would have gone): an
+   * `unread` for a sender who was away; then `text` is empty.
+   */
+  notice?: string;
   /** The time the message was sent, as relayed (ISO 8601). */
   timestamp: string;
   /** When the server received it, in milliseconds since the epoch. */

@@ -100,6 +100,14 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.equal(clear.text, "in the clear");
   });
 
+  test("keep() keeps a notice in place of a message, and waiting() gives it back", async (store) => {
+    const notice = '{"type":"unread","nickname":"bob","t":"t","reason":"r"}';
+    await store.keep("alice", { from: "bob", text: "", notice, timestamp: "t", at: T });
+    const [kept] = await store.waiting("alice", T);
+    assert.equal(kept.notice, notice);
+    assert.equal(kept.e2e, undefined);
+  });
+
   test("putDevice() adds devices in order, and updates one by its id", async (store) => {
     assert.equal(await store.putDevice("alice", device("A")), false);
     await store.createAccount("alice", ALICE);
