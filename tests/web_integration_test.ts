@@ -392,17 +392,19 @@ processTest(
     await page.submit("#message", "/fingerprint Term");
     await waitForLine(page, "Term's fingerprint:");
     assert.equal(await fingerprintOn(page), /(\d{5}(?: \d{5}){11})/.exec(own.line)![1]);
-    // The page's private keys cannot be read out of the browser.
+    // The page's private keys cannot be read out of the browser (one identity: Webby's, kept
+    // under its nickname and the chat's id).
     assert.deepEqual(
       await page.eval(`new Promise((resolve) => {
         indexedDB.open("chat-keys").onsuccess = (event) => {
           const get = event.target.result.transaction("identities").objectStore("identities")
-            .get("webby");
-          get.onsuccess = () => resolve([get.result.agreement.privateKey.extractable,
-            get.result.signing.privateKey.extractable]);
+            .getAll();
+          get.onsuccess = () => resolve(get.result.map((identity) => [
+            identity.agreement.privateKey.extractable, identity.signing.privateKey.extractable,
+          ]));
         };
       })`),
-      [false, false],
+      [[false, false]],
     );
 
     await terminal.type("/whisper Webby meet me at the docks");

@@ -10,6 +10,7 @@
 import { Commands } from "./commands.js";
 import { Composer } from "./composer.js";
 import { Conversations } from "./conversations.js";
+import { Devices } from "./devices.js";
 import { Files } from "./files.js";
 import { PageKeys } from "./keys.js";
 import { EVERYONE, personId, sameName } from "./names.js";
@@ -29,7 +30,10 @@ const session = new Session({
     send({ type: "list" });
   },
   onDrop: () => files.endAll("the connection was lost"),
-  onLeave: () => conversations.clear(),
+  onLeave: () => {
+    conversations.clear();
+    devices.clear();
+  },
   system: (text) => conversations.system(text),
 });
 const send = (message) => session.send(message);
@@ -50,7 +54,8 @@ const keys = new PageKeys({
   send,
   nickname: () => session.nickname,
 });
+const devices = new Devices({ client: () => keys.client, isMe });
 const files = new Files(send, keys, conversations);
 const composer = new Composer(session, conversations, keys, (line) => commands.run(line));
 const commands = new Commands({ session, conversations, people, keys, files, composer });
-const receiver = new Receiver({ session, conversations, people, keys, files });
+const receiver = new Receiver({ session, conversations, people, keys, devices, files });

@@ -19,7 +19,7 @@ export class Receiver {
 
   /**
    * Takes the parts of the page the messages are for: `session`, `conversations`, `people`,
-   * `keys` and `files`.
+   * `keys`, `devices` and `files`.
    */
   constructor(page) {
     this.#page = page;
@@ -28,8 +28,10 @@ export class Receiver {
   /** Takes `message`, from the server, to show in its turn. */
   receive(message) {
     // Key answers go at once: a message being opened may wait for one.
-    if (message.type === "keys") this.#page.keys.client?.onKeys(message);
-    else this.#showing = this.#showing.then(() => this.#show(message)).catch(console.error);
+    if (message.type === "keys") {
+      this.#page.keys.client?.onKeys(message);
+      this.#page.devices.heard(message);
+    } else this.#showing = this.#showing.then(() => this.#show(message)).catch(console.error);
   }
 
   async #show(message) {
