@@ -620,6 +620,11 @@ export interface KeysReply {
   devices?: DeviceInfo[];
   /** In the answer to publishing: the id of the publishing device. */
   device?: string;
+  /**
+   * Set when the server sends one's own account's devices by itself, because they changed (a
+   * device added, approved or removed), not in answer to a request.
+   */
+  changed?: boolean;
 }
 
 /**
@@ -791,6 +796,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     bundle: BUNDLE_OPTIONAL,
     devices: ["devices", false],
     device: TEXT_OPTIONAL,
+    changed: FLAG_OPTIONAL,
   },
   unread: {
     nickname: TEXT,

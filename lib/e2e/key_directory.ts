@@ -413,7 +413,8 @@ export class KeyDirectory<M extends Member> {
       each !== except && !each.closing
     );
     if (recipients.length > 0) {
-      this.#options.out.deliver(recipients, [devicesReply(nickname, devices)]);
+      const reply = { ...devicesReply(nickname, devices), changed: true };
+      this.#options.out.deliver(recipients, [reply]);
     }
   }
 

@@ -112,7 +112,7 @@ export class E2eClient {
    * publishing or when it changed.
    */
   onKeys(message) {
-    const asked = this.#lookups.waiting(message.nickname);
+    const asked = this.#lookups.answers(message);
     if (this.ring !== undefined && this.#isSelf(message.nickname)) {
       this.#own.listed(message, asked).catch((error) => this.#options.print(error.message));
     }

@@ -80,7 +80,7 @@ class Directory {
     } else if (message.type === "unread") this.unread.push(message);
   }
 
-  #reply(client: E2eClient, user: string, device?: string) {
+  #reply(client: E2eClient, user: string, device?: string, changed?: boolean) {
     const devices = this.devices.get(user);
     const nickname = user[0].toUpperCase() + user.slice(1);
     queueMicrotask(() =>
@@ -88,7 +88,7 @@ class Directory {
         devices === undefined || devices.length === 0
           ? { type: "keys", nickname }
           : device === undefined
-          ? { type: "keys", nickname, devices: structuredClone(devices) }
+          ? { type: "keys", nickname, devices: structuredClone(devices), changed }
           : { type: "keys", nickname, devices: structuredClone(devices), device },
       )
     );
@@ -97,7 +97,7 @@ class Directory {
   /** Sends `user`'s devices to each of its clients, as the server does when they change. */
   #pushTo(user: string, except?: E2eClient) {
     for (const client of this.clients.get(user) ?? []) {
-      if (client !== except) this.#reply(client, user);
+      if (client !== except) this.#reply(client, user, undefined, true);
     }
   }
 }

@@ -9,9 +9,9 @@ export const KEY_LOOKUP_MS: number;
 export class KeyLookups {
   /** Lookups sent with `send`. */
   constructor(send: (message: ClientMessage) => void);
-  /** Whether a lookup of `nickname` waits for its answer. */
-  waiting(nickname: string): boolean;
-  /** Settles the lookups of `message.nickname` with `message`, a `keys` answer. */
+  /** Whether `message`, a `keys` message, answers a lookup waiting for it. */
+  answers(message: KeysReply): boolean;
+  /** Settles the oldest lookup of `message.nickname` with `message`, when it answers one. */
   answer(message: KeysReply): void;
   /** Ends the lookups still waiting, with no answer. */
   close(): void;

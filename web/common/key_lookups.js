@@ -1,8 +1,10 @@
 // @ts-self-types="./key_lookups.d.ts"
 /**
  * Asking the server for a user's keys and waiting for the answer: answers come as `keys`
- * messages, matched to the lookups by nickname; one that does not come in `KEY_LOOKUP_MS` is
- * taken as none.
+ * messages, in the order asked (the server answers one connection's requests in order), matched
+ * to the oldest lookup of that nickname; one that does not come in `KEY_LOOKUP_MS` is taken as
+ * none. What the server sends by itself (`changed`) or in answer to publishing (`device`) is no
+ * answer to a lookup.
  *
  * @module
  */
@@ -23,18 +25,20 @@ export class KeyLookups {
     this.#send = send;
   }
 
-  /** Whether a lookup of `nickname` waits for its answer. */
-  waiting(nickname) {
-    return this.#waiting.has(nicknameKey(nickname));
+  /** Whether `message`, a `keys` message, answers a lookup waiting for it. */
+  answers(message) {
+    return message.changed !== true && message.device === undefined &&
+      this.#waiting.has(nicknameKey(message.nickname));
   }
 
-  /** Settles the lookups of `message.nickname` with `message`, a `keys` answer. */
+  /** Settles the oldest lookup of `message.nickname` with `message`, when it answers one. */
   answer(message) {
+    if (!this.answers(message)) return;
     const key = nicknameKey(message.nickname);
     const waiting = this.#waiting.get(key);
-    if (waiting === undefined) return;
-    this.#waiting.delete(key);
-    for (const settle of waiting) settle(message);
+    const settle = waiting.shift();
+    if (waiting.length === 0) this.#waiting.delete(key);
+    settle(message);
   }
 
   /** Ends the lookups still waiting, with no answer (the session is over). */

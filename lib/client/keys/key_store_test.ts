@@ -71,23 +71,14 @@ Deno.test("defaultKeyFile() is per nickname and chat id, under the config folder
 
 Deno.test("openClientKeys() uses one key file for one chat at any address and port", async () => {
   using dir = tempDir();
-  const at = (host: string, port: number) =>
-    openClientKeys(undefined, { nickname: "Bob", chat: "chat-A", host, port });
-  Deno.env.set("XDG_CONFIG_HOME", dir.path);
-  try {
-    const first = await at("127.0.0.1", 1000);
-    const second = await at("localhost", 2000);
-    assert.ok("ring" in first && "ring" in second);
-    assert.deepEqual(first.ring.bundle, second.ring.bundle);
-    const otherChat = await openClientKeys(undefined, {
-      nickname: "Bob",
-      chat: "chat-B",
-      host: "127.0.0.1",
-      port: 1000,
-    });
-    assert.ok("ring" in otherChat);
-    assert.notDeepEqual(otherChat.ring.bundle, first.ring.bundle);
-  } finally {
-    Deno.env.delete("XDG_CONFIG_HOME");
-  }
+  const env = (name: string) => name === "XDG_CONFIG_HOME" ? dir.path : undefined;
+  const at = (host: string, port: number, chat = "chat-A") =>
+    openClientKeys(undefined, { nickname: "Bob", chat, host, port }, env);
+  const first = await at("127.0.0.1", 1000);
+  const second = await at("localhost", 2000);
+  assert.ok("ring" in first && "ring" in second);
+  assert.deepEqual(first.ring.bundle, second.ring.bundle);
+  const otherChat = await at("127.0.0.1", 1000, "chat-B");
+  assert.ok("ring" in otherChat);
+  assert.notDeepEqual(otherChat.ring.bundle, first.ring.bundle);
 });

@@ -38,11 +38,8 @@ export interface KeyPlace {
 export async function openClientKeys(
   file: string | undefined,
   place: KeyPlace,
+  env: (name: string) => string | undefined = grantedEnv,
 ): Promise<ClientKeyStore> {
-  const env = (name: string) =>
-    Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
-      ? Deno.env.get(name)
-      : undefined;
   const folder = file === undefined ? defaultKeyFolder(env) : folderOf(file);
   if (folder === undefined) {
     return {
@@ -94,6 +91,13 @@ async function sameUserElsewhere(
     // No folder yet: nothing to take over.
   }
   return found.sort();
+}
+
+/** The environment variable `name`, when the client may read it. */
+function grantedEnv(name: string): string | undefined {
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+    ? Deno.env.get(name)
+    : undefined;
 }
 
 /** This device's name for people: `terminal on <host name>` when the host name may be read. */
