@@ -1,14 +1,13 @@
 /**
  * The store in one SQLite database file (`chat.db` in the data directory), through the
- * `node:sqlite` that ships with Deno: WAL mode, prepared statements, a schema version with
- * migrations, and the writes of one turn of the event loop gathered into one transaction.
+ * `node:sqlite` that ships with Deno: WAL mode, prepared statements, and the writes of one turn of
+ * the event loop gathered into one transaction. The schema and its migrations are
+ * `sqlite_schema.ts`'s.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { DEVICE_ID_CHARS } from "../../protocol.ts";
 import {
   type Account,
   type HistoryEntry,
@@ -22,76 +21,13 @@ import {
   type StoreBounds,
   type StoredDevice,
 } from "./store.ts";
+import { migrate } from "./sqlite_schema.ts";
 
 /** The database file's name in the data directory. */
 export const DATABASE_FILE = "chat.db";
 
 /** How often expired messages are deleted, at most (ms). */
 const EXPIRY_PERIOD_MS = 60_000;
-
-/** The schema, one step per version: step i takes a database from version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE accounts (
-     key TEXT PRIMARY KEY,
-     nickname TEXT NOT NULL,
-     password_hash TEXT NOT NULL,
-     created INTEGER NOT NULL,
-     last_seen INTEGER NOT NULL
-   );
-   CREATE TABLE offline (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     recipient TEXT NOT NULL,
-     sender TEXT NOT NULL,
-     text TEXT NOT NULL,
-     timestamp TEXT NOT NULL,
-     at INTEGER NOT NULL
-   );
-   CREATE INDEX offline_by_recipient ON offline (recipient, id);
-   CREATE TABLE history (
-     id INTEGER PRIMARY KEY,
-     target TEXT NOT NULL,
-     room TEXT,
-     nickname TEXT NOT NULL,
-     text TEXT NOT NULL,
-     timestamp TEXT NOT NULL,
-     at INTEGER NOT NULL
-   );
-   CREATE INDEX history_by_target ON history (target, id);`,
-  // Public key bundles for end-to-end messages (issue 14).
-  `ALTER TABLE accounts ADD COLUMN key_bundle TEXT;`,
-  // Kept private messages encrypted end to end: the envelope, as relayed (issue 14).
-  `ALTER TABLE offline ADD COLUMN e2e TEXT;`,
-  // The chat's id, and devices per account with their cursors in the kept messages: the key
-  // bundle of version 2 becomes the account's first device (see LEGACY_BUNDLES).
-  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE devices (
-     account TEXT NOT NULL,
-     id TEXT NOT NULL,
-     name TEXT NOT NULL,
-     bundle TEXT NOT NULL,
-     approved INTEGER NOT NULL,
-     by_key TEXT,
-     sig TEXT,
-     added INTEGER NOT NULL,
-     acked INTEGER NOT NULL DEFAULT 0,
-     PRIMARY KEY (account, id)
-   );`,
-  // Notices kept for an account that was away (an `unread`), beside its messages (issue 22).
-  `ALTER TABLE offline ADD COLUMN notice TEXT;`,
-];
-
-/** The step after which an account's one key bundle becomes its first device. */
-const LEGACY_BUNDLES = 4;
-
-/**
- * The id of the device whose Ed25519 key is `sign` (base64), as `deviceId` of
- * `web/common/device_ids.js` computes it, but at once (a migration runs in the constructor).
- */
-export function deviceIdNow(sign: string): string {
-  const digest = createHash("sha256").update(Uint8Array.from(atob(sign), (c) => c.charCodeAt(0)))
-    .digest("base64");
-  return digest.replace(/\+/g, "-").replace(/\//g, "_").slice(0, DEVICE_ID_CHARS);
-}
 
 /** How a SQLite store is opened. */
 export interface SqliteStoreOptions {
@@ -147,7 +83,7 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA journal_mode = WAL");
       // Durable when the process dies (kill -9); a power cut may lose the last commits.
       this.#db.exec("PRAGMA synchronous = NORMAL");
-      this.#migrate();
+      migrate(this.#db, this.#now);
     } catch (error) {
       this.#db.close();
       throw error;
@@ -400,54 +336,6 @@ export class SqliteStore implements Store {
 
   #dropKept(key: string, through: number): void {
     this.#run("DELETE FROM offline WHERE recipient = ? AND id <= ?", key, through);
-  }
-
-  /**
-   * Makes each account's one key bundle (schema version 2) its first device: approved, named
-   * "device", added when the migration runs.
-   */
-  #legacyBundles(): void {
-    const rows = this.#db.prepare(
-      "SELECT key, key_bundle FROM accounts WHERE key_bundle IS NOT NULL",
-    ).all() as Row[];
-    const insert = this.#db.prepare(
-      "INSERT OR IGNORE INTO devices (account, id, name, bundle, approved, added) " +
-        "VALUES (?, ?, 'device', ?, 1, ?)",
-    );
-    for (const row of rows) {
-      let sign: unknown;
-      try {
-        sign = JSON.parse(row.key_bundle as string).sign;
-        if (typeof sign !== "string") continue;
-        insert.run(row.key as string, deviceIdNow(sign), row.key_bundle as string, this.#now());
-      } catch {
-        // A bundle that does not read (it never could be used): no device.
-      }
-    }
-    this.#db.exec("UPDATE accounts SET key_bundle = NULL");
-  }
-
-  /** Brings the schema up to the latest version, in one transaction. */
-  #migrate(): void {
-    const version = this.version;
-    if (version > MIGRATIONS.length) {
-      throw new Error(
-        `the database has schema version ${version}, newer than this server's ` +
-          `(${MIGRATIONS.length}): run a newer server`,
-      );
-    }
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      for (let step = version; step < MIGRATIONS.length; step++) {
-        this.#db.exec(MIGRATIONS[step]);
-        if (step + 1 === LEGACY_BUNDLES) this.#legacyBundles();
-      }
-      this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
   }
 
   /** Queues a write for this turn's commit; resolves with its result once committed. */
