@@ -71,7 +71,8 @@ async function review(ring, nickname, list, self) {
     const sessions = known?.sessions;
     const peer = await ring.pin(nickname, trusted);
     if (sessions !== undefined) peer.sessions = sessions;
-    return report("new", trusted, sound, { broken });
+    // Pinned for now from a message, and now listed as the account's: known, not new.
+    return report(known === undefined ? "new" : "known", trusted, sound, { broken });
   }
   const trusted = unique([
     ...own,
