@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ClientMessage, DeviceInfo, PrivateMessage } from "../../protocol.ts";
 import { generateIdentity, type Identity, publicBundle } from "./e2e.js";
 import { deviceId } from "./device_ids.js";
+import { signApproval } from "./approvals.js";
 import { E2eClient, KeyRing, SESSION_MESSAGES } from "./e2e_keys.js";
 import { type KnownPeer, REMEMBERED_SESSIONS } from "./key_ring.js";
 
@@ -381,4 +382,46 @@ Deno.test("keys a device replaced still open what was sealed to them", async () 
   const legacy = { ...sealed, e2e: { ...rest, key: Object.values(keys!)[0] } };
   const reader = await directory.client("Bob", { retired: [old] });
   assert.equal((await reader.client.open(legacy)).text, "to the old key");
+});
+
+Deno.test("on first sight, a device the server marks approved without a signature is not trusted", async () => {
+  const directory = new Directory();
+  await directory.client("Bob");
+  const planted = await publicBundle(await generateIdentity());
+  directory.devices.get("bob")!.push({
+    id: await deviceId(planted.sign),
+    name: "terminal",
+    bundle: planted,
+    approved: true,
+  });
+  const alice = await directory.client("Alice");
+  const sealed = delivered("Alice", await alice.client.seal("Bob", "first contact"));
+  assert.equal(Object.keys(sealed.e2e.keys!).length, 1);
+  assert.match(alice.printed.join("\n"), /Warning: Bob has a device that is not approved/);
+});
+
+Deno.test("a device removed from the list vouches for no new device", async () => {
+  const directory = new Directory();
+  const alice = await directory.client("Alice");
+  const laptopKeys = await generateIdentity();
+  const laptop = await directory.client("Bob", { identity: laptopKeys });
+  await directory.client("Bob", { name: "phone" });
+  await laptop.client.approve(2);
+  await alice.client.fingerprint("Bob");
+  // The laptop is stolen and removed; its key signs a device of the thief's, which a server of
+  // bad faith lists.
+  const list = directory.devices.get("bob")!;
+  const stolen = list.shift()!;
+  const thief = await publicBundle(await generateIdentity());
+  const device = { bundle: thief, name: "terminal" };
+  list.push({
+    id: await deviceId(thief.sign),
+    ...device,
+    approved: true,
+    by: stolen.bundle.sign,
+    sig: await signApproval(laptopKeys, "bob", device),
+  });
+  const sealed = delivered("Alice", await alice.client.seal("Bob", "not for the thief"));
+  assert.deepEqual(Object.keys(sealed.e2e.keys!), [list[0].id]);
+  assert.ok(alice.printed.includes("Bob removed a device (terminal)"));
 });

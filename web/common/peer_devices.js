@@ -4,10 +4,11 @@
  * to tell its user. The server only keeps the list; this is where it is checked.
  *
  * - Each device's keys must be signed by themselves and its id must be that of its keys.
- * - The first time a user is seen, the devices the account approved are pinned (trust on first
- *   use, as for one key before).
- * - After that, a device is trusted when it is pinned, or approved (signed) by a trusted device:
- *   `added`. A pinned device no longer listed is `removed`, and never taken back unasked.
+ * - The first time a user is seen, its first device and the devices approved through it are
+ *   pinned (trust on first use, as for one key before): a device the server marks approved
+ *   without such a signature is not.
+ * - After that, a device is trusted when it is pinned, or approved (signed) by a trusted device
+ *   still listed: `added`. A pinned device no longer listed is `removed`, and never taken back unasked.
  * - A list none of whose devices can be trusted is a new identity (`changed`): the account lost
  *   every device, or someone put keys of their own in its place. Nothing is sealed to it until
  *   the user says `/trust`.
@@ -41,13 +42,6 @@ async function soundDevices(list) {
   return { sound, broken };
 }
 
-/** Whether `device` carries the account's approval by the key `by` (unchecked for the first). */
-function approvalOf(account, device) {
-  if (!device.approved) return Promise.resolve(false);
-  if (device.by === undefined) return Promise.resolve(true);
-  return verifyApproval(device.by, account, device, device.sig ?? "");
-}
-
 /**
  * Reviews `list`, the devices the server shows for `nickname`, against what `ring` pinned (for
  * `self`, this device's own account, this device is always trusted). Pins and unpins as said in
@@ -62,44 +56,27 @@ export function reviewDevices(ring, nickname, list, self = false) {
 async function review(ring, nickname, list, self) {
   const account = nicknameKey(nickname);
   const { sound, broken } = await soundDevices(list);
-  const approved = [];
-  for (const device of sound) if (await approvalOf(account, device)) approved.push(device);
   const own = self ? [{ ...ring.device, fingerprint: await ring.ownFingerprint() }] : [];
   const known = ring.peer(nickname);
-  if (known === undefined || provisionalShown(known, approved)) {
-    const trusted = unique([...own, ...approved]);
-    const sessions = known?.sessions;
-    const peer = await ring.pin(nickname, trusted);
-    if (sessions !== undefined) peer.sessions = sessions;
-    // Pinned for now from a message, and now listed as the account's: known, not new.
-    return report(known === undefined ? "new" : "known", trusted, sound, { broken });
-  }
-  const trusted = unique([
-    ...own,
-    ...sound.filter((device) => samePinned(known, device)),
-  ]);
-  const signers = new Set(known.devices.map((device) => device.bundle.sign));
-  for (const device of trusted) signers.add(device.bundle.sign);
-  const removedIds = new Set(known.removed ?? []);
-  const added = [];
-  for (let more = true; more;) {
-    more = false;
-    for (const device of sound) {
-      if (trusted.some((each) => each.id === device.id) || removedIds.has(device.id)) continue;
-      if (!device.approved || device.by === undefined || !signers.has(device.by)) continue;
-      if (!await verifyApproval(device.by, account, device, device.sig ?? "")) continue;
-      trusted.push(device);
-      added.push(device);
-      signers.add(device.bundle.sign);
-      more = true;
+  if (known === undefined || known.provisional === true) {
+    const trusted = await firstSight(account, sound, own);
+    // Pinned for now from a message: taken as a first sight when the list shows it trusted.
+    if (known === undefined || known.devices.every((device) => samePinned(trusted, device))) {
+      const sessions = known?.sessions;
+      const peer = await ring.pin(nickname, trusted);
+      if (sessions !== undefined) peer.sessions = sessions;
+      return report(known === undefined ? "new" : "known", trusted, sound, { broken });
     }
   }
-  const listed = new Set(sound.map((device) => device.id));
-  if (trusted.length === 0 && approved.length > 0) {
-    known.pending = { devices: approved.map(keep) };
+  const removedIds = new Set(known.removed ?? []);
+  const trusted = unique([...own, ...sound.filter((device) => samePinned(known.devices, device))]);
+  const added = await chain(account, sound, trusted, removedIds);
+  if (trusted.length === 0 && sound.some((device) => device.approved)) {
+    known.pending = { devices: (await firstSight(account, sound, [])).map(keep) };
     await ring.save();
     return report("changed", [], sound, { broken, pinned: known.devices });
   }
+  const listed = new Set(sound.map((device) => device.id));
   const removed = known.devices.filter((device) =>
     !listed.has(device.id) && !isOwn(ring, self, device)
   );
@@ -110,6 +87,42 @@ async function review(ring, nickname, list, self) {
     await ring.save();
   }
   return report("known", trusted, sound, { added, removed, broken });
+}
+
+/**
+ * What a first sight of an account trusts: its first device (approved by being first, without
+ * `by`), or, when that one is gone, the earliest approved device (whose approver can no longer be
+ * checked), and the devices approved through it; and `own`, this device itself.
+ */
+async function firstSight(account, sound, own) {
+  const root = sound.find((device) => device.approved && device.by === undefined) ??
+    sound.find((device) => device.approved);
+  const trusted = unique([...own, ...(root === undefined ? [] : [root])]);
+  await chain(account, sound, trusted, new Set());
+  return trusted;
+}
+
+/**
+ * Adds to `trusted` each device of `sound` whose approval is signed by a device trusted (and
+ * listed: a device removed vouches for nothing more), over and over, but never one of `barred`
+ * (removed before). The devices added, in order.
+ */
+async function chain(account, sound, trusted, barred) {
+  const signers = new Set(trusted.map((device) => device.bundle.sign));
+  const added = [];
+  for (let more = true; more;) {
+    more = false;
+    for (const device of sound) {
+      if (trusted.some((each) => each.id === device.id) || barred.has(device.id)) continue;
+      if (!device.approved || device.by === undefined || !signers.has(device.by)) continue;
+      if (!await verifyApproval(device.by, account, device, device.sig ?? "")) continue;
+      trusted.push(keep(device));
+      added.push(device);
+      signers.add(device.bundle.sign);
+      more = true;
+    }
+  }
+  return added;
 }
 
 function report(kind, trusted, sound, extra) {
@@ -124,17 +137,9 @@ function report(kind, trusted, sound, extra) {
   };
 }
 
-/** Whether `known` was pinned for now from a message, and `approved` shows what was pinned. */
-function provisionalShown(known, approved) {
-  return known.provisional === true &&
-    known.devices.every((device) => samePinned({ devices: approved }, device));
-}
-
-/** Whether `device` is one pinned for `known`, with the same keys. */
-function samePinned(known, device) {
-  return known.devices.some((each) =>
-    each.id === device.id && each.fingerprint === device.fingerprint
-  );
+/** Whether `device` is one of `devices` (pinned ones), with the same keys. */
+function samePinned(devices, device) {
+  return devices.some((each) => each.id === device.id && each.fingerprint === device.fingerprint);
 }
 
 function isOwn(ring, self, device) {
