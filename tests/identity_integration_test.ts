@@ -243,7 +243,7 @@ processTest(
     await first.stdout.waitFor(/^ {2}1\. terminal: [\d ]+ \(approved, this device\)$/);
     await first.stdout.waitFor(/^ {2}2\. terminal: [\d ]+ \(not approved: \/approve 2\)$/);
     await first.type("/approve 2");
-    await first.stdout.waitFor("Approved device 2 (terminal)");
+    await first.stdout.waitFor(/^Approved device 2 \(terminal\): [\d ]+$/);
 
     await alice.type("/whisper Bob to both devices");
     await alice.stdout.waitFor("Bob added a device (terminal)");
@@ -280,6 +280,8 @@ processTest(
     const from = server.stdout.lines.length;
     await using again = laptop.client("127.0.0.1", server.port, "Bob", password);
     await server.stdout.waitFor(line("<dt> :: Bob: connected."), { from });
+    await again.type("/devices");
+    await again.stdout.waitFor(/^ {2}2\. terminal: /);
     await again.type("/revoke 2");
     await again.stdout.waitFor("Removed device 2 (terminal): nothing is sealed to it now");
     await alice.type("/whisper Bob after the revocation");

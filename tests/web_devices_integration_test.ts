@@ -95,7 +95,7 @@ processTest("a page and a terminal client are two devices of one account", async
   await dana.stdout.waitFor(/^ {2}1\. terminal.*: \d{5}.* \(approved, this device\)$/);
   await dana.stdout.waitFor(`  2. web page: ${pageFingerprint} (not approved: /approve 2)`);
   await dana.type("/approve 2");
-  await dana.stdout.waitFor("Approved device 2 (web page)");
+  await dana.stdout.waitFor(`Approved device 2 (web page): ${pageFingerprint}`);
   // The server tells the page, whose list changes by itself.
   assert.equal(
     (await waitForDevices(page, 2, / \| approved, this device \| /))[1],

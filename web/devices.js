@@ -116,9 +116,9 @@ export class Devices {
     const label = `device ${device.number} (${device.name})`;
     if (!mayAct || device.current) return item;
     if (!device.approved) {
-      item.append(this.#button("Approve", `Approve ${label}`, (c) => c.approve(device.number)));
+      item.append(this.#button("Approve", `Approve ${label}`, (c) => c.approve(device.id)));
     }
-    item.append(this.#button("Remove", `Remove ${label}`, (c) => c.revoke(device.number)));
+    item.append(this.#button("Remove", `Remove ${label}`, (c) => c.revoke(device.id)));
     return item;
   }
 

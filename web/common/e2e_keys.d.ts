@@ -96,7 +96,7 @@ export class E2eClient {
   /** This account's devices as `/devices` numbers them (for a menu); undefined when none. */
   deviceList(): Promise<ListedDevice[] | undefined>;
   /** `/approve n`: approves device `n` of `/devices`. */
-  approve(number: number): Promise<void>;
+  approve(which: number | string): Promise<void>;
   /** `/revoke n`: removes device `n` of `/devices`. */
-  revoke(number: number): Promise<void>;
+  revoke(which: number | string): Promise<void>;
 }

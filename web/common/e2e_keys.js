@@ -357,14 +357,17 @@ export class E2eClient {
     return this.#own.list();
   }
 
-  /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
-  approve(number) {
-    return this.ring === undefined ? this.#sayOff() : this.#own.approve(number);
+  /**
+   * `/approve n`: approves device `n` of the list `/devices` showed last, or the device of id
+   * `which`, from this device (approved itself).
+   */
+  approve(which) {
+    return this.ring === undefined ? this.#sayOff() : this.#own.approve(which);
   }
 
-  /** `/revoke n`: removes device `n` of `/devices` from the account. */
-  revoke(number) {
-    return this.ring === undefined ? this.#sayOff() : this.#own.revoke(number);
+  /** `/revoke n`: removes device `n` of `/devices` (or of id `which`) from the account. */
+  revoke(which) {
+    return this.ring === undefined ? this.#sayOff() : this.#own.revoke(which);
   }
 
   /**

@@ -280,8 +280,9 @@ Deno.test("two devices of one account both open a whisper: one copy, a sealed ke
   const alice = await directory.client("Alice");
   const phone = await directory.client("Bob", { name: "terminal on phone" });
   const laptop = await directory.client("Bob", { name: "web page" });
+  await phone.client.devices();
   await phone.client.approve(2);
-  assert.equal(phone.printed.at(-1), "Approved device 2 (web page)");
+  assert.match(phone.printed.at(-1)!, /^Approved device 2 \(web page\): [\d ]+$/);
   const sealed = delivered("Alice", await alice.client.seal("Bob", "to both"));
   assert.equal(Object.keys(sealed.e2e.keys!).length, 2);
   assert.equal((await phone.client.open(sealed)).text, "to both");
@@ -293,6 +294,7 @@ Deno.test("a whisper sent from one device opens on the account's other devices a
   await directory.client("Bob");
   const first = await directory.client("Alice");
   const second = await directory.client("Alice", { name: "web page" });
+  await first.client.devices();
   await first.client.approve(2);
   await first.client.devices();
   const sealed = delivered("Alice", await first.client.seal("Bob", "sent from one"), "Bob");
@@ -327,6 +329,7 @@ Deno.test("an unapproved device is warned of and sealed nothing; once approved, 
   await bob.client.devices();
   assert.match(bob.printed.at(-1)!, /^ {2}2\. web page: [\d ]+ \(not approved: \/approve 2\)$/);
   assert.match(bob.printed.at(-2)!, /^ {2}1\. terminal: [\d ]+ \(approved, this device\)$/);
+  await bob.client.devices();
   await bob.client.approve(2);
   const after = delivered("Alice", await alice.client.seal("Bob", "to both now"));
   assert.ok(alice.printed.includes("Bob added a device (web page)"));
@@ -339,8 +342,10 @@ Deno.test("a revoked device is sealed nothing, and peers are told", async () => 
   const alice = await directory.client("Alice");
   const bob = await directory.client("Bob");
   await directory.client("Bob", { name: "old laptop" });
+  await bob.client.devices();
   await bob.client.approve(2);
   await alice.client.fingerprint("Bob");
+  await bob.client.devices();
   await bob.client.revoke(2);
   assert.equal(bob.printed.at(-1), "Removed device 2 (old laptop): nothing is sealed to it now");
   const sealed = delivered("Alice", await alice.client.seal("Bob", "not to the old one"));
@@ -406,6 +411,7 @@ Deno.test("a device removed from the list vouches for no new device", async () =
   const laptopKeys = await generateIdentity();
   const laptop = await directory.client("Bob", { identity: laptopKeys });
   await directory.client("Bob", { name: "phone" });
+  await laptop.client.devices();
   await laptop.client.approve(2);
   await alice.client.fingerprint("Bob");
   // The laptop is stolen and removed; its key signs a device of the thief's, which a server of

@@ -1,6 +1,6 @@
 /** Types of `own_devices.js` (a plain module, as the web page loads it unchanged). */
 
-import type { ClientMessage, KeysReply } from "../../protocol.ts";
+import type { ClientMessage, KeyBundle, KeysReply } from "../../protocol.ts";
 import type { KeyRing } from "./key_ring.js";
 import type { DeviceReview } from "./peer_devices.js";
 
@@ -28,6 +28,8 @@ export interface ListedDevice {
   id: string;
   /** Its name for people. */
   name: string;
+  /** Its public keys. */
+  bundle: KeyBundle;
   /** Its keys' fingerprint. */
   fingerprint: string;
   /** Whether the account approved it (and this device trusts that). */
@@ -50,8 +52,8 @@ export class OwnDevices {
   show(): Promise<void>;
   /** The devices as the server lists them now, numbered as `/approve` and `/revoke` take them. */
   list(): Promise<ListedDevice[] | undefined>;
-  /** `/approve n`. */
-  approve(number: number): Promise<void>;
-  /** `/revoke n`. */
-  revoke(number: number): Promise<void>;
+  /** `/approve n` (of the list shown last), or the device of id `which`. */
+  approve(which: number | string): Promise<void>;
+  /** `/revoke n` (of the list shown last), or the device of id `which`. */
+  revoke(which: number | string): Promise<void>;
 }

@@ -18,6 +18,8 @@ export class OwnDevices {
   #options;
   /** The devices as the server listed them last, in its order (`/devices` numbers them so). */
   #list = [];
+  /** The ids of the devices as `/devices` showed them last, by number. */
+  #shown = new Map();
 
   /**
    * `ring()` (this device's keys), `nickname()`, `print`, `send`, `lookUp(nickname)` (a lookup
@@ -83,17 +85,21 @@ export class OwnDevices {
       lines.push(`  ${device.number}. ${device.name}: ${device.fingerprint} (${marks.join(", ")})`);
     }
     for (const line of lines) this.#options.print(line);
+    this.#shown = new Map(devices.map((device) => [device.number, device.id]));
   }
 
   /**
    * The devices as the server lists them now (looked up again), numbered from 1 as `/approve`
-   * and `/revoke` take them: `{number, id, name, fingerprint, approved, current}`, `approved`
+   * and `/revoke` take them: `{number, id, name, bundle, fingerprint, approved, current}`, `approved`
    * when the account approved it and this device trusts that; undefined (said) when there is
    * no answer.
    */
   async list() {
     const review = await this.#options.lookUp(this.#options.nickname());
-    if (review === undefined) return undefined;
+    if (review === undefined) {
+      this.#options.print("No answer about your devices: try again");
+      return undefined;
+    }
     const trusted = new Set(review.trusted.map((device) => device.id));
     const ring = this.#options.ring();
     const devices = [];
@@ -102,6 +108,7 @@ export class OwnDevices {
         number: index + 1,
         id: device.id,
         name: device.name,
+        bundle: device.bundle,
         fingerprint: await fingerprint(device.bundle),
         approved: device.approved && trusted.has(device.id),
         current: device.id === ring.device.id,
@@ -110,9 +117,12 @@ export class OwnDevices {
     return devices;
   }
 
-  /** `/approve n`: approves device `n` of `/devices`, from this device (approved itself). */
-  async approve(number) {
-    const device = await this.#numbered(number);
+  /**
+   * `/approve n`: approves device `n` of the list `/devices` showed last (`which` may be the
+   * device's id instead, as the page's buttons give it), from this device (approved itself).
+   */
+  async approve(which) {
+    const device = await this.#chosen(which, "approve");
     if (device === undefined) return;
     const { print, send, nickname } = this.#options;
     if (!this.approved) {
@@ -120,7 +130,7 @@ export class OwnDevices {
       return;
     }
     if (device.approved) {
-      print(`Device ${number} (${device.name}) is approved already`);
+      print(`Device ${device.number} (${device.name}) is approved already`);
       return;
     }
     const ring = this.#options.ring();
@@ -128,26 +138,43 @@ export class OwnDevices {
     send({ type: "approve", device: device.id, by: ring.bundle.sign, sig });
     const review = await this.#options.lookUp(nickname());
     if (review?.trusted.some((each) => each.id === device.id)) {
-      print(`Approved device ${number} (${device.name})`);
+      print(`Approved device ${device.number} (${device.name}): ${device.fingerprint}`);
     }
   }
 
-  /** `/revoke n`: removes device `n` of `/devices` from the account. */
-  async revoke(number) {
-    const device = await this.#numbered(number);
+  /** `/revoke n`: removes device `n` of the list `/devices` showed last (or of id `which`). */
+  async revoke(which) {
+    const device = await this.#chosen(which, "revoke");
     if (device === undefined) return;
     this.#options.send({ type: "revoke", device: device.id });
     const review = await this.#options.lookUp(this.#options.nickname());
     if (review !== undefined && !this.#list.some((each) => each.id === device.id)) {
-      this.#options.print(`Removed device ${number} (${device.name}): nothing is sealed to it now`);
+      this.#options.print(
+        `Removed device ${device.number} (${device.name}): nothing is sealed to it now`,
+      );
     }
   }
 
-  /** Device `number` of the list as the server has it now; undefined (said) if none. */
-  async #numbered(number) {
-    await this.#options.lookUp(this.#options.nickname());
-    const device = this.#list[number - 1];
-    if (device === undefined) this.#options.print(`No device ${number}: /devices lists them`);
+  /**
+   * The device `which` names (a number of the list shown last, or an id), as the server lists it
+   * now, numbered and with its fingerprint; undefined (said) when the list was not shown, there
+   * is no answer, or the device is gone: a number never falls on another device than the one the
+   * user saw.
+   */
+  async #chosen(which, command) {
+    const id = typeof which === "string" ? which : this.#shown.get(which);
+    if (id === undefined) {
+      this.#options.print(
+        `Type /devices first, check the device's fingerprint, then /${command} <n>`,
+      );
+      return undefined;
+    }
+    const devices = await this.list();
+    if (devices === undefined) return undefined;
+    const device = devices.find((each) => each.id === id);
+    if (device === undefined) {
+      this.#options.print("That device is no longer on your account: /devices lists them");
+    }
     return device;
   }
 }
