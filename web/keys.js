@@ -15,6 +15,8 @@ export class PageKeys {
   #options;
   /** The keys opened, and for which nickname and chat. */
   #opened;
+  /** The chat's id, once a server gave it. */
+  #chat;
 
   /** What the encryption needs: `print`, `send` and `nickname`, as `E2eClient` takes them. */
   constructor(options) {
@@ -31,6 +33,8 @@ export class PageKeys {
    * or undefined when this browser keeps no keys.
    */
   async open(chat) {
+    // A server that named its chat once is the same chat after (a welcome may not say).
+    chat = this.#chat = chat ?? this.#chat;
     const place = `${this.#options.nickname()} ${chat ?? ""}`;
     if (this.#opened?.place !== place) {
       const keys = openBrowserKeys(this.#options.nickname(), chat).then(

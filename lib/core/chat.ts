@@ -317,13 +317,7 @@ export class ChatCore<M extends Member> {
     this.#observer?.registered(member);
     const now = this.#now();
     this.#log(eventLine(now, `${member.nickname}: connected.`));
-    this.#send(member, {
-      type: "welcome",
-      nickname: member.nickname,
-      clientID: member.clientID,
-      timestamp: now.toISOString(),
-      ...(this.#chat === undefined ? {} : { chat: this.#chat }),
-    });
+    this.#send(member, this.#welcome(member, member.nickname, now));
     this.#notify(this.#members.members(), member, {
       type: "joined",
       nickname: member.nickname,
@@ -378,12 +372,7 @@ export class ChatCore<M extends Member> {
     const count = this.#connections.count(user);
     this.#log(eventLine(now, `${user.nickname}: connected (now from ${count} places).`));
     const timestamp = now.toISOString();
-    this.#send(connection, {
-      type: "welcome",
-      nickname: user.nickname!,
-      clientID: connection.clientID,
-      timestamp,
-    });
+    this.#send(connection, this.#welcome(connection, user.nickname!, now));
     // Without its members: the user is in the room already (not a reply to a join).
     const rooms: ServerMessage[] = this.#rooms.roomsOf(user).map((room) => ({
       type: "joined",
@@ -409,6 +398,17 @@ export class ChatCore<M extends Member> {
       eventLine(this.#now(), `${entry.nickname}: disconnected (still connected from ${places}).`),
     );
     return replaced ? entry : undefined;
+  }
+
+  /** The `welcome` of `connection`, as `nickname` (that of its user), to this chat. */
+  #welcome(connection: M, nickname: string, now: Date): ServerMessage {
+    return {
+      type: "welcome",
+      nickname,
+      clientID: connection.clientID,
+      timestamp: now.toISOString(),
+      ...(this.#chat === undefined ? {} : { chat: this.#chat }),
+    };
   }
 
   /** Why `nickname` cannot be taken now by `by` (registering or renaming), or undefined. */

@@ -6,7 +6,7 @@ import type { ChatCommand, ErrorReason } from "./types.ts";
 
 const AT = new Date(2024, 2, 21, 10, 30, 44);
 
-function setUp(connectionsPerAccount?: number) {
+function setUp(connectionsPerAccount?: number, chat?: string) {
   const out = new RecordingOutbound();
   const log: string[] = [];
   const core = new ChatCore<FakeMember>({
@@ -14,6 +14,7 @@ function setUp(connectionsPerAccount?: number) {
     log: (line) => log.push(line),
     now: () => AT,
     connectionsPerAccount,
+    chat,
   });
   let port = 50_000;
   const join = (nickname: string, extensions: readonly string[] = EXTENSION_TYPES) => {
@@ -177,8 +178,8 @@ Deno.test("ChatCore refuses a message that some wire could not carry", () => {
 });
 
 /** A chat where Ann is connected twice (logged in to her account), with Bob. */
-function twice(connectionsPerAccount = 3) {
-  const chat = setUp(connectionsPerAccount);
+function twice(connectionsPerAccount = 3, chatId?: string) {
+  const chat = setUp(connectionsPerAccount, chatId);
   const login = (port: number) => {
     const member = new FakeMember(port);
     member.account = "ann"; // as the accounts feature sets it once the password is right
@@ -331,4 +332,12 @@ Deno.test("ChatCore with one connection per account (the default) refuses a seco
   });
   login(3);
   assert.equal(out.refusals.length, 2);
+});
+
+Deno.test("ChatCore names its chat in the welcome of every connection, the second one's too", () => {
+  const { out, ann1, ann2 } = twice(3, "CnSAAVFxBrMqHlThJ8dghg");
+  for (const connection of [ann1, ann2]) {
+    const welcome = out.received(connection).find((m) => m.type === "welcome");
+    assert.equal(welcome?.type === "welcome" && welcome.chat, "CnSAAVFxBrMqHlThJ8dghg");
+  }
 });

@@ -66,7 +66,7 @@ export class KeyDirectory<M extends Member> {
   /** The device each connection published as (forgotten when that device is revoked). */
   readonly #deviceOf = new Map<M, string>();
   /** Each connection's commands, carried out one after another. */
-  readonly #queues = new WeakMap<M, InOrder>();
+  readonly #queues = new Map<M | string, { steps: InOrder; waiting: number }>();
 
   /** Creates an empty directory. */
   constructor(options: KeyDirectoryOptions<M>) {
@@ -85,10 +85,19 @@ export class KeyDirectory<M extends Member> {
     }
     // One connection's commands are carried out in the order they came: a lookup sent after an
     // approval answers with the device approved.
-    let queue = this.#queues.get(member);
-    if (queue === undefined) this.#queues.set(member, queue = new InOrder());
-    queue.run(
-      () => this.#carryOut(member, command),
+    // An account's devices change one command at a time, whichever connection of it asks (its
+    // connections are all at one node): a revoke never crosses an approval or a publish.
+    const key = member.account ?? member;
+    let queue = this.#queues.get(key);
+    if (queue === undefined) this.#queues.set(key, queue = { steps: new InOrder(), waiting: 0 });
+    const steps = queue;
+    steps.waiting++;
+    const done = () => {
+      // Forgotten once idle: the map holds only what is under way.
+      if (--steps.waiting === 0 && this.#queues.get(key) === steps) this.#queues.delete(key);
+    };
+    steps.steps.run(
+      () => this.#carryOut(member, command).finally(done),
       (error) => this.#options.log(`keys: ${(error as Error).message}`),
     );
   }
@@ -186,6 +195,8 @@ export class KeyDirectory<M extends Member> {
       );
       return;
     }
+    // Closed while the store wrote: nothing to remember of it.
+    if (member.closing) return;
     this.#byMember.set(member, published);
     this.#deviceOf.set(member, id);
     this.#options.published?.(member, bundle);
@@ -209,13 +220,15 @@ export class KeyDirectory<M extends Member> {
     const devices = await store.devices(account);
     const old = devices.find((device) => device.id === id);
     const bundle = JSON.stringify(published.bundle);
-    if (old !== undefined && old.bundle === bundle && old.name === published.name) {
+    // An approval signs the device's name: a device approved by another keeps the name signed.
+    const name = old?.by === undefined ? published.name : old.name;
+    if (old !== undefined && old.bundle === bundle && old.name === name) {
       return { devices, changed: false };
     }
     if (old === undefined && devices.length >= MAX_DEVICES) return "full";
     const device: NewDevice = old === undefined
-      ? { id, name: published.name, bundle, approved: devices.length === 0, added: published.added }
-      : { ...withoutCursor(old), name: published.name, bundle };
+      ? { id, name, bundle, approved: devices.length === 0, added: published.added }
+      : { ...withoutCursor(old), name, bundle };
     if (!await store.putDevice(account, device)) {
       throw new Error(`no account ${quote(member.nickname ?? account)}`);
     }
