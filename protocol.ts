@@ -278,6 +278,8 @@ export interface KeysRequest {
   nickname?: string;
   /** When publishing: this device's name for people (`terminal on <host>`, `web page`). */
   device?: string;
+  /** When asking: the client's name for the request, given back in the answer (or the error). */
+  ref?: string;
 }
 
 /**
@@ -415,6 +417,8 @@ export interface ErrorMessage {
   type: "error";
   /** What was wrong, in words meant for the user. */
   message: string;
+  /** The `ref` of the request refused, when it gave one (a key lookup). */
+  ref?: string;
 }
 
 /** The server's acknowledgement of a registration. */
@@ -625,6 +629,8 @@ export interface KeysReply {
    * device added, approved or removed), not in answer to a request.
    */
   changed?: boolean;
+  /** The `ref` of the lookup this answers, when it gave one. */
+  ref?: string;
 }
 
 /**
@@ -742,7 +748,12 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   account: { action: TEXT, password: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
   ack: { id: COUNT },
-  keys: { bundle: BUNDLE_OPTIONAL, nickname: TEXT_OPTIONAL, device: TEXT_OPTIONAL },
+  keys: {
+    bundle: BUNDLE_OPTIONAL,
+    nickname: TEXT_OPTIONAL,
+    device: TEXT_OPTIONAL,
+    ref: TEXT_OPTIONAL,
+  },
   approve: { device: TEXT, by: TEXT, sig: TEXT },
   revoke: { device: TEXT },
   unread: { to: TEXT, t: TEXT, reason: TEXT, device: TEXT_OPTIONAL },
@@ -753,7 +764,7 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
 /** The fields of each server message type. */
 const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = {
   broadcast: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL, history: FLAG_OPTIONAL },
-  error: { message: TEXT },
+  error: { message: TEXT, ref: TEXT_OPTIONAL },
   welcome: {
     nickname: TEXT_OPTIONAL,
     clientID: TEXT_OPTIONAL,
@@ -797,6 +808,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     devices: ["devices", false],
     device: TEXT_OPTIONAL,
     changed: FLAG_OPTIONAL,
+    ref: TEXT_OPTIONAL,
   },
   unread: {
     nickname: TEXT,

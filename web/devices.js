@@ -23,8 +23,6 @@ export class Devices {
   #queued = 0;
   /** The list changed during one of them: look it up once more after them. */
   #again = false;
-  /** The next `keys` message about this account is the answer to the list's own lookup. */
-  #asking = false;
 
   /**
    * Takes the list and its Refresh button; `hooks.client()` is the page's `E2eClient` (or
@@ -36,13 +34,13 @@ export class Devices {
   }
 
   /**
-   * A `keys` message came: when it lists this account's devices (and is not the answer to the
-   * list's own lookup), the list is looked up again.
+   * A `keys` message came: when the server sent this account's devices by itself (they changed,
+   * or this page published its keys), the list is looked up again.
    */
   heard(message) {
     if (message.devices === undefined || !this.#hooks.isMe(message.nickname)) return;
-    if (this.#asking) this.#asking = false;
-    else this.refresh();
+    // What the server sends by itself (a change) or after publishing; not a lookup's answer.
+    if (message.changed === true || message.device !== undefined) this.refresh();
   }
 
   /** Looks the list up and shows it (after what is under way, once for all asked meanwhile). */
@@ -56,13 +54,8 @@ export class Devices {
   async #lookUp() {
     const client = this.#hooks.client();
     if (client?.ring === undefined) return;
-    this.#asking = true;
-    try {
-      const devices = await client.deviceList();
-      if (devices !== undefined) this.#render(devices);
-    } finally {
-      this.#asking = false;
-    }
+    const devices = await client.deviceList();
+    if (devices !== undefined) this.#render(devices);
   }
 
   /**

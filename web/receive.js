@@ -31,7 +31,13 @@ export class Receiver {
     if (message.type === "keys") {
       this.#page.keys.client?.onKeys(message);
       this.#page.devices.heard(message);
-    } else this.#showing = this.#showing.then(() => this.#show(message)).catch(console.error);
+    } else {
+      // A key lookup refused ends at once; the refusal is shown in its turn, as any.
+      if (message.type === "error" && message.ref !== undefined) {
+        this.#page.keys.client?.onKeys(message);
+      }
+      this.#showing = this.#showing.then(() => this.#show(message)).catch(console.error);
+    }
   }
 
   async #show(message) {

@@ -219,6 +219,8 @@ export class ChatSession extends Session {
       // Key answers go at once: an end-to-end message being opened may wait for one.
       if (message.type === "keys") this.#keys.onKeys(message);
       else {
+        // A key lookup refused ends at once; the refusal is shown in its turn, as any.
+        if (message.type === "error" && message.ref !== undefined) this.#keys.onKeys(message);
         this.#showing.run(
           () => this.#onMessage(message),
           (error) => this.ui.print(`Could not show a message: ${(error as Error).message}`),

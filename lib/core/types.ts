@@ -41,7 +41,7 @@ export type AccountCommand =
 /** Publishing one's key bundle (as device `device`, its name), or asking for a user's (the key directory's). */
 export type KeysCommand =
   | { kind: "keys"; bundle: KeyBundle; device?: string; nickname?: undefined }
-  | { kind: "keys"; nickname: string; bundle?: undefined; device?: undefined };
+  | { kind: "keys"; nickname: string; ref?: string; bundle?: undefined; device?: undefined };
 
 /**
  * What a client asks of its account's devices, or tells a sender (the key directory's):

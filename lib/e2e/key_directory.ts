@@ -14,6 +14,7 @@ import {
   deviceId,
   isDeviceId,
   type KeyBundle,
+  type KeysReply,
   MAX_DEVICES,
   type ServerMessage,
   type UnreadNotice,
@@ -107,7 +108,7 @@ export class KeyDirectory<M extends Member> {
       case "keys":
         if (command.bundle !== undefined) {
           await this.#publish(member, command.bundle, command.device);
-        } else await this.#lookUp(member, command.nickname);
+        } else await this.#lookUp(member, command.nickname, command.ref);
         break;
       case "approve":
         await this.#approve(member, command.device, command.by, command.sig);
@@ -235,7 +236,10 @@ export class KeyDirectory<M extends Member> {
     return { devices: await store.devices(account), changed: true };
   }
 
-  async #lookUp(member: M, nickname: string): Promise<void> {
+  async #lookUp(member: M, nickname: string, ref?: string): Promise<void> {
+    const reply = (message: KeysReply) =>
+      this.#reply(member, ref === undefined ? message : { ...message, ref });
+    const refuse = (text: string) => this.#refuseLookup(member, text, ref);
     const connected = this.#options.find(nickname);
     const { store } = this.#options;
     let account;
@@ -245,36 +249,33 @@ export class KeyDirectory<M extends Member> {
       if (account !== undefined) devices = await store!.devices(nicknameKey(nickname));
     } catch (error) {
       // The store is away (a cluster's Redis): said, never a crash.
-      this.#refuse(
-        member,
-        `Cannot look up ${quote(nickname)}'s key now: ${(error as Error).message}`,
-      );
+      refuse(`Cannot look up ${quote(nickname)}'s key now: ${(error as Error).message}`);
       return;
     }
     if (connected === undefined && account === undefined) {
-      this.#refuse(member, `No such user ${JSON.stringify(nickname)}`);
+      refuse(`No such user ${JSON.stringify(nickname)}`);
       return;
     }
     const name = connected?.nickname ?? account!.nickname;
     if (account !== undefined) {
-      this.#reply(member, devicesReply(name, devices));
+      reply(devicesReply(name, devices));
       return;
     }
     // A guest: its one device, with its connection.
     const guest = this.#byMember.get(connected!);
     if (guest === undefined) {
-      this.#reply(member, { type: "keys", nickname: name });
+      reply({ type: "keys", nickname: name });
       return;
     }
     let id;
     try {
       id = this.#deviceOf.get(connected!) ?? await deviceId(guest.bundle.sign);
     } catch {
-      this.#reply(member, { type: "keys", nickname: name, bundle: guest.bundle });
+      reply({ type: "keys", nickname: name, bundle: guest.bundle });
       return;
     }
     const bundle = JSON.stringify(guest.bundle);
-    this.#reply(member, devicesReply(name, [{ ...guest, id, bundle, approved: true, acked: 0 }]));
+    reply(devicesReply(name, [{ ...guest, id, bundle, approved: true, acked: 0 }]));
   }
 
   // -------------------------------------------------------------------------
@@ -433,6 +434,14 @@ export class KeyDirectory<M extends Member> {
 
   #reply(member: M, message: ServerMessage): void {
     if (!member.closing) this.#options.out.deliver([member], [message]);
+  }
+
+  /** Refuses a lookup, naming its `ref` when it gave one (so that its client knows which). */
+  #refuseLookup(member: M, message: string, ref: string | undefined): void {
+    if (ref === undefined) this.#refuse(member, message);
+    else if (!member.closing) {
+      this.#options.out.deliver([member], [{ type: "error", message, ref }]);
+    }
   }
 
   #refuse(member: M, message: string, reason?: "unregistered"): void {

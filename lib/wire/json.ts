@@ -18,6 +18,9 @@ import type { Command } from "../core/types.ts";
 import { FrameReader } from "../protocol/frame_reader.ts";
 import type { Wire } from "./wire.ts";
 
+/** Most characters of a key lookup's `ref`, the client's name for it. */
+const MAX_REF_CHARS = 64;
+
 /** The core command a JSON client message asks for. */
 export function jsonCommand(message: ClientMessage): Command {
   switch (message.type) {
@@ -82,7 +85,17 @@ export function jsonCommand(message: ClientMessage): Command {
             `"nickname" to ask for someone's`,
         };
       }
-      if (message.bundle === undefined) return { kind: "keys", nickname: message.nickname! };
+      if (message.ref !== undefined && message.ref.length > MAX_REF_CHARS) {
+        return {
+          kind: "invalid",
+          error: `Invalid "keys" message: "ref" has at most ${MAX_REF_CHARS} characters`,
+        };
+      }
+      if (message.bundle === undefined) {
+        return message.ref === undefined
+          ? { kind: "keys", nickname: message.nickname! }
+          : { kind: "keys", nickname: message.nickname!, ref: message.ref };
+      }
       return message.device === undefined
         ? { kind: "keys", bundle: message.bundle }
         : { kind: "keys", bundle: message.bundle, device: message.device };

@@ -3,6 +3,7 @@
 import type {
   ClientMessage,
   E2eEnvelope,
+  ErrorMessage,
   KeysReply,
   OfferNotice,
   PrivateMessage,
@@ -68,7 +69,7 @@ export class E2eClient {
   /** Publishes this client's bundle. */
   start(): void;
   /** Handles a `keys` message from the server. */
-  onKeys(message: KeysReply): void;
+  onKeys(message: KeysReply | ErrorMessage): void;
   /** Ends the lookups still waiting. */
   close(): void;
   /** Looks up and reviews `nickname`'s devices; undefined (said) when there are none. */

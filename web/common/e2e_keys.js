@@ -44,6 +44,9 @@ const NOT_APPROVED = NOT_SEALED_HERE + " (approve this device from " +
 
 const REMOVED = "this device was removed from the account";
 
+/** What a lookup the server refused gives (it says why itself). */
+const REFUSED = Symbol("refused");
+
 /** An error that the message's sender is told of (a replay is not). */
 class Unread extends Error {
   /** `message` for this device's user; `told`, what the sender is told (the same by default). */
@@ -109,10 +112,14 @@ export class E2eClient {
 
   /**
    * Handles a `keys` message: the answer to a lookup; or the list of one's own devices, after
-   * publishing or when it changed.
+   * publishing or when it changed. An `error` naming a lookup's `ref` ends that lookup.
    */
   onKeys(message) {
     const asked = this.#lookups.answers(message);
+    if (message.type === "error") {
+      this.#lookups.answer(message);
+      return;
+    }
     if (this.ring !== undefined && this.#isSelf(message.nickname)) {
       this.#own.listed(message, asked).catch((error) => this.#options.print(error.message));
     }
@@ -129,6 +136,12 @@ export class E2eClient {
    * `reviewDevices`), or undefined (said) when the user has no keys or no answer came.
    */
   async lookUp(nickname) {
+    const review = await this.#lookUp(nickname);
+    return review === REFUSED ? undefined : review;
+  }
+
+  /** `lookUp`, but `REFUSED` when the server refused it (and said why). */
+  async #lookUp(nickname) {
     if (this.ring === undefined) return undefined;
     const reply = await this.#lookups.ask(nickname);
     const { print } = this.#options;
@@ -136,6 +149,7 @@ export class E2eClient {
       print(`No answer about ${nickname}'s key`);
       return undefined;
     }
+    if (reply.type === "error") return REFUSED;
     const devices = await listedDevices(reply);
     if (devices.length === 0) {
       print(
@@ -383,7 +397,9 @@ export class E2eClient {
     if (this.ring === undefined) {
       return e2eOnly ? refused("end-to-end encryption is off here") : "clear";
     }
-    const peer = await this.lookUp(to);
+    const peer = await this.#lookUp(to);
+    // The server refused the lookup (no such user), and said so: nothing to send.
+    if (peer === REFUSED) return undefined;
     if (peer === undefined) {
       return e2eOnly ? refused(`${to} cannot read an encrypted message`) : "clear";
     }

@@ -1,10 +1,11 @@
 // @ts-self-types="./key_lookups.d.ts"
 /**
- * Asking the server for a user's keys and waiting for the answer: answers come as `keys`
- * messages, in the order asked (the server answers one connection's requests in order), matched
- * to the oldest lookup of that nickname; one that does not come in `KEY_LOOKUP_MS` is taken as
- * none. What the server sends by itself (`changed`) or in answer to publishing (`device`) is no
- * answer to a lookup.
+ * Asking the server for a user's keys and waiting for the answer: each lookup carries a `ref` of
+ * its own, which the server gives back in its answer (a `keys` message) or its refusal (an
+ * `error`, such as `No such user "bob"`); one that gets neither in `KEY_LOOKUP_MS` is taken as
+ * no answer. From a server that gives no `ref` back, answers are matched oldest first by
+ * nickname; what it sends by itself (`changed`) or in answer to publishing (`device`) answers no
+ * lookup.
  *
  * @module
  */
@@ -17,55 +18,72 @@ export const KEY_LOOKUP_MS = 5000;
 /** The lookups waiting for the server's answer. */
 export class KeyLookups {
   #send;
-  /** Those waiting, by nickname key. */
-  #waiting = new Map();
+  #next = 0;
+  /** Those waiting, in the order asked: `{ref, key, settle}`. */
+  #waiting = [];
 
   /** Lookups sent with `send`. */
   constructor(send) {
     this.#send = send;
   }
 
-  /** Whether `message`, a `keys` message, answers a lookup waiting for it. */
-  answers(message) {
-    return message.changed !== true && message.device === undefined &&
-      this.#waiting.has(nicknameKey(message.nickname));
+  /** The lookup that `message` (a `keys` answer or an `error`) settles, if any. */
+  #match(message) {
+    if (message.ref !== undefined) {
+      return this.#waiting.find((lookup) => lookup.ref === message.ref);
+    }
+    if (message.type !== "keys" || message.changed === true || message.device !== undefined) {
+      return undefined;
+    }
+    const key = nicknameKey(message.nickname);
+    return this.#waiting.find((lookup) => lookup.key === key);
   }
 
-  /** Settles the oldest lookup of `message.nickname` with `message`, when it answers one. */
+  /** Whether `message`, a `keys` answer or an `error`, answers a lookup waiting for it. */
+  answers(message) {
+    return this.#match(message) !== undefined;
+  }
+
+  /**
+   * Settles the lookup `message` answers, if any, with it: a `keys` answer, or the `error` that
+   * refused it.
+   */
   answer(message) {
-    if (!this.answers(message)) return;
-    const key = nicknameKey(message.nickname);
-    const waiting = this.#waiting.get(key);
-    const settle = waiting.shift();
-    if (waiting.length === 0) this.#waiting.delete(key);
-    settle(message);
+    const lookup = this.#match(message);
+    if (lookup === undefined) return;
+    this.#waiting.splice(this.#waiting.indexOf(lookup), 1);
+    lookup.settle(message);
   }
 
   /** Ends the lookups still waiting, with no answer (the session is over). */
   close() {
-    const waiting = [...this.#waiting.values()].flat();
-    this.#waiting.clear();
-    for (const settle of waiting) settle(undefined);
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const lookup of waiting) lookup.settle(undefined);
   }
 
-  /** Sends a lookup of `nickname`: its answer, or undefined after `KEY_LOOKUP_MS`. */
+  /**
+   * Sends a lookup of `nickname`: its answer (a `keys` message, or the `error` refusing it), or
+   * undefined after `KEY_LOOKUP_MS`.
+   */
   ask(nickname) {
-    const key = nicknameKey(nickname);
+    const ref = `k${++this.#next}`;
     return new Promise((resolve) => {
-      const settle = (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
+      const lookup = {
+        ref,
+        key: nicknameKey(nickname),
+        settle: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
       };
       const timer = setTimeout(() => {
-        const left = (this.#waiting.get(key) ?? []).filter((other) => other !== settle);
-        if (left.length > 0) this.#waiting.set(key, left);
-        else this.#waiting.delete(key);
+        const index = this.#waiting.indexOf(lookup);
+        if (index >= 0) this.#waiting.splice(index, 1);
         resolve(undefined);
       }, KEY_LOOKUP_MS);
-      const waiting = this.#waiting.get(key);
-      if (waiting === undefined) this.#waiting.set(key, [settle]);
-      else waiting.push(settle);
-      this.#send({ type: "keys", nickname });
+      this.#waiting.push(lookup);
+      this.#send({ type: "keys", nickname, ref });
     });
   }
 }
