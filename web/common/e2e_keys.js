@@ -344,7 +344,7 @@ export class E2eClient {
       this.#sayOff();
       return;
     }
-    const trusted = await ring.trust(nickname);
+    const trusted = await ring.exclusive(() => ring.trust(nickname));
     this.#options.print(
       trusted === undefined
         ? `Nothing to trust: no new key of ${nickname}'s is waiting (see /fingerprint ${nickname})`
@@ -460,7 +460,12 @@ export class E2eClient {
       await openBundle(envelope.bundle).catch((error) => {
         throw new Unread(`their key is not valid: ${error.message}`);
       });
-      await this.ring.pin(nickname, [{ bundle: envelope.bundle }], true);
+      const ring = this.ring;
+      await ring.exclusive(async () => {
+        if (ring.peer(nickname) === undefined) {
+          await ring.pin(nickname, [{ bundle: envelope.bundle }], true);
+        }
+      });
     }
     if (trusted().length === 0) {
       const review = await this.lookUp(nickname);
@@ -490,7 +495,8 @@ export class E2eClient {
    * number) is seen for the first time.
    */
   async #fresh(nickname, envelope) {
-    if (!await this.ring.accept(nickname, envelope.sid, envelope.n, envelope.t)) {
+    const ring = this.ring;
+    if (!await ring.exclusive(() => ring.accept(nickname, envelope.sid, envelope.n, envelope.t))) {
       throw new Error("it was received before (a replay)");
     }
   }

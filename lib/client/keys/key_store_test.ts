@@ -82,3 +82,25 @@ Deno.test("openClientKeys() uses one key file for one chat at any address and po
   assert.ok("ring" in otherChat);
   assert.notDeepEqual(otherChat.ring.bundle, first.ring.bundle);
 });
+
+Deno.test("openClientKeys() takes over the key file of before for this address, else the latest one", async () => {
+  using dir = tempDir();
+  const env = (name: string) => name === "XDG_CONFIG_HOME" ? dir.path : undefined;
+  const folder = `${dir.path}/chat/keys`;
+  const older = await openKeyFile(legacyKeyFile(folder, "Bob", "127.0.0.1", 1000), NAME);
+  const newer = await openKeyFile(legacyKeyFile(folder, "Bob", "localhost", 2000), NAME);
+  Deno.utimeSync(legacyKeyFile(folder, "Bob", "127.0.0.1", 1000), 1_000_000, 1_000_000);
+  // Another user's file is nobody's to take.
+  await openKeyFile(legacyKeyFile(folder, "Carol", "localhost", 3000), NAME);
+  const at = (host: string, port: number, chat: string) =>
+    openClientKeys(undefined, { nickname: "Bob", chat, host, port }, env);
+  const here = await at("127.0.0.1", 1000, "chat-A");
+  assert.ok("ring" in here);
+  assert.deepEqual(here.ring.bundle, older.bundle);
+  assert.deepEqual(here.ring.retired.map((key) => key.bundle), [newer.bundle]);
+  // The server moved to a port of its own: the latest file of before is the one taken.
+  const moved = await at("chat.example.org", 4000, "chat-B");
+  assert.ok("ring" in moved);
+  assert.deepEqual(moved.ring.bundle, newer.bundle);
+  assert.deepEqual(moved.ring.retired.map((key) => key.bundle), [older.bundle]);
+});

@@ -32,8 +32,8 @@ export interface KeyPlace {
 /**
  * Opens the key file: `file` when given, else the default for the nickname on the chat (or, with
  * a server that gives no chat id, on `host:port`) under the user's config folder, taking over the
- * file of an older client for this address. Without the permissions it needs, says which
- * instead of asking.
+ * files of an older client (per address: this address's, else the latest). Without the
+ * permissions it needs, says which instead of asking.
  */
 export async function openClientKeys(
   file: string | undefined,
@@ -59,7 +59,7 @@ export async function openClientKeys(
   const legacy = legacyKeyFile(folder, nickname, host, port);
   const path = file ?? (chat === undefined ? legacy : defaultKeyFile(folder, nickname, chat));
   const takeOver = file === undefined && chat !== undefined
-    ? { file: legacy, retired: await sameUserElsewhere(folder, nickname, port, legacy) }
+    ? await olderFileFor(folder, nickname, legacy)
     : undefined;
   try {
     return { ring: await openKeyFile(path, { name: deviceName(), takeOver }) };
@@ -69,28 +69,45 @@ export async function openClientKeys(
 }
 
 /**
- * The other key files an older client made for `nickname` on port `port` under other host names
- * (`localhost`, `127.0.0.1`, the machine's name: likely the same server): kept as retired keys
- * when the file for this address is taken over.
+ * The key files an older client made for `nickname` in `folder`, one per server address
+ * (`<nickname>@<host>_<port>.json`), the most recently written first.
  */
-async function sameUserElsewhere(
-  folder: string,
-  nickname: string,
-  port: number,
-  taken: string,
-): Promise<string[]> {
-  const prefix = legacyKeyFile(folder, nickname, "", port).split("@")[0].split("/").pop() + "@";
-  const found: string[] = [];
+async function olderFiles(folder: string, nickname: string): Promise<string[]> {
+  const prefix = legacyKeyFile(folder, nickname, "", 0).split("/").pop()!.split("@")[0] + "@";
+  const found: { path: string; written: number }[] = [];
   try {
     for await (const entry of Deno.readDir(folder)) {
-      const name = entry.name;
-      if (!entry.isFile || !name.startsWith(prefix) || !name.endsWith(`_${port}.json`)) continue;
-      if (`${folder}/${name}` !== taken) found.push(`${folder}/${name}`);
+      const rest = entry.name.slice(prefix.length, -".json".length);
+      if (!entry.isFile || !entry.name.startsWith(prefix) || !entry.name.endsWith(".json")) {
+        continue;
+      }
+      // `<host>_<port>`, not a chat's id (22 characters of base64url) nor a known-peers file.
+      if (!/^.+_\d{1,5}$/.test(rest) || rest.endsWith(".peers") || CHAT_ID.test(rest)) continue;
+      const path = `${folder}/${entry.name}`;
+      found.push({ path, written: (await Deno.stat(path)).mtime?.getTime() ?? 0 });
     }
   } catch {
     // No folder yet: nothing to take over.
   }
-  return found.sort();
+  return found.sort((a, b) => b.written - a.written).map((file) => file.path);
+}
+
+/** A chat's id, as a key file's name holds it. */
+const CHAT_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * What a new key file for `nickname` takes over: the older client's file for this address
+ * (`legacy`), else its most recent one for any address; the others kept as retired keys.
+ */
+async function olderFileFor(
+  folder: string,
+  nickname: string,
+  legacy: string,
+): Promise<{ file: string; retired: string[] } | undefined> {
+  const older = await olderFiles(folder, nickname);
+  if (older.length === 0) return undefined;
+  const file = older.includes(legacy) ? legacy : older[0];
+  return { file, retired: older.filter((path) => path !== file) };
 }
 
 /** The environment variable `name`, when the client may read it. */
