@@ -36,6 +36,7 @@ export {
   isDeviceId,
   MAX_DEVICE_NAME_CHARS,
   MAX_DEVICES,
+  UNREAD_REASONS,
 } from "./web/common/device_ids.js";
 export type { Decoded } from "./lib/protocol/json_decode.ts";
 

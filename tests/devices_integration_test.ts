@@ -239,12 +239,13 @@ processTest(
     await using alice = await withAccount(server.port, "Alice");
     await using bob = await RawClient.registered(server.port, "Bob", EXTENSION_TYPES);
     const t = new Date().toISOString();
-    await bob.sendMessage({ type: "unread", to: "alice", t, reason: "no key", device: "phone" });
+    const reason = "it was sealed before this device was approved";
+    await bob.sendMessage({ type: "unread", to: "alice", t, reason, device: "phone" });
     assert.deepEqual(await alice.nextOfType("unread"), {
       type: "unread",
       nickname: "Bob",
       t,
-      reason: "no key",
+      reason,
       device: "phone",
     });
     const laptop = await newDevice();
@@ -254,7 +255,10 @@ processTest(
       [{ type: "approve", device: "../../etc/passwd", by: "x", sig: "y" }, /^No device "/],
       [{ type: "revoke", device: "A".repeat(16) }, /^No device "A{16}" on your account$/],
       [{ type: "revoke", device: 7 }, /field "device" must be/],
-      [{ type: "unread", to: "bob", t, reason: "x".repeat(301) }, /at most 300 characters/],
+      [
+        { type: "unread", to: "bob", t, reason: "Your account is locked: call 555-0100" },
+        /one of the reasons the protocol names/,
+      ],
     ] as const;
     for (const [message, error] of hostile) {
       await alice.sendMessage(message);

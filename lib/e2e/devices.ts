@@ -12,14 +12,12 @@ import {
   type KeyBundle,
   type KeysReply,
   MAX_KEY_FIELD_CHARS,
+  UNREAD_REASONS,
 } from "../../protocol.ts";
 import type { StoredDevice } from "../store/store.ts";
 
 /** The name of a device that published its keys without one. */
 export const DEFAULT_DEVICE_NAME = "device";
-
-/** Most characters of the reason in an `unread` message. */
-export const MAX_UNREAD_REASON_CHARS = 300;
 
 /** A bundle kept as JSON, or undefined if it no longer reads as one. */
 export function parseBundle(text: string): KeyBundle | undefined {
@@ -83,12 +81,9 @@ export function unreadProblem(
   if (t.length > MAX_KEY_FIELD_CHARS) {
     return `Invalid "unread" message: "t" has at most ${MAX_KEY_FIELD_CHARS} characters`;
   }
-  if ([...reason].length > MAX_UNREAD_REASON_CHARS) {
-    return `Invalid "unread" message: "reason" has at most ${MAX_UNREAD_REASON_CHARS} characters`;
-  }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(reason)) {
-    return `Invalid "unread" message: "reason" cannot hold control characters`;
+  if (!UNREAD_REASONS.includes(reason)) {
+    return `Invalid "unread" message: "reason" must be one of the reasons the protocol names ` +
+      `(${quote(reason)} is not)`;
   }
   const problem = device === undefined ? undefined : deviceNameProblem(device);
   return problem === undefined ? undefined : `Invalid "unread" message: ${problem}`;

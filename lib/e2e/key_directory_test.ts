@@ -332,26 +332,40 @@ Deno.test("unread is relayed to the sender's connections, checked, and dropped w
   const bob = connect("Bob");
   const unread = { kind: "unread" as const, to: "alice", t: "2024-01-01T00:00:00.000Z" };
   assert.match(
-    String((await ask(bob, { ...unread, reason: "r".repeat(301) })).error),
-    /"reason" has at most 300 characters/,
+    String((await ask(bob, { ...unread, reason: "Click here: https://example.com" })).error),
+    /"reason" must be one of the reasons the protocol names/,
   );
   assert.match(
-    String((await ask(bob, { ...unread, reason: "no key", device: "d".repeat(65) })).error),
+    String(
+      (await ask(bob, {
+        ...unread,
+        reason: "it was sealed before this device was approved",
+        device: "d".repeat(65),
+      })).error,
+    ),
     /A device name has at most 64 characters/,
   );
   assert.deepEqual(out.received(alice), []);
-  keys.handle(bob, { ...unread, reason: "no key for this device", device: "phone" });
+  keys.handle(bob, {
+    ...unread,
+    reason: "it was sealed before this device was approved",
+    device: "phone",
+  });
   assert.deepEqual(out.received(alice), [{
     type: "unread",
     nickname: "Bob",
     t: unread.t,
-    reason: "no key for this device",
+    reason: "it was sealed before this device was approved",
     device: "phone",
   }]);
   // To someone away, or who did not ask for these notices: nothing, and no error.
-  keys.handle(bob, { ...unread, to: "nobody", reason: "r" });
+  keys.handle(bob, {
+    ...unread,
+    to: "nobody",
+    reason: "it was sealed before this device was approved",
+  });
   alice.extensions = new Set();
-  keys.handle(bob, { ...unread, reason: "r" });
+  keys.handle(bob, { ...unread, reason: "it was sealed before this device was approved" });
   assert.equal(out.received(alice).length, 1);
   assert.deepEqual(out.refusals.filter((r) => r.to === "Bob").length, 2);
 });

@@ -18,5 +18,8 @@ export function deviceId(sign: string): Promise<string>;
 /** Whether `id` has the shape of a device id. */
 export function isDeviceId(id: unknown): id is string;
 
+/** Why a device could not open an end-to-end message, as its sender is told (`unread`). */
+export const UNREAD_REASONS: readonly string[];
+
 /** Why `name` cannot name a device (too long, empty, or with control characters), or undefined. */
 export function deviceNameProblem(name: unknown): string | undefined;

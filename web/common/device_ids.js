@@ -33,6 +33,22 @@ export function isDeviceId(id) {
   return typeof id === "string" && /^[A-Za-z0-9_-]{16}$/.test(id);
 }
 
+/**
+ * Why a device could not open an end-to-end message, as its sender is told (`unread`): one of
+ * these, so that nobody can put words of their own in front of the sender.
+ */
+export const UNREAD_REASONS = /** @type {const} */ ([
+  "it was sealed before this device was approved",
+  "this device was removed from the account",
+  "end-to-end encryption is off on this device",
+  "their key has changed",
+  "it was sent from a device that is not approved",
+  "their key is not known",
+  "the key it names is not valid",
+  "the message was changed, or made with another key",
+  "the session key does not open",
+]);
+
 /** Why `name` cannot name a device (too long, empty, or with control characters), or undefined. */
 export function deviceNameProblem(name) {
   if (typeof name !== "string" || name.trim() === "") return "A device name cannot be empty";

@@ -25,7 +25,7 @@ import {
   openSession,
   sealSession,
 } from "./e2e.js";
-import { deviceId } from "./device_ids.js";
+import { deviceId, UNREAD_REASONS } from "./device_ids.js";
 import { nicknameKey } from "./name_keys.js";
 import { describeReview, listedDevices, reviewDevices } from "./peer_devices.js";
 import { KeyLookups } from "./key_lookups.js";
@@ -43,6 +43,13 @@ const NOT_APPROVED = NOT_SEALED_HERE + " (approve this device from " +
   "another of yours: /devices, then /approve)";
 
 const REMOVED = "this device was removed from the account";
+const OFF = "end-to-end encryption is off on this device";
+const CHANGED = "their key has changed";
+const NOT_APPROVED_SENDER = "it was sent from a device that is not approved";
+const UNKNOWN_SENDER = "their key is not known";
+const BAD_KEY = "the key it names is not valid";
+const TAMPERED = "the message was changed, or made with another key";
+const NOT_OPENED = "the session key does not open";
 
 /** What a lookup the server refused gives (it says why itself). */
 const REFUSED = Symbol("refused");
@@ -246,7 +253,7 @@ export class E2eClient {
     try {
       const { session, from, to } = await this.#session(message.nickname, message.to, envelope);
       const text = await decryptText(session, from, to, envelope.t, envelope).catch((error) => {
-        throw new Unread(error.message);
+        throw new Unread(error.message, TAMPERED);
       });
       await this.#fresh(message.nickname, envelope);
       return { text, time: new Date(envelope.t) };
@@ -286,7 +293,7 @@ export class E2eClient {
       const { session, from, to } = await this.#session(offer.from, undefined, envelope);
       const header = await decryptFileHeader(session, from, to, envelope.t, offer.id, envelope)
         .catch((error) => {
-          throw new Unread(error.message);
+          throw new Unread(error.message, TAMPERED);
         });
       await this.#fresh(offer.from, envelope);
       return { header, chunks: await fileChunks(session, offer.id) };
@@ -416,7 +423,7 @@ export class E2eClient {
    */
   async #session(nickname, copyTo, envelope) {
     const ring = this.ring;
-    if (ring === undefined) throw new Unread("end-to-end encryption is off on this device");
+    if (ring === undefined) throw new Unread(OFF);
     const from = nicknameKey(nickname);
     const to = nicknameKey(copyTo ?? this.#options.nickname());
     const id = `${from}/${envelope.sid}`;
@@ -434,7 +441,9 @@ export class E2eClient {
         tries,
         ({ mine, bundle }) => openSession(mine.identity, from, to, bundle, mine.bundle, mine.key),
       );
-      if (session.id !== envelope.sid) throw new Unread("the session key is for another session");
+      if (session.id !== envelope.sid) {
+        throw new Unread("the session key is for another session", NOT_OPENED);
+      }
       this.#incoming.set(id, session);
     }
     return { session, from, to };
@@ -447,7 +456,7 @@ export class E2eClient {
   async #senderDevices(nickname, envelope) {
     const id = envelope.bundle &&
       await deviceId(envelope.bundle.sign).catch(() => {
-        throw new Unread("the key it names is not valid");
+        throw new Unread(BAD_KEY);
       });
     const trusted = () => {
       const devices = this.ring.peer(nickname)?.pending === undefined
@@ -458,7 +467,7 @@ export class E2eClient {
     if (this.ring.peer(nickname) === undefined && envelope.bundle !== undefined) {
       // First sight of a sender who may be gone (a kept message): its own key, pinned for now.
       await openBundle(envelope.bundle).catch((error) => {
-        throw new Unread(`their key is not valid: ${error.message}`);
+        throw new Unread(`their key is not valid: ${error.message}`, BAD_KEY);
       });
       const ring = this.ring;
       await ring.exclusive(async () => {
@@ -469,14 +478,13 @@ export class E2eClient {
     }
     if (trusted().length === 0) {
       const review = await this.lookUp(nickname);
-      if (review?.kind === "changed") throw new Unread("their key has changed (see above)");
+      if (review?.kind === "changed") throw new Unread(`${CHANGED} (see above)`, CHANGED);
     }
     const devices = trusted();
     if (devices.length === 0) {
-      throw new Unread(
-        this.ring.peer(nickname) === undefined
-          ? "their key is not known"
-          : `it was sent from a device of ${nickname}'s that is not approved`,
+      throw this.ring.peer(nickname) === undefined ? new Unread(UNKNOWN_SENDER) : new Unread(
+        `it was sent from a device of ${nickname}'s that is not approved`,
+        NOT_APPROVED_SENDER,
       );
     }
     return devices.map((device) => device.bundle);
@@ -523,7 +531,7 @@ async function openFirst(tries, open) {
       failure = error;
     }
   }
-  throw new Unread(`the session key does not open: ${failure.message}`);
+  throw new Unread(`${NOT_OPENED}: ${failure.message}`, NOT_OPENED);
 }
 
 function unique(devices) {
@@ -536,11 +544,13 @@ function unique(devices) {
  * (an `unread` notice); `when` is the message's time as the client shows times.
  */
 export function describeUnread(notice, when) {
+  // Only the protocol's reasons are shown: never words of someone else's in their place.
+  const reason = UNREAD_REASONS.includes(notice.reason) ? notice.reason : "for a reason not known";
   const where = notice.device === undefined
     ? "one of their devices"
     : `their device "${notice.device}"`;
   return `${notice.nickname} could not open your private message of ${when} on ${where}: ` +
-    notice.reason;
+    reason;
 }
 
 /**
