@@ -285,8 +285,8 @@ export interface KeysRequest {
 
 /**
  * Approving device `device` of one's account, from a device of it that is approved already:
- * `sig` is the approver's Ed25519 signature (see `signApproval` in `web/common/e2e.js`) and `by`
- * its Ed25519 public key, in base64.
+ * `sig` is the approver's Ed25519 signature (see `signApproval` in `web/common/approvals.js`)
+ * and `by` its Ed25519 public key, in base64.
  */
 export interface ApproveRequest {
   /** The message type. */
