@@ -27,7 +27,7 @@ import {
 } from "./e2e.js";
 import { deviceId, UNREAD_REASONS } from "./device_ids.js";
 import { nicknameKey } from "./name_keys.js";
-import { describeReview, listedDevices, reviewDevices } from "./peer_devices.js";
+import { describeReview, listedDevices, reviewDevices, uniqueDevices } from "./peer_devices.js";
 import { KeyLookups } from "./key_lookups.js";
 import { OwnDevices } from "./own_devices.js";
 
@@ -207,7 +207,7 @@ export class E2eClient {
    */
   async #outgoingTo(to, devices) {
     const peerKey = nicknameKey(to);
-    const recipients = unique([...devices, ...this.#ownOthers()]);
+    const recipients = uniqueDevices([...devices, ...this.#ownOthers()]);
     const ids = recipients.map((device) => device.id).sort().join(",");
     let outgoing = this.#outgoing.get(peerKey);
     if (
@@ -532,11 +532,6 @@ async function openFirst(tries, open) {
     }
   }
   throw new Unread(`${NOT_OPENED}: ${failure.message}`, NOT_OPENED);
-}
-
-function unique(devices) {
-  const seen = new Set();
-  return devices.filter((device) => !seen.has(device.id) && seen.add(device.id));
 }
 
 /**

@@ -41,3 +41,6 @@ export function describeReview(
 
 /** The devices a `keys` reply lists (from a server of one key per user, that key). */
 export function listedDevices(reply: KeysReply): Promise<DeviceInfo[]>;
+
+/** `devices` without those whose id came before, in order. */
+export function uniqueDevices<T extends { id: string }>(devices: readonly T[]): T[];

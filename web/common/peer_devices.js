@@ -69,7 +69,11 @@ async function review(ring, nickname, list, self) {
     }
   }
   const removedIds = new Set(known.removed ?? []);
-  const trusted = unique([...own, ...sound.filter((device) => samePinned(known.devices, device))]);
+  const trusted = uniqueDevices([
+    ...own,
+    ...sound.filter((device) => samePinned(known.devices, device)),
+  ])
+    .map(keep);
   const added = await chain(account, sound, trusted, removedIds);
   if (trusted.length === 0 && sound.some((device) => device.approved)) {
     known.pending = { devices: (await firstSight(account, sound, [])).map(keep) };
@@ -97,7 +101,7 @@ async function review(ring, nickname, list, self) {
 async function firstSight(account, sound, own) {
   const root = sound.find((device) => device.approved && device.by === undefined) ??
     sound.find((device) => device.approved);
-  const trusted = unique([...own, ...(root === undefined ? [] : [root])]);
+  const trusted = uniqueDevices([...own, ...(root === undefined ? [] : [root])]).map(keep);
   await chain(account, sound, trusted, new Set());
   return trusted;
 }
@@ -151,9 +155,10 @@ function keep({ id, name, bundle, fingerprint }) {
   return { id, name, bundle, fingerprint };
 }
 
-function unique(devices) {
+/** `devices` without those whose id came before, in order. */
+export function uniqueDevices(devices) {
   const seen = new Set();
-  return devices.filter((device) => !seen.has(device.id) && seen.add(device.id)).map(keep);
+  return devices.filter((device) => !seen.has(device.id) && seen.add(device.id));
 }
 
 /**
