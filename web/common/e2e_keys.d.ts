@@ -8,7 +8,6 @@ import type {
   OfferNotice,
   PrivateMessage,
   PrivateRequest,
-  UnreadNotice,
 } from "../../protocol.ts";
 
 import type { FileChunks, FileHeader } from "./e2e.js";
@@ -41,11 +40,7 @@ export interface E2eClientOptions {
   e2eOnly?: boolean;
 }
 
-/** The line that tells a sender that a device could not open what it sent (`unread`). */
-export function describeUnread(notice: UnreadNotice, when: string): string;
-
-/** The line that says `what` could not be opened on this device, and why. */
-export function describeFailure(what: string, error: Error): string;
+export { describeFailure, describeUnread } from "./opening.js";
 
 /** The key commands a client carries out through `E2eClient.perform`. */
 export type KeyCommand =

@@ -7,10 +7,6 @@
  * cannot be opened said at both ends, and the `/fingerprint`, `/trust`, `/devices`, `/approve`
  * and `/revoke` commands. The keys themselves are a `KeyRing` (`key_ring.js`).
  *
- * Past 450 lines and whole on purpose: one class, whose sealing and opening share its sessions,
- * lookups and the user's lines; what stands alone is a module of its own (the ring, the lookups,
- * the review of a user's devices, one's own devices, approvals).
- *
  * @module
  */
 
@@ -21,15 +17,13 @@ import {
   encryptText,
   fileChunks,
   newSession,
-  openBundle,
-  openSession,
   sealSession,
 } from "./e2e.js";
-import { deviceId, UNREAD_REASONS } from "./device_ids.js";
 import { nicknameKey } from "./name_keys.js";
 import { describeReview, listedDevices, reviewDevices, uniqueDevices } from "./peer_devices.js";
 import { KeyLookups } from "./key_lookups.js";
 import { OwnDevices } from "./own_devices.js";
+import { Opening, TAMPERED, Unread } from "./opening.js";
 
 export { KeyRing, REMEMBERED_SESSIONS } from "./key_ring.js";
 export { KEY_LOOKUP_MS } from "./key_lookups.js";
@@ -37,31 +31,8 @@ export { KEY_LOOKUP_MS } from "./key_lookups.js";
 /** Messages sent in one session before its key is renewed. */
 export const SESSION_MESSAGES = 1000;
 
-/** Why a message could not be opened when no key in it is this device's. */
-const NOT_SEALED_HERE = "it was sealed before this device was approved";
-const NOT_APPROVED = NOT_SEALED_HERE + " (approve this device from " +
-  "another of yours: /devices, then /approve)";
-
-const REMOVED = "this device was removed from the account";
-const OFF = "end-to-end encryption is off on this device";
-const CHANGED = "their key has changed";
-const NOT_APPROVED_SENDER = "it was sent from a device that is not approved";
-const UNKNOWN_SENDER = "their key is not known";
-const BAD_KEY = "the key it names is not valid";
-const TAMPERED = "the message was changed, or made with another key";
-const NOT_OPENED = "the session key does not open";
-
 /** What a lookup the server refused gives (it says why itself). */
 const REFUSED = Symbol("refused");
-
-/** An error that the message's sender is told of (a replay is not). */
-class Unread extends Error {
-  /** `message` for this device's user; `told`, what the sender is told (the same by default). */
-  constructor(message, told = message) {
-    super(message);
-    this.told = told;
-  }
-}
 
 /** A client's end-to-end encryption: see the module's comment. */
 export class E2eClient {
@@ -70,8 +41,8 @@ export class E2eClient {
   #lookups;
   /** This device's sessions with each peer (by nickname key): new at each login. */
   #outgoing = new Map();
-  /** Sessions opened from each peer, by `nickname key/session id`. */
-  #incoming = new Map();
+  /** Opening what others sealed for this device. */
+  #opening;
   /** One's own account's devices. */
   #own;
   /** Unapproved devices already warned of, by `nickname key/id`. */
@@ -92,6 +63,13 @@ export class E2eClient {
       send: options.send,
       lookUp: (nickname) => this.lookUp(nickname),
       tell: (nickname, review) => this.#tell(nickname, review, true),
+    });
+    this.#opening = new Opening({
+      ring: () => this.ring,
+      nickname: options.nickname,
+      send: options.send,
+      lookUp: (nickname) => this.lookUp(nickname),
+      own: this.#own,
     });
   }
 
@@ -251,14 +229,18 @@ export class E2eClient {
   async open(message) {
     const envelope = message.e2e;
     try {
-      const { session, from, to } = await this.#session(message.nickname, message.to, envelope);
+      const { session, from, to } = await this.#opening.session(
+        message.nickname,
+        message.to,
+        envelope,
+      );
       const text = await decryptText(session, from, to, envelope.t, envelope).catch((error) => {
         throw new Unread(error.message, TAMPERED);
       });
-      await this.#fresh(message.nickname, envelope);
+      await this.#opening.fresh(message.nickname, envelope);
       return { text, time: new Date(envelope.t) };
     } catch (error) {
-      this.#unread(message.nickname, envelope, error);
+      this.#opening.unread(message.nickname, envelope, error);
       throw error;
     }
   }
@@ -290,15 +272,15 @@ export class E2eClient {
   async openFile(offer) {
     const envelope = offer.e2e;
     try {
-      const { session, from, to } = await this.#session(offer.from, undefined, envelope);
+      const { session, from, to } = await this.#opening.session(offer.from, undefined, envelope);
       const header = await decryptFileHeader(session, from, to, envelope.t, offer.id, envelope)
         .catch((error) => {
           throw new Unread(error.message, TAMPERED);
         });
-      await this.#fresh(offer.from, envelope);
+      await this.#opening.fresh(offer.from, envelope);
       return { header, chunks: await fileChunks(session, offer.id) };
     } catch (error) {
-      this.#unread(offer.from, envelope, error);
+      this.#opening.unread(offer.from, envelope, error);
       throw error;
     }
   }
@@ -417,98 +399,6 @@ export class E2eClient {
     return peer;
   }
 
-  /**
-   * The session of `envelope` from `nickname` (to `copyTo` when it is the copy of a message this
-   * account sent), opened the first time it is seen; throws, saying why, when it cannot be.
-   */
-  async #session(nickname, copyTo, envelope) {
-    const ring = this.ring;
-    if (ring === undefined) throw new Unread(OFF);
-    const from = nicknameKey(nickname);
-    const to = nicknameKey(copyTo ?? this.#options.nickname());
-    const id = `${from}/${envelope.sid}`;
-    let session = this.#incoming.get(id);
-    if (session === undefined) {
-      const sealed = ring.sealedKeys(envelope);
-      if (sealed.length === 0) {
-        throw this.#own.removed
-          ? new Unread(REMOVED)
-          : new Unread(this.#own.approved ? NOT_SEALED_HERE : NOT_APPROVED, NOT_SEALED_HERE);
-      }
-      const sender = await this.#senderDevices(nickname, envelope);
-      const tries = sealed.flatMap((mine) => sender.map((bundle) => ({ mine, bundle })));
-      session = await openFirst(
-        tries,
-        ({ mine, bundle }) => openSession(mine.identity, from, to, bundle, mine.bundle, mine.key),
-      );
-      if (session.id !== envelope.sid) {
-        throw new Unread("the session key is for another session", NOT_OPENED);
-      }
-      this.#incoming.set(id, session);
-    }
-    return { session, from, to };
-  }
-
-  /**
-   * The bundles of the trusted devices of `nickname` that may have sent `envelope`: the one it
-   * names (looked up when not yet trusted), or all of them for an envelope that names none.
-   */
-  async #senderDevices(nickname, envelope) {
-    const id = envelope.bundle &&
-      await deviceId(envelope.bundle.sign).catch(() => {
-        throw new Unread(BAD_KEY);
-      });
-    const trusted = () => {
-      const devices = this.ring.peer(nickname)?.pending === undefined
-        ? this.ring.peer(nickname)?.devices ?? []
-        : [];
-      return devices.filter((device) => id === undefined || device.id === id);
-    };
-    if (this.ring.peer(nickname) === undefined && envelope.bundle !== undefined) {
-      // First sight of a sender who may be gone (a kept message): its own key, pinned for now.
-      await openBundle(envelope.bundle).catch((error) => {
-        throw new Unread(`their key is not valid: ${error.message}`, BAD_KEY);
-      });
-      const ring = this.ring;
-      await ring.exclusive(async () => {
-        if (ring.peer(nickname) === undefined) {
-          await ring.pin(nickname, [{ bundle: envelope.bundle }], true);
-        }
-      });
-    }
-    if (trusted().length === 0) {
-      const review = await this.lookUp(nickname);
-      if (review?.kind === "changed") throw new Unread(`${CHANGED} (see above)`, CHANGED);
-    }
-    const devices = trusted();
-    if (devices.length === 0) {
-      throw this.ring.peer(nickname) === undefined ? new Unread(UNKNOWN_SENDER) : new Unread(
-        `it was sent from a device of ${nickname}'s that is not approved`,
-        NOT_APPROVED_SENDER,
-      );
-    }
-    return devices.map((device) => device.bundle);
-  }
-
-  /** Tells the sender of `envelope` that this device could not open it (not for a replay). */
-  #unread(nickname, envelope, error) {
-    if (!(error instanceof Unread) || this.#isSelf(nickname)) return;
-    const device = this.ring?.device.name;
-    const notice = { type: "unread", to: nickname, t: envelope.t, reason: error.told };
-    this.#options.send(device === undefined ? notice : { ...notice, device });
-  }
-
-  /**
-   * Throws unless `envelope` (opened: known to be genuine, so that a forgery cannot use up a
-   * number) is seen for the first time.
-   */
-  async #fresh(nickname, envelope) {
-    const ring = this.ring;
-    if (!await ring.exclusive(() => ring.accept(nickname, envelope.sid, envelope.n, envelope.t))) {
-      throw new Error("it was received before (a replay)");
-    }
-  }
-
   #isSelf(nickname) {
     return nicknameKey(nickname) === nicknameKey(this.#options.nickname());
   }
@@ -521,37 +411,4 @@ export class E2eClient {
   }
 }
 
-/** The first session that `open` opens with one of `tries`; throws why the last failed. */
-async function openFirst(tries, open) {
-  let failure;
-  for (const each of tries) {
-    try {
-      return await open(each);
-    } catch (error) {
-      failure = error;
-    }
-  }
-  throw new Unread(`${NOT_OPENED}: ${failure.message}`, NOT_OPENED);
-}
-
-/**
- * The line that tells a sender that a device of `notice.nickname` could not open what it sent
- * (an `unread` notice); `when` is the message's time as the client shows times.
- */
-export function describeUnread(notice, when) {
-  // Only the protocol's reasons are shown: never words of someone else's in their place.
-  const reason = UNREAD_REASONS.includes(notice.reason) ? notice.reason : "for a reason not known";
-  const where = notice.device === undefined
-    ? "one of their devices"
-    : `their device "${notice.device}"`;
-  return `${notice.nickname} could not open your private message of ${when} on ${where}: ` +
-    reason;
-}
-
-/**
- * The line that says a private message (`what`: "A private message from Alice", "A file offer
- * from Alice") could not be opened here, and why.
- */
-export function describeFailure(what, error) {
-  return `${what} could not be opened on this device: ${error.message}`;
-}
+export { describeFailure, describeUnread } from "./opening.js";
