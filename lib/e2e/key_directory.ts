@@ -17,12 +17,12 @@ import {
   type KeysReply,
   MAX_DEVICES,
   type ServerMessage,
-  type UnreadNotice,
 } from "../../protocol.ts";
 import type { DevicesCommand, KeysCommand, Member, Outbound } from "../core/types.ts";
 import type { NewDevice, Store, StoredDevice } from "../store/store.ts";
 import { nicknameKey } from "../protocol/values.ts";
 import { InOrder } from "../common/in_order.ts";
+import { relayUnread, type UnreadRelay } from "./unread.ts";
 import {
   approvalProblem,
   DEFAULT_DEVICE_NAME,
@@ -30,7 +30,6 @@ import {
   devicesReply,
   parseBundle,
   quote,
-  unreadProblem,
 } from "./devices.ts";
 
 /** What the key directory needs of the server. */
@@ -69,10 +68,20 @@ export class KeyDirectory<M extends Member> {
   /** Each connection's commands, carried out one after another. */
   readonly #queues = new Map<M | string, { steps: InOrder; waiting: number }>();
 
+  /** Where `unread` notices go, or are kept. */
+  readonly #unreadRelay: UnreadRelay<M>;
+
   /** Creates an empty directory. */
   constructor(options: KeyDirectoryOptions<M>) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#unreadRelay = {
+      out: options.out,
+      store: options.store,
+      now: this.#now,
+      log: options.log,
+      connectionsOf: (nickname) => this.#connectionsOf(nickname),
+    };
   }
 
   /**
@@ -116,9 +125,11 @@ export class KeyDirectory<M extends Member> {
       case "revoke":
         await this.#revoke(member, command.device);
         break;
-      case "unread":
-        await this.#unread(member, command);
+      case "unread": {
+        const refusal = await relayUnread(this.#unreadRelay, member, command);
+        if (refusal !== undefined) this.#refuse(member, refusal);
         break;
+      }
     }
   }
 
@@ -362,49 +373,6 @@ export class KeyDirectory<M extends Member> {
     } catch (error) {
       this.#refuse(member, `Cannot change your devices now: ${(error as Error).message}`);
       return false;
-    }
-  }
-
-  // -------------------------------------------------------------------------
-  // Unread messages
-
-  async #unread(member: M, command: Extract<DevicesCommand, { kind: "unread" }>): Promise<void> {
-    const { to, t, reason, device } = command;
-    const problem = unreadProblem(t, reason, device);
-    if (problem !== undefined) {
-      this.#refuse(member, problem);
-      return;
-    }
-    const notice: UnreadNotice = { type: "unread", nickname: member.nickname!, t, reason };
-    if (device !== undefined) notice.device = device;
-    const connections = this.#connectionsOf(to);
-    if (connections.length === 0) {
-      await this.#keepNotice(to, notice);
-      return;
-    }
-    const recipients = connections.filter((each) => !each.closing && each.extensions.has("unread"));
-    if (recipients.length > 0) this.#options.out.deliver(recipients, [notice]);
-  }
-
-  /**
-   * Keeps `notice` for `to` while it is away, when it is an account (with its messages, within
-   * their bounds); for a guest who left there is nobody to tell.
-   */
-  async #keepNotice(to: string, notice: UnreadNotice): Promise<void> {
-    const { store } = this.#options;
-    const key = nicknameKey(to);
-    try {
-      if (store === undefined || await store.account(key) === undefined) return;
-      const at = this.#now();
-      await store.keep(key, {
-        from: notice.nickname,
-        text: "",
-        notice: JSON.stringify(notice),
-        timestamp: new Date(at).toISOString(),
-        at,
-      });
-    } catch (error) {
-      this.#options.log(`store: cannot keep a notice for ${to}: ${(error as Error).message}`);
     }
   }
 
