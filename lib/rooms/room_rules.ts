@@ -198,7 +198,10 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     // The owner stays owner (and kept); anyone else is no longer kept.
     if (record.owner === user.account) return;
     delete record.members[user.account];
-    this.#save(key, record);
+    if (record.owner === undefined && Object.keys(record.members).length === 0) {
+      // A room of guests' making that kept its last account: as before, gone when empty.
+      this.#forget(key);
+    } else this.#save(key, record);
   }
 
   registered(user: M): void {
@@ -551,12 +554,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
         break;
       }
       case "close": {
-        this.#records.delete(key);
-        this.#guestInvites.delete(key);
-        void this.#store?.deleteRoom(key).catch((error: Error) =>
-          this.#log(`Store: cannot forget room ${key}: ${error.message}`)
-        );
-        this.#publish?.(key, undefined);
+        this.#forget(key);
         this.#tellRoom(record, {
           type: "moderated",
           room: record.name,
@@ -609,6 +607,16 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       this.#log(`Store: cannot keep room ${record.name}: ${error.message}`)
     );
     this.#publish?.(key, data);
+  }
+
+  /** Forgets room `key` (here, in the store and on the other nodes). */
+  #forget(key: string): void {
+    this.#records.delete(key);
+    this.#guestInvites.delete(key);
+    this.#store?.deleteRoom(key).catch((error: Error) =>
+      this.#log(`Store: cannot forget room ${key}: ${error.message}`)
+    );
+    this.#publish?.(key, undefined);
   }
 
   /** Takes `user` out of the room: here, or at its node. */
