@@ -49,6 +49,8 @@ export interface RoomRulesOptions<M extends Member> {
   log: (line: string) => void;
   /** The clock. */
   now?: () => Date;
+  /** Whether `nickname` is an account's (to invite or ban an account that is away). */
+  isAccount?: (nickname: string) => boolean;
   /** Whether an account is a server operator, who moderates every room (false by default). */
   isOperator?: (account: string) => boolean;
   /** Tells the other nodes of a cluster that room `key` changed (`data` undefined: gone), or that `out` must leave it. */
@@ -64,6 +66,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
   readonly #isOperator: (account: string) => boolean;
+  readonly #isAccount: (nickname: string) => boolean;
   readonly #publish: RoomRulesOptions<M>["publish"];
   readonly #replyBytes: number;
   readonly #records = new Map<string, RoomRecord>();
@@ -82,6 +85,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
     this.#isOperator = options.isOperator ?? (() => false);
+    this.#isAccount = options.isAccount ?? (() => false);
     this.#publish = options.publish;
     this.#replyBytes = options.replyBytes ?? 16 * 1024;
   }
@@ -115,6 +119,14 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     if (out !== undefined) {
       const user = this.#core?.find(out);
       if (user !== undefined && !user.remote) this.#core!.putOut(user, record?.name ?? key);
+    }
+    // Whatever this node saw of the room when the ban was set, its banned users leave.
+    if (record !== undefined) {
+      const now = this.#nowMs();
+      for (const member of [...(this.#core?.membersOf(record.name) ?? [])]) {
+        const banned = restrictionOf(record, "ban", this.#identity(member), now);
+        if (!member.remote && banned !== undefined) this.#core!.putOut(member, record.name);
+      }
     }
     this.#schedule();
   }
@@ -418,7 +430,10 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     const until = minutes === undefined ? undefined : this.#nowMs() + minutes * 60_000;
     switch (action) {
       case "kick":
-        if (!inRoom) return this.#refuse(connection, `${shown} is not in ${record.name}`);
+        // Another node's user: its node knows best whether it is in the room.
+        if (!inRoom && !target?.remote) {
+          return this.#refuse(connection, `${shown} is not in ${record.name}`);
+        }
         break;
       case "op":
       case "deop": {
@@ -492,7 +507,9 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       ...(until === undefined ? {} : { until: new Date(until).toISOString() }),
       timestamp: this.#stamp(),
     }, [connection, ...(target === undefined ? [] : [target])]);
-    if ((action === "kick" || action === "ban") && inRoom) this.#putOut(key, target!, record);
+    if ((action === "kick" || action === "ban") && (inRoom || target?.remote)) {
+      this.#putOut(key, target!, record);
+    }
     if (until !== undefined) this.#schedule();
     if (action === "op" || action === "deop") this.#tellRoom(record, this.#info(record));
   }
@@ -688,6 +705,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
   /** An account that is away, by its nickname, for a restriction or invitation. */
   #awayAccount(nickname: string): string | undefined {
     const key = nicknameKey(nickname);
+    if (this.#isAccount(nickname)) return key;
     for (const record of this.#records.values()) if (record.members[key]) return key;
     return undefined;
   }

@@ -13,7 +13,13 @@ function setUp(store = new MemoryStore(BOUNDS)) {
   const now = () => new Date(clock);
   const out = new RecordingOutbound();
   const core = new ChatCore<FakeMember>({ out, log: () => {}, now });
-  const rooms = new RoomRules<FakeMember>({ out, store, log: () => {}, now });
+  const rooms = new RoomRules<FakeMember>({
+    out,
+    store,
+    log: () => {},
+    now,
+    isAccount: (nickname) => nickname.toLowerCase() === "dave",
+  });
   rooms.attach(core);
   core.attachRooms(rooms);
   let port = 1;
@@ -74,6 +80,21 @@ Deno.test("RoomRules: an account's room is owned, kept while away, and private r
   // Back, he is in the room again without asking.
   const bob2 = join("Bob", "bob");
   assert.equal(core.roomOf(bob2, "#lab"), "#lab");
+  // An account that is away is invited, and told at login; a guest that is away is nobody.
+  say(alice, { kind: "invite", room: "#lab", nickname: "Dave" });
+  say(alice, { kind: "invite", room: "#lab", nickname: "Nobody" });
+  assert.equal(refusals("Alice").at(-1), 'No such user "Nobody"');
+  const dave = join("Dave", "dave");
+  assert.equal((last(dave, "invited") as { by: string }).by, "Alice");
+  say(dave, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(dave, "#lab"), "#lab");
+  // A guest's invitation is its connection's: another guest taking the name later gets nothing.
+  const zed = join("Zed");
+  say(alice, { kind: "invite", room: "#lab", nickname: "Zed" });
+  core.leave(zed, "disconnected");
+  const other = join("Zed");
+  say(other, { kind: "join", room: "#lab" });
+  assert.equal(refusals("Zed").at(-1), "#lab is private: ask a member to /invite you");
   // Alice leaving the chat keeps the owned room, listed with its topic.
   say(alice, { kind: "topic", room: "#lab", topic: "Homework 3" });
   assert.equal((last(bob2, "topic") as { by: string }).by, "Alice");

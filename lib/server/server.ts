@@ -161,6 +161,7 @@ export class ChatServer {
       log: this.#log,
       now: this.#now,
       isOperator: options.isOperator,
+      isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
       publish: (key, data, leaver) => this.#bus?.roomChanged(key, data, leaver),
       replyBytes: this.#limits.sendqBytes / 4,
     });
