@@ -3,8 +3,9 @@
  * mutes, beside the chat core (which asks it through `RoomHooks` and which it acts through). It
  * keeps each room's record (`room_record.ts`) in the store, and tells the other nodes of a
  * cluster of every change (`publish`; they `hear` it). Times come from `now`; a timer ends timed
- * bans and mutes. It stays whole so that every room rule reads in one place; the record and its
- * pure checks are a module of their own.
+ * bans and mutes. It stays whole (over 450 lines) so that every room rule, and every refusal's
+ * wording, reads in one place; the record and its pure checks are a module of their own, and the
+ * replies built from a record (`roominfo`, `bans`) are the next seam to cut.
  *
  * @module
  */
