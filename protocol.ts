@@ -39,6 +39,13 @@ export {
   UNREAD_REASONS,
 } from "./web/common/device_ids.js";
 export type { Decoded } from "./lib/protocol/json_decode.ts";
+import {
+  ROOM_CLIENT_FIELDS,
+  ROOM_SERVER_FIELDS,
+  type RoomClientMessage,
+  type RoomServerMessage,
+} from "./lib/protocol/room_messages.ts";
+export * from "./lib/protocol/room_messages.ts";
 
 // ---------------------------------------------------------------------------
 // Messages
@@ -393,6 +400,7 @@ export type ClientMessage =
   | RevokeRequest
   | UnreadRequest
   | OfferRequest
+  | RoomClientMessage
   | TransferMessage;
 
 /** A chat line relayed by the server to everyone but its sender. */
@@ -548,6 +556,8 @@ export interface RoomInfo {
   room: string;
   /** Who is in it. */
   members: string[];
+  /** Its topic, when it has one (issue 23). */
+  topic?: string;
 }
 
 /** The reply to a `list` request: who is connected, in the order they came, and the rooms. */
@@ -717,6 +727,7 @@ export type ServerMessage =
   | KeysReply
   | UnreadNotice
   | OfferNotice
+  | RoomServerMessage
   | TransferMessage;
 
 /** The fields of the transfer messages, the same both ways. */
@@ -759,6 +770,7 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   revoke: { device: TEXT },
   unread: { to: TEXT, t: TEXT, reason: TEXT, device: TEXT_OPTIONAL },
   offer: { id: TEXT, to: TEXT, name: TEXT, size: COUNT, sha256: TEXT, e2e: E2E_OPTIONAL },
+  ...ROOM_CLIENT_FIELDS,
   ...TRANSFER_FIELDS,
 };
 
@@ -828,6 +840,7 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
     e2e: E2E_OPTIONAL,
     timestamp: TEXT_OPTIONAL,
   },
+  ...ROOM_SERVER_FIELDS,
   ...TRANSFER_FIELDS,
 };
 

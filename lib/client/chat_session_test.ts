@@ -86,6 +86,11 @@ Deno.test("ChatSession registers, sends typed lines, and leaves after the acknow
         "history",
         "offer",
         "unread",
+        "topic",
+        "roominfo",
+        "invited",
+        "moderated",
+        "bans",
       ],
     });
     await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');

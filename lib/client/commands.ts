@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseRoomCommand, ROOM_COMMAND_NAMES, type RoomRequest } from "./room_commands.ts";
 import { COMMANDS as SHARED_COMMANDS, SLASH_LINE } from "../../web/common/commands.js";
 
 /** What a typed line asks for. */
@@ -44,7 +45,9 @@ export type Command =
   | { kind: "quit" }
   /** A known command used wrongly: how to use it. */
   | { kind: "usage"; usage: string }
-  | { kind: "unknown"; name: string };
+  | { kind: "unknown"; name: string }
+  /** A kept room's command (see `room_commands.ts`). */
+  | RoomRequest;
 
 /** A command as `/help` lists it. */
 export interface CommandInfo {
@@ -185,6 +188,9 @@ export function parseCommand(line: string): Command {
         ? { kind: "leave", room: asRoom(words[0]) }
         : usage("/leave [<#room>]");
     default:
+      if (ROOM_COMMAND_NAMES.includes(name.toLowerCase())) {
+        return parseRoomCommand(name, words, rest);
+      }
       return { kind: "unknown", name };
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { roomLines } from "./room_commands.ts";
 import type { ClientMessage, PrivateMessage, RoomInfo, ServerMessage } from "../../protocol.ts";
 import { describeFailure, describeUnread, type E2eClient } from "../../web/common/e2e_keys.js";
 import { escapeControls, formatDateTime } from "../common/text.ts";
@@ -99,6 +100,8 @@ export class Incoming {
       case "nick":
         this.#onNick(at(), message.old, message.nickname);
         break;
+      default:
+        for (const line of roomLines(message) ?? []) ui.print(formatNotice(at(), line));
     }
   }
 
@@ -113,8 +116,10 @@ export class Incoming {
       rooms.length === 0
         ? "Rooms: none yet (/join <#room> makes one)"
         : `Rooms (${rooms.length}): ` +
-          rooms.map(({ room, members }) => `${escapeControls(room)} (${names(members)})`)
-            .join(", "),
+          rooms.map(({ room, members, topic }) =>
+            `${escapeControls(room)} (${names(members)})` +
+            (topic ? ` [${escapeControls(topic)}]` : "")
+          ).join(", "),
     );
     if (asked === "rooms") {
       const mine = roster.myRooms();

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { roomRequest } from "./room_commands.ts";
 import {
   type ClientMessage,
   encodeMessage,
@@ -143,6 +144,12 @@ export class Outgoing {
       case "unknown":
         ui.print(`Unknown command "${escapeControls(command.name)}": /help lists the commands`);
         break;
+      case "roomop": {
+        const room = command.room ?? roster.target;
+        if (room === undefined) ui.print("You are not talking in a room: name one (#room)");
+        else this.#send(roomRequest(command, room));
+        break;
+      }
     }
     return true;
   }

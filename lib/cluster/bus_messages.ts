@@ -59,6 +59,11 @@ export type BusMessage =
   | DeliveryMessage
   /** The sender's node holds `nickname` by an earlier registration: others holding it rename. */
   | { kind: "took"; nickname: string }
+  /**
+   * Room `key`'s record changed on the sender's node (`data`, its JSON; none: closed); `out`: the
+   * node of that user takes it out of the room (kicked, banned, closed).
+   */
+  | { kind: "rooms"; key: string; data?: string; out?: string }
   /** An account was made (with its nickname) or given up (none) on the sender's node. */
   | { kind: "account"; key: string; nickname?: string };
 

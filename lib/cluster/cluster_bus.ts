@@ -69,6 +69,8 @@ export interface BusFeatures<M extends Member> extends PresenceFeatures<M> {
   };
   /** Accounts made or given up on another node, when the server keeps accounts. */
   accounts?: { learn(key: string, nickname: string | undefined): void };
+  /** Kept rooms changed on another node (see `RoomRules.hear`). */
+  rooms?: { hear(key: string, data: string | undefined, out?: string): void };
 }
 
 /** The bus of one node: see the module's comment. */
@@ -132,6 +134,11 @@ export class ClusterBus<P extends Member> {
     });
     this.outbound = this.#deliveries.outbound;
     this.observer = this.#presence.observer;
+  }
+
+  /** Room `key` changed here (`data` undefined: closed), or `out` must leave it: the others learn. */
+  roomChanged(key: string, data: string | undefined, out?: string): void {
+    this.#publish("all", { kind: "rooms", key, data, out });
   }
 
   /** An account was made or given up here: the other nodes learn of it. */
@@ -298,6 +305,14 @@ export class ClusterBus<P extends Member> {
       case "account":
         if (typeof message.key !== "string") throw new Error("no account key");
         this.#options.features().accounts?.learn(message.key, message.nickname);
+        break;
+      case "rooms":
+        if (typeof message.key !== "string") throw new Error("no room key");
+        this.#options.features().rooms?.hear(
+          message.key,
+          typeof message.data === "string" ? message.data : undefined,
+          typeof message.out === "string" ? message.out : undefined,
+        );
         break;
       case "took":
         this.#took(message.nickname);

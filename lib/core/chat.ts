@@ -9,14 +9,26 @@
  * `connections.ts`, and every delivery to users goes through `#deliver`, which expands them to
  * their connections. A command's reply goes to the asking connection; what happens to the user
  * (rooms joined or left) goes to all of its connections. What stays here is one short method per
- * command, and it stays whole so that every rule of the chat reads in one place; the rooms' rules
- * will leave it when rooms get owners and modes of their own.
+ * command, and it stays whole so that every rule of the chat reads in one place; the rules of
+ * kept rooms (owners, private rooms, bans) are the rooms feature's (`lib/rooms/`), asked through
+ * `RoomHooks`, and the methods it acts through (`putIn`, `putOut`, `tellRoom`) are here.
  *
  * @module
  */
 
-import { EXTENSION_TYPES, type PrivateMessage, type ServerMessage } from "../../protocol.ts";
-import { nicknameKey, nicknameProblem, parseTimestamp, roomProblem } from "../protocol/values.ts";
+import {
+  EXTENSION_TYPES,
+  type PrivateMessage,
+  type RoomInfo,
+  type ServerMessage,
+} from "../../protocol.ts";
+import {
+  nicknameKey,
+  nicknameProblem,
+  parseTimestamp,
+  roomKey,
+  roomProblem,
+} from "../protocol/values.ts";
 import { utf8ByteLength } from "../common/utf8.ts";
 import {
   broadcastedLine,
@@ -36,6 +48,7 @@ import type {
   Member,
   Outbound,
   RegisterCommand,
+  RoomHooks,
 } from "./types.ts";
 
 /** Most characters of one sender's consecutive broadcasts gathered before they go out together. */
@@ -57,6 +70,8 @@ export interface ChatCoreOptions<M extends Member> {
   connectionsPerAccount?: number;
   /** This chat's id (kept in the store), sent in every `welcome`. */
   chat?: string;
+  /** The rooms feature: who may join, speak and see, and what is kept; without it, all open. */
+  rooms?: RoomHooks<M>;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -100,6 +115,8 @@ export class ChatCore<M extends Member> {
   /** Broadcasts taken but not yet delivered: they go out at `flush`. */
   #batch: Batch<M> | undefined;
   readonly #chat: string | undefined;
+  /** The rooms feature, set at construction or by `attachRooms`. */
+  #roomHooks: RoomHooks<M> | undefined;
 
   /** Creates an empty chat. */
   constructor(options: ChatCoreOptions<M>) {
@@ -110,6 +127,66 @@ export class ChatCore<M extends Member> {
     this.#observer = options.observer;
     this.#connectionsPerAccount = options.connectionsPerAccount ?? 1;
     this.#chat = options.chat;
+    this.#roomHooks = options.rooms;
+  }
+
+  /** Sets the rooms feature (made after the core, since it acts through it). */
+  attachRooms(rooms: RoomHooks<M>): void {
+    this.#roomHooks = rooms;
+  }
+
+  /**
+   * Puts `user` in `room` as if it joined, without asking the rooms feature (it is a kept
+   * member coming back): its connections and the room are told, as for a join.
+   */
+  putIn(user: M, room: string): void {
+    this.flush();
+    const { room: joined, already } = this.#rooms.join(room, user);
+    if (already) return;
+    const timestamp = this.#now().toISOString();
+    const members = [...joined.members].map((each) => each.nickname!);
+    const notice: ServerMessage = {
+      type: "joined",
+      nickname: user.nickname!,
+      room: joined.name,
+      timestamp,
+    };
+    this.#deliver([user], [{ ...notice, members }]);
+    this.#observer?.joinedRoom(user, joined.name);
+    this.#log(eventLine(this.#now(), `${user.nickname}: back in ${joined.name}.`));
+    this.#notify(joined.members, user, notice);
+  }
+
+  /** Takes `user` out of `room` (kicked, banned, or the room closed): all are told it left. */
+  putOut(user: M, room: string): boolean {
+    this.flush();
+    const left = this.#rooms.leave(room, user);
+    if (left === undefined) return false;
+    if (!user.remote) this.#observer?.leftRoom(user, left.name);
+    const notice: ServerMessage = {
+      type: "left",
+      nickname: user.nickname!,
+      room: left.name,
+      timestamp: this.#now().toISOString(),
+    };
+    this.#deliver([user], [notice]);
+    this.#notify(left.members, user, notice);
+    this.#log(eventLine(this.#now(), `${user.nickname}: put out of ${left.name}.`));
+    return true;
+  }
+
+  /**
+   * Sends `message` to every connection of `users` and of the members of `room` that understands
+   * its type (each once).
+   */
+  tellRoom(room: string | undefined, message: ServerMessage, users: Iterable<M> = []): void {
+    this.flush();
+    const all = new Set<M>(users);
+    if (room !== undefined) { for (const member of this.membersOf(room)) all.add(member); }
+    const recipients = [...this.#connections.expand(all)].filter((each) =>
+      each.extensions.has(message.type)
+    );
+    if (recipients.length > 0) this.#out.deliver(recipients, [message]);
   }
 
   /** How many clients are registered. */
@@ -324,6 +401,7 @@ export class ChatCore<M extends Member> {
       timestamp: now.toISOString(),
     });
     this.#accounts?.registered(member);
+    this.#roomHooks?.registered(member);
   }
 
   /**
@@ -508,6 +586,11 @@ export class ChatCore<M extends Member> {
       });
       return;
     }
+    const muted = this.#roomHooks?.speakProblem(sender, room.name);
+    if (muted !== undefined) {
+      this.#refuse(connection, { message: muted });
+      return;
+    }
     const stamped = this.#stamp(timestamp);
     const message: ServerMessage = {
       type: "room",
@@ -528,6 +611,14 @@ export class ChatCore<M extends Member> {
       this.#refuse(connection, { message: problem });
       return;
     }
+    const existing = this.#rooms.get(name);
+    if (existing === undefined || !existing.members.has(member)) {
+      const refusal = this.#roomHooks?.joinProblem(member, existing?.name ?? name);
+      if (refusal !== undefined) {
+        this.#refuse(connection, { message: refusal });
+        return;
+      }
+    }
     const { room, already } = this.#rooms.join(name, member);
     // Asking to join is understanding rooms, whatever the client announced.
     if (!connection.extensions.has("room")) {
@@ -545,6 +636,7 @@ export class ChatCore<M extends Member> {
     // The user's other connections are in the room too (told without the members: no reply).
     this.#deliver([member], [joined], connection);
     this.#observer?.joinedRoom(member, room.name);
+    this.#roomHooks?.joined(member, room.name, existing === undefined);
     this.#log(eventLine(this.#now(), `${member.nickname}: joined ${room.name}.`));
     this.#notify(room.members, member, {
       type: "joined",
@@ -561,6 +653,7 @@ export class ChatCore<M extends Member> {
       return;
     }
     this.#observer?.leftRoom(member, room.name);
+    this.#roomHooks?.left(member, room.name);
     const notice: ServerMessage = {
       type: "left",
       nickname: member.nickname!,
@@ -605,11 +698,23 @@ export class ChatCore<M extends Member> {
 
   #list(member: M): void {
     const names = (members: Iterable<M>) => [...members].map((each) => each.nickname!);
-    this.#send(member, {
-      type: "list",
-      users: names(this.#members.members()),
-      rooms: this.#rooms.list().map((room) => ({ room: room.name, members: names(room.members) })),
-    });
+    const hooks = this.#roomHooks;
+    const user = this.#connections.entry(member);
+    const rooms: RoomInfo[] = this.#rooms.list().map((room) => ({
+      room: room.name,
+      members: names(room.members),
+    }));
+    // Rooms kept while nobody is in them are listed too, empty.
+    for (const kept of hooks?.kept() ?? []) {
+      if (this.#rooms.get(kept.room) === undefined) rooms.push({ room: kept.room, members: [] });
+    }
+    const shown = rooms.filter((room) => hooks === undefined || hooks.visible(user, room.room))
+      .map((room) => {
+        const topic = hooks?.topic(room.room);
+        return topic ? { ...room, topic } : room;
+      });
+    shown.sort((a, b) => roomKey(a.room) < roomKey(b.room) ? -1 : 1);
+    this.#send(member, { type: "list", users: names(this.#members.members()), rooms: shown });
   }
 
   /** The message's own time when it gives a readable one, else now; and what to relay. */

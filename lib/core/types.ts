@@ -53,6 +53,24 @@ export type DevicesCommand =
   | { kind: "revoke"; device: string }
   | { kind: "unread"; to: string; t: string; reason: string; device?: string };
 
+/** What a client asks of a kept room's rules (the rooms feature's, `lib/rooms/`). */
+export type RoomsCommand =
+  /** Show (no `topic`) or set a room's topic. */
+  | { kind: "topic"; room: string; topic?: string }
+  | { kind: "invite"; room: string; nickname: string }
+  /** A moderator's `action` (of `MODERATE_ACTIONS`) on `nickname`. */
+  | {
+    kind: "moderate";
+    room: string;
+    action: string;
+    nickname: string;
+    minutes?: number;
+    reason?: string;
+  }
+  /** A room's `setting` (of `ROOM_SETTINGS`) changed to `value`, or shown. */
+  | { kind: "settings"; room: string; setting: string; value?: string }
+  | { kind: "bans"; room: string };
+
 /** What a client asks of a file transfer (the file transfer feature's). */
 export type TransferCommand = { kind: "transfer"; request: OfferRequest | TransferMessage };
 
@@ -63,6 +81,7 @@ export type Command =
   | KeysCommand
   | DevicesCommand
   | TransferCommand
+  | RoomsCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
   /** A private message: `text` in the clear, or `e2e` (then `text` is empty). */
@@ -80,7 +99,12 @@ export type Command =
 /** What the chat core itself carries out: every command but leaving and the features'. */
 export type ChatCommand = Exclude<
   Command,
-  { kind: "disconnect" } | AccountCommand | KeysCommand | DevicesCommand | TransferCommand
+  | { kind: "disconnect" }
+  | AccountCommand
+  | KeysCommand
+  | DevicesCommand
+  | TransferCommand
+  | RoomsCommand
 >;
 
 /**
@@ -177,4 +201,27 @@ export interface AccountHooks<M extends Member> {
   relayed(message: BroadcastMessage | RoomMessage): void;
   /** `member` leaves its account: it left the chat, or took a nickname that is not the account's. */
   loggedOut(member: M): void;
+}
+
+/**
+ * What the core asks of the rooms feature, when there is one (`lib/rooms/`): who may join, speak
+ * in and see a room, and what it keeps of them. `user` is always a roster entry.
+ */
+export interface RoomHooks<M extends Member> {
+  /** Why `user` may not join `room` (a valid name), or undefined when it may. */
+  joinProblem(user: M, room: string): string | undefined;
+  /** Why `user` may not speak in `room` (it is in it), or undefined when it may. */
+  speakProblem(user: M, room: string): string | undefined;
+  /** Whether `user` may see `room` listed. */
+  visible(user: M, room: string): boolean;
+  /** `user` joined `room` (its name as the room has it); `made`: the room was just made. */
+  joined(user: M, room: string, made: boolean): void;
+  /** `user` left `room` by asking to (not by disconnecting). */
+  left(user: M, room: string): void;
+  /** `user` is registered (and welcomed): put it back in its kept rooms. */
+  registered(user: M): void;
+  /** The rooms kept while nobody is in them, by name, with their topics. */
+  kept(): { room: string; topic?: string }[];
+  /** The topic of `room`, if it has one. */
+  topic(room: string): string | undefined;
 }

@@ -29,7 +29,8 @@ export type Decoded<T> =
 
 /**
  * What a field holds: text, a count, a flag, a list of texts, rooms with their members, a key
- * bundle, an end-to-end envelope, or a user's devices.
+ * bundle, an end-to-end envelope, a user's devices, a number from 0 (decimals allowed), or a list
+ * of flat records (texts, numbers and flags only).
  */
 export type FieldKind =
   | "string"
@@ -39,7 +40,9 @@ export type FieldKind =
   | "rooms"
   | "bundle"
   | "e2e"
-  | "devices";
+  | "devices"
+  | "number"
+  | "records";
 /** A field's kind, and whether it must be there. */
 export type FieldRule = readonly [FieldKind, boolean];
 /** The rules of each message type's fields, by type. */
@@ -128,7 +131,11 @@ const isKeyText = (value: unknown) =>
 
 /** The fields of kinds made of objects, copied so that nothing else of them is kept. */
 const COPIES: Partial<Record<FieldKind, (value: unknown) => unknown>> = {
-  rooms: (value) => (value as Fields[]).map(({ room, members }) => ({ room, members })),
+  rooms: (value) =>
+    (value as Fields[]).map(({ room, members, topic }) =>
+      typeof topic === "string" ? { room, members, topic } : { room, members }
+    ),
+  records: (value) => (value as Fields[]).map((record) => ({ ...record })),
   bundle: (value) => {
     const { v, dh, sign, sig } = value as Fields;
     return { v, dh, sign, sig };
@@ -178,6 +185,17 @@ const isDevice = (value: unknown) =>
   (value.sig === undefined || isKeyText(value.sig)) &&
   (value.added === undefined || isText(value.added));
 
+/** Most records in a `records` field. */
+const MAX_RECORDS = 1000;
+
+/** A flat record: texts, numbers and flags only. */
+const isFlatRecord = (value: unknown) =>
+  isObject(value) &&
+  Object.values(value).every((field) =>
+    typeof field === "string" || typeof field === "boolean" ||
+    (typeof field === "number" && Number.isFinite(field))
+  );
+
 const isTexts = (value: unknown) => Array.isArray(value) && value.every(isText);
 
 const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
@@ -201,6 +219,9 @@ const FIELD_CHECKS: Record<FieldKind, (value: unknown) => boolean> = {
     (value.keys === undefined || isSealedKeys(value.keys)) &&
     (value.bundle === undefined || FIELD_CHECKS.bundle(value.bundle)),
   devices: (value) => Array.isArray(value) && value.length <= MAX_DEVICES && value.every(isDevice),
+  number: (value) => typeof value === "number" && Number.isFinite(value) && value >= 0,
+  records: (value) =>
+    Array.isArray(value) && value.length <= MAX_RECORDS && value.every(isFlatRecord),
 };
 
 const FIELD_NAMES: Record<FieldKind, string> = {
@@ -213,6 +234,8 @@ const FIELD_NAMES: Record<FieldKind, string> = {
     `a key bundle: {"v", "dh", "sign", "sig"}, each text at most ${MAX_KEY_FIELD_CHARS} characters`,
   e2e: 'an end-to-end envelope: {"v", "sid", "n", "t", "iv", "ct", "keys"}',
   devices: `a list of at most ${MAX_DEVICES} devices: {"id", "name", "bundle", "approved"}`,
+  number: "a number from 0",
+  records: `a list of at most ${MAX_RECORDS} objects of texts, numbers and flags`,
 };
 
 /** Quotes a value for an error message, cut to a readable length. */

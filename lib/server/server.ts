@@ -13,6 +13,7 @@
 
 import type { ServerMessage } from "../../protocol.ts";
 import { Accounts } from "../accounts/accounts.ts";
+import { RoomRules } from "../rooms/room_rules.ts";
 import { ChatCore } from "../core/chat.ts";
 import { Transfers } from "../files/transfers.ts";
 import { KeyDirectory } from "../e2e/key_directory.ts";
@@ -61,6 +62,8 @@ export interface ChatServerOptions {
   cluster?: ClusterNode;
   /** This chat's id (the store's `chatId()`), sent in `welcome` and login prompts. */
   chat?: string;
+  /** Whether an account is a server operator, who moderates every room (none by default). */
+  isOperator?: (account: string) => boolean;
 }
 
 /** A snapshot of the server's load. */
@@ -85,6 +88,7 @@ export class ChatServer {
   readonly #bus: ClusterBus<Peer> | undefined;
   readonly #core: ChatCore<ChatMember>;
   readonly #accounts: Accounts<ChatMember> | undefined;
+  readonly #rooms: RoomRules<ChatMember>;
   readonly #transfers: Transfers<ChatMember>;
   readonly #keys: KeyDirectory<ChatMember>;
   /** Every open connection that was let in. */
@@ -121,7 +125,12 @@ export class ChatServer {
       inner: this.#outbound,
       afterDelivery: () => this.#reap(),
       log: this.#log,
-      features: () => ({ keys: this.#keys, transfers: this.#transfers, accounts: this.#accounts }),
+      features: () => ({
+        keys: this.#keys,
+        transfers: this.#transfers,
+        accounts: this.#accounts,
+        rooms: this.#rooms,
+      }),
     });
     // Without a cluster no member of another node exists: this node's own delivery serves all.
     const out = this.#bus?.outbound ?? (this.#outbound as Outbound<ChatMember>);
@@ -146,6 +155,18 @@ export class ChatServer {
       chat: options.chat,
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
+    this.#rooms = new RoomRules<ChatMember>({
+      out,
+      store: options.store,
+      log: this.#log,
+      now: this.#now,
+      isOperator: options.isOperator,
+      isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
+      publish: (key, data, leaver) => this.#bus?.roomChanged(key, data, leaver),
+      replyBytes: this.#limits.sendqBytes / 4,
+    });
+    this.#rooms.attach(this.#core);
+    this.#core.attachRooms(this.#rooms);
     this.#keys = new KeyDirectory<ChatMember>({
       out,
       published: (member, bundle) => this.#bus?.keysPublished(member, bundle),
@@ -173,6 +194,7 @@ export class ChatServer {
     const { writeTimeoutMs, registerTimeoutMs } = this.#limits;
     const period = Math.max(50, Math.min(1000, Math.min(writeTimeoutMs, registerTimeoutMs) / 4));
     await this.#accounts?.load();
+    await this.#rooms.load();
     await this.#bus?.start(this.#core);
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
     await Promise.all(this.#listeners.map((listener) => this.#accept(listener)));
@@ -188,6 +210,7 @@ export class ChatServer {
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#sweepTimer);
+    this.#rooms.close();
     this.#bus?.stop();
     for (const listener of this.#listeners) {
       try {
@@ -340,6 +363,11 @@ export class ChatServer {
     ) {
       this.#core.flush();
       this.#keys.handle(peer, command);
+    } else if (
+      command.kind === "topic" || command.kind === "invite" || command.kind === "moderate" ||
+      command.kind === "settings" || command.kind === "bans"
+    ) {
+      this.#rooms.handle(peer, command);
     } else if (command.kind === "transfer") {
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).

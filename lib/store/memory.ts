@@ -14,6 +14,7 @@ import type {
   Store,
   StoreBounds,
   StoredDevice,
+  StoredRoom,
 } from "./store.ts";
 import { keptThrough, newChatId } from "./store.ts";
 
@@ -29,6 +30,7 @@ export class MemoryStore implements Store {
   readonly #history = new Map<string, HistoryEntry[]>();
   readonly #devices = new Map<string, StoredDevice[]>();
   readonly #chatId = newChatId();
+  readonly #rooms = new Map<string, string>();
   #lastId = 0;
 
   /** Creates an empty store that keeps within `bounds`. */
@@ -163,6 +165,24 @@ export class MemoryStore implements Store {
 
   chatId(): Promise<string> {
     return Promise.resolve(this.#chatId);
+  }
+
+  rooms(): Promise<StoredRoom[]> {
+    return Promise.resolve([...this.#rooms].map(([key, data]) => ({ key, data })));
+  }
+
+  room(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.#rooms.get(key));
+  }
+
+  putRoom(key: string, data: string): Promise<void> {
+    this.#rooms.set(key, data);
+    return Promise.resolve();
+  }
+
+  deleteRoom(key: string): Promise<void> {
+    this.#rooms.delete(key);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -10,7 +10,8 @@
  * - `history:<target>`: a list of the last messages to everyone (`*`) or to a room (JSON);
  * - `devices:<key>`: a list of an account's devices (JSON, each with its cursor `acked`), in the
  *   order they were added;
- * - `chat-id`: the chat's id, set once by whichever node asks first.
+ * - `chat-id`: the chat's id, set once by whichever node asks first;
+ * - `rooms`: a hash of room key to the room's record (JSON, the rooms feature's).
  *
  * An account kept by an older server has its one key bundle in its JSON (`keyBundle`): the first
  * time its devices are read, that bundle becomes its first device.
@@ -30,6 +31,7 @@ import {
   type Store,
   type StoreBounds,
   type StoredDevice,
+  type StoredRoom,
 } from "./store.ts";
 
 /** What the store needs of a Redis client: running a script. */
@@ -313,6 +315,26 @@ export class RedisStore implements Store {
   async chatId(): Promise<string> {
     const script = "redis.call('SET', KEYS[1], ARGV[1], 'NX') return redis.call('GET', KEYS[1])";
     return String(await this.#run(script, ["chat-id"], [newChatId()]));
+  }
+
+  async rooms(): Promise<StoredRoom[]> {
+    const flat = await this.#run("return redis.call('HGETALL', KEYS[1])", ["rooms"]) as string[];
+    const rooms: StoredRoom[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) rooms.push({ key: flat[i], data: flat[i + 1] });
+    return rooms;
+  }
+
+  async room(key: string): Promise<string | undefined> {
+    const data = await this.#run("return redis.call('HGET', KEYS[1], ARGV[1])", ["rooms"], [key]);
+    return typeof data === "string" ? data : undefined;
+  }
+
+  async putRoom(key: string, data: string): Promise<void> {
+    await this.#run("redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])", ["rooms"], [key, data]);
+  }
+
+  async deleteRoom(key: string): Promise<void> {
+    await this.#run("redis.call('HDEL', KEYS[1], ARGV[1])", ["rooms"], [key]);
   }
 
   remember(entry: HistoryEntry): void {

@@ -20,6 +20,7 @@ import {
   type Store,
   type StoreBounds,
   type StoredDevice,
+  type StoredRoom,
 } from "./store.ts";
 import { migrate } from "./sqlite_schema.ts";
 
@@ -260,6 +261,33 @@ export class SqliteStore implements Store {
     return this.#write(() => {
       this.#run("INSERT OR IGNORE INTO meta (key, value) VALUES ('chat', ?)", newChatId());
       return this.#get("SELECT value FROM meta WHERE key = 'chat'")!.value as string;
+    });
+  }
+
+  rooms(): Promise<StoredRoom[]> {
+    return this.#read(() =>
+      this.#all("SELECT key, data FROM rooms ORDER BY key").map((row) => ({
+        key: row.key as string,
+        data: row.data as string,
+      }))
+    );
+  }
+
+  room(key: string): Promise<string | undefined> {
+    return this.#read(() =>
+      this.#get("SELECT data FROM rooms WHERE key = ?", key)?.data as string | undefined
+    );
+  }
+
+  putRoom(key: string, data: string): Promise<void> {
+    return this.#write(() => {
+      this.#run("INSERT OR REPLACE INTO rooms (key, data) VALUES (?, ?)", key, data);
+    });
+  }
+
+  deleteRoom(key: string): Promise<void> {
+    return this.#write(() => {
+      this.#run("DELETE FROM rooms WHERE key = ?", key);
     });
   }
 

@@ -60,6 +60,9 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Notices kept for an account that was away (an `unread`), beside its messages (issue 22).
   `ALTER TABLE offline ADD COLUMN notice TEXT;`,
+  // Rooms that are kept (issue 23): owner, topic, settings, members, roles, bans, invitations,
+  // as one JSON record per room (the rooms feature's; bounded there).
+  `CREATE TABLE rooms (key TEXT PRIMARY KEY, data TEXT NOT NULL);`,
 ];
 
 /** The step after which an account's one key bundle becomes its first device. */

@@ -86,6 +86,14 @@ export interface HistoryEntry {
   at: number;
 }
 
+/** A room kept by the rooms feature: its `roomKey` and its record (JSON), opaque to the store. */
+export interface StoredRoom {
+  /** The room's `roomKey`. */
+  key: string;
+  /** Its record, as the rooms feature wrote it. */
+  data: string;
+}
+
 /** How much a store keeps; each bound is a named default in `lib/server/limits.ts` with a flag. */
 export interface StoreBounds {
   /** Most private messages kept for one account. */
@@ -163,6 +171,14 @@ export interface Store {
    * given, oldest first.
    */
   history(target: string, limit: number, now: number, since?: number): Promise<HistoryPage>;
+  /** Every kept room (see `lib/rooms/`): its key and its record as the rooms feature wrote it. */
+  rooms(): Promise<StoredRoom[]>;
+  /** The kept room of `key`'s record, if there is one. */
+  room(key: string): Promise<string | undefined>;
+  /** Keeps room `key`'s record (`data`, the rooms feature's JSON), replacing what was kept. */
+  putRoom(key: string, data: string): Promise<void>;
+  /** Forgets room `key`. */
+  deleteRoom(key: string): Promise<void>;
   /**
    * This chat's id (see `newChatId`): made the first time it is asked for and kept, the same for
    * every server on this store (a cluster's nodes agree on it).

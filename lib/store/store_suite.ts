@@ -181,6 +181,19 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.deepEqual(await store.waiting("alice", T), []);
   });
 
+  test("rooms are kept, replaced and forgotten", async (store) => {
+    assert.deepEqual(await store.rooms(), []);
+    assert.equal(await store.room("#lab"), undefined);
+    await store.putRoom("#lab", '{"name":"#Lab"}');
+    await store.putRoom("#lab", '{"name":"#LAB"}');
+    await store.putRoom("#dev", "{}");
+    assert.equal(await store.room("#lab"), '{"name":"#LAB"}');
+    const kept = (await store.rooms()).sort((a, b) => a.key < b.key ? -1 : 1);
+    assert.deepEqual(kept, [{ key: "#dev", data: "{}" }, { key: "#lab", data: '{"name":"#LAB"}' }]);
+    await store.deleteRoom("#lab");
+    assert.deepEqual(await store.rooms(), [{ key: "#dev", data: "{}" }]);
+  });
+
   test("chatId() is made once and kept", async (store) => {
     const id = await store.chatId();
     assert.match(id, /^[A-Za-z0-9_-]{22}$/);

@@ -19,7 +19,17 @@ export interface Part {
 }
 
 /** The modules the server is made of, which the client never imports. */
-const SERVER_SIDE = ["core", "store", "accounts", "files", "e2e", "cluster", "wire", "web"];
+const SERVER_SIDE = [
+  "core",
+  "store",
+  "accounts",
+  "rooms",
+  "files",
+  "e2e",
+  "cluster",
+  "wire",
+  "web",
+];
 
 /** Every part, from the bottom up. A test module may import anything (it runs nothing in use). */
 export const PARTS: readonly Part[] = [
@@ -43,6 +53,12 @@ export const PARTS: readonly Part[] = [
   { name: "store", paths: ["lib/store/"], may: ["common", "protocol"] },
   /** Accounts, kept private messages and history, beside the core. */
   { name: "accounts", paths: ["lib/accounts/"], may: ["common", "protocol", "core", "store"] },
+  /** Kept rooms: owners, topics, private rooms, roles, bans and mutes, beside the core. */
+  {
+    name: "rooms",
+    paths: ["lib/rooms/"],
+    may: ["common", "protocol", "core", "store", "accounts"],
+  },
   /** File transfer beside the core. */
   { name: "files", paths: ["lib/files/"], may: ["common", "protocol", "core"] },
   /** End-to-end messages beside the core: the key directory. */
@@ -51,7 +67,7 @@ export const PARTS: readonly Part[] = [
   {
     name: "cluster",
     paths: ["lib/cluster/"],
-    may: ["common", "protocol", "core", "store", "accounts", "files", "e2e"],
+    may: ["common", "protocol", "core", "store", "accounts", "rooms", "files", "e2e"],
   },
   /** The server's wire adapters: frames to commands, messages to bytes. */
   { name: "wire", paths: ["lib/wire/"], may: ["common", "protocol", "core"] },

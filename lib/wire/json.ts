@@ -99,6 +99,29 @@ export function jsonCommand(message: ClientMessage): Command {
       return message.device === undefined
         ? { kind: "keys", bundle: message.bundle }
         : { kind: "keys", bundle: message.bundle, device: message.device };
+    case "topic":
+      return message.topic === undefined
+        ? { kind: "topic", room: message.room }
+        : { kind: "topic", room: message.room, topic: message.topic };
+    case "invite":
+      return { kind: "invite", room: message.room, nickname: message.nickname };
+    case "moderate": {
+      const { room, action, nickname, minutes, reason } = message;
+      return {
+        kind: "moderate",
+        room,
+        action,
+        nickname,
+        ...(minutes === undefined ? {} : { minutes }),
+        ...(reason === undefined ? {} : { reason }),
+      };
+    }
+    case "settings":
+      return message.value === undefined
+        ? { kind: "settings", room: message.room, setting: message.setting }
+        : { kind: "settings", room: message.room, setting: message.setting, value: message.value };
+    case "bans":
+      return { kind: "bans", room: message.room };
     case "approve":
       return { kind: "approve", device: message.device, by: message.by, sig: message.sig };
     case "revoke":

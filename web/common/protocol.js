@@ -19,6 +19,11 @@ export const EXTENSION_TYPES = /** @type {const} */ ([
   "history",
   "offer",
   "unread",
+  "topic",
+  "roominfo",
+  "invited",
+  "moderated",
+  "bans",
 ]);
 
 /** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */

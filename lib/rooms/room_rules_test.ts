@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { EXTENSION_TYPES, type ServerMessage } from "../../protocol.ts";
+import { ChatCore } from "../core/chat.ts";
+import { FakeMember, RecordingOutbound } from "../core/fakes.ts";
+import type { ChatCommand, RoomsCommand } from "../core/types.ts";
+import { MemoryStore } from "../store/memory.ts";
+import { RoomRules } from "./room_rules.ts";
+
+const BOUNDS = { offlineMax: 10, offlineMaxAgeMs: 1e9, historyMax: 10, historyMaxAgeMs: 1e9 };
+
+function setUp(store = new MemoryStore(BOUNDS)) {
+  let clock = Date.UTC(2026, 0, 1);
+  const now = () => new Date(clock);
+  const out = new RecordingOutbound();
+  const core = new ChatCore<FakeMember>({ out, log: () => {}, now });
+  const rooms = new RoomRules<FakeMember>({
+    out,
+    store,
+    log: () => {},
+    now,
+    isAccount: (nickname) => nickname.toLowerCase() === "dave",
+  });
+  rooms.attach(core);
+  core.attachRooms(rooms);
+  let port = 1;
+  const join = (nickname: string, account?: string) => {
+    const member = new FakeMember(port++);
+    member.account = account;
+    core.handle(member, { kind: "register", nickname, clientID: "1", extensions: EXTENSION_TYPES });
+    return member;
+  };
+  const say = (member: FakeMember, command: ChatCommand | RoomsCommand) => {
+    if (
+      ["topic", "invite", "moderate", "settings", "bans"].includes(command.kind)
+    ) rooms.handle(member, command as RoomsCommand);
+    else core.handle(member, command as ChatCommand);
+  };
+  const refusals = (nickname: string) =>
+    out.refusals.filter((r) => r.to === nickname).map((r) => r.message);
+  const last = (member: FakeMember, type: string): ServerMessage | undefined =>
+    out.received(member).filter((m) => m.type === type).at(-1);
+  return {
+    out,
+    core,
+    rooms,
+    store,
+    join,
+    say,
+    refusals,
+    last,
+    tick: (ms: number) => clock += ms,
+  };
+}
+
+Deno.test("RoomRules: an account's room is owned, kept while away, and private rooms need an invitation", () => {
+  const { core, join, say, refusals, last } = setUp();
+  const alice = join("Alice", "alice");
+  const bob = join("Bob", "bob");
+  say(alice, { kind: "join", room: "#lab" });
+  say(alice, { kind: "settings", room: "#lab", setting: "private" });
+  say(bob, { kind: "join", room: "#lab" });
+  assert.deepEqual(refusals("Bob"), ["#lab is private: ask a member to /invite you"]);
+  say(bob, { kind: "list" });
+  assert.deepEqual((last(bob, "list") as { rooms: unknown[] }).rooms, []);
+  say(bob, { kind: "topic", room: "#lab" });
+  assert.equal(refusals("Bob")[1], 'No such room "#lab"');
+  say(alice, { kind: "invite", room: "#lab", nickname: "Bob" });
+  assert.equal(last(bob, "invited")?.type, "invited");
+  say(bob, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(bob, "#lab"), "#lab");
+  // Bob leaves the chat: still a kept member, shown away.
+  core.leave(bob, "disconnected");
+  say(alice, { kind: "settings", room: "#lab", setting: "show" });
+  const info = last(alice, "roominfo") as { members: unknown[]; owner: string };
+  assert.equal(info.owner, "Alice");
+  assert.deepEqual(info.members, [
+    { nickname: "Alice", role: "owner" },
+    { nickname: "Bob", role: "member", away: true },
+  ]);
+  // Back, he is in the room again without asking.
+  const bob2 = join("Bob", "bob");
+  assert.equal(core.roomOf(bob2, "#lab"), "#lab");
+  // An account that is away is invited, and told at login; a guest that is away is nobody.
+  say(alice, { kind: "invite", room: "#lab", nickname: "Dave" });
+  say(alice, { kind: "invite", room: "#lab", nickname: "Nobody" });
+  assert.equal(refusals("Alice").at(-1), 'No such user "Nobody"');
+  const dave = join("Dave", "dave");
+  assert.equal((last(dave, "invited") as { by: string }).by, "Alice");
+  say(dave, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(dave, "#lab"), "#lab");
+  // A guest's invitation is its connection's: another guest taking the name later gets nothing.
+  const zed = join("Zed");
+  say(alice, { kind: "invite", room: "#lab", nickname: "Zed" });
+  core.leave(zed, "disconnected");
+  const other = join("Zed");
+  say(other, { kind: "join", room: "#lab" });
+  assert.equal(refusals("Zed").at(-1), "#lab is private: ask a member to /invite you");
+  // Alice leaving the chat keeps the owned room, listed with its topic.
+  say(alice, { kind: "topic", room: "#lab", topic: "Homework 3" });
+  assert.equal((last(bob2, "topic") as { by: string }).by, "Alice");
+  say(bob2, { kind: "topic", room: "#lab", topic: "mine" });
+  assert.equal(refusals("Bob").at(-1), "Only the owner or a moderator of #lab can set its topic");
+});
+
+Deno.test("RoomRules: kick, ban under another nickname, guest bans by address, timed mutes", () => {
+  const { core, join, say, refusals, last, tick, rooms } = setUp();
+  const alice = join("Alice", "alice");
+  const bob = join("Bob", "bob");
+  const guest = join("Zed");
+  say(alice, { kind: "join", room: "#lab" });
+  say(bob, { kind: "join", room: "#lab" });
+  say(guest, { kind: "join", room: "#lab" });
+  say(bob, { kind: "moderate", room: "#lab", action: "kick", nickname: "Zed" });
+  assert.equal(refusals("Bob").at(-1), "Only the owner or a moderator of #lab can kick");
+  say(alice, { kind: "moderate", room: "#lab", action: "kick", nickname: "Zed", reason: "spam" });
+  assert.deepEqual(last(bob, "moderated"), {
+    type: "moderated",
+    room: "#lab",
+    action: "kick",
+    nickname: "Zed",
+    by: "Alice",
+    reason: "spam",
+    timestamp: "2026-01-01T00:00:00.000Z",
+  });
+  assert.equal(core.roomOf(guest, "#lab"), undefined);
+  say(alice, { kind: "moderate", room: "#lab", action: "ban", nickname: "Zed" });
+  say(guest, { kind: "join", room: "#lab" });
+  assert.equal(refusals("Zed").at(-1), "You are banned from #lab");
+  say(guest, { kind: "nick", nickname: "Yan" });
+  say(guest, { kind: "join", room: "#lab" });
+  assert.equal(refusals("Yan").at(-1), "You are banned from #lab", "the address holds too");
+  // An account's ban holds under any nickname.
+  say(alice, { kind: "moderate", room: "#lab", action: "ban", nickname: "Bob", minutes: 5 });
+  assert.equal(core.roomOf(bob, "#lab"), undefined);
+  say(bob, { kind: "nick", nickname: "Robert" });
+  say(bob, { kind: "join", room: "#lab" });
+  assert.match(refusals("Robert").at(-1)!, /^You are banned from #lab until 2026-01-01 00:05 UTC$/);
+  tick(5 * 60_000);
+  say(bob, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(bob, "#lab"), "#lab", "the timed ban ended");
+  // A mute: may read, may not speak.
+  say(alice, { kind: "moderate", room: "#lab", action: "mute", nickname: "Robert", minutes: 1 });
+  say(bob, { kind: "room", room: "#lab", text: "hello" });
+  assert.match(refusals("Robert").at(-1)!, /^You are muted in #lab until/);
+  say(alice, { kind: "bans", room: "#lab" });
+  const bans = (last(alice, "bans") as { bans: { kind: string; nickname: string }[] }).bans;
+  assert.deepEqual(bans.map((b) => `${b.kind} ${b.nickname}`), ["ban Zed", "mute Robert"]);
+  say(alice, { kind: "moderate", room: "#lab", action: "unmute", nickname: "Robert" });
+  say(bob, { kind: "room", room: "#lab", text: "hello" });
+  assert.equal(refusals("Robert").length, 2);
+  // Only the owner makes moderators.
+  say(alice, { kind: "moderate", room: "#lab", action: "op", nickname: "Robert" });
+  say(bob, { kind: "moderate", room: "#lab", action: "deop", nickname: "Alice" });
+  assert.equal(refusals("Robert").at(-1), "Only the owner of #lab can deop");
+  rooms.close();
+});
+
+Deno.test("RoomRules: rooms are kept in the store and read back; close removes one", async () => {
+  const { join, say, store, core, last } = setUp();
+  const alice = join("Alice", "alice");
+  const bob = join("Bob", "bob");
+  say(alice, { kind: "join", room: "#lab" });
+  say(bob, { kind: "join", room: "#lab" });
+  const carol = join("Carol", "carol");
+  say(alice, { kind: "moderate", room: "#lab", action: "ban", nickname: "Carol" });
+  await Promise.resolve();
+  const again = setUp(store);
+  await again.rooms.load();
+  const carol2 = again.join("Carol", "carol");
+  again.say(carol2, { kind: "join", room: "#lab" });
+  assert.deepEqual(again.refusals("Carol"), ["You are banned from #lab"]);
+  assert.equal(carol.nickname, "Carol");
+  say(alice, { kind: "settings", room: "#lab", setting: "close" });
+  assert.equal(core.roomOf(bob, "#lab"), undefined);
+  assert.equal((last(bob, "moderated") as { action: string }).action, "close");
+  assert.deepEqual(await store.rooms(), []);
+});
