@@ -11,6 +11,7 @@ import type {
   KeepResult,
   KeptMessage,
   NewDevice,
+  ServerBan,
   Store,
   StoreBounds,
   StoredDevice,
@@ -29,6 +30,7 @@ export class MemoryStore implements Store {
   readonly #history = new Map<string, HistoryEntry[]>();
   readonly #devices = new Map<string, StoredDevice[]>();
   readonly #chatId = newChatId();
+  readonly #bans = new Map<string, ServerBan>();
   #lastId = 0;
 
   /** Creates an empty store that keeps within `bounds`. */
@@ -163,6 +165,19 @@ export class MemoryStore implements Store {
 
   chatId(): Promise<string> {
     return Promise.resolve(this.#chatId);
+  }
+
+  serverBans(): Promise<ServerBan[]> {
+    return Promise.resolve([...this.#bans.values()].map((ban) => ({ ...ban })));
+  }
+
+  putServerBan(ban: ServerBan): Promise<void> {
+    this.#bans.set(ban.key, { ...ban });
+    return Promise.resolve();
+  }
+
+  removeServerBan(key: string): Promise<boolean> {
+    return Promise.resolve(this.#bans.delete(key));
   }
 
   close(): Promise<void> {

@@ -60,6 +60,15 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Notices kept for an account that was away (an `unread`), beside its messages (issue 22).
   `ALTER TABLE offline ADD COLUMN notice TEXT;`,
+  // Server bans set by operators, by user or address (issue 23, point 6).
+  `CREATE TABLE server_bans (
+     key TEXT PRIMARY KEY,
+     target TEXT NOT NULL,
+     by_name TEXT NOT NULL,
+     reason TEXT,
+     at INTEGER NOT NULL,
+     until INTEGER
+   );`,
 ];
 
 /** The step after which an account's one key bundle becomes its first device. */

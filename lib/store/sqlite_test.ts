@@ -74,6 +74,7 @@ Deno.test("SqliteStore migrates a new database to the latest schema version", as
     "history",
     "meta",
     "offline",
+    "server_bans",
   ]);
   assert.equal(mode, "wal");
 });
