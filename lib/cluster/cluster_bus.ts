@@ -23,6 +23,7 @@ import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound } from "../core/types.ts";
 import { formatDateTime } from "../common/text.ts";
 import type { AccountChat } from "../accounts/accounts.ts";
+import type { OperatorNews } from "../operators/operators.ts";
 import {
   type BusMessage,
   decodeBusMessage,
@@ -69,6 +70,8 @@ export interface BusFeatures<M extends Member> extends PresenceFeatures<M> {
   };
   /** Accounts made or given up on another node, when the server keeps accounts. */
   accounts?: { learn(key: string, nickname: string | undefined): void };
+  /** Operators' kills and bans at another node. */
+  operators?: { heard(news: OperatorNews): void };
 }
 
 /** The bus of one node: see the module's comment. */
@@ -132,6 +135,11 @@ export class ClusterBus<P extends Member> {
     });
     this.outbound = this.#deliveries.outbound;
     this.observer = this.#presence.observer;
+  }
+
+  /** An operator here killed a user of another node, or set or lifted a ban: the others hear. */
+  operatorNews(news: OperatorNews): void {
+    this.#publish("all", news);
   }
 
   /** An account was made or given up here: the other nodes learn of it. */
@@ -301,6 +309,11 @@ export class ClusterBus<P extends Member> {
         break;
       case "took":
         this.#took(message.nickname);
+        break;
+      case "kill":
+      case "ban":
+      case "unban":
+        this.#options.features().operators?.heard(message);
         break;
       default:
         throw new Error("unknown kind");

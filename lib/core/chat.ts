@@ -57,6 +57,8 @@ export interface ChatCoreOptions<M extends Member> {
   connectionsPerAccount?: number;
   /** This chat's id (kept in the store), sent in every `welcome`. */
   chat?: string;
+  /** Whether `account` (a nickname key) is a server operator's: `/list` shows who is. */
+  isOperator?: (account: string) => boolean;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -100,6 +102,7 @@ export class ChatCore<M extends Member> {
   /** Broadcasts taken but not yet delivered: they go out at `flush`. */
   #batch: Batch<M> | undefined;
   readonly #chat: string | undefined;
+  readonly #isOperator: ((account: string) => boolean) | undefined;
 
   /** Creates an empty chat. */
   constructor(options: ChatCoreOptions<M>) {
@@ -110,6 +113,7 @@ export class ChatCore<M extends Member> {
     this.#observer = options.observer;
     this.#connectionsPerAccount = options.connectionsPerAccount ?? 1;
     this.#chat = options.chat;
+    this.#isOperator = options.isOperator;
   }
 
   /** How many clients are registered. */
@@ -605,11 +609,24 @@ export class ChatCore<M extends Member> {
 
   #list(member: M): void {
     const names = (members: Iterable<M>) => [...members].map((each) => each.nickname!);
+    const operators = names([...this.#members.members()].filter((each) => this.#operator(each)));
     this.#send(member, {
       type: "list",
       users: names(this.#members.members()),
       rooms: this.#rooms.list().map((room) => ({ room: room.name, members: names(room.members) })),
+      ...(operators.length === 0 ? {} : { operators }),
     });
+  }
+
+  /**
+   * Whether `user` is a server operator: logged in to an operator account (a user of another
+   * node, whose login is its node's, by holding the account's nickname).
+   */
+  #operator(user: M): boolean {
+    if (this.#isOperator === undefined) return false;
+    if (user.account !== undefined) return this.#isOperator(user.account);
+    return user.remote === true && this.#accounts?.isAccount(user.nickname!) === true &&
+      this.#isOperator(nicknameKey(user.nickname!));
   }
 
   /** The message's own time when it gives a readable one, else now; and what to relay. */

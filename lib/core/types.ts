@@ -14,6 +14,7 @@ import type {
   E2eEnvelope,
   KeyBundle,
   OfferRequest,
+  OperatorAction,
   PrivateMessage,
   RoomMessage,
   ServerMessage,
@@ -53,6 +54,19 @@ export type DevicesCommand =
   | { kind: "revoke"; device: string }
   | { kind: "unread"; to: string; t: string; reason: string; device?: string };
 
+/**
+ * What a server operator asks (the operators feature's): `kill` or `serverban` user (or address)
+ * `target`, for `seconds` when given, with `reason`; `serverunban` `target`; `wall` `text`.
+ */
+export type OperatorCommand = {
+  kind: "operator";
+  action: OperatorAction;
+  target?: string;
+  seconds?: number;
+  reason?: string;
+  text?: string;
+};
+
 /** What a client asks of a file transfer (the file transfer feature's). */
 export type TransferCommand = { kind: "transfer"; request: OfferRequest | TransferMessage };
 
@@ -63,6 +77,7 @@ export type Command =
   | KeysCommand
   | DevicesCommand
   | TransferCommand
+  | OperatorCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
   /** A private message: `text` in the clear, or `e2e` (then `text` is empty). */
@@ -80,7 +95,12 @@ export type Command =
 /** What the chat core itself carries out: every command but leaving and the features'. */
 export type ChatCommand = Exclude<
   Command,
-  { kind: "disconnect" } | AccountCommand | KeysCommand | DevicesCommand | TransferCommand
+  | { kind: "disconnect" }
+  | AccountCommand
+  | KeysCommand
+  | DevicesCommand
+  | TransferCommand
+  | OperatorCommand
 >;
 
 /**

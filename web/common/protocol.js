@@ -19,6 +19,8 @@ export const EXTENSION_TYPES = /** @type {const} */ ([
   "history",
   "offer",
   "unread",
+  "announcement",
+  "operator",
 ]);
 
 /** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */
