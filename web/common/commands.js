@@ -191,6 +191,34 @@ export const COMMANDS = /** @type {const} */ ([
     clients: BOTH,
   },
   {
+    name: "/kill",
+    aliases: [],
+    args: "<user> [<reason>]",
+    help: "server operators: disconnect a user, with the reason",
+    clients: BOTH,
+  },
+  {
+    name: "/serverban",
+    aliases: [],
+    args: "<user or address> [<minutes>] [<reason>]",
+    help: "server operators: ban from the whole server (until lifted without minutes)",
+    clients: BOTH,
+  },
+  {
+    name: "/serverunban",
+    aliases: [],
+    args: "<user or address>",
+    help: "server operators: lift a server ban",
+    clients: BOTH,
+  },
+  {
+    name: "/wall",
+    aliases: [],
+    args: "<text>",
+    help: "server operators: an announcement to everyone",
+    clients: BOTH,
+  },
+  {
     name: "/exit",
     aliases: ["/quit", "q!", "disconnect"],
     args: "",
@@ -205,3 +233,63 @@ export const SLASH_LINE = /** @type {const} */ ({
   usage: "//text",
   help: "send a line that starts with /",
 });
+
+/** The most minutes `/serverban` takes (ten years). */
+const MAX_BAN_MINUTES = 10 * 365 * 24 * 60;
+
+/**
+ * The `operator` message an operator command asks for, given its name (`/kill`, `/serverban`,
+ * `/serverunban` or `/wall`, in any case) and all its words as typed; or how to use it.
+ * `/serverban`'s minutes may be fractional (`0.5` is 30 seconds); they go as whole seconds.
+ *
+ * @param {string} name
+ * @param {string} rest
+ * @returns {{ message: { type: "operator", action: "kill" | "serverban" | "serverunban" | "wall",
+ *   target?: string, seconds?: number, reason?: string, message?: string } } | { usage: string }}
+ */
+export function operatorRequest(name, rest) {
+  const action = /** @type {"kill" | "serverban" | "serverunban" | "wall"} */ (
+    name.toLowerCase().slice(1)
+  );
+  const words = rest.trim() === "" ? [] : rest.trim().split(/\s+/);
+  const after = (/** @type {number} */ count) => {
+    let text = rest.trim();
+    for (let i = 0; i < count; i++) text = text.slice(words[i].length).trim();
+    return text;
+  };
+  const usage = COMMANDS.find((command) => command.name === `/${action}`);
+  const how = { usage: `Usage: /${action} ${usage?.args ?? ""}`.trimEnd() };
+  switch (action) {
+    case "wall":
+      return words.length === 0
+        ? how
+        : { message: { type: "operator", action, message: after(0) } };
+    case "serverunban":
+      return words.length !== 1 ? how : { message: { type: "operator", action, target: words[0] } };
+    case "kill": {
+      if (words.length === 0) return how;
+      const reason = after(1);
+      return {
+        message: reason === ""
+          ? { type: "operator", action, target: words[0] }
+          : { type: "operator", action, target: words[0], reason },
+      };
+    }
+    case "serverban": {
+      if (words.length === 0) return how;
+      const timed = words.length > 1 && /^\d{1,9}(\.\d+)?$/.test(words[1]);
+      const minutes = timed ? Number(words[1]) : undefined;
+      if (minutes !== undefined && (minutes * 60 < 1 || minutes > MAX_BAN_MINUTES)) {
+        return { usage: `A ban lasts from 1 second (0.017) to ${MAX_BAN_MINUTES} minutes` };
+      }
+      const reason = after(timed ? 2 : 1);
+      /** @type {{ type: "operator", action: "serverban", target: string, seconds?: number, reason?: string }} */
+      const message = { type: "operator", action, target: words[0] };
+      if (minutes !== undefined) message.seconds = Math.round(minutes * 60);
+      if (reason !== "") message.reason = reason;
+      return { message };
+    }
+    default:
+      return how;
+  }
+}
