@@ -5,7 +5,8 @@
  * @module
  */
 
-import { COMMANDS, operatorRequest, SLASH_LINE } from "./common/commands.js";
+import { COMMANDS, SLASH_LINE } from "./common/commands.js";
+import { operatorRequest } from "./common/operator_commands.js";
 import { EVERYONE } from "./names.js";
 
 /** The page's commands, in the order `/help` lists them. */

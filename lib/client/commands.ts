@@ -6,11 +6,8 @@
  */
 
 import type { OperatorRequest } from "../../protocol.ts";
-import {
-  COMMANDS as SHARED_COMMANDS,
-  operatorRequest,
-  SLASH_LINE,
-} from "../../web/common/commands.js";
+import { COMMANDS as SHARED_COMMANDS, SLASH_LINE } from "../../web/common/commands.js";
+import { operatorRequest } from "../../web/common/operator_commands.js";
 
 /** What a typed line asks for. */
 export type Command =

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { COMMANDS, operatorRequest, SLASH_LINE } from "./commands.js";
+import { COMMANDS, SLASH_LINE } from "./commands.js";
+import { operatorRequest } from "./operator_commands.js";
 import { helpLines } from "../../lib/client/commands.ts";
 
 /** The commands `client` has, in the order its `/help` lists them. */
