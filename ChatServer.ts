@@ -24,7 +24,7 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls, dataDir, webPort, webOrigins, cluster } = args.value;
+const { port, limits, tls, dataDir, webPort, webOrigins, cluster, operators } = args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -111,6 +111,7 @@ const server = new ChatServer(listeners, {
   store,
   chat,
   cluster: node,
+  operators,
   log: (line) => console_.line(line),
 });
 

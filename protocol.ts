@@ -246,6 +246,37 @@ export interface HistoryRequest {
   count?: number;
 }
 
+/** What a server operator may do, as the wire spells it. */
+export type OperatorAction = "kill" | "serverban" | "serverunban" | "wall";
+
+/** Every operator action, as the wire spells them. */
+export const OPERATOR_ACTIONS: readonly OperatorAction[] = [
+  "kill",
+  "serverban",
+  "serverunban",
+  "wall",
+];
+
+/**
+ * A server operator's command (only a client logged in to an account named by `--operator` may):
+ * `kill` disconnects user `target`; `serverban` bans user or address `target` (for `seconds`, or
+ * until lifted); `serverunban` lifts it; `wall` announces `message` to everyone.
+ */
+export interface OperatorRequest {
+  /** The message type. */
+  type: "operator";
+  /** One of `OPERATOR_ACTIONS`; any other is refused with an error that names them. */
+  action: string;
+  /** The user (or, for bans, the address) acted on; absent for `wall`. */
+  target?: string;
+  /** How long a `serverban` lasts, in seconds; absent: until lifted. */
+  seconds?: number;
+  /** Why, for `kill` and `serverban`, as the user is told. */
+  reason?: string;
+  /** The announcement of `wall`. */
+  message?: string;
+}
+
 /** Acknowledging the offline messages up to `id`: the server may forget them. */
 export interface AckRequest {
   /** The message type. */
@@ -395,6 +426,7 @@ export type ClientMessage =
   | AccountRequest
   | HistoryRequest
   | AckRequest
+  | OperatorRequest
   | KeysRequest
   | ApproveRequest
   | RevokeRequest
@@ -568,6 +600,37 @@ export interface ListReply {
   users: string[];
   /** Every room, by name. */
   rooms: RoomInfo[];
+  /** Those of `users` who are server operators (logged in); absent when none is. */
+  operators?: string[];
+}
+
+/**
+ * A server operator's announcement to everyone (`/wall`), to clients that announce the type; the
+ * others get it as a `broadcast` from `ANNOUNCEMENT_SENDER`.
+ */
+export interface AnnouncementMessage {
+  /** The message type. */
+  type: "announcement";
+  /** The operator who made it. */
+  nickname: string;
+  /** What it says. */
+  message: string;
+  /** ISO 8601 time, by the server's clock. */
+  timestamp?: string;
+}
+
+/** What an operator's command did, in words for the operator who asked. */
+export interface OperatorNotice {
+  /** The message type. */
+  type: "operator";
+  /** The action done. */
+  action: OperatorAction;
+  /** The user or address acted on. */
+  target?: string;
+  /** What was done, as a sentence. */
+  message: string;
+  /** ISO 8601 time, by the server's clock. */
+  timestamp?: string;
 }
 
 /** The nickname asked for is an account's: send its password with a `login` message. */
@@ -720,6 +783,8 @@ export type ServerMessage =
   | LeftNotice
   | NickNotice
   | ListReply
+  | AnnouncementMessage
+  | OperatorNotice
   | LoginPrompt
   | AccountNotice
   | QueuedNotice
@@ -760,6 +825,13 @@ const CLIENT_FIELDS: Record<ClientMessage["type"], Record<string, FieldRule>> = 
   account: { action: TEXT, password: TEXT_OPTIONAL },
   history: { room: TEXT_OPTIONAL, count: COUNT_OPTIONAL },
   ack: { id: COUNT },
+  operator: {
+    action: TEXT,
+    target: TEXT_OPTIONAL,
+    seconds: COUNT_OPTIONAL,
+    reason: TEXT_OPTIONAL,
+    message: TEXT_OPTIONAL,
+  },
   keys: {
     bundle: BUNDLE_OPTIONAL,
     nickname: TEXT_OPTIONAL,
@@ -810,7 +882,9 @@ const SERVER_FIELDS: Record<ServerMessage["type"], Record<string, FieldRule>> = 
   },
   left: { nickname: TEXT, room: TEXT_OPTIONAL, reason: TEXT_OPTIONAL, timestamp: TEXT_OPTIONAL },
   nick: { old: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
-  list: { users: ["strings", true], rooms: ["rooms", true] },
+  list: { users: ["strings", true], rooms: ["rooms", true], operators: ["strings", false] },
+  announcement: { nickname: TEXT, message: TEXT, timestamp: TEXT_OPTIONAL },
+  operator: { action: TEXT, target: TEXT_OPTIONAL, message: TEXT, timestamp: TEXT_OPTIONAL },
   login: { nickname: TEXT, chat: TEXT_OPTIONAL },
   account: { action: TEXT, nickname: TEXT, timestamp: TEXT_OPTIONAL },
   queued: { to: TEXT, timestamp: TEXT_OPTIONAL },

@@ -6,6 +6,7 @@
  */
 
 import { COMMANDS, SLASH_LINE } from "./common/commands.js";
+import { operatorRequest } from "./common/operator_commands.js";
 import { EVERYONE } from "./names.js";
 
 /** The page's commands, in the order `/help` lists them. */
@@ -101,8 +102,19 @@ export class Commands {
     "/revoke": (words) => this.#numbered("revoke", words),
     "/password": () => this.#page.composer.askSecret("password"),
     "/unregister": () => this.#send({ type: "account", action: "unregister" }),
+    "/kill": (_words, rest, name) => this.#operator(name, rest),
+    "/serverban": (_words, rest, name) => this.#operator(name, rest),
+    "/serverunban": (_words, rest, name) => this.#operator(name, rest),
+    "/wall": (_words, rest, name) => this.#operator(name, rest),
     "/exit": () => this.#page.session.leave(),
   };
+
+  /** A server operator's command: sent, or how to use it. */
+  #operator(name, rest) {
+    const request = operatorRequest(name, rest);
+    if ("usage" in request) this.#system(request.usage);
+    else this.#send(request.message);
+  }
 
   #send(message) {
     this.#page.session.send(message);

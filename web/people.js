@@ -13,6 +13,8 @@ const $ = (id) => document.getElementById(id);
 export class People {
   #users = [];
   #rooms = [];
+  /** Those of the users who are server operators, as the last list said. */
+  #operators = [];
   #hooks;
 
   /**
@@ -29,7 +31,7 @@ export class People {
 
   /** Says who is connected, in the order they came (`/list`). */
   tellUsers() {
-    this.#hooks.system(`Here: ${this.#users.join(", ")}`);
+    this.#hooks.system(`Here: ${this.#users.map((user) => this.#shown(user)).join(", ")}`);
   }
 
   /** Says which rooms there are, and their members (`/rooms`). */
@@ -43,11 +45,17 @@ export class People {
     );
   }
 
-  /** Both lists, as a `list` reply gives them. */
-  update(users, rooms) {
+  /** Both lists, as a `list` reply gives them, with the server operators among the users. */
+  update(users, rooms, operators = []) {
     this.#users = users;
     this.#rooms = rooms;
+    this.#operators = operators;
     this.#render();
+  }
+
+  /** A user as the lists show it: marked when a server operator. */
+  #shown(user) {
+    return this.#operators.some((name) => sameName(name, user)) ? `${user} (operator)` : user;
   }
 
   /** `nickname` joined the chat. */
@@ -70,7 +78,7 @@ export class People {
 
   #render() {
     $("users").replaceChildren(...this.#users.map((user) => {
-      const button = item(user, `Talk privately with ${user}`);
+      const button = item(this.#shown(user), `Talk privately with ${user}`);
       button.onclick = () => this.#hooks.onPerson(user);
       return button.parentElement;
     }));

@@ -82,7 +82,7 @@ export class Receiver {
         conversations.notice(EVERYONE, when, `${message.old} is now known as ${message.nickname}`);
         break;
       case "list":
-        people.update(message.users ?? [], message.rooms ?? []);
+        people.update(message.users ?? [], message.rooms ?? [], message.operators ?? []);
         break;
       case "unread": {
         const at = new Date(message.t);
@@ -107,6 +107,16 @@ export class Receiver {
         break;
       case "account":
         conversations.system(`Account ${message.action} done for ${message.nickname}`);
+        break;
+      case "announcement":
+        conversations.notice(
+          EVERYONE,
+          when,
+          `*** Announcement from ${message.nickname}: ${message.message}`,
+        );
+        break;
+      case "operator":
+        conversations.system(message.message);
         break;
       case "shutdown":
         conversations.system("The server is shutting down");

@@ -280,7 +280,12 @@ export class ChatSession extends Session {
         this.#registration.loginAsked(message.nickname);
         break;
       case "list":
-        this.#incoming.list(message.users, message.rooms, this.#listRequests.shift());
+        this.#incoming.list(
+          message.users,
+          message.rooms,
+          this.#listRequests.shift(),
+          message.operators,
+        );
         break;
       case "goodbye":
         this.#goodbye.resolve();

@@ -91,6 +91,8 @@ Deno.test("ChatSession registers, sends typed lines, and leaves after the acknow
         "invited",
         "moderated",
         "bans",
+        "announcement",
+        "operator",
       ],
     });
     await server.send('{"type":"welcome","nickname":"Alice","clientID":"001"}\n');
@@ -230,7 +232,7 @@ Deno.test("ChatSession completes commands, nicknames and rooms", async () => {
     {},
     (created) => session = created,
   );
-  assert.deepEqual(session!.complete("/w"), [["/whisper", "/w"], "/w"]);
+  assert.deepEqual(session!.complete("/w"), [["/whisper", "/w", "/wall"], "/w"]);
   assert.deepEqual(session!.complete("/j"), [["/join"], "/j"]);
   assert.deepEqual(session!.complete("/w b"), [["bea", "Ben", "Bob"], "b"]);
   assert.deepEqual(session!.complete("/join #l"), [["#lab"], "#l"]);

@@ -6,7 +6,9 @@
  */
 
 import { parseRoomCommand, ROOM_COMMAND_NAMES, type RoomRequest } from "./room_commands.ts";
+import type { OperatorRequest } from "../../protocol.ts";
 import { COMMANDS as SHARED_COMMANDS, SLASH_LINE } from "../../web/common/commands.js";
+import { operatorRequest } from "../../web/common/operator_commands.js";
 
 /** What a typed line asks for. */
 export type Command =
@@ -41,6 +43,8 @@ export type Command =
   | { kind: "devices" }
   /** Approve, or remove, device `number` of `/devices`. */
   | { kind: "approve" | "revoke"; number: number }
+  /** A server operator's command (`/kill`, `/serverban`, `/serverunban`, `/wall`), to send. */
+  | { kind: "operator"; message: OperatorRequest }
   | { kind: "help" }
   | { kind: "quit" }
   /** A known command used wrongly: how to use it. */
@@ -166,6 +170,15 @@ export function parseCommand(line: string): Command {
     }
     case "/history":
       return parseHistory(words) ?? usage("/history [<#room>] [<n>]");
+    case "/kill":
+    case "/serverban":
+    case "/serverunban":
+    case "/wall": {
+      const request = operatorRequest(name, rest);
+      return "usage" in request
+        ? { kind: "usage", usage: request.usage }
+        : { kind: "operator", message: request.message };
+    }
     case "/exit":
     case "/quit":
       return { kind: "quit" };

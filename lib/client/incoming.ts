@@ -100,18 +100,36 @@ export class Incoming {
       case "nick":
         this.#onNick(at(), message.old, message.nickname);
         break;
+      case "announcement":
+        ui.print(
+          `${formatDateTime(at())} :: *** Announcement from ${escapeControls(message.nickname)}: ` +
+            escapeControls(message.message),
+        );
+        break;
+      case "operator":
+        ui.print(formatNotice(at(), escapeControls(message.message)));
+        break;
       default:
         for (const line of roomLines(message) ?? []) ui.print(formatNotice(at(), line));
     }
   }
 
-  /** The server listed `users` and `rooms`, as asked for `asked` (none shown for the session). */
-  list(users: string[], rooms: RoomInfo[], asked: ListPurpose | undefined): void {
+  /**
+   * The server listed `users` (`operators` among them) and `rooms`, as asked for `asked` (none
+   * shown for the session).
+   */
+  list(
+    users: string[],
+    rooms: RoomInfo[],
+    asked: ListPurpose | undefined,
+    operators: readonly string[] = [],
+  ): void {
     const { ui, roster } = this.#options;
     roster.listed(users, rooms.map(({ room }) => room));
     if (asked === undefined || asked === "self") return;
     const names = (list: string[]) => list.map(escapeControls).join(", ");
-    if (asked === "list") ui.print(`Connected (${users.length}): ${names(users)}`);
+    const marked = users.map((user) => operators.includes(user) ? `${user} (operator)` : user);
+    if (asked === "list") ui.print(`Connected (${users.length}): ${names(marked)}`);
     ui.print(
       rooms.length === 0
         ? "Rooms: none yet (/join <#room> makes one)"

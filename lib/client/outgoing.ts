@@ -113,6 +113,9 @@ export class Outgoing {
       case "history":
         this.#send({ type: "history", room: command.room, count: command.count });
         break;
+      case "operator":
+        this.#send(command.message);
+        break;
       case "send":
         transfers.send(command.to, command.path);
         break;

@@ -8,6 +8,7 @@
  */
 
 import type { KeyBundle, ServerMessage, TransferMessage } from "../../protocol.ts";
+import type { OperatorNews } from "../operators/operators.ts";
 import type { RemoteInfo } from "./remote_member.ts";
 
 /** The version of the bus's messages. */
@@ -65,7 +66,9 @@ export type BusMessage =
    */
   | { kind: "rooms"; key: string; data?: string; out?: string }
   /** An account was made (with its nickname) or given up (none) on the sender's node. */
-  | { kind: "account"; key: string; nickname?: string };
+  | { kind: "account"; key: string; nickname?: string }
+  /** An operator's kill of a user of another node, or a server ban set or lifted. */
+  | OperatorNews;
 
 /** A message heard on the bus: with the bus's version and the id of the node that said it. */
 export type HeardMessage = BusMessage & {

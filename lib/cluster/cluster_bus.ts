@@ -23,6 +23,7 @@ import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound } from "../core/types.ts";
 import { formatDateTime } from "../common/text.ts";
 import type { AccountChat } from "../accounts/accounts.ts";
+import type { OperatorNews } from "../operators/operators.ts";
 import {
   type BusMessage,
   decodeBusMessage,
@@ -71,6 +72,8 @@ export interface BusFeatures<M extends Member> extends PresenceFeatures<M> {
   accounts?: { learn(key: string, nickname: string | undefined): void };
   /** Kept rooms changed on another node (see `RoomRules.hear`). */
   rooms?: { hear(key: string, data: string | undefined, out?: string): void };
+  /** Operators' kills and bans at another node. */
+  operators?: { heard(news: OperatorNews): void };
 }
 
 /** The bus of one node: see the module's comment. */
@@ -139,6 +142,11 @@ export class ClusterBus<P extends Member> {
   /** Room `key` changed here (`data` undefined: closed), or `out` must leave it: the others learn. */
   roomChanged(key: string, data: string | undefined, out?: string): void {
     this.#publish("all", { kind: "rooms", key, data, out });
+  }
+
+  /** An operator here killed a user of another node, or set or lifted a ban: the others hear. */
+  operatorNews(news: OperatorNews): void {
+    this.#publish("all", news);
   }
 
   /** An account was made or given up here: the other nodes learn of it. */
@@ -316,6 +324,11 @@ export class ClusterBus<P extends Member> {
         break;
       case "took":
         this.#took(message.nickname);
+        break;
+      case "kill":
+      case "ban":
+      case "unban":
+        this.#options.features().operators?.heard(message);
         break;
       default:
         throw new Error("unknown kind");

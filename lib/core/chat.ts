@@ -72,6 +72,8 @@ export interface ChatCoreOptions<M extends Member> {
   chat?: string;
   /** The rooms feature: who may join, speak and see, and what is kept; without it, all open. */
   rooms?: RoomHooks<M>;
+  /** Whether `account` (a nickname key) is a server operator's: `/list` shows who is. */
+  isOperator?: (account: string) => boolean;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -117,6 +119,7 @@ export class ChatCore<M extends Member> {
   readonly #chat: string | undefined;
   /** The rooms feature, set at construction or by `attachRooms`. */
   #roomHooks: RoomHooks<M> | undefined;
+  readonly #isOperator: ((account: string) => boolean) | undefined;
 
   /** Creates an empty chat. */
   constructor(options: ChatCoreOptions<M>) {
@@ -127,6 +130,7 @@ export class ChatCore<M extends Member> {
     this.#observer = options.observer;
     this.#connectionsPerAccount = options.connectionsPerAccount ?? 1;
     this.#chat = options.chat;
+    this.#isOperator = options.isOperator;
     this.#roomHooks = options.rooms;
   }
 
@@ -714,7 +718,24 @@ export class ChatCore<M extends Member> {
         return topic ? { ...room, topic } : room;
       });
     shown.sort((a, b) => roomKey(a.room) < roomKey(b.room) ? -1 : 1);
-    this.#send(member, { type: "list", users: names(this.#members.members()), rooms: shown });
+    const operators = names([...this.#members.members()].filter((each) => this.#operator(each)));
+    this.#send(member, {
+      type: "list",
+      users: names(this.#members.members()),
+      rooms: shown,
+      ...(operators.length === 0 ? {} : { operators }),
+    });
+  }
+
+  /**
+   * Whether `user` is a server operator: logged in to an operator account (a user of another
+   * node, whose login is its node's, by holding the account's nickname).
+   */
+  #operator(user: M): boolean {
+    if (this.#isOperator === undefined) return false;
+    if (user.account !== undefined) return this.#isOperator(user.account);
+    return user.remote === true && this.#accounts?.isAccount(user.nickname!) === true &&
+      this.#isOperator(nicknameKey(user.nickname!));
   }
 
   /** The message's own time when it gives a readable one, else now; and what to relay. */

@@ -14,6 +14,7 @@ import type {
   E2eEnvelope,
   KeyBundle,
   OfferRequest,
+  OperatorAction,
   PrivateMessage,
   RoomMessage,
   ServerMessage,
@@ -71,6 +72,19 @@ export type RoomsCommand =
   | { kind: "settings"; room: string; setting: string; value?: string }
   | { kind: "bans"; room: string };
 
+/**
+ * What a server operator asks (the operators feature's): `kill` or `serverban` user (or address)
+ * `target`, for `seconds` when given, with `reason`; `serverunban` `target`; `wall` `text`.
+ */
+export type OperatorCommand = {
+  kind: "operator";
+  action: OperatorAction;
+  target?: string;
+  seconds?: number;
+  reason?: string;
+  text?: string;
+};
+
 /** What a client asks of a file transfer (the file transfer feature's). */
 export type TransferCommand = { kind: "transfer"; request: OfferRequest | TransferMessage };
 
@@ -82,6 +96,7 @@ export type Command =
   | DevicesCommand
   | TransferCommand
   | RoomsCommand
+  | OperatorCommand
   /** A chat line to everyone; `timestamp` as the client sent it, if it did. */
   | { kind: "say"; text: string; timestamp?: string }
   /** A private message: `text` in the clear, or `e2e` (then `text` is empty). */
@@ -105,6 +120,7 @@ export type ChatCommand = Exclude<
   | DevicesCommand
   | TransferCommand
   | RoomsCommand
+  | OperatorCommand
 >;
 
 /**

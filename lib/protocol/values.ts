@@ -17,6 +17,9 @@ function quote(text: string): string {
   return JSON.stringify(shown);
 }
 
+/** The name the server's announcements come from where a sender is shown: never a nickname. */
+export const SERVER_NAME = "*server*";
+
 /** Longest nickname, in characters (code points). */
 export const MAX_NICKNAME_CHARS = 32;
 
@@ -37,6 +40,9 @@ export function nicknameProblem(nickname: string): string | undefined {
   }
   if (nickname.startsWith("#")) {
     return `Nickname ${quote(nickname)} must not start with "#", which marks a room`;
+  }
+  if (nickname.toLowerCase() === SERVER_NAME) {
+    return `Nickname ${quote(nickname)} is the server's own, for its announcements`;
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ import {
 } from "../cluster/cluster_url.ts";
 import { MAX_FRAME_BYTES } from "../../protocol.ts";
 import { type FlagSpec, type Parsed, parseFlags, parsePort } from "../common/flags.ts";
+import { nicknameProblem } from "../protocol/values.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
 /** Where the server serves TLS. */
@@ -41,6 +42,8 @@ export interface ServerArgs {
   webOrigins?: string[];
   /** The Redis that makes this server a node of a cluster, when given. */
   cluster?: ClusterSettings;
+  /** The operator accounts' nicknames (`--operator`, repeatable); none when not given. */
+  operators: string[];
 }
 
 /** The limits a number sets: all but the one that is a switch. */
@@ -225,6 +228,8 @@ export const SERVER_USAGE: string = [
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
   "  --web-port <port>             serve the web client there (HTTPS with the TLS flags)",
   "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
+  "  --operator <account>          that account is a server operator while logged in",
+  "                                (repeat for more: --operator alice --operator bob)",
   "  --cluster <url>               be a node of the chat that shares this Redis",
   "                                (redis://[:password@]host:port[/db], or rediss:// for TLS)",
   `  --cluster-prefix <prefix>     its keys and channels in Redis (default ${DEFAULT_CLUSTER_PREFIX})`,
@@ -234,6 +239,9 @@ export const SERVER_USAGE: string = [
 
 /** Parses ChatServer's arguments. */
 export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
+  const operators = takeOperators(args);
+  if (!operators.ok) return operators;
+  args = operators.value.rest;
   // The port comes first when given; "-5" is a bad port, not an option.
   const portText = args[0] !== undefined && !args[0].startsWith("--") ? args[0] : undefined;
   const spec: FlagSpec = {
@@ -289,7 +297,7 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   if (dataDir !== undefined && dataDir.trim() === "") {
     return { ok: false, error: "ERR - option --data: expected a directory" };
   }
-  const value: ServerArgs = { port, limits, tls: tls?.value };
+  const value: ServerArgs = { port, limits, tls: tls?.value, operators: operators.value.names };
   if (dataDir !== undefined) value.dataDir = dataDir;
   const webPort = values["web-port"] as string | undefined;
   if (webPort !== undefined) {
@@ -325,6 +333,29 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     value.cluster = cluster.value;
   }
   return { ok: true, value };
+}
+
+/** Takes every `--operator <account>` out of `args` (the flag may be given more than once). */
+function takeOperators(args: string[]): Parsed<{ names: string[]; rest: string[] }> {
+  const names: string[] = [], rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    let name: string | undefined;
+    if (arg === "--operator") name = args[++i];
+    else if (arg.startsWith("--operator=")) name = arg.slice("--operator=".length);
+    else {
+      rest.push(arg);
+      continue;
+    }
+    const problem = name === undefined ? "expected an account's nickname" : nicknameProblem(name);
+    if (problem !== undefined) return { ok: false, error: `ERR - option --operator: ${problem}` };
+    names.push(name!);
+  }
+  return { ok: true, value: { names, rest } };
 }
 
 function parseClusterFlags(

@@ -5,11 +5,11 @@ import { DEFAULT_LIMITS } from "./limits.ts";
 Deno.test("parseServerArgs() takes an optional port, with every limit at its default", () => {
   assert.deepEqual(parseServerArgs([]), {
     ok: true,
-    value: { port: 0, limits: DEFAULT_LIMITS, tls: undefined },
+    value: { port: 0, limits: DEFAULT_LIMITS, tls: undefined, operators: [] },
   });
   assert.deepEqual(parseServerArgs(["12345"]), {
     ok: true,
-    value: { port: 12345, limits: DEFAULT_LIMITS, tls: undefined },
+    value: { port: 12345, limits: DEFAULT_LIMITS, tls: undefined, operators: [] },
   });
 });
 
@@ -57,6 +57,7 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
     value: {
       port: 12345,
       tls: undefined,
+      operators: [],
       limits: {
         maxFrameBytes: 4096,
         sendqBytes: 65536,
@@ -120,7 +121,12 @@ Deno.test("parseServerArgs() answers ERR - arg 1 for a bad port and names a bad 
 Deno.test("parseServerArgs() reads the TLS flags", () => {
   assert.deepEqual(parseServerArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"]), {
     ok: true,
-    value: { port: 0, limits: DEFAULT_LIMITS, tls: { certFile: "c.pem", keyFile: "k.pem" } },
+    value: {
+      port: 0,
+      limits: DEFAULT_LIMITS,
+      tls: { certFile: "c.pem", keyFile: "k.pem" },
+      operators: [],
+    },
   });
   const both = parseServerArgs([
     "7000",
@@ -144,4 +150,21 @@ Deno.test("parseServerArgs() answers --help with the usage, which lists every li
   assert.match(SERVER_USAGE, /--register-timeout <seconds> .*\(default 30\)/);
   assert.match(SERVER_USAGE, /--offline-days <days> .*\(default 30\)/);
   assert.match(SERVER_USAGE, /--data <dir> /);
+});
+
+Deno.test("parseServerArgs() takes --operator more than once, and refuses a name that is none", () => {
+  const parsed = parseServerArgs(["--operator", "Alice", "12345", "--operator=bob"]);
+  assert.equal(parsed.ok, true);
+  if (parsed.ok) {
+    assert.deepEqual(parsed.value.operators, ["Alice", "bob"]);
+    assert.equal(parsed.value.port, 12345);
+  }
+  assert.deepEqual(parseServerArgs(["--operator"]), {
+    ok: false,
+    error: "ERR - option --operator: expected an account's nickname",
+  });
+  assert.deepEqual(parseServerArgs(["--operator", "a b"]), {
+    ok: false,
+    error: 'ERR - option --operator: Nickname "a b" must not contain white space',
+  });
 });

@@ -8,6 +8,10 @@
  * loop; a client whose outbox passes its cap, or whose writes stall, is dropped without anyone
  * else waiting. Clients found dead during a loop over clients are removed after that loop.
  *
+ * It runs past 450 lines because every kind of command is handed to its feature in one place
+ * (`#onFrame`), with the server bans checked there and at accept (`operators/`), so that who
+ * handles what, and in which order, reads in one method.
+ *
  * @module
  */
 
@@ -17,6 +21,7 @@ import { RoomRules } from "../rooms/room_rules.ts";
 import { ChatCore } from "../core/chat.ts";
 import { Transfers } from "../files/transfers.ts";
 import { KeyDirectory } from "../e2e/key_directory.ts";
+import { Operators } from "../operators/operators.ts";
 import type { Outbound } from "../core/types.ts";
 import { formatDateTime } from "../common/text.ts";
 import type { FrameEvent } from "../protocol/frame_reader.ts";
@@ -62,8 +67,8 @@ export interface ChatServerOptions {
   cluster?: ClusterNode;
   /** This chat's id (the store's `chatId()`), sent in `welcome` and login prompts. */
   chat?: string;
-  /** Whether an account is a server operator, who moderates every room (none by default). */
-  isOperator?: (account: string) => boolean;
+  /** The operator accounts' nicknames (`--operator`): operators while logged in. */
+  operators?: readonly string[];
 }
 
 /** A snapshot of the server's load. */
@@ -91,6 +96,7 @@ export class ChatServer {
   readonly #rooms: RoomRules<ChatMember>;
   readonly #transfers: Transfers<ChatMember>;
   readonly #keys: KeyDirectory<ChatMember>;
+  readonly #operators: Operators<ChatMember>;
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   readonly #admission: Admission;
@@ -130,6 +136,7 @@ export class ChatServer {
         transfers: this.#transfers,
         accounts: this.#accounts,
         rooms: this.#rooms,
+        operators: this.#operators,
       }),
     });
     // Without a cluster no member of another node exists: this node's own delivery serves all.
@@ -153,6 +160,21 @@ export class ChatServer {
       observer: this.#bus?.observer,
       connectionsPerAccount: MAX_CONNECTIONS_PER_ACCOUNT,
       chat: options.chat,
+      isOperator: (account) => this.#operators.isOperator(account),
+    });
+    this.#operators = new Operators<ChatMember>({
+      operators: options.operators ?? [],
+      out,
+      log: this.#log,
+      now: this.#now,
+      store: options.store,
+      chat: this.#core,
+      // Only this node's connections are disconnected here; another node's hear of it.
+      disconnect: (peer, reason, lastWord) => {
+        this.#markDead(peer as Peer, reason, (peer as Peer).wire.encode([lastWord]));
+        queueMicrotask(() => this.#reap());
+      },
+      publish: this.#bus && ((news) => this.#bus!.operatorNews(news)),
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#rooms = new RoomRules<ChatMember>({
@@ -160,7 +182,7 @@ export class ChatServer {
       store: options.store,
       log: this.#log,
       now: this.#now,
-      isOperator: options.isOperator,
+      isOperator: (account) => this.#operators.isOperator(account),
       isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
       publish: (key, data, leaver) => this.#bus?.roomChanged(key, data, leaver),
       replyBytes: this.#limits.sendqBytes / 4,
@@ -195,6 +217,7 @@ export class ChatServer {
     const period = Math.max(50, Math.min(1000, Math.min(writeTimeoutMs, registerTimeoutMs) / 4));
     await this.#accounts?.load();
     await this.#rooms.load();
+    await this.#operators.load();
     await this.#bus?.start(this.#core);
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
     await Promise.all(this.#listeners.map((listener) => this.#accept(listener)));
@@ -211,6 +234,7 @@ export class ChatServer {
     this.#stopping = true;
     clearInterval(this.#sweepTimer);
     this.#rooms.close();
+    this.#operators.stop();
     this.#bus?.stop();
     for (const listener of this.#listeners) {
       try {
@@ -276,7 +300,7 @@ export class ChatServer {
       this.#markDead(peer, LEFT_BY_ACCIDENT);
       queueMicrotask(() => this.#reap());
     });
-    const refusal = this.#admission.problem(peer.ip);
+    const refusal = this.#admission.problem(peer.ip) ?? this.#operators.addressProblem(peer.ip);
     if (refusal !== undefined) {
       this.#refuse(peer, refusal);
       return;
@@ -346,6 +370,21 @@ export class ChatServer {
     }
     const command = peer.wire.decode(event.bytes, peer.nickname !== undefined);
     if (command === undefined) return;
+    if (command.kind === "register" || command.kind === "nick") {
+      // A banned user (or address) is refused before its name is looked at any further.
+      const banned = this.#operators.registrationProblem(command.nickname, peer.ip);
+      if (banned !== undefined && command.kind === "register") {
+        this.#core.flush();
+        this.#log(`${formatDateTime(this.#now())} :: refused ${peer.name}: ${banned}`);
+        this.#drop(peer, LEFT_BY_ACCIDENT, peer.wire.encodeError(banned));
+        return;
+      }
+      if (banned !== undefined) {
+        this.#core.flush();
+        this.#outbound.refuse(peer, banned);
+        return;
+      }
+    }
     if (command.kind === "disconnect") {
       const goodbye = peer.wire.encode([{ type: "goodbye", timestamp: this.#now().toISOString() }]);
       this.#disconnect(peer, LEFT_BY_REQUEST, goodbye);
@@ -368,6 +407,9 @@ export class ChatServer {
       command.kind === "settings" || command.kind === "bans"
     ) {
       this.#rooms.handle(peer, command);
+    } else if (command.kind === "operator") {
+      this.#core.flush();
+      this.#operators.handle(peer, command);
     } else if (command.kind === "transfer") {
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).

@@ -11,6 +11,7 @@ import type {
   KeepResult,
   KeptMessage,
   NewDevice,
+  ServerBan,
   Store,
   StoreBounds,
   StoredDevice,
@@ -31,6 +32,7 @@ export class MemoryStore implements Store {
   readonly #devices = new Map<string, StoredDevice[]>();
   readonly #chatId = newChatId();
   readonly #rooms = new Map<string, string>();
+  readonly #bans = new Map<string, ServerBan>();
   #lastId = 0;
 
   /** Creates an empty store that keeps within `bounds`. */
@@ -183,6 +185,19 @@ export class MemoryStore implements Store {
   deleteRoom(key: string): Promise<void> {
     this.#rooms.delete(key);
     return Promise.resolve();
+  }
+
+  serverBans(): Promise<ServerBan[]> {
+    return Promise.resolve([...this.#bans.values()].map((ban) => ({ ...ban })));
+  }
+
+  putServerBan(ban: ServerBan): Promise<void> {
+    this.#bans.set(ban.key, { ...ban });
+    return Promise.resolve();
+  }
+
+  removeServerBan(key: string): Promise<boolean> {
+    return Promise.resolve(this.#bans.delete(key));
   }
 
   close(): Promise<void> {

@@ -12,6 +12,7 @@
  *   order they were added;
  * - `chat-id`: the chat's id, set once by whichever node asks first;
  * - `rooms`: a hash of room key to the room's record (JSON, the rooms feature's).
+ * - `server-bans`: a hash of ban key to the server ban (JSON).
  *
  * An account kept by an older server has its one key bundle in its JSON (`keyBundle`): the first
  * time its devices are read, that bundle becomes its first device.
@@ -28,6 +29,8 @@ import {
   type KeptMessage,
   newChatId,
   type NewDevice,
+  type ServerBan,
+  serverBanOf,
   type Store,
   type StoreBounds,
   type StoredDevice,
@@ -353,6 +356,23 @@ export class RedisStore implements Store {
       .filter((entry): entry is HistoryEntry => entry !== undefined && entry.at > oldest);
     const entries = limit > 0 ? kept.slice(-limit) : [];
     return { entries, earlier: kept.length - entries.length };
+  }
+
+  async serverBans(): Promise<ServerBan[]> {
+    const values = await this.#run("return redis.call('HVALS', KEYS[1])", ["server-bans"]);
+    return (values as string[]).map((text) => this.#parse<Record<string, unknown>>(text, "a ban"))
+      .map((value) => value === undefined ? undefined : serverBanOf(value))
+      .filter((ban): ban is ServerBan => ban !== undefined);
+  }
+
+  async putServerBan(ban: ServerBan): Promise<void> {
+    const script = "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])";
+    await this.#run(script, ["server-bans"], [ban.key, JSON.stringify(ban)]);
+  }
+
+  async removeServerBan(key: string): Promise<boolean> {
+    const script = "return redis.call('HDEL', KEYS[1], ARGV[1])";
+    return Number(await this.#run(script, ["server-bans"], [key])) === 1;
   }
 
   close(): Promise<void> {

@@ -17,6 +17,8 @@ import {
   keptThrough,
   newChatId,
   type NewDevice,
+  type ServerBan,
+  serverBanOf,
   type Store,
   type StoreBounds,
   type StoredDevice,
@@ -326,6 +328,33 @@ export class SqliteStore implements Store {
       }));
       return { entries, earlier: count - entries.length };
     });
+  }
+
+  serverBans(): Promise<ServerBan[]> {
+    return this.#read(() =>
+      this.#all("SELECT key, target, by_name, reason, at, until FROM server_bans").map((row) =>
+        serverBanOf({ ...row, by: row.by_name })!
+      )
+    );
+  }
+
+  putServerBan(ban: ServerBan): Promise<void> {
+    return this.#write(() => {
+      this.#run(
+        "INSERT OR REPLACE INTO server_bans (key, target, by_name, reason, at, until) " +
+          "VALUES (?, ?, ?, ?, ?, ?)",
+        ban.key,
+        ban.target,
+        ban.by,
+        ban.reason ?? null,
+        ban.at,
+        ban.until ?? null,
+      );
+    });
+  }
+
+  removeServerBan(key: string): Promise<boolean> {
+    return this.#write(() => this.#run("DELETE FROM server_bans WHERE key = ?", key).changes > 0);
   }
 
   close(): Promise<void> {

@@ -63,6 +63,15 @@ export const MIGRATIONS: readonly string[] = [
   // Rooms that are kept (issue 23): owner, topic, settings, members, roles, bans, invitations,
   // as one JSON record per room (the rooms feature's; bounded there).
   `CREATE TABLE rooms (key TEXT PRIMARY KEY, data TEXT NOT NULL);`,
+  // Server bans set by operators, by user or address (issue 23, point 6).
+  `CREATE TABLE server_bans (
+     key TEXT PRIMARY KEY,
+     target TEXT NOT NULL,
+     by_name TEXT NOT NULL,
+     reason TEXT,
+     at INTEGER NOT NULL,
+     until INTEGER
+   );`,
 ];
 
 /** The step after which an account's one key bundle becomes its first device. */

@@ -75,6 +75,7 @@ Deno.test("SqliteStore migrates a new database to the latest schema version", as
     "meta",
     "offline",
     "rooms",
+    "server_bans",
   ]);
   assert.equal(mode, "wal");
 });

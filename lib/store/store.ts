@@ -94,6 +94,25 @@ export interface StoredRoom {
   data: string;
 }
 
+/**
+ * A server ban (set by an operator's `/serverban`): a user (an account's or a guest's nickname)
+ * or an address refused at connect and at registration, until `until` or until lifted.
+ */
+export interface ServerBan {
+  /** What is banned: `user:<nicknameKey>` or `address:<ip>`. */
+  key: string;
+  /** The nickname or address as the operator gave it. */
+  target: string;
+  /** The operator who set it (its nickname then). */
+  by: string;
+  /** Why, as the operator said; absent when it gave no reason. */
+  reason?: string;
+  /** When it was set, in milliseconds since the epoch. */
+  at: number;
+  /** When it ends, in milliseconds since the epoch; absent: until lifted. */
+  until?: number;
+}
+
 /** How much a store keeps; each bound is a named default in `lib/server/limits.ts` with a flag. */
 export interface StoreBounds {
   /** Most private messages kept for one account. */
@@ -184,6 +203,12 @@ export interface Store {
    * every server on this store (a cluster's nodes agree on it).
    */
   chatId(): Promise<string>;
+  /** Every server ban kept (expired ones included: the caller drops them). */
+  serverBans(): Promise<ServerBan[]>;
+  /** Keeps `ban`, replacing the one of its key. The caller keeps to its bound. */
+  putServerBan(ban: ServerBan): Promise<void>;
+  /** Removes the ban of `key`; false when there was none. */
+  removeServerBan(key: string): Promise<boolean>;
   /** Writes what is pending and closes; the store is not used after. */
   close(): Promise<void>;
 }
@@ -203,4 +228,17 @@ export function keptThrough(devices: readonly StoredDevice[]): number {
   const approved = devices.filter((device) => device.approved);
   const counted = approved.length > 0 ? approved : devices;
   return Math.min(...counted.map((device) => device.acked));
+}
+
+/** A server ban as read back: only the fields a ban has (a store may add nulls or drop fields). */
+export function serverBanOf(value: Record<string, unknown>): ServerBan | undefined {
+  const { key, target, by, reason, at, until } = value;
+  if (typeof key !== "string" || typeof target !== "string" || typeof by !== "string") {
+    return undefined;
+  }
+  if (typeof at !== "number") return undefined;
+  const ban: ServerBan = { key, target, by, at };
+  if (typeof reason === "string") ban.reason = reason;
+  if (typeof until === "number") ban.until = until;
+  return ban;
 }

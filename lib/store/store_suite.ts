@@ -194,6 +194,20 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.deepEqual(await store.rooms(), [{ key: "#dev", data: "{}" }]);
   });
 
+  test("server bans are kept, replaced by key and removed", async (store) => {
+    assert.deepEqual(await store.serverBans(), []);
+    const bob = { key: "user:bob", target: "Bob", by: "Alice", reason: "spam", at: T };
+    const address = { key: "address:192.0.2.7", target: "192.0.2.7", by: "Alice", at: T };
+    await store.putServerBan(bob);
+    await store.putServerBan(address);
+    await store.putServerBan({ ...bob, until: T + 60_000 });
+    const bans = (await store.serverBans()).sort((a, b) => a.key.localeCompare(b.key));
+    assert.deepEqual(bans, [address, { ...bob, until: T + 60_000 }]);
+    assert.equal(await store.removeServerBan("user:bob"), true);
+    assert.equal(await store.removeServerBan("user:bob"), false);
+    assert.deepEqual(await store.serverBans(), [address]);
+  });
+
   test("chatId() is made once and kept", async (store) => {
     const id = await store.chatId();
     assert.match(id, /^[A-Za-z0-9_-]{22}$/);

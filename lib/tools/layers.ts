@@ -26,6 +26,7 @@ const SERVER_SIDE = [
   "rooms",
   "files",
   "e2e",
+  "operators",
   "cluster",
   "wire",
   "web",
@@ -63,11 +64,13 @@ export const PARTS: readonly Part[] = [
   { name: "files", paths: ["lib/files/"], may: ["common", "protocol", "core"] },
   /** End-to-end messages beside the core: the key directory. */
   { name: "e2e", paths: ["lib/e2e/"], may: ["common", "protocol", "core", "store"] },
+  /** Server operators beside the core: kills, server bans, announcements. */
+  { name: "operators", paths: ["lib/operators/"], may: ["common", "protocol", "core", "store"] },
   /** The bus between the nodes of a cluster; it carries the other features' messages too. */
   {
     name: "cluster",
     paths: ["lib/cluster/"],
-    may: ["common", "protocol", "core", "store", "accounts", "rooms", "files", "e2e"],
+    may: ["common", "protocol", "core", "store", "accounts", "rooms", "files", "e2e", "operators"],
   },
   /** The server's wire adapters: frames to commands, messages to bytes. */
   { name: "wire", paths: ["lib/wire/"], may: ["common", "protocol", "core"] },

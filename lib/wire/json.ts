@@ -11,6 +11,9 @@ import {
   type ClientMessage,
   decodeClientMessage,
   encodeMessage,
+  OPERATOR_ACTIONS,
+  type OperatorAction,
+  type OperatorRequest,
   type ServerMessage,
 } from "../../protocol.ts";
 import { concat } from "../common/bytes.ts";
@@ -77,6 +80,8 @@ export function jsonCommand(message: ClientMessage): Command {
       return { kind: "history", room: message.room, count: message.count };
     case "ack":
       return { kind: "ack", id: message.id };
+    case "operator":
+      return operatorCommand(message);
     case "keys":
       if ((message.bundle === undefined) === (message.nickname === undefined)) {
         return {
@@ -136,6 +141,23 @@ export function jsonCommand(message: ClientMessage): Command {
       // Every other type belongs to a file transfer.
       return { kind: "transfer", request: message };
   }
+}
+
+/** The operator command an `operator` message asks for, or why it is not one. */
+function operatorCommand(message: OperatorRequest): Command {
+  if (!(OPERATOR_ACTIONS as readonly string[]).includes(message.action)) {
+    return {
+      kind: "invalid",
+      error: `Invalid "operator" message: field "action" must be one of ` +
+        OPERATOR_ACTIONS.map((action) => `"${action}"`).join(", "),
+    };
+  }
+  const command: Command = { kind: "operator", action: message.action as OperatorAction };
+  if (message.target !== undefined) command.target = message.target;
+  if (message.seconds !== undefined) command.seconds = message.seconds;
+  if (message.reason !== undefined) command.reason = message.reason;
+  if (message.message !== undefined) command.text = message.message;
+  return command;
 }
 
 /** Encodes `messages` as JSON lines, one after another. */

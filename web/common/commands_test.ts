@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { COMMANDS, SLASH_LINE } from "./commands.js";
+import { operatorRequest } from "./operator_commands.js";
 import { helpLines } from "../../lib/client/commands.ts";
 
 /** The commands `client` has, in the order its `/help` lists them. */
@@ -49,6 +50,10 @@ Deno.test("each client has its own list: the same commands, typed and helped as 
     "/revoke",
     "/password",
     "/unregister",
+    "/kill",
+    "/serverban",
+    "/serverunban",
+    "/wall",
     "/exit",
   ];
   // The room commands are the terminal's until the page has them (issue 23, point 7).
@@ -115,8 +120,41 @@ Deno.test("the terminal client's /help lines are the same as before the list was
     "  /revoke <n>                          remove device n of /devices: nothing is sealed to it any more",
     "  /password                            change your account's password",
     "  /unregister                          give up your nickname's account",
+    "  /kill <user> [<reason>]              server operators: disconnect a user, with the reason",
+    "  /serverban <user or address> [<minutes>] [<reason>] server operators: ban from the whole server (until lifted without minutes)",
+    "  /serverunban <user or address>       server operators: lift a server ban",
+    "  /wall <text>                         server operators: an announcement to everyone",
     "  /exit, /quit, q!, disconnect         leave the chat and show the summary",
     "  //text                               send a line that starts with /",
     "Anything else is a chat line: to the room you are talking in, or to everyone.",
   ]);
+});
+
+Deno.test("operatorRequest() reads the operator commands' words, or says how to use them", () => {
+  assert.deepEqual(operatorRequest("/kill", "Bob  spamming the chat"), {
+    message: { type: "operator", action: "kill", target: "Bob", reason: "spamming the chat" },
+  });
+  assert.deepEqual(operatorRequest("/KILL", "Bob"), {
+    message: { type: "operator", action: "kill", target: "Bob" },
+  });
+  assert.deepEqual(operatorRequest("/serverban", "Bob 0.5 flood"), {
+    message: { type: "operator", action: "serverban", target: "Bob", seconds: 30, reason: "flood" },
+  });
+  assert.deepEqual(operatorRequest("/serverban", "192.0.2.7 for good"), {
+    message: { type: "operator", action: "serverban", target: "192.0.2.7", reason: "for good" },
+  });
+  assert.deepEqual(operatorRequest("/serverunban", "Bob"), {
+    message: { type: "operator", action: "serverunban", target: "Bob" },
+  });
+  assert.deepEqual(operatorRequest("/wall", " Restart  at noon "), {
+    message: { type: "operator", action: "wall", message: "Restart  at noon" },
+  });
+  assert.deepEqual(operatorRequest("/kill", ""), { usage: "Usage: /kill <user> [<reason>]" });
+  assert.deepEqual(operatorRequest("/wall", "  "), { usage: "Usage: /wall <text>" });
+  assert.deepEqual(operatorRequest("/serverunban", "a b"), {
+    usage: "Usage: /serverunban <user or address>",
+  });
+  assert.deepEqual(operatorRequest("/serverban", "Bob 0.001"), {
+    usage: "A ban lasts from 1 second (0.017) to 5256000 minutes",
+  });
 });

@@ -24,6 +24,8 @@ export const EXTENSION_TYPES = /** @type {const} */ ([
   "invited",
   "moderated",
   "bans",
+  "announcement",
+  "operator",
 ]);
 
 /** Bytes of file data in one chunk: base64 in a JSON frame, well within 64 KiB. */
