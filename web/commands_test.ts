@@ -61,7 +61,7 @@ Deno.test("the page's /help lists its own commands from the shared list, one a l
   );
   assert.ok(calls.includes("system: /exit, /quit: leave the chat"));
   assert.equal(calls.at(-1), "system: //text: send a line that starts with /");
-  assert.equal(calls.length, 25);
+  assert.equal(calls.length, 29);
 });
 
 Deno.test("the page's commands ask the part of the page they are for", () => {
