@@ -6,7 +6,13 @@
  * @module
  */
 
-import { COUNT_OPTIONAL, type FieldRule, TEXT, TEXT_OPTIONAL } from "./json_decode.ts";
+import {
+  COUNT_OPTIONAL,
+  type FieldRule,
+  FLAG_OPTIONAL,
+  TEXT,
+  TEXT_OPTIONAL,
+} from "./json_decode.ts";
 
 /** What a moderator may do to a user in a room (`moderate`'s `action`). */
 export const MODERATE_ACTIONS = [
@@ -22,7 +28,17 @@ export const MODERATE_ACTIONS = [
 export type ModerateAction = typeof MODERATE_ACTIONS[number];
 
 /** A room's settings (`settings`'s `setting`). */
-export const ROOM_SETTINGS = ["private", "public", "invite", "owner", "close", "show"] as const;
+export const ROOM_SETTINGS = [
+  "private",
+  "public",
+  "moderated",
+  "unmoderated",
+  "invite",
+  "topic",
+  "owner",
+  "close",
+  "show",
+] as const;
 /** One of `ROOM_SETTINGS`. */
 export type RoomSetting = typeof ROOM_SETTINGS[number];
 
@@ -63,8 +79,9 @@ export interface ModerateRequest {
 }
 
 /**
- * Changing a room's settings: `private`, `public`, `invite` (`value` `members` or
- * `moderators`), `owner` (`value` the account), `close`; or `show`, to be sent its `roominfo`.
+ * Changing a room's settings: `private`, `public`, `moderated`, `unmoderated`, `invite` or
+ * `topic` (who may: `value` `members` or `moderators`), `owner` (`value` the account), `close`;
+ * or `show`, to be sent its `roominfo`.
  */
 export interface SettingsRequest {
   /** The message type. */
@@ -125,6 +142,10 @@ export interface RoomInfoNotice {
   private: boolean;
   /** Who may invite: `members` or `moderators`. */
   invite: string;
+  /** Who may set the topic: `members` or `moderators` (IRC `+t`). */
+  topicBy?: string;
+  /** Set when only the owner and moderators may speak (IRC `+m`). */
+  moderated?: boolean;
   /** Members, the connected first (at most 500; `more` counts the rest). */
   members: RoomMemberInfo[];
   /** Members left out of `members`. */
@@ -237,6 +258,8 @@ export const ROOM_SERVER_FIELDS: Record<RoomServerMessage["type"], Record<string
     owner: TEXT_OPTIONAL,
     private: ["flag", true],
     invite: TEXT,
+    topicBy: TEXT_OPTIONAL,
+    moderated: FLAG_OPTIONAL,
     members: RECORDS,
     more: COUNT_OPTIONAL,
   },

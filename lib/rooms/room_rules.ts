@@ -686,6 +686,8 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       ...(owner === undefined ? {} : { owner }),
       private: record.private,
       invite: record.invite,
+      topicBy: record.topicBy,
+      ...(record.moderated ? { moderated: true } : {}),
       members: members.slice(0, MAX_INFO_MEMBERS),
       ...(members.length > MAX_INFO_MEMBERS ? { more: members.length - MAX_INFO_MEMBERS } : {}),
     };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EXTENSION_TYPES, type ServerMessage } from "../../protocol.ts";
+import { EXTENSION_TYPES, type RoomInfoNotice, type ServerMessage } from "../../protocol.ts";
 import { ChatCore } from "../core/chat.ts";
 import { FakeMember, RecordingOutbound } from "../core/fakes.ts";
 import type { ChatCommand, RoomsCommand } from "../core/types.ts";
@@ -71,12 +71,21 @@ Deno.test("RoomRules: an account's room is owned, kept while away, and private r
   // Bob leaves the chat: still a kept member, shown away.
   core.leave(bob, "disconnected");
   say(alice, { kind: "settings", room: "#lab", setting: "show" });
-  const info = last(alice, "roominfo") as { members: unknown[]; owner: string };
+  const info = last(alice, "roominfo") as RoomInfoNotice;
   assert.equal(info.owner, "Alice");
+  assert.deepEqual([info.private, info.topicBy, "moderated" in info], [true, "moderators", false]);
   assert.deepEqual(info.members, [
     { nickname: "Alice", role: "owner" },
     { nickname: "Bob", role: "member", away: true },
   ]);
+  // The room is told its settings as they change: moderated, and who may set the topic.
+  say(alice, { kind: "settings", room: "#lab", setting: "moderated" });
+  say(alice, { kind: "settings", room: "#lab", setting: "topic", value: "members" });
+  const changed = last(alice, "roominfo") as RoomInfoNotice;
+  assert.deepEqual([changed.moderated, changed.topicBy], [true, "members"]);
+  say(alice, { kind: "settings", room: "#lab", setting: "unmoderated" });
+  say(alice, { kind: "settings", room: "#lab", setting: "topic", value: "moderators" });
+  assert.equal("moderated" in last(alice, "roominfo")!, false);
   // Back, he is in the room again without asking.
   const bob2 = join("Bob", "bob");
   assert.equal(core.roomOf(bob2, "#lab"), "#lab");
