@@ -5,10 +5,14 @@
  * @module
  */
 
-import { parseRoomCommand, ROOM_COMMAND_NAMES, type RoomRequest } from "./room_commands.ts";
 import type { OperatorRequest } from "../../protocol.ts";
 import { COMMANDS as SHARED_COMMANDS, SLASH_LINE } from "../../web/common/commands.js";
 import { operatorRequest } from "../../web/common/operator_commands.js";
+import {
+  parseRoomCommand,
+  ROOM_COMMAND_NAMES,
+  type RoomCommand,
+} from "../../web/common/room_commands.js";
 
 /** What a typed line asks for. */
 export type Command =
@@ -50,8 +54,8 @@ export type Command =
   /** A known command used wrongly: how to use it. */
   | { kind: "usage"; usage: string }
   | { kind: "unknown"; name: string }
-  /** A kept room's command (see `room_commands.ts`). */
-  | RoomRequest;
+  /** A kept room's command (`web/common/room_commands.js`), to send. */
+  | RoomCommand;
 
 /** A command as `/help` lists it. */
 export interface CommandInfo {
@@ -201,7 +205,7 @@ export function parseCommand(line: string): Command {
         ? { kind: "leave", room: asRoom(words[0]) }
         : usage("/leave [<#room>]");
     default:
-      if (ROOM_COMMAND_NAMES.includes(name.toLowerCase())) {
+      if ((ROOM_COMMAND_NAMES as readonly string[]).includes(name.toLowerCase())) {
         return parseRoomCommand(name, words, rest);
       }
       return { kind: "unknown", name };

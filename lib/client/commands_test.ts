@@ -137,3 +137,21 @@ Deno.test("chat1HelpLines() shows what a CHAT/1.0 server carries: lines to every
     "Private messages, rooms, /list, /nick, accounts, history and files are not available there.",
   ]);
 });
+
+Deno.test("parseCommand() reads the kept rooms' commands with the reader the page shares", () => {
+  assert.deepEqual(parseCommand("/kick Bob #lab rude"), {
+    kind: "roomop",
+    room: "#lab",
+    message: { type: "moderate", action: "kick", nickname: "Bob", reason: "rude" },
+  });
+  assert.deepEqual(parseCommand("/TOPIC"), {
+    kind: "roomop",
+    room: undefined,
+    message: { type: "topic" },
+  });
+  assert.deepEqual(parseCommand("/room lab"), {
+    kind: "usage",
+    usage: "Usage: /room <#room> [private|public|moderated|unmoderated|close|" +
+      "invite <members|moderators>|topic <members|moderators>|owner <account>]",
+  });
+});

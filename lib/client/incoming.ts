@@ -8,9 +8,9 @@
  * @module
  */
 
-import { roomLines } from "./room_commands.ts";
 import type { ClientMessage, PrivateMessage, RoomInfo, ServerMessage } from "../../protocol.ts";
 import { describeFailure, describeUnread, type E2eClient } from "../../web/common/e2e_keys.js";
+import { roomLines } from "../../web/common/room_notices.js";
 import { escapeControls, formatDateTime } from "../common/text.ts";
 import { parseTimestamp } from "../protocol/values.ts";
 import { accountNotice, historyEnd } from "./accounts.ts";
@@ -110,7 +110,9 @@ export class Incoming {
         ui.print(formatNotice(at(), escapeControls(message.message)));
         break;
       default:
-        for (const line of roomLines(message) ?? []) ui.print(formatNotice(at(), line));
+        for (const line of roomLines(message, escapeControls) ?? []) {
+          ui.print(formatNotice(at(), line));
+        }
     }
   }
 

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { roomRequest } from "./room_commands.ts";
 import {
   type ClientMessage,
   encodeMessage,
@@ -15,6 +14,7 @@ import {
   type PrivateRequest,
 } from "../../protocol.ts";
 import type { E2eClient } from "../../web/common/e2e_keys.js";
+import { roomRequest } from "../../web/common/room_commands.js";
 import { InOrder } from "../common/in_order.ts";
 import { escapeControls } from "../common/text.ts";
 import { nicknameProblem } from "../protocol/values.ts";
