@@ -16,6 +16,7 @@ import { PageKeys } from "./keys.js";
 import { EVERYONE, personId, sameName } from "./names.js";
 import { People } from "./people.js";
 import { Receiver } from "./receive.js";
+import { Rooms } from "./rooms.js";
 import { Session } from "./session.js";
 
 // Each part is given the others it needs; they call each other only on events, once all are made.
@@ -29,16 +30,20 @@ const session = new Session({
     } else conversations.system("Connected again");
     send({ type: "list" });
   },
-  onDrop: () => files.endAll("the connection was lost"),
+  onDrop: () => {
+    files.endAll("the connection was lost");
+    rooms.clear();
+  },
   onLeave: () => {
     conversations.clear();
     devices.clear();
+    rooms.clear();
   },
   system: (text) => conversations.system(text),
 });
 const send = (message) => session.send(message);
 const isMe = (nickname) => sameName(nickname, session.nickname);
-const conversations = new Conversations(isMe);
+const conversations = new Conversations(isMe, () => rooms.render());
 const people = new People({
   onPerson: (nickname) => {
     if (isMe(nickname)) return;
@@ -49,6 +54,15 @@ const people = new People({
   onRoom: (room) => send({ type: "join", room }),
   system: (text) => conversations.system(text),
 });
+const rooms = new Rooms({
+  session,
+  conversations,
+  isOperator: () => people.isOperator(session.nickname),
+  join: (room) => {
+    send({ type: "join", room });
+    composer.focus();
+  },
+});
 const keys = new PageKeys({
   print: (text) => conversations.system(text),
   send,
@@ -57,5 +71,5 @@ const keys = new PageKeys({
 const devices = new Devices({ client: () => keys.client, isMe });
 const files = new Files(send, keys, conversations);
 const composer = new Composer(session, conversations, keys, (line) => commands.run(line));
-const commands = new Commands({ session, conversations, people, keys, files, composer });
-const receiver = new Receiver({ session, conversations, people, keys, devices, files });
+const commands = new Commands({ session, conversations, people, rooms, keys, files, composer });
+const receiver = new Receiver({ session, conversations, people, rooms, keys, devices, files });

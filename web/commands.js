@@ -7,6 +7,7 @@
 
 import { COMMANDS, SLASH_LINE } from "./common/commands.js";
 import { operatorRequest } from "./common/operator_commands.js";
+import { parseRoomCommand, ROOM_COMMAND_NAMES, roomRequest } from "./common/room_commands.js";
 import { EVERYONE } from "./names.js";
 
 /** The page's commands, in the order `/help` lists them. */
@@ -18,7 +19,7 @@ export class Commands {
 
   /**
    * Takes the parts of the page the commands act on: `session`, `conversations`, `people`,
-   * `keys`, `files` and `composer`.
+   * `rooms`, `keys`, `files` and `composer`.
    */
   constructor(page) {
     this.#page = page;
@@ -106,6 +107,12 @@ export class Commands {
     "/serverban": (_words, rest, name) => this.#operator(name, rest),
     "/serverunban": (_words, rest, name) => this.#operator(name, rest),
     "/wall": (_words, rest, name) => this.#operator(name, rest),
+    ...Object.fromEntries(
+      ROOM_COMMAND_NAMES.map((command) => [
+        command,
+        (words, rest, name) => this.#room(name, words, rest),
+      ]),
+    ),
     "/exit": () => this.#page.session.leave(),
   };
 
@@ -114,6 +121,20 @@ export class Commands {
     const request = operatorRequest(name, rest);
     if ("usage" in request) this.#system(request.usage);
     else this.#send(request.message);
+  }
+
+  /** A kept room's command: sent, for the room it names or the one shown; or how to use it. */
+  #room(name, words, rest) {
+    const command = parseRoomCommand(name, words, rest);
+    if (command.kind === "usage") {
+      this.#system(command.usage);
+      return;
+    }
+    const { active } = this.#page.conversations;
+    const room = command.room ??
+      (active.startsWith("#") ? this.#page.conversations.titleOf(active) : undefined);
+    if (room === undefined) this.#system("You are not talking in a room: name one (#room)");
+    else this.#page.rooms.send(roomRequest(command, room));
   }
 
   #send(message) {

@@ -3,7 +3,7 @@ import { Commands } from "./commands.js";
 import { COMMANDS } from "./common/commands.js";
 
 /** The page's commands over a page that records what they ask of it. */
-function page() {
+function page(active = "*") {
   const calls: string[] = [];
   const record = (part: string) =>
     new Proxy({}, {
@@ -11,8 +11,8 @@ function page() {
         calls.push(`${part}.${String(method)}${JSON.stringify(args)}`),
     });
   const conversations = {
-    active: "*",
-    titleOf: () => undefined,
+    active,
+    titleOf: (id: string) => id === "#lab" ? "#Lab" : undefined,
     show: (id: string) => calls.push(`conversations.show["${id}"]`),
     system: (text: string) => calls.push(`system: ${text}`),
   };
@@ -20,6 +20,7 @@ function page() {
     session: record("session"),
     conversations,
     people: record("people"),
+    rooms: record("rooms"),
     keys: { client: record("keys") },
     files: record("files"),
     composer: record("composer"),
@@ -61,7 +62,7 @@ Deno.test("the page's /help lists its own commands from the shared list, one a l
   );
   assert.ok(calls.includes("system: /exit, /quit: leave the chat"));
   assert.equal(calls.at(-1), "system: //text: send a line that starts with /");
-  assert.equal(calls.length, 29);
+  assert.equal(calls.length, 40);
 });
 
 Deno.test("the page's commands ask the part of the page they are for", () => {
@@ -78,4 +79,20 @@ Deno.test("the page's commands ask the part of the page they are for", () => {
     "session.leave[]",
     'session.send[{"type":"history","room":"#lab","count":5}]',
   ]);
+});
+
+Deno.test("the page's room commands go to the room named, or to the room shown", () => {
+  const { commands, calls } = page("#lab");
+  for (const line of ["/kick Bob spam", "/topic #den Homework", "/room #lab private", "/ban"]) {
+    commands.run(line);
+  }
+  assert.deepEqual(calls, [
+    'rooms.send[{"type":"moderate","action":"kick","nickname":"Bob","reason":"spam","room":"#Lab"}]',
+    'rooms.send[{"type":"topic","topic":"Homework","room":"#den"}]',
+    'rooms.send[{"type":"settings","setting":"private","room":"#lab"}]',
+    "system: Usage: /ban <user> [<#room>] [<minutes>] [<reason>]",
+  ]);
+  const everyone = page();
+  everyone.commands.run("/mute Bob");
+  assert.deepEqual(everyone.calls, ["system: You are not talking in a room: name one (#room)"]);
 });

@@ -2,8 +2,11 @@
 
 /** The tabs and the log of the conversation open. */
 export class Conversations {
-  /** Takes the tabs and the log; `isOwn(nickname)` tells this user's own lines. */
-  constructor(isOwn: (nickname: string) => boolean);
+  /**
+   * Takes the tabs and the log; `isOwn(nickname)` tells this user's own lines, and
+   * `onShow(id)` runs each time a conversation is shown.
+   */
+  constructor(isOwn: (nickname: string) => boolean, onShow?: (id: string) => void);
   /** The id of the conversation open. */
   readonly active: string;
   /** The title of conversation `id` (a room's or a person's name as typed), if there is one. */
@@ -14,8 +17,16 @@ export class Conversations {
   show(id: string): void;
   /** Shows a chat line of `who` in conversation `id` (titled `title` if it is new). */
   say(id: string, date: Date, who: string, text: string, mark: string, title?: string): void;
-  /** Shows what happened (someone joined, left...) in conversation `id`. */
-  notice(id: string, date: Date, text: string): void;
+  /**
+   * Shows what happened (someone joined, left...) in conversation `id`; with `action`
+   * (`{ label, act }`), a button labelled so follows the text, and runs `act()` once pressed.
+   */
+  notice(
+    id: string,
+    date: Date,
+    text: string,
+    action?: { label: string; act: () => void },
+  ): void;
   /** Shows a line of the page's own in the conversation open. */
   system(text: string): void;
   /** Forgets every conversation (the user left). */

@@ -17,10 +17,15 @@ export class Conversations {
   #all = new Map();
   #active = EVERYONE;
   #isOwn;
+  #onShow;
 
-  /** Takes the tabs and the log; `isOwn(nickname)` tells this user's own lines. */
-  constructor(isOwn) {
+  /**
+   * Takes the tabs and the log; `isOwn(nickname)` tells this user's own lines, and
+   * `onShow(id)` runs each time a conversation is shown.
+   */
+  constructor(isOwn, onShow = () => {}) {
     this.#isOwn = isOwn;
+    this.#onShow = onShow;
     $("tabs").addEventListener("keydown", (event) => {
       if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
       const ids = [...this.#all.keys()];
@@ -54,6 +59,7 @@ export class Conversations {
     log.replaceChildren(found?.log ?? document.createElement("div"));
     log.scrollTop = log.scrollHeight;
     this.#renderTabs();
+    this.#onShow(id);
   }
 
   /** Shows a chat line of `who` in conversation `id` (titled `title` if it is new). */
@@ -64,9 +70,24 @@ export class Conversations {
     this.#line(id, title ?? titleFor(id), parts, "message", this.#isOwn(who));
   }
 
-  /** Shows what happened (someone joined, left...) in conversation `id`. */
-  notice(id, date, text) {
-    this.#line(id, titleFor(id), [time(date), span("text", text)], "notice");
+  /**
+   * Shows what happened (someone joined, left...) in conversation `id`; with `action`
+   * (`{ label, act }`), a button labelled so follows the text, and runs `act()` once pressed.
+   */
+  notice(id, date, text, action) {
+    const parts = [time(date), span("text", text)];
+    if (action !== undefined) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "line-action";
+      button.textContent = action.label;
+      button.onclick = () => {
+        button.disabled = true;
+        action.act();
+      };
+      parts.push(button);
+    }
+    this.#line(id, titleFor(id), parts, "notice");
   }
 
   /** Shows a line of the page's own in the conversation open. */

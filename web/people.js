@@ -1,3 +1,4 @@
+// @ts-self-types="./people.d.ts"
 /**
  * Who is here and the rooms, as the page lists them: a button for each person (to talk privately)
  * and for each room (to join it), behind a button of their own on a narrow screen.
@@ -53,9 +54,14 @@ export class People {
     this.#render();
   }
 
+  /** Whether `nickname` is a server operator, as the last list said. */
+  isOperator(nickname) {
+    return this.#operators.some((name) => sameName(name, nickname));
+  }
+
   /** A user as the lists show it: marked when a server operator. */
   #shown(user) {
-    return this.#operators.some((name) => sameName(name, user)) ? `${user} (operator)` : user;
+    return this.isOperator(user) ? `${user} (operator)` : user;
   }
 
   /** `nickname` joined the chat. */
@@ -82,8 +88,11 @@ export class People {
       button.onclick = () => this.#hooks.onPerson(user);
       return button.parentElement;
     }));
-    $("rooms").replaceChildren(...this.#rooms.map(({ room, members }) => {
-      const button = item(`${room} (${members.length})`, `Join ${room}`);
+    $("rooms").replaceChildren(...this.#rooms.map(({ room, members, topic }) => {
+      const button = item(
+        `${room} (${members.length})`,
+        `Join ${room}${topic ? `: ${topic}` : ""}`,
+      );
       button.onclick = () => this.#hooks.onRoom(room);
       return button.parentElement;
     }));

@@ -19,7 +19,7 @@ export class Receiver {
 
   /**
    * Takes the parts of the page the messages are for: `session`, `conversations`, `people`,
-   * `keys`, `devices` and `files`.
+   * `rooms`, `keys`, `devices` and `files`.
    */
   constructor(page) {
     this.#page = page;
@@ -41,7 +41,7 @@ export class Receiver {
   }
 
   async #show(message) {
-    const { session, conversations, people, keys, files } = this.#page;
+    const { session, conversations, people, rooms, keys, files } = this.#page;
     const at = message.timestamp ? new Date(message.timestamp) : new Date();
     const when = Number.isNaN(at.getTime()) ? new Date() : at;
     switch (message.type) {
@@ -79,10 +79,19 @@ export class Receiver {
       case "nick":
         people.rename(message.old, message.nickname);
         session.renamed(message.old, message.nickname);
+        rooms.renamed(message.old, message.nickname);
         conversations.notice(EVERYONE, when, `${message.old} is now known as ${message.nickname}`);
         break;
       case "list":
         people.update(message.users ?? [], message.rooms ?? [], message.operators ?? []);
+        rooms.render();
+        break;
+      case "topic":
+      case "roominfo":
+      case "invited":
+      case "moderated":
+      case "bans":
+        rooms.receive(message, when);
         break;
       case "unread": {
         const at = new Date(message.t);
@@ -135,7 +144,7 @@ export class Receiver {
 
   /** Someone joined the chat, or a room (this user, maybe). */
   #joined(message, when) {
-    const { session, conversations, people } = this.#page;
+    const { session, conversations, people, rooms } = this.#page;
     if (message.room === undefined) {
       people.add(message.nickname);
       conversations.notice(EVERYONE, when, `${message.nickname} joined the chat`);
@@ -152,14 +161,16 @@ export class Receiver {
       const members = (message.members ?? []).join(", ");
       conversations.notice(id, when, `You joined ${message.room} (members: ${members})`);
     } else conversations.notice(id, when, `${message.nickname} joined ${message.room}`);
+    rooms.joined(message.room, message.nickname, message.members);
     session.send({ type: "list" });
   }
 
   /** Someone left the chat, or a room (this user, maybe). */
   #left(message, when) {
-    const { session, conversations, people } = this.#page;
+    const { session, conversations, people, rooms } = this.#page;
     if (message.room === undefined) {
       people.remove(message.nickname);
+      rooms.wentAway(message.nickname);
       const reason = message.reason ? ` (${message.reason})` : "";
       conversations.notice(EVERYONE, when, `${message.nickname} left the chat${reason}`);
       return;
@@ -168,6 +179,7 @@ export class Receiver {
     if (sameName(message.nickname, session.nickname)) {
       conversations.notice(id, when, `You left ${message.room}`);
     } else conversations.notice(id, when, `${message.nickname} left ${message.room}`);
+    rooms.left(message.room, message.nickname);
     session.send({ type: "list" });
   }
 

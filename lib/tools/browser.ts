@@ -28,6 +28,18 @@ const FLAGS = [
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
+/** The keys `Page.press` knows: each one's code, its key code, and the text it types. */
+const KEYS: Record<string, { code: string; keyCode: number; text?: string }> = {
+  Enter: { code: "Enter", keyCode: 13, text: "\r" },
+  " ": { code: "Space", keyCode: 32, text: " " },
+  Escape: { code: "Escape", keyCode: 27 },
+  Tab: { code: "Tab", keyCode: 9 },
+  ArrowDown: { code: "ArrowDown", keyCode: 40 },
+  ArrowUp: { code: "ArrowUp", keyCode: 38 },
+  Home: { code: "Home", keyCode: 36 },
+  End: { code: "End", keyCode: 35 },
+};
+
 /** A running Chromium. */
 export class Browser {
   readonly #child: Deno.ChildProcess;
@@ -189,6 +201,38 @@ export class Page {
       `(() => { const input = document.querySelector(${JSON.stringify(selector)}); ` +
         `input.value = ${JSON.stringify(text)}; input.form.requestSubmit(); })()`,
     );
+  }
+
+  /**
+   * Presses `key` (`Enter`, `" "`, `Escape`, `Tab`, `ArrowDown`, `ArrowUp`, `Home` or `End`) on
+   * the element that has the focus, as a person at the keyboard would: the page does what that
+   * key does (Enter on a button presses it).
+   */
+  async press(key: string): Promise<void> {
+    const known = KEYS[key];
+    if (known === undefined) throw new Error(`No key ${JSON.stringify(key)} in KEYS`);
+    const { code, keyCode, text } = known;
+    const common = { key, code, windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode };
+    await this.#browser.command(
+      "Input.dispatchKeyEvent",
+      {
+        type: text === undefined ? "rawKeyDown" : "keyDown",
+        ...common,
+        text,
+        unmodifiedText: text,
+      },
+      this.#sessionId,
+    );
+    await this.#browser.command(
+      "Input.dispatchKeyEvent",
+      { type: "keyUp", ...common },
+      this.#sessionId,
+    );
+  }
+
+  /** Types `text` where the focus is, as a keyboard would. */
+  async type(text: string): Promise<void> {
+    await this.#browser.command("Input.insertText", { text }, this.#sessionId);
   }
 
   /** The text of every element matching `selector`. */

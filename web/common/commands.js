@@ -62,88 +62,77 @@ export const COMMANDS = /** @type {const} */ ([
     aliases: [],
     args: "[<#room>] [<text>]",
     help: "show or set a room's topic",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/invite",
     aliases: [],
     args: "<user> [<#room>]",
     help: "let a user into a private room",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/room",
     aliases: [],
     args: "<#room> [<setting>]",
     help: "a room's settings: private, public, invite, owner, close (docs/rooms.md)",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/op",
     aliases: [],
     args: "<user> [<#room>]",
     help: "make a member a moderator (owner only)",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/deop",
     aliases: [],
     args: "<user> [<#room>]",
     help: "unmake a moderator (owner only)",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/kick",
     aliases: [],
     args: "<user> [<#room>] [<why>]",
     help: "put a user out of a room",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/ban",
     aliases: [],
     args: "<user> [#room] [min] [why]",
     help: "keep a user out of a room",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/unban",
     aliases: [],
     args: "<user> [<#room>]",
     help: "lift a ban",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/mute",
     aliases: [],
     args: "<user> [#room] [min] [why]",
     help: "let a user read a room, not speak",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/unmute",
     aliases: [],
     args: "<user> [<#room>]",
     help: "lift a mute",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/bans",
     aliases: [],
     args: "[<#room>]",
     help: "a room's bans and mutes",
-    // The page has no room moderation yet (issue 23, point 7): terminal only for now.
-    clients: ["terminal"],
+    clients: BOTH,
   },
   {
     name: "/history",
