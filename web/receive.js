@@ -55,6 +55,8 @@ export class Receiver {
         break;
       case "error":
         session.error(message.message);
+        // A setting refused shows again as it holds.
+        rooms.render();
         break;
       case "broadcast": {
         const mark = message.history ? "history" : "";

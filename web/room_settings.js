@@ -2,7 +2,7 @@
  * The bar above a room's conversation: the room's name and topic, and, to those who may change
  * them, its settings behind a button: private or public, moderated or not, who may invite, who
  * may set the topic, the topic itself, and its bans and mutes (each with a button to lift it).
- * Each change is sent as it is made; the server's `roominfo` then shows what holds.
+ * Each change is sent as it is made; the server's `roominfo` (or its refusal) then shows what holds.
  *
  * @module
  */
@@ -17,6 +17,8 @@ export class RoomSettings {
   #send;
   /** The name of the room shown, if a room is. */
   #room;
+  /** Its topic, as the server last said it. */
+  #topic = "";
 
   /** Takes the bar and its form; `send(message)` sends a room's message (its `room` added). */
   constructor(send) {
@@ -36,7 +38,9 @@ export class RoomSettings {
     }
     $("room-settings").addEventListener("submit", (event) => {
       event.preventDefault();
-      this.#send({ type: "topic", topic: $("room-topic-input").value.trim() });
+      // Enter anywhere in the form submits it: only a new topic is sent.
+      const topic = $("room-topic-input").value.trim();
+      if (topic !== this.#topic) this.#send({ type: "topic", topic });
     });
     $("room-settings").addEventListener("keydown", (event) => {
       if (event.key !== "Escape") return;
@@ -59,6 +63,7 @@ export class RoomSettings {
       $("room-bans").replaceChildren();
     }
     this.#room = view?.name;
+    this.#topic = view?.topic ?? "";
     if (view === undefined) return;
     $("room-name").textContent = view.name;
     $("room-topic").replaceChildren(
