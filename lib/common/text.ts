@@ -12,6 +12,14 @@ export function formatDateTime(date: Date): string {
 }
 
 /**
+ * Formats `date` as `YYYY-MM-DD HH:mm:ss UTC`: an end of a ban or mute told to people anywhere, who
+ * cannot know the server's local time.
+ */
+export function formatUtc(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/**
  * Makes text safe to print on a terminal: control characters (other than tab) are shown as
  * escapes such as `\x1b`, so nobody can move the cursor or recolour the screen with a message.
  */

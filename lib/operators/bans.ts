@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatDateTime } from "../common/text.ts";
+import { formatUtc } from "../common/text.ts";
 import { nicknameKey } from "../protocol/values.ts";
 import type { ServerBan } from "../store/store.ts";
 
@@ -37,9 +37,9 @@ export function looksLikeAddress(text: string): boolean {
   return /^[0-9a-f:.]+$/.test(ip) && (ip.match(/:/g) ?? []).length >= 2 && ip.length <= 45;
 }
 
-/** How long a ban lasts, in words: `until 2026-11-30 10:00:00`, or `until lifted`. */
+/** How long a ban lasts, in words: `until 2026-11-30 10:00:00 UTC`, or `until lifted`. */
 export function banEnd(ban: ServerBan): string {
-  return ban.until === undefined ? "until lifted" : `until ${formatDateTime(new Date(ban.until))}`;
+  return ban.until === undefined ? "until lifted" : `until ${formatUtc(new Date(ban.until))}`;
 }
 
 /** What someone refused by `ban` is told: who banned them, until when, and why. */

@@ -60,7 +60,7 @@ Deno.test("Addresses are told from nicknames; a refusal says who, until when and
   }
   assert.match(
     banRefusal({ key: "user:bob", target: "Bob", by: "Alice", at: T, until: T, reason: "spam" }),
-    /^Banned from this server by an operator \(Alice\) until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: spam$/,
+    /^Banned from this server by an operator \(Alice\) until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: spam$/,
   );
   assert.equal(
     banRefusal({ key: "user:bob", target: "Bob", by: "Alice", at: T }),

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { formatUtc } from "../common/text.ts";
+
 /** A role in a room: the owner, a moderator (IRC `+o`), or a member. */
 export type Role = "owner" | "moderator" | "member";
 
@@ -146,9 +148,7 @@ export function restrictionOf(
   return record.restrictions.find((each) => each.kind === kind && holds(each, who, now));
 }
 
-/** "until 14:05 UTC" or "" for a restriction. */
+/** " until 2026-12-03 14:05:00 UTC", or "" for a restriction without an end. */
 export function untilText(restriction: Restriction): string {
-  return restriction.until === undefined
-    ? ""
-    : ` until ${new Date(restriction.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return restriction.until === undefined ? "" : ` until ${formatUtc(new Date(restriction.until))}`;
 }

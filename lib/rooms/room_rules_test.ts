@@ -143,7 +143,10 @@ Deno.test("RoomRules: kick, ban under another nickname, guest bans by address, t
   assert.equal(core.roomOf(bob, "#lab"), undefined);
   say(bob, { kind: "nick", nickname: "Robert" });
   say(bob, { kind: "join", room: "#lab" });
-  assert.match(refusals("Robert").at(-1)!, /^You are banned from #lab until 2026-01-01 00:05 UTC$/);
+  assert.match(
+    refusals("Robert").at(-1)!,
+    /^You are banned from #lab until 2026-01-01 00:05:00 UTC$/,
+  );
   tick(5 * 60_000);
   say(bob, { kind: "join", room: "#lab" });
   assert.equal(core.roomOf(bob, "#lab"), "#lab", "the timed ban ended");

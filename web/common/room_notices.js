@@ -65,11 +65,23 @@ export function roomLines(message, escape = asIs) {
   return undefined;
 }
 
+/**
+ * An end time as the server words it in its refusals (`2026-12-03 10:30:00 UTC`); a time that does
+ * not read as one is shown as it came.
+ * @param {string} time
+ */
+function utcTime(time) {
+  const date = new Date(time);
+  return Number.isNaN(date.getTime())
+    ? time
+    : `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
 /** One ban or mute of a `bans` reply: `ban Zed (192.0.2.7) by Alice until ...: spam`. */
 export function banLine(ban, escape = asIs) {
   const e = (/** @type {unknown} */ text) => escape(String(text));
   const address = ban.address ? ` (${e(ban.address)})` : "";
-  const until = ban.until ? ` until ${e(ban.until)}` : "";
+  const until = ban.until ? ` until ${e(utcTime(ban.until))}` : "";
   const reason = ban.reason ? `: ${e(ban.reason)}` : "";
   return `${e(ban.kind)} ${e(ban.nickname)}${address} by ${e(ban.by)}${until}${reason}`;
 }
@@ -79,7 +91,7 @@ export function moderatedLine(message, escape = asIs) {
   const e = (/** @type {unknown} */ text) => escape(String(text));
   const who = e(message.nickname), room = e(message.room);
   const by = message.by === undefined ? "" : ` by ${e(message.by)}`;
-  const until = message.until === undefined ? "" : ` until ${e(message.until)}`;
+  const until = message.until === undefined ? "" : ` until ${e(utcTime(message.until))}`;
   const reason = message.reason === undefined ? "" : `: ${e(message.reason)}`;
   switch (message.action) {
     case "kick":

@@ -7,7 +7,7 @@ Deno.test("a moderator's action is told in the same words to every client", () =
     roomLines({ type: "moderated", room: "#lab", action, nickname: "Bob", by: "Alice", ...extra });
   assert.deepEqual(told("kick", { reason: "spam" }), ["Bob was removed from #lab by Alice: spam"]);
   assert.deepEqual(told("ban", { until: "2026-12-03T10:30:00.000Z" }), [
-    "Bob was banned from #lab by Alice until 2026-12-03T10:30:00.000Z",
+    "Bob was banned from #lab by Alice until 2026-12-03 10:30:00 UTC",
   ]);
   assert.deepEqual(told("mute"), ["Bob was muted in #lab by Alice"]);
   assert.deepEqual(told("op"), ["Bob was made a moderator of #lab by Alice"]);
