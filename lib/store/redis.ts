@@ -340,6 +340,10 @@ export class RedisStore implements Store {
     await this.#run("redis.call('HDEL', KEYS[1], ARGV[1])", ["rooms"], [key]);
   }
 
+  async forgetHistory(target: string): Promise<void> {
+    await this.#run("redis.call('DEL', KEYS[1])", [`history:${target}`]);
+  }
+
   remember(entry: HistoryEntry): void {
     const max = String(this.#bounds.historyMax);
     this.#run(REMEMBER, [`history:${entry.target}`], [JSON.stringify(entry), max])

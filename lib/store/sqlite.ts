@@ -293,6 +293,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  forgetHistory(target: string): Promise<void> {
+    // History remembered this turn is inserted before the writes: it goes too.
+    return this.#write(() => {
+      this.#run("DELETE FROM history WHERE target = ?", target);
+      this.#untrimmed.delete(target);
+    });
+  }
+
   remember(entry: HistoryEntry): void {
     if (this.#closed) return;
     this.#remembered.push(entry);
