@@ -227,6 +227,11 @@ processTest(
   "a server operator moderates a room it does not own, private and without being in it, but not its owner",
   async () => {
     await using server = await ServerProgram.start(["--operator", "oscar"]);
+    // Until it is made, the operator's account is anyone's to take: the console says so.
+    await server.stdout.waitFor(
+      'Operator "oscar" is no account yet: whoever registers that nickname first is an ' +
+        "operator, so register it now",
+    );
     const alice = await withAccount(server.port, "Alice");
     const bob = await withAccount(server.port, "Bob");
     const oscar = await withAccount(server.port, "Oscar");
