@@ -17,6 +17,9 @@
  * An account kept by an older server has its one key bundle in its JSON (`keyBundle`): the first
  * time its devices are read, that bundle becomes its first device.
  *
+ * It runs past 450 lines because it is every method of the `Store` interface, each with its Lua
+ * script beside it.
+ *
  * @module
  */
 

@@ -2,7 +2,8 @@
  * The store in one SQLite database file (`chat.db` in the data directory), through the
  * `node:sqlite` that ships with Deno: WAL mode, prepared statements, and the writes of one turn of
  * the event loop gathered into one transaction. The schema and its migrations are
- * `sqlite_schema.ts`'s.
+ * `sqlite_schema.ts`'s. It runs past 450 lines because it is every method of the `Store`
+ * interface, each a statement or two, side by side with the one commit they share.
  *
  * @module
  */
