@@ -69,6 +69,8 @@ export interface AccountsOptions<M extends Member> {
   onRegistered?: (member: M) => Promise<void>;
   /** Told when an account is made (with its nickname) or given up (a cluster passes it on). */
   onChanged?: (key: string, nickname: string | undefined) => void;
+  /** Why account `key` may not be given up now (it owns rooms, say), or undefined. */
+  unregisterProblem?: (key: string) => string | undefined;
   /** This chat's id (kept in the store), sent in every login prompt. */
   chat?: string;
 }
@@ -106,6 +108,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
 
   readonly #onRegistered: ((member: M) => Promise<void>) | undefined;
   readonly #onChanged: AccountsOptions<M>["onChanged"];
+  readonly #unregisterProblem: AccountsOptions<M>["unregisterProblem"];
   readonly #chatId: string | undefined;
 
   /** Creates the feature on `options.store`; `load` reads the accounts it holds. */
@@ -120,6 +123,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#replyBytes = options.replyBytes;
     this.#onRegistered = options.onRegistered;
     this.#onChanged = options.onChanged;
+    this.#unregisterProblem = options.unregisterProblem;
     this.#chatId = options.chat;
   }
 
@@ -141,6 +145,11 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
 
   isAccount(nickname: string): boolean {
     return this.#names.has(nicknameKey(nickname));
+  }
+
+  /** The nickname of the account `nickname` is (in any case, as it was made), if it is one. */
+  accountName(nickname: string): string | undefined {
+    return this.#names.get(nicknameKey(nickname));
   }
 
   askLogin(member: M, command: RegisterCommand): void {
@@ -323,6 +332,11 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     }
     if (action !== "register" && member.account === undefined) {
       this.#refuse(member, `${nickname} is not an account you are logged in to: /register first`);
+      return;
+    }
+    const kept = action === "unregister" ? this.#unregisterProblem?.(member.account!) : undefined;
+    if (kept !== undefined) {
+      this.#refuse(member, kept);
       return;
     }
     if (action !== "unregister") {

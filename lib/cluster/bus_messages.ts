@@ -62,9 +62,10 @@ export type BusMessage =
   | { kind: "took"; nickname: string }
   /**
    * Room `key`'s record changed on the sender's node (`data`, its JSON; none: closed); `out`: the
-   * node of that user takes it out of the room (kicked, banned, closed).
+   * node of that user takes it out of the room (kicked, banned, closed); `invite`: the node of that
+   * guest lets its connection in (invited).
    */
-  | { kind: "rooms"; key: string; data?: string; out?: string }
+  | { kind: "rooms"; key: string; data?: string; out?: string; invite?: string }
   /** An account was made (with its nickname) or given up (none) on the sender's node. */
   | { kind: "account"; key: string; nickname?: string }
   /** An operator's kill of a user of another node, or a server ban set or lifted. */

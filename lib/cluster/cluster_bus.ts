@@ -71,7 +71,7 @@ export interface BusFeatures<M extends Member> extends PresenceFeatures<M> {
   /** Accounts made or given up on another node, when the server keeps accounts. */
   accounts?: { learn(key: string, nickname: string | undefined): void };
   /** Kept rooms changed on another node (see `RoomRules.hear`). */
-  rooms?: { hear(key: string, data: string | undefined, out?: string): void };
+  rooms?: { hear(key: string, data: string | undefined, out?: string, invite?: string): void };
   /** Operators' kills and bans at another node. */
   operators?: { heard(news: OperatorNews): void };
 }
@@ -139,9 +139,12 @@ export class ClusterBus<P extends Member> {
     this.observer = this.#presence.observer;
   }
 
-  /** Room `key` changed here (`data` undefined: closed), or `out` must leave it: the others learn. */
-  roomChanged(key: string, data: string | undefined, out?: string): void {
-    this.#publish("all", { kind: "rooms", key, data, out });
+  /**
+   * Room `key` changed here (`data` undefined: closed), `out` must leave it, or `invite` (a guest
+   * of another node) is invited into it: the others learn.
+   */
+  roomChanged(key: string, data: string | undefined, out?: string, invite?: string): void {
+    this.#publish("all", { kind: "rooms", key, data, out, invite });
   }
 
   /** An operator here killed a user of another node, or set or lifted a ban: the others hear. */
@@ -320,6 +323,7 @@ export class ClusterBus<P extends Member> {
           message.key,
           typeof message.data === "string" ? message.data : undefined,
           typeof message.out === "string" ? message.out : undefined,
+          typeof message.invite === "string" ? message.invite : undefined,
         );
         break;
       case "took":

@@ -1,6 +1,6 @@
 /**
  * Text for people, on either side: the specification's date and time, control characters made
- * visible, and sizes in bytes.
+ * visible (or found), and sizes in bytes.
  *
  * @module
  */
@@ -17,6 +17,15 @@ export function formatDateTime(date: Date): string {
  */
 export function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/**
+ * Whether `text` has a control character (a tab included), a line or paragraph separator, or a
+ * direction override: what one-line text set for others to see (a topic, a reason) must not
+ * carry, as it could break the line or reorder what is shown.
+ */
+export function hasControls(text: string): boolean {
+  return /[\p{Cc}\p{Zl}\p{Zp}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(text);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { escapeControls, formatBytes, formatDateTime } from "./text.ts";
+import { escapeControls, formatBytes, formatDateTime, hasControls } from "./text.ts";
 
 Deno.test("formatDateTime() writes local time as YYYY-MM-DD HH:mm:ss", () => {
   assert.equal(formatDateTime(new Date(2024, 2, 21, 10, 30, 44, 999)), "2024-03-21 10:30:44");
@@ -21,4 +21,11 @@ Deno.test("formatBytes() writes sizes as people read them", () => {
   assert.equal(formatBytes(104_857_600), "104.9 MB");
   assert.equal(formatBytes(999_960), "1.0 MB");
   assert.equal(formatBytes(3.2e12), "3.2 TB");
+});
+
+Deno.test("hasControls() finds control characters, line separators and direction overrides", () => {
+  assert.equal(hasControls("Homework 3 — due Friday 😀"), false);
+  for (const text of ["a\nb", "\x1b[2J", "tab\there", "a\u2028b", "evil\u202egnp", "\x85"]) {
+    assert.equal(hasControls(text), true, JSON.stringify(text));
+  }
 });

@@ -463,6 +463,7 @@ export class ChatCore<M extends Member> {
       timestamp,
     }));
     if (rooms.length > 0 && connection.extensions.has("joined")) this.#send(connection, ...rooms);
+    this.#roomHooks?.attached(connection);
     this.#accounts?.registered(connection);
   }
 

@@ -236,6 +236,11 @@ export interface RoomHooks<M extends Member> {
   left(user: M, room: string): void;
   /** `user` is registered (and welcomed): put it back in its kept rooms. */
   registered(user: M): void;
+  /**
+   * `connection`, another connection of a user already here, was welcomed and told the rooms its
+   * user is in: it is told of them what the first connection was told on joining.
+   */
+  attached(connection: M): void;
   /** The rooms kept while nobody is in them, by name, with their topics. */
   kept(): { room: string; topic?: string }[];
   /** The topic of `room`, if it has one. */

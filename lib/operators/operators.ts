@@ -102,12 +102,22 @@ export class Operators<M extends Member> {
     return this.#accounts.has(account);
   }
 
-  /** Reads the bans kept (those that ended are forgotten) and starts ending timed ones. */
+  /**
+   * Reads the bans kept (those that ended are forgotten) and starts ending timed ones; says on the
+   * console which operator accounts are not made yet (whoever registers one first is an operator).
+   */
   async load(): Promise<void> {
     const store = this.#options.store;
     if (store === undefined) return;
     for (const ban of this.#bans.load(await store.serverBans())) this.#forget(ban.key);
     this.#schedule();
+    for (const name of this.#options.operators) {
+      if (await store.account(nicknameKey(name)) !== undefined) continue;
+      this.#options.log(
+        `Operator ${JSON.stringify(name)} is no account yet: whoever registers that nickname ` +
+          "first is an operator, so register it now",
+      );
+    }
   }
 
   /** Stops the timer that ends bans. */

@@ -209,3 +209,20 @@ Deno.test("Operators: /list names the operators connected; news from another nod
   assert.equal(alice.closing, false);
   operators.stop();
 });
+
+Deno.test("Operators: at start, an operator account not made yet is named on the console", async () => {
+  const store = new MemoryStore(SUITE_BOUNDS);
+  const first = setUp({ store });
+  await first.operators.load();
+  assert.deepEqual(first.log, [
+    'Operator "Alice" is no account yet: whoever registers that nickname first is an operator, ' +
+    "so register it now",
+  ]);
+  first.operators.stop();
+  const account = { nickname: "Alice", passwordHash: "x", created: 0, lastSeen: 0 };
+  await store.createAccount("alice", account);
+  const second = setUp({ store });
+  await second.operators.load();
+  assert.deepEqual(second.log, []);
+  second.operators.stop();
+});

@@ -24,8 +24,23 @@ export const SERVER_NAME = "*server*";
 export const MAX_NICKNAME_CHARS = 32;
 
 /**
+ * The first invisible character of `text` (a default-ignorable code point, such as a zero-width
+ * space, which would let `Ali\u200bce` pass for `Alice`), as `U+200B`; undefined when it has
+ * none. The joiner and variation selector inside an emoji (`👩‍💻`, `❤️`) are not counted.
+ */
+export function invisibleIn(text: string): string | undefined {
+  const bare = text.replace(/(\p{Extended_Pictographic}|[#*0-9])\uFE0F/gu, "$1")
+    .replace(/(?<=\p{Extended_Pictographic})\u200D(?=\p{Extended_Pictographic})/gu, "");
+  const found = /\p{Default_Ignorable_Code_Point}/u.exec(bare)?.[0];
+  return found === undefined
+    ? undefined
+    : `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
  * Why a nickname cannot be used, or undefined when it can: 1 to 32 characters, no white space,
- * no control characters and no invisible direction marks (which could disguise a name).
+ * no control characters, no invisible direction marks or other invisible characters (which could
+ * disguise a name as another's).
  */
 export function nicknameProblem(nickname: string): string | undefined {
   const length = codePointLength(nickname);
@@ -37,6 +52,10 @@ export function nicknameProblem(nickname: string): string | undefined {
   }
   if (/[\s\p{Z}]/u.test(nickname)) {
     return `Nickname ${quote(nickname)} must not contain white space`;
+  }
+  const invisible = invisibleIn(nickname);
+  if (invisible !== undefined) {
+    return `Nickname ${quote(nickname)} must not contain invisible characters (${invisible})`;
   }
   if (nickname.startsWith("#")) {
     return `Nickname ${quote(nickname)} must not start with "#", which marks a room`;
@@ -50,7 +69,10 @@ export function nicknameProblem(nickname: string): string | undefined {
 /** Longest room name, in characters, its "#" included. */
 export const MAX_ROOM_CHARS = 32;
 
-/** Why a room name cannot be used, or undefined when it can: "#" then 1 to 31 characters. */
+/**
+ * Why a room name cannot be used, or undefined when it can: "#" then 1 to 31 characters, none of
+ * them white space, control or invisible characters.
+ */
 export function roomProblem(room: string): string | undefined {
   const length = codePointLength(room);
   if (!room.startsWith("#") || length < 2 || length > MAX_ROOM_CHARS) {
@@ -58,6 +80,11 @@ export function roomProblem(room: string): string | undefined {
   }
   if (/[\s\p{Z}\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(room)) {
     return `Room name ${quote(room)} must not contain white space or control characters`;
+  }
+  const invisible = invisibleIn(room);
+  if (invisible !== undefined) {
+    // "#lab" and "#l\u200bab" would look alike: one room could pass for the other.
+    return `Room name ${quote(room)} must not contain invisible characters (${invisible})`;
   }
   return undefined;
 }

@@ -21,6 +21,25 @@ Deno.test("roomProblem() takes # and 1 to 31 characters with no white space; roo
   assert.match(nicknameProblem("#alice")!, /must not start with "#"/);
 });
 
+Deno.test("roomProblem() and nicknameProblem() refuse invisible characters, which would make lookalikes", () => {
+  assert.equal(
+    roomProblem("#l\u200bab"),
+    'Room name "#l\u200bab" must not contain invisible characters (U+200B)',
+  );
+  assert.equal(
+    nicknameProblem("Alice\u2060"),
+    'Nickname "Alice\u2060" must not contain invisible characters (U+2060)',
+  );
+  for (const sneaky of ["Ali\u00adce", "\u3164", "Bob\u034f", "Bob\ufe0f", "A\u200dlice"]) {
+    assert.match(nicknameProblem(sneaky)!, /must not contain invisible characters \(U\+/, sneaky);
+  }
+  // An emoji keeps its joiners and its variation selector.
+  for (const emoji of ["👩\u200d💻", "❤\ufe0f", "1\ufe0f\u20e3", "#🏳\ufe0f\u200d🌈"]) {
+    assert.equal(roomProblem(`#${emoji}`.replace("##", "#")), undefined, emoji);
+    assert.equal(nicknameProblem(emoji.replace("#", "")), undefined, emoji);
+  }
+});
+
 // ---------------------------------------------------------------------------
 // Values
 

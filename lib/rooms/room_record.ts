@@ -19,7 +19,11 @@ export type Role = "owner" | "moderator" | "member";
 /** Who may invite into a private room, or set the topic. */
 export type Who = "members" | "moderators";
 
-/** A ban (IRC `+b`) or a mute, on an account, or on a guest's nickname and address. */
+/**
+ * A ban (IRC `+b`) or a mute, on an account (under any nickname), or on a guest's nickname; and
+ * on the address it was connected from, against guests that are not members of the room (IRC's
+ * `*!*@host`), so that coming back as a guest under another name dodges nothing.
+ */
 export interface Restriction {
   /** `ban` keeps out; `mute` lets read but not speak. */
   kind: "ban" | "mute";
@@ -27,9 +31,9 @@ export interface Restriction {
   account?: string;
   /** The nickname as shown, and (for a guest) its key in `nickKey`. */
   nickname: string;
-  /** A guest's nickname key (held for guests only). */
+  /** A guest's nickname key: it holds against whoever goes by it, an account made of it too. */
   nickKey?: string;
-  /** A guest's address (held for guests only). */
+  /** The address connected from, when known (at the node of the one restricted). */
   address?: string;
   /** Who set it. */
   by: string;
@@ -37,6 +41,16 @@ export interface Restriction {
   reason?: string;
   /** When it ends (ms since the epoch); absent: until lifted. */
   until?: number;
+}
+
+/** A member that is an account, kept while away. */
+export interface KeptMember {
+  /** Its nickname (as it last joined). */
+  nickname: string;
+  /** Its role. */
+  role: Role;
+  /** Set for an owner that left the room (`/leave`): still its owner, but not in it. */
+  left?: boolean;
 }
 
 /** A kept room. */
@@ -56,7 +70,7 @@ export interface RoomRecord {
   /** Only the owner and moderators may speak (IRC `+m`). */
   moderated: boolean;
   /** Its members that are accounts, by key: their nickname and role. */
-  members: Record<string, { nickname: string; role: Role }>;
+  members: Record<string, KeptMember>;
   /** Bans and mutes. */
   restrictions: Restriction[];
   /** Accounts invited, by key, with who invited them. */
@@ -84,10 +98,20 @@ export const MAX_MINUTES = 366 * 24 * 60;
 export interface Identity {
   /** The account's key, when logged in. */
   account?: string;
+  /**
+   * An account this connection was logged in to before renaming away from it: restrictions on
+   * that account still hold.
+   */
+  formerAccount?: string;
   /** The nickname's key. */
   nickKey: string;
-  /** The address connected from. */
+  /** The address connected from (empty when unknown: a user of another node). */
   address: string;
+  /**
+   * A guest, or an account made on a guest's connection (`/register`): restrictions on an address
+   * hold against it.
+   */
+  guest: boolean;
 }
 
 /** A new record for a room made now: owned by `owner` when an account made it. */
@@ -129,13 +153,25 @@ export function roleOf(record: RoomRecord, who: Identity): Role | undefined {
   return record.members[who.account]?.role;
 }
 
-/** Whether `restriction` holds against `who` at `now`. */
-export function holds(restriction: Restriction, who: Identity, now: number): boolean {
+/**
+ * Whether `restriction` holds against `who` at `now`: its account (under any nickname, and after
+ * renaming away from it), its guest's nickname (whoever goes by it), or its address (against a
+ * guest that is not a `member` of the room: a member that is an account is not caught by a
+ * guest's address it shares).
+ */
+export function holds(
+  restriction: Restriction,
+  who: Identity,
+  now: number,
+  member = false,
+): boolean {
   if (restriction.until !== undefined && restriction.until <= now) return false;
-  if (restriction.account !== undefined) return restriction.account === who.account;
-  // A guest's ban holds against its nickname, and against its address, for guests.
-  if (who.account !== undefined) return false;
-  return restriction.nickKey === who.nickKey || restriction.address === who.address;
+  const account = restriction.account;
+  if (account !== undefined && (account === who.account || account === who.formerAccount)) {
+    return true;
+  }
+  if (restriction.nickKey !== undefined && restriction.nickKey === who.nickKey) return true;
+  return who.guest && !member && !!restriction.address && restriction.address === who.address;
 }
 
 /** The restriction of `kind` holding against `who` in `record` at `now`, if any. */
@@ -145,7 +181,13 @@ export function restrictionOf(
   who: Identity,
   now: number,
 ): Restriction | undefined {
-  return record.restrictions.find((each) => each.kind === kind && holds(each, who, now));
+  const member = roleOf(record, who) !== undefined;
+  return record.restrictions.find((each) => each.kind === kind && holds(each, who, now, member));
+}
+
+/** Whether `a` and `b` restrict the same one in the same way (an account, or a guest's name). */
+export function sameRestriction(a: Restriction, b: Restriction): boolean {
+  return a.kind === b.kind && a.account === b.account && a.nickKey === b.nickKey;
 }
 
 /** " until 2026-12-03 14:05:00 UTC", or "" for a restriction without an end. */

@@ -4,18 +4,23 @@
  * keeps each room's record (`room_record.ts`) in the store, and tells the other nodes of a
  * cluster of every change (`publish`; they `hear` it). Times come from `now`; a timer ends timed
  * bans and mutes. It stays whole (over 450 lines) so that every room rule, and every refusal's
- * wording, reads in one place; the record and its pure checks are a module of their own, and the
- * replies built from a record (`roominfo`, `bans`) are the next seam to cut.
+ * wording, reads in one place; the record and its pure checks are a module of their own, and so
+ * are the replies built from a record (`room_replies.ts`) and who someone is for the rules
+ * (`identities.ts`, read as a hostile user would try it).
  *
  * @module
  */
 
 import { MODERATE_ACTIONS, type ServerMessage } from "../../protocol.ts";
+import { hasControls } from "../common/text.ts";
 import type { ChatCore } from "../core/chat.ts";
+import { eventLine } from "../core/console_lines.ts";
 import type { Member, Outbound, RoomHooks, RoomsCommand } from "../core/types.ts";
 import { nicknameKey, roomKey, roomProblem } from "../protocol/values.ts";
 import type { Store } from "../store/store.ts";
 import { historyRun } from "../accounts/replies.ts";
+import { bansReply, roomInfo } from "./room_replies.ts";
+import { Identities } from "./identities.ts";
 import {
   type Identity,
   MAX_INVITATIONS,
@@ -32,13 +37,12 @@ import {
   restrictionOf,
   roleOf,
   type RoomRecord,
+  sameRestriction,
   untilText,
 } from "./room_record.ts";
 
 /** Room history shown to a kept member coming back, at most (per room). */
 const CATCH_UP_MAX = 50;
-/** Members listed in a `roominfo`, at most. */
-const MAX_INFO_MEMBERS = 500;
 
 /** How the feature is set up. */
 export interface RoomRulesOptions<M extends Member> {
@@ -50,12 +54,18 @@ export interface RoomRulesOptions<M extends Member> {
   log: (line: string) => void;
   /** The clock. */
   now?: () => Date;
-  /** Whether `nickname` is an account's (to invite or ban an account that is away). */
-  isAccount?: (nickname: string) => boolean;
+  /**
+   * The nickname of the account `nickname` is (in any case), or undefined when it is none: to
+   * invite or ban an account that is away, and to know a user of another node's account.
+   */
+  accountName?: (nickname: string) => string | undefined;
   /** Whether an account is a server operator, who moderates every room (false by default). */
   isOperator?: (account: string) => boolean;
-  /** Tells the other nodes of a cluster that room `key` changed (`data` undefined: gone), or that `out` must leave it. */
-  publish?: (key: string, data: string | undefined, out?: string) => void;
+  /**
+   * Tells the other nodes of a cluster that room `key` changed (`data` undefined: gone), that
+   * `out` must leave it, or that `invite`, a guest of another node, is invited into it.
+   */
+  publish?: (key: string, data: string | undefined, out?: string, invite?: string) => void;
   /** Most bytes of catch-up history sent at once. */
   replyBytes?: number;
 }
@@ -67,7 +77,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
   readonly #isOperator: (account: string) => boolean;
-  readonly #isAccount: (nickname: string) => boolean;
+  readonly #accountName: (nickname: string) => string | undefined;
   readonly #publish: RoomRulesOptions<M>["publish"];
   readonly #replyBytes: number;
   readonly #records = new Map<string, RoomRecord>();
@@ -76,6 +86,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
    * after they left lets nobody in).
    */
   readonly #guestInvites = new Map<string, Set<M>>();
+  readonly #identities: Identities<M>;
   #core: ChatCore<M> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -86,7 +97,8 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
     this.#isOperator = options.isOperator ?? (() => false);
-    this.#isAccount = options.isAccount ?? (() => false);
+    this.#accountName = options.accountName ?? (() => undefined);
+    this.#identities = new Identities(this.#accountName);
     this.#publish = options.publish;
     this.#replyBytes = options.replyBytes ?? 16 * 1024;
   }
@@ -112,22 +124,35 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     this.#timer = undefined;
   }
 
-  /** Another node changed room `key` (`data` undefined: gone), or asks that `out` leave it. */
-  hear(key: string, data: string | undefined, out?: string): void {
+  /**
+   * Another node changed room `key` (`data` undefined: gone), asks that `out` leave it, or
+   * invited `invite`, a guest of this node, into it.
+   */
+  hear(key: string, data: string | undefined, out?: string, invite?: string): void {
+    const before = this.#records.get(key);
     const record = data === undefined ? undefined : readRecord(data);
     if (record === undefined) this.#records.delete(key);
     else this.#records.set(key, record);
-    if (out !== undefined) {
-      const user = this.#core?.find(out);
-      if (user !== undefined && !user.remote) this.#core!.putOut(user, record?.name ?? key);
+    const user = this.#core?.find(out ?? invite ?? "");
+    if (out !== undefined && user !== undefined && !user.remote) {
+      this.#core!.putOut(user, record?.name ?? key);
     }
-    // Whatever this node saw of the room when the ban was set, its banned users leave.
+    if (invite !== undefined && user !== undefined && !user.remote && user.account === undefined) {
+      this.#inviteGuest(key, user);
+    }
     if (record !== undefined) {
-      const now = this.#nowMs();
-      for (const member of [...(this.#core?.membersOf(record.name) ?? [])]) {
-        const banned = restrictionOf(record, "ban", this.#identity(member), now);
-        if (!member.remote && banned !== undefined) this.#core!.putOut(member, record.name);
+      // Timed bans and mutes the other node found ended: this node's users are told here.
+      if (before !== undefined) {
+        this.#tellEnded(
+          record,
+          before.restrictions.filter((each) =>
+            this.#ended(each) && !record.restrictions.some((kept) => sameRestriction(each, kept))
+          ),
+        );
       }
+      this.#fillAddresses(key, record);
+      // Whatever this node saw of the room when the ban was set, its banned users leave.
+      this.#putOutBanned(record);
     }
     this.#schedule();
   }
@@ -159,16 +184,10 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     const record = this.#records.get(roomKey(room));
     if (record === undefined) return undefined;
     const who = this.#identity(user);
-    if (this.#moderates(record, who)) return undefined;
-    const mute = restrictionOf(record, "mute", who, this.#nowMs());
-    if (mute !== undefined) {
-      return `You are muted in ${record.name}${untilText(mute)}` +
-        (mute.reason ? `: ${mute.reason}` : "");
-    }
-    if (record.moderated) {
-      return `${record.name} is moderated: only its owner and moderators may speak`;
-    }
-    return undefined;
+    // A moderator muted by the owner is muted too.
+    const muted = this.#muted(record, who);
+    if (muted !== undefined || !record.moderated || this.#moderates(record, who)) return muted;
+    return `${record.name} is moderated: only its owner and moderators may speak`;
   }
 
   visible(user: M, room: string): boolean {
@@ -189,27 +208,31 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     }
     delete record.invited[account ?? ""];
     this.#guestInvites.get(key)?.delete(user);
+    const kept = account === undefined ? undefined : record.members[account];
+    // The owner coming back after /leave is in it again.
+    if (kept?.left) delete kept.left;
     if (
-      account !== undefined && record.members[account] === undefined &&
+      account !== undefined && kept === undefined &&
       Object.keys(record.members).length < MAX_KEPT_MEMBERS
     ) {
       record.members[account] = { nickname: user.nickname!, role: "member" };
     }
     this.#save(key, record);
-    if (record.topic !== "") {
-      this.#core?.tellRoom(undefined, { type: "topic", room: record.name, topic: record.topic }, [
-        user,
-      ]);
-    }
-    this.#core?.tellRoom(undefined, this.#info(record), [user]);
+    this.#tellJoined([user], record);
   }
 
   left(user: M, room: string): void {
     const key = roomKey(room);
     const record = this.#records.get(key);
     if (record === undefined || user.account === undefined) return;
-    // The owner stays owner (and kept); anyone else is no longer kept.
-    if (record.owner === user.account) return;
+    // The owner stays owner, out of the room until it joins again; anyone else is no longer kept.
+    if (record.owner === user.account) {
+      const kept = record.members[user.account];
+      record.members[user.account] = { nickname: kept?.nickname ?? user.nickname!, role: "owner" };
+      record.members[user.account].left = true;
+      this.#save(key, record);
+      return;
+    }
     delete record.members[user.account];
     if (record.owner === undefined && Object.keys(record.members).length === 0) {
       // A room of guests' making that kept its last account: as before, gone when empty.
@@ -219,16 +242,56 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
 
   registered(user: M): void {
     const account = user.account;
+    this.#identities.registered(user);
     if (account === undefined) return;
     const rooms = [...this.#records.values()].filter((record) =>
-      record.members[account] !== undefined
+      record.members[account] !== undefined && !record.members[account].left
     );
-    for (const record of rooms) this.#core?.putIn(user, record.name);
-    for (const record of this.#records.values()) {
-      const by = record.invited[account];
-      if (by !== undefined) this.#tellUser(user, this.#invited(record, by));
+    for (const record of rooms) {
+      this.#core?.putIn(user, record.name);
+      this.#tellJoined([user], record);
     }
+    this.#tellInvitations(user, account);
     if (rooms.length > 0) void this.#catchUp(user, account, rooms);
+  }
+
+  attached(connection: M): void {
+    const account = this.#identity(connection).account;
+    for (const name of this.#core?.roomsOf(connection) ?? []) {
+      const record = this.#records.get(roomKey(name));
+      if (record !== undefined) this.#tellJoined([connection], record, true);
+    }
+    if (account !== undefined) this.#tellInvitations(connection, account, true);
+  }
+
+  /**
+   * Why account `account` may not be given up (`/unregister`), or undefined when it may: it owns
+   * rooms, which must be handed over or closed first.
+   */
+  unregisterProblem(account: string): string | undefined {
+    const owned = [...this.#records.values()].filter((record) => record.owner === account)
+      .map((record) => record.name);
+    if (owned.length === 0) return undefined;
+    return owned.length === 1
+      ? `You own ${owned[0]}: hand it over (/room ${owned[0]} owner <account>) or close it first`
+      : `You own ${owned.join(", ")}: hand them over (/room <#room> owner <account>) or close ` +
+        "them first";
+  }
+
+  /**
+   * Account `account` was given up: it is no longer a member of any room, nor invited (its bans
+   * and mutes stay), so that whoever makes an account of that nickname later inherits nothing.
+   */
+  accountGone(account: string): void {
+    for (const [key, record] of [...this.#records]) {
+      if (record.members[account] === undefined && record.invited[account] === undefined) continue;
+      if (record.owner === account) continue;
+      delete record.members[account];
+      delete record.invited[account];
+      if (record.owner === undefined && Object.keys(record.members).length === 0) {
+        this.#forget(key);
+      } else this.#save(key, record);
+    }
   }
 
   kept(): { room: string; topic?: string }[] {
@@ -280,18 +343,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
             `Only the owner or a moderator of ${record.name} can see its bans`,
           );
         }
-        this.#out.deliver([connection], [{
-          type: "bans",
-          room: record.name,
-          bans: record.restrictions.filter((each) => !this.#ended(each)).map((each) => ({
-            kind: each.kind,
-            nickname: each.nickname,
-            ...(each.address === undefined ? {} : { address: each.address }),
-            by: each.by,
-            ...(each.reason ? { reason: each.reason } : {}),
-            ...(each.until === undefined ? {} : { until: new Date(each.until).toISOString() }),
-          })),
-        }]);
+        this.#out.deliver([connection], [bansReply(record, this.#nowMs())]);
     }
   }
 
@@ -314,12 +366,18 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       const whom = record.topicBy === "members" ? "a member" : "the owner or a moderator";
       return this.#refuse(connection, `Only ${whom} of ${record.name} can set its topic`);
     }
+    // Setting the topic is speaking to the room.
+    const muted = this.#muted(record, who);
+    if (muted !== undefined) return this.#refuse(connection, muted);
     if (topic.length > MAX_TOPIC_CHARS) {
       return this.#refuse(connection, `A topic may have at most ${MAX_TOPIC_CHARS} characters`);
     }
+    if (hasControls(topic)) {
+      return this.#refuse(connection, "A topic must not contain control characters");
+    }
     record.topic = topic;
     this.#save(key, record);
-    this.#log(`${user.nickname}: set the topic of ${record.name}.`);
+    this.#logAction(user, record, who, `set the topic of ${record.name}`);
     this.#tellRoom(record, {
       type: "topic",
       room: record.name,
@@ -338,13 +396,15 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     nickname: string,
   ): void {
     const inRoom = this.#core!.roomOf(user, record.name) !== undefined;
-    const may = record.invite === "moderators" ? this.#moderates(record, who) : inRoom;
+    const may = this.#moderates(record, who) || (record.invite === "members" && inRoom);
     if (!may) {
       const whom = record.invite === "moderators" ? "the owner or a moderator" : "a member";
       return this.#refuse(connection, `Only ${whom} of ${record.name} can invite`);
     }
     const target = this.#core!.find(nickname);
-    const account = target?.account ?? this.#awayAccount(nickname);
+    const account = target === undefined
+      ? this.#awayAccount(nickname)
+      : this.#identity(target).account;
     if (target === undefined && account === undefined) {
       return this.#refuse(connection, `No such user ${JSON.stringify(nickname)}`);
     }
@@ -360,19 +420,17 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       }
       record.invited[account] = user.nickname!;
       this.#save(key, record);
-    } else {
-      let guests = this.#guestInvites.get(key);
-      if (guests === undefined) this.#guestInvites.set(key, guests = new Set());
-      if (guests.size >= MAX_INVITATIONS) {
-        return this.#refuse(
-          connection,
-          `${record.name} has ${MAX_INVITATIONS} invitations waiting, the most there may be`,
-        );
-      }
-      guests.add(target!);
+    } else if (target!.remote) {
+      // A guest of another node: its node holds the invitation for its connection.
+      this.#publish?.(key, JSON.stringify(record), undefined, target!.nickname);
+    } else if (!this.#inviteGuest(key, target!)) {
+      return this.#refuse(
+        connection,
+        `${record.name} has ${MAX_INVITATIONS} invitations waiting, the most there may be`,
+      );
     }
-    const shown = target?.nickname ?? nickname;
-    this.#log(`${user.nickname}: invited ${shown} to ${record.name}.`);
+    const shown = target?.nickname ?? this.#accountName(nickname) ?? nickname;
+    this.#logAction(user, record, who, `invited ${shown} to ${record.name}`);
     if (target !== undefined) this.#tellUser(target, this.#invited(record, user.nickname!));
     this.#out.deliver([connection], [{
       type: "moderated",
@@ -411,6 +469,9 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     if (reason !== undefined && reason.length > MAX_REASON_CHARS) {
       return this.#refuse(connection, `A reason may have at most ${MAX_REASON_CHARS} characters`);
     }
+    if (reason !== undefined && hasControls(reason)) {
+      return this.#refuse(connection, "A reason must not contain control characters");
+    }
     const target = this.#core!.find(command.nickname);
     const targetWho: Identity | undefined = target === undefined
       ? this.#awayIdentity(record, command.nickname)
@@ -418,8 +479,8 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     if (targetWho === undefined) {
       return this.#refuse(connection, `No such user ${JSON.stringify(command.nickname)}`);
     }
-    const shown = target?.nickname ??
-      record.members[targetWho.account ?? ""]?.nickname ?? command.nickname;
+    const shown = target?.nickname ?? record.members[targetWho.account ?? ""]?.nickname ??
+      this.#accountName(command.nickname) ?? command.nickname;
     const targetRole = roleOf(record, targetWho);
     if (targetRole === "owner" && action !== "unban" && action !== "unmute") {
       return this.#refuse(connection, `${shown} owns ${record.name}: nobody can ${action} them`);
@@ -463,13 +524,18 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
               "/unban someone first",
           );
         }
+        // An account that is away here may be connected under another name, logged out.
+        const address = targetWho.address ||
+          (targetWho.account === undefined ? undefined : this.#addressOf(targetWho.account));
         const restriction: Restriction = {
           kind,
           nickname: shown,
           by: user.nickname!,
           ...(targetWho.account === undefined
-            ? { nickKey: targetWho.nickKey, address: targetWho.address }
+            ? { nickKey: targetWho.nickKey }
             : { account: targetWho.account }),
+          // Another node's user: its node fills the address in (see `#fillAddresses`).
+          ...(address === undefined ? {} : { address }),
           ...(reason ? { reason } : {}),
           ...(until === undefined ? {} : { until }),
         };
@@ -497,7 +563,12 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       delete record.members[targetWho.account];
     }
     this.#save(key, record);
-    this.#log(`${user.nickname}: ${action} ${shown} in ${record.name}.`);
+    this.#logAction(
+      user,
+      record,
+      who,
+      `${action} ${shown} in ${record.name}${reason ? `: ${reason}` : ""}`,
+    );
     this.#tellRoom(record, {
       type: "moderated",
       room: record.name,
@@ -511,8 +582,14 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     if ((action === "kick" || action === "ban") && (inRoom || target?.remote)) {
       this.#putOut(key, target!, record);
     }
+    // Whoever else the ban holds against leaves too (the account under another name, a guest
+    // from the banned address).
+    if (action === "ban") this.#putOutBanned(record);
     if (until !== undefined) this.#schedule();
-    if (action === "op" || action === "deop") this.#tellRoom(record, this.#info(record));
+    // Its target too: at another node, it may be in the room before this node has heard so.
+    if (action === "op" || action === "deop") {
+      this.#tellRoom(record, this.#info(record), target === undefined ? [] : [target]);
+    }
   }
 
   #settings(
@@ -564,8 +641,16 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
             `Name an account that is a member of ${record.name} to hand it over`,
           );
         }
+        if (account !== record.owner && this.#owned(account) >= MAX_OWNED_ROOMS) {
+          return this.#refuse(
+            connection,
+            `${next.nickname} owns ${MAX_OWNED_ROOMS} rooms already, the most there may be`,
+          );
+        }
         const old = record.owner!;
-        if (record.members[old] !== undefined) record.members[old].role = "moderator";
+        // The old owner moderates it, unless it had left it.
+        if (record.members[old]?.left) delete record.members[old];
+        else if (record.members[old] !== undefined) record.members[old].role = "moderator";
         record.owner = account;
         next.role = "owner";
         said = `${next.nickname} owns ${record.name} now`;
@@ -573,6 +658,10 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       }
       case "close": {
         this.#forget(key);
+        // A room made later under its name must not show what was said in this one.
+        this.#store?.forgetHistory(key).catch((error: Error) =>
+          this.#log(`Store: cannot forget the history of ${record.name}: ${error.message}`)
+        );
         this.#tellRoom(record, {
           type: "moderated",
           room: record.name,
@@ -584,7 +673,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
         for (const member of [...this.#core!.membersOf(record.name)]) {
           this.#putOut(key, member, undefined);
         }
-        this.#log(`${user.nickname}: closed ${record.name}.`);
+        this.#logAction(user, record, who, `closed ${record.name}`);
         return;
       }
       default:
@@ -595,7 +684,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
         );
     }
     this.#save(key, record);
-    this.#log(`${user.nickname}: ${said}.`);
+    this.#logAction(user, record, who, said);
     this.#tellRoom(record, this.#info(record), [connection]);
   }
 
@@ -657,40 +746,120 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
   }
 
   #info(record: RoomRecord): ServerMessage {
-    const here = [...this.#core!.membersOf(record.name)];
-    const now = this.#nowMs();
-    const members = here.map((member) => {
-      const who = this.#identity(member);
-      const role = roleOf(record, who) ?? "member";
-      const muted = restrictionOf(record, "mute", who, now) !== undefined;
-      return { nickname: member.nickname!, role, ...(muted ? { muted } : {}) };
-    });
-    const hereAccounts = new Set(here.map((member) => member.account));
-    for (const [account, kept] of Object.entries(record.members)) {
-      if (hereAccounts.has(account)) continue;
-      const muted = restrictionOf(record, "mute", { account, nickKey: account, address: "" }, now);
-      members.push(
-        {
-          nickname: kept.nickname,
-          role: record.owner === account ? "owner" : kept.role,
-          away: true,
-          ...(muted === undefined ? {} : { muted: true }),
-        } as typeof members[number],
-      );
+    const present = [...this.#core!.membersOf(record.name)].map((member) => ({
+      nickname: member.nickname!,
+      who: this.#identity(member),
+    }));
+    return roomInfo(record, present, this.#nowMs());
+  }
+
+  /** Tells `users` (all their connections, or only these with `only`) of a room joined. */
+  #tellJoined(users: M[], record: RoomRecord, only = false): void {
+    const messages: ServerMessage[] = [this.#info(record)];
+    if (record.topic !== "") {
+      messages.unshift({ type: "topic", room: record.name, topic: record.topic });
     }
-    const owner = record.owner === undefined ? undefined : record.members[record.owner]?.nickname;
-    return {
-      type: "roominfo",
-      room: record.name,
-      topic: record.topic,
-      ...(owner === undefined ? {} : { owner }),
-      private: record.private,
-      invite: record.invite,
-      topicBy: record.topicBy,
-      ...(record.moderated ? { moderated: true } : {}),
-      members: members.slice(0, MAX_INFO_MEMBERS),
-      ...(members.length > MAX_INFO_MEMBERS ? { more: members.length - MAX_INFO_MEMBERS } : {}),
-    };
+    for (const message of messages) {
+      if (!only) this.#core?.tellRoom(undefined, message, users);
+      else {
+        const able = users.filter((each) => each.extensions.has(message.type));
+        if (able.length > 0) this.#out.deliver(able, [message]);
+      }
+    }
+  }
+
+  /** Tells `user` (or only that connection, with `only`) of the invitations waiting for it. */
+  #tellInvitations(user: M, account: string, only = false): void {
+    for (const record of this.#records.values()) {
+      const by = record.invited[account];
+      if (by === undefined) continue;
+      if (!only) this.#tellUser(user, this.#invited(record, by));
+      else if (user.extensions.has("invited")) {
+        this.#out.deliver([user], [this.#invited(record, by)]);
+      }
+    }
+  }
+
+  /**
+   * Lets guest `user` (a connection of this node) into room `key`; false when the room has the
+   * most invitations there may be (those of guests gone since are forgotten first).
+   */
+  #inviteGuest(key: string, user: M): boolean {
+    let guests = this.#guestInvites.get(key);
+    if (guests === undefined) this.#guestInvites.set(key, guests = new Set());
+    for (const guest of guests) if (guest.closing) guests.delete(guest);
+    if (guests.size >= MAX_INVITATIONS) return false;
+    guests.add(user);
+    return true;
+  }
+
+  /** Why `who` may not speak in `record` for a mute, or undefined (an operator never is). */
+  #muted(record: RoomRecord, who: Identity): string | undefined {
+    const mute = this.#operator(who)
+      ? undefined
+      : restrictionOf(record, "mute", who, this.#nowMs());
+    return mute === undefined ? undefined : `You are muted in ${record.name}${untilText(mute)}` +
+      (mute.reason ? `: ${mute.reason}` : "");
+  }
+
+  /** Puts out of `record`'s room this node's users that one of its bans holds against. */
+  #putOutBanned(record: RoomRecord): void {
+    const now = this.#nowMs();
+    for (const member of [...(this.#core?.membersOf(record.name) ?? [])]) {
+      if (member.remote) continue;
+      const who = this.#identity(member);
+      if (this.#operator(who) || restrictionOf(record, "ban", who, now) === undefined) continue;
+      this.#core!.putOut(member, record.name);
+    }
+  }
+
+  /**
+   * Gives the restrictions set at another node on a user of this one the address it connects
+   * from (that node could not know it), so that it holds when the user comes back as a guest.
+   */
+  #fillAddresses(key: string, record: RoomRecord): void {
+    let filled = false;
+    for (const each of record.restrictions) {
+      if (each.address !== undefined) continue;
+      const user = each.account === undefined ? this.#core?.find(each.nickname) : undefined;
+      const address = each.account !== undefined
+        ? this.#addressOf(each.account)
+        : user !== undefined && !user.remote && user.account === undefined
+        ? user.ip
+        : undefined;
+      if (address === undefined) continue;
+      each.address = address;
+      filled = true;
+    }
+    if (filled) this.#save(key, record);
+  }
+
+  /**
+   * Tells this node's users in `record`'s room (and those restricted) that `ended` are over: each
+   * node tells its own, so that nobody is told twice.
+   */
+  #tellEnded(record: RoomRecord, ended: Restriction[]): void {
+    const here = [...(this.#core?.membersOf(record.name) ?? [])].filter((each) => !each.remote);
+    for (const each of ended) {
+      const target = this.#core?.find(each.nickname);
+      this.#core?.tellRoom(undefined, {
+        type: "moderated",
+        room: record.name,
+        action: each.kind === "ban" ? "unban" : "unmute",
+        nickname: each.nickname,
+        reason: "time is up",
+        timestamp: this.#stamp(),
+      }, target === undefined || target.remote ? here : [...here, target]);
+    }
+  }
+
+  /** A console line of `user`'s action in `record`, marked when only an operator may do it. */
+  #logAction(user: M, record: RoomRecord, who: Identity, text: string): void {
+    const role = roleOf(record, who);
+    const asOperator = this.#operator(who) && role !== "owner" &&
+      (role !== "moderator" || record.owner === undefined);
+    const actor = `${user.nickname}${asOperator ? " (operator)" : ""}`;
+    this.#log(eventLine(this.#now(), `${actor}: ${text}.`));
   }
 
   #invited(record: RoomRecord, by: string): ServerMessage {
@@ -698,17 +867,18 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
   }
 
   #identity(user: M): Identity {
-    return {
-      ...(user.account === undefined ? {} : { account: user.account }),
-      nickKey: nicknameKey(user.nickname ?? ""),
-      address: user.ip,
-    };
+    return this.#identities.of(user);
+  }
+
+  /** The address of a user of this node that is, or was, logged in to `account`, if any. */
+  #addressOf(account: string): string | undefined {
+    return this.#identities.addressOf(account, this.#core?.members() ?? []);
   }
 
   /** An account that is away, by its nickname, for a restriction or invitation. */
   #awayAccount(nickname: string): string | undefined {
     const key = nicknameKey(nickname);
-    if (this.#isAccount(nickname)) return key;
+    if (this.#accountName(nickname) !== undefined) return key;
     for (const record of this.#records.values()) if (record.members[key]) return key;
     return undefined;
   }
@@ -716,10 +886,10 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
   #awayIdentity(record: RoomRecord, nickname: string): Identity | undefined {
     const key = nicknameKey(nickname);
     const account = record.members[key] ? key : this.#awayAccount(nickname);
-    if (account !== undefined) return { account, nickKey: key, address: "" };
+    if (account !== undefined) return { account, nickKey: key, address: "", guest: false };
     // An earlier restriction on a guest, to lift it.
     const guest = record.restrictions.find((each) => each.nickKey === key);
-    return guest === undefined ? undefined : { nickKey: key, address: guest.address ?? "" };
+    return guest === undefined ? undefined : { nickKey: key, address: "", guest: true };
   }
 
   #same(restriction: Restriction, who: Identity): boolean {
@@ -760,7 +930,10 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     return restriction.until !== undefined && restriction.until <= this.#nowMs();
   }
 
-  /** Ends the timed bans and mutes that are over, telling their rooms; then waits for the next. */
+  /**
+   * Ends the timed bans and mutes that are over, telling this node's users of their rooms; then
+   * waits for the next.
+   */
   #sweep(): void {
     this.#timer = undefined;
     for (const [key, record] of this.#records) {
@@ -768,16 +941,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       if (ended.length === 0) continue;
       record.restrictions = record.restrictions.filter((each) => !this.#ended(each));
       this.#save(key, record);
-      for (const each of ended) {
-        this.#tellRoom(record, {
-          type: "moderated",
-          room: record.name,
-          action: each.kind === "ban" ? "unban" : "unmute",
-          nickname: each.nickname,
-          reason: "time is up",
-          timestamp: this.#stamp(),
-        }, [...(this.#core?.find(each.nickname) ? [this.#core.find(each.nickname)!] : [])]);
-      }
+      this.#tellEnded(record, ended);
     }
     this.#schedule();
   }

@@ -12,13 +12,15 @@ function setUp(store = new MemoryStore(BOUNDS)) {
   let clock = Date.UTC(2026, 0, 1);
   const now = () => new Date(clock);
   const out = new RecordingOutbound();
-  const core = new ChatCore<FakeMember>({ out, log: () => {}, now });
+  const core = new ChatCore<FakeMember>({ out, log: () => {}, now, connectionsPerAccount: 10 });
+  const published: { key: string; data?: string; out?: string; invite?: string }[] = [];
   const rooms = new RoomRules<FakeMember>({
     out,
     store,
     log: () => {},
     now,
-    isAccount: (nickname) => nickname.toLowerCase() === "dave",
+    accountName: (nickname) => nickname.toLowerCase() === "dave" ? "Dave" : undefined,
+    publish: (key, data, out, invite) => published.push({ key, data, out, invite }),
   });
   rooms.attach(core);
   core.attachRooms(rooms);
@@ -48,6 +50,7 @@ function setUp(store = new MemoryStore(BOUNDS)) {
     say,
     refusals,
     last,
+    published,
     tick: (ms: number) => clock += ms,
   };
 }
@@ -186,4 +189,103 @@ Deno.test("RoomRules: rooms are kept in the store and read back; close removes o
   assert.equal(core.roomOf(bob, "#lab"), undefined);
   assert.equal((last(bob, "moderated") as { action: string }).action, "close");
   assert.deepEqual(await store.rooms(), []);
+});
+
+Deno.test("RoomRules: the owner's mute holds against a moderator; a muted member may not set the topic; no control characters", () => {
+  const { join, say, refusals, rooms } = setUp();
+  const alice = join("Alice", "alice");
+  const bob = join("Bob", "bob");
+  say(alice, { kind: "join", room: "#lab" });
+  say(bob, { kind: "join", room: "#lab" });
+  say(alice, { kind: "settings", room: "#lab", setting: "topic", value: "members" });
+  say(alice, { kind: "moderate", room: "#lab", action: "op", nickname: "Bob" });
+  say(alice, { kind: "moderate", room: "#lab", action: "mute", nickname: "Bob", reason: "calm" });
+  say(bob, { kind: "room", room: "#lab", text: "but I moderate" });
+  say(bob, { kind: "topic", room: "#lab", topic: "louder" });
+  assert.deepEqual(refusals("Bob"), ["You are muted in #lab: calm", "You are muted in #lab: calm"]);
+  say(alice, { kind: "topic", room: "#lab", topic: "a\u202eb" });
+  say(alice, { kind: "moderate", room: "#lab", action: "kick", nickname: "Bob", reason: "x\ny" });
+  assert.deepEqual(refusals("Alice"), [
+    "A topic must not contain control characters",
+    "A reason must not contain control characters",
+  ]);
+  rooms.close();
+});
+
+Deno.test("RoomRules: the owner's /leave keeps it owner, out of the room and not put back; a second connection is told the topic", () => {
+  const { core, join, say, last, out } = setUp();
+  const alice = join("Alice", "alice");
+  const bob = join("Bob", "bob");
+  say(alice, { kind: "join", room: "#lab" });
+  say(alice, { kind: "topic", room: "#lab", topic: "Homework 3" });
+  say(bob, { kind: "join", room: "#lab" });
+  const bob2 = join("Bob", "bob");
+  const told = out.received(bob2).filter((m) => "room" in m && m.room === "#lab");
+  assert.deepEqual(told.map((m) => m.type), ["joined", "topic", "roominfo"]);
+  say(alice, { kind: "leave", room: "#lab" });
+  say(alice, { kind: "settings", room: "#lab", setting: "show" });
+  const info = last(alice, "roominfo") as { owner: string; members: unknown[] };
+  assert.equal(info.owner, "Alice");
+  assert.deepEqual(info.members, [{ nickname: "Bob", role: "member" }]);
+  core.leave(alice, "disconnected");
+  const back = join("Alice", "alice");
+  assert.equal(core.roomOf(back, "#lab"), undefined, "not put back");
+  say(back, { kind: "topic", room: "#lab", topic: "still mine" });
+  assert.equal((last(bob, "topic") as { topic: string }).topic, "still mine");
+  say(back, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(back, "#lab"), "#lab");
+});
+
+Deno.test("RoomRules: an account given up leaves its rooms; the owner must hand over first", () => {
+  const { join, say, rooms, last } = setUp();
+  const alice = join("Alice", "alice");
+  const bob = join("Bob", "bob");
+  say(alice, { kind: "join", room: "#lab" });
+  say(bob, { kind: "join", room: "#lab" });
+  say(alice, { kind: "moderate", room: "#lab", action: "op", nickname: "Bob" });
+  assert.equal(
+    rooms.unregisterProblem("alice"),
+    "You own #lab: hand it over (/room #lab owner <account>) or close it first",
+  );
+  assert.equal(rooms.unregisterProblem("bob"), undefined);
+  rooms.accountGone("bob");
+  bob.account = undefined;
+  say(alice, { kind: "settings", room: "#lab", setting: "show" });
+  assert.deepEqual((last(alice, "roominfo") as { members: unknown[] }).members, [
+    { nickname: "Alice", role: "owner" },
+    { nickname: "Bob", role: "member" },
+  ]);
+});
+
+Deno.test("RoomRules: what another node says: a timed mute it ended is told here once, a guest here invited, an address filled in", () => {
+  const { join, say, rooms, core, out, published, tick } = setUp();
+  const alice = join("Alice", "alice");
+  const zed = join("Zed");
+  say(alice, { kind: "join", room: "#lab" });
+  say(alice, { kind: "settings", room: "#lab", setting: "private" });
+  const record = () => JSON.parse(published.at(-1)!.data!);
+  // Another node invites Zed, a guest of this node.
+  rooms.hear("#lab", JSON.stringify(record()), undefined, "Zed");
+  say(zed, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(zed, "#lab"), "#lab");
+  // It mutes Zed, without knowing his address: this node fills it in, and tells the others.
+  const muted = record();
+  muted.restrictions.push({
+    kind: "mute",
+    nickKey: "zed",
+    nickname: "Zed",
+    by: "Carol",
+    until: Date.UTC(2026, 0, 1) + 60_000,
+  });
+  rooms.hear("#lab", JSON.stringify(muted));
+  assert.equal(record().restrictions[0].address, "192.0.2.7");
+  // Its time is up; the other node says so first: told here once, and not again by this node.
+  tick(60_000);
+  rooms.hear("#lab", JSON.stringify({ ...muted, restrictions: [] }));
+  const ended = () =>
+    out.received(zed).filter((m) => m.type === "moderated" && m.action === "unmute").length;
+  assert.equal(ended(), 1);
+  rooms.hear("#lab", JSON.stringify({ ...muted, restrictions: [] }));
+  assert.equal(ended(), 1);
+  rooms.close();
 });

@@ -149,7 +149,12 @@ export class ChatServer {
       historyMax: this.#limits.historyMax,
       replyBytes: this.#limits.sendqBytes / 4,
       onRegistered: (member) => this.#keys.registered(member),
-      onChanged: (key, nickname) => this.#bus?.accountChanged(key, nickname),
+      onChanged: (key, nickname) => {
+        this.#bus?.accountChanged(key, nickname);
+        // An account given up takes its rooms' memberships and roles along.
+        if (nickname === undefined) this.#rooms.accountGone(key);
+      },
+      unregisterProblem: (key) => this.#rooms.unregisterProblem(key),
       chat: options.chat,
     });
     this.#core = new ChatCore<ChatMember>({
@@ -183,8 +188,8 @@ export class ChatServer {
       log: this.#log,
       now: this.#now,
       isOperator: (account) => this.#operators.isOperator(account),
-      isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
-      publish: (key, data, leaver) => this.#bus?.roomChanged(key, data, leaver),
+      accountName: (nickname) => this.#accounts?.accountName(nickname),
+      publish: (key, data, leaver, invited) => this.#bus?.roomChanged(key, data, leaver, invited),
       replyBytes: this.#limits.sendqBytes / 4,
     });
     this.#rooms.attach(this.#core);

@@ -187,6 +187,11 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  forgetHistory(target: string): Promise<void> {
+    this.#history.delete(target);
+    return Promise.resolve();
+  }
+
   serverBans(): Promise<ServerBan[]> {
     return Promise.resolve([...this.#bans.values()].map((ban) => ({ ...ban })));
   }

@@ -2,7 +2,8 @@
  * The store in one SQLite database file (`chat.db` in the data directory), through the
  * `node:sqlite` that ships with Deno: WAL mode, prepared statements, and the writes of one turn of
  * the event loop gathered into one transaction. The schema and its migrations are
- * `sqlite_schema.ts`'s.
+ * `sqlite_schema.ts`'s. It runs past 450 lines because it is every method of the `Store`
+ * interface, each a statement or two, side by side with the one commit they share.
  *
  * @module
  */
@@ -290,6 +291,14 @@ export class SqliteStore implements Store {
   deleteRoom(key: string): Promise<void> {
     return this.#write(() => {
       this.#run("DELETE FROM rooms WHERE key = ?", key);
+    });
+  }
+
+  forgetHistory(target: string): Promise<void> {
+    // History remembered this turn is inserted before the writes: it goes too.
+    return this.#write(() => {
+      this.#run("DELETE FROM history WHERE target = ?", target);
+      this.#untrimmed.delete(target);
     });
   }
 

@@ -199,6 +199,11 @@ export interface Store {
   /** Forgets room `key`. */
   deleteRoom(key: string): Promise<void>;
   /**
+   * Forgets the history of `target` (a room's key: the room was closed, and a room made later
+   * under its name must not show what was said in it).
+   */
+  forgetHistory(target: string): Promise<void>;
+  /**
    * This chat's id (see `newChatId`): made the first time it is asked for and kept, the same for
    * every server on this store (a cluster's nodes agree on it).
    */

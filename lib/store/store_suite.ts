@@ -194,6 +194,20 @@ export function storeSuite(name: string, open: OpenStore): void {
     assert.deepEqual(await store.rooms(), [{ key: "#dev", data: "{}" }]);
   });
 
+  test("a room's history is forgotten, and only its own", async (store) => {
+    const said = (target: string, text: string) =>
+      store.remember({ target, room: target, nickname: "Alice", text, timestamp: "t", at: T });
+    said("#lab", "secret");
+    said("#dev", "kept");
+    // Remembered in the same turn as it is forgotten: it goes too.
+    said("#lab", "more secret");
+    await store.forgetHistory("#lab");
+    assert.deepEqual((await store.history("#lab", 10, T)).entries, []);
+    assert.deepEqual((await store.history("#dev", 10, T)).entries.map((e) => e.text), ["kept"]);
+    said("#lab", "new room");
+    assert.deepEqual((await store.history("#lab", 10, T)).entries.map((e) => e.text), ["new room"]);
+  });
+
   test("server bans are kept, replaced by key and removed", async (store) => {
     assert.deepEqual(await store.serverBans(), []);
     const bob = { key: "user:bob", target: "Bob", by: "Alice", reason: "spam", at: T };
