@@ -122,7 +122,7 @@ processTest(
     try {
       const done = await operate(alice, { action: "serverban", target: "127.0.0.1", seconds: 3 });
       assert.match(String(done.message), /^127\.0\.0\.1 is banned from this server until /);
-      const refusal = line("Banned from this server by an operator (Alice) until <dt>");
+      const refusal = line("Banned from this server by an operator (Alice) until <dt> UTC");
       const json = await RawClient.connect(server.port);
       await json.register("Bob", "002", EXTENSION_TYPES);
       assert.match(await refusedWith(json), refusal);
@@ -149,7 +149,7 @@ processTest("a server ban survives a restart, with its reason and end, until lif
   const first = await ServerProgram.start(args, flags);
   const alice = await withAccount(first.port, "Alice");
   const bob = await RawClient.registered(first.port, "Bob", EXTENSION_TYPES);
-  const banned = line("Banned from this server by an operator (Alice) until <dt>: spam");
+  const banned = line("Banned from this server by an operator (Alice) until <dt> UTC: spam");
   const done = await operate(alice, {
     action: "serverban",
     target: "Bob",
@@ -158,7 +158,7 @@ processTest("a server ban survives a restart, with its reason and end, until lif
   });
   assert.match(String(done.message), /^Bob is banned from this server until .*: spam$/);
   assert.match(await refusedWith(bob), banned);
-  await first.stdout.waitFor(line("<dt> :: Alice (operator): banned Bob until <dt>: spam"));
+  await first.stdout.waitFor(line("<dt> :: Alice (operator): banned Bob until <dt> UTC: spam"));
   await alice.close();
   first.kill("SIGTERM");
   assert.equal(await first.exitCode(), 0);

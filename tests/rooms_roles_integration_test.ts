@@ -598,7 +598,7 @@ processTest(
       refused.send({ type: "nickname", nickname: "Walt", clientID: "8" });
       assert.match(
         String((await refused.nextOfType("error")).message),
-        line("Banned from this server by an operator (Alice) until <dt>"),
+        line("Banned from this server by an operator (Alice) until <dt> UTC"),
       );
       await refused.closed();
       await server.stdout.waitFor(/ :: refused 127\.0\.0\.1:\d+: Banned from this server/);
