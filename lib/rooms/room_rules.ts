@@ -201,24 +201,38 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     const key = roomKey(room);
     let record = this.#records.get(key);
     const account = user.account;
+    // The record is written (and told to the other nodes) only when the join changed it: a
+    // guest's join, or a kept member's second connection, changes nothing kept.
+    let changed = record === undefined;
     if (record === undefined) {
       if (account === undefined) return;
       const owned = made && this.#owned(account) < MAX_OWNED_ROOMS;
       record = newRecord(room, owned ? { key: account, nickname: user.nickname! } : undefined);
     }
-    delete record.invited[account ?? ""];
     this.#guestInvites.get(key)?.delete(user);
-    const kept = account === undefined ? undefined : record.members[account];
-    // The owner coming back after /leave is in it again.
-    if (kept?.left) delete kept.left;
-    if (
-      account !== undefined && kept === undefined &&
-      Object.keys(record.members).length < MAX_KEPT_MEMBERS
-    ) {
-      record.members[account] = { nickname: user.nickname!, role: "member" };
-    }
-    this.#save(key, record);
+    if (account !== undefined) changed = this.#keepJoiner(record, account, user) || changed;
+    if (changed) this.#save(key, record);
     this.#tellJoined([user], record);
+  }
+
+  /** Makes account `account` (connected as `user`) a kept member of `record`; whether it changed. */
+  #keepJoiner(record: RoomRecord, account: string, user: M): boolean {
+    let changed = false;
+    if (record.invited[account] !== undefined) {
+      delete record.invited[account];
+      changed = true;
+    }
+    const kept = record.members[account];
+    // The owner coming back after /leave is in it again.
+    if (kept?.left) {
+      delete kept.left;
+      changed = true;
+    }
+    if (kept === undefined && Object.keys(record.members).length < MAX_KEPT_MEMBERS) {
+      record.members[account] = { nickname: user.nickname!, role: "member" };
+      changed = true;
+    }
+    return changed;
   }
 
   left(user: M, room: string): void {

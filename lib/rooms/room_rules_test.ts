@@ -289,3 +289,18 @@ Deno.test("RoomRules: what another node says: a timed mute it ended is told here
   assert.equal(ended(), 1);
   rooms.close();
 });
+
+Deno.test("RoomRules: a join writes the room's record only when it changes it: a guest's join writes nothing", () => {
+  const { join, say, published } = setUp();
+  const alice = join("Alice", "alice");
+  say(alice, { kind: "join", room: "#lab" });
+  assert.equal(published.length, 1);
+  const guest = join("Zed");
+  say(guest, { kind: "join", room: "#lab" });
+  say(guest, { kind: "leave", room: "#lab" });
+  assert.equal(published.length, 1);
+  const bob = join("Bob", "bob");
+  say(bob, { kind: "join", room: "#lab" });
+  assert.equal(published.length, 2);
+  assert.deepEqual(Object.keys(JSON.parse(published.at(-1)!.data!).members), ["alice", "bob"]);
+});
