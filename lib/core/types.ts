@@ -106,8 +106,11 @@ export type Command =
   | { kind: "leave"; room: string }
   | { kind: "nick"; nickname: string }
   | { kind: "list" }
-  /** Leaving: the connection's edge closes it (with the wire's acknowledgement, if any). */
-  | { kind: "disconnect" }
+  /**
+   * Leaving: the connection's edge closes it (with the wire's acknowledgement, if any); `reason`
+   * is what the others are told, when the client gave one (IRC's `QUIT :reason`).
+   */
+  | { kind: "disconnect"; reason?: string }
   /** Input that could not be read: the error to reply with. */
   | { kind: "invalid"; error: string; reason?: ErrorReason };
 

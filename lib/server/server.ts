@@ -37,6 +37,8 @@ import { WIRES } from "../wire/wires.ts";
 import { Admission } from "./admission.ts";
 import { peerDelivery } from "./delivery.ts";
 import { FlowControl } from "./flow_control.ts";
+import { IrcEdge } from "../irc/irc_edge.ts";
+import type { Command } from "../core/types.ts";
 
 /** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
 type ChatMember = Peer | RemoteMember;
@@ -69,6 +71,20 @@ export interface ChatServerOptions {
   chat?: string;
   /** The operator accounts' nicknames (`--operator`): operators while logged in. */
   operators?: readonly string[];
+  /** The IRC listener, when there is one: its ports' listeners and its settings. */
+  irc?: IrcSettings;
+}
+
+/** The IRC listener's settings. */
+export interface IrcSettings {
+  /** Its listeners (plain, and TLS with the TLS flags). */
+  listeners: Deno.Listener[];
+  /** The server's name on IRC. */
+  serverName: string;
+  /** Time a client may be silent before it is sent a `PING` (ms). */
+  pingMs?: number;
+  /** Time it has to answer (ms). */
+  pingTimeoutMs?: number;
 }
 
 /** A snapshot of the server's load. */
@@ -97,6 +113,8 @@ export class ChatServer {
   readonly #transfers: Transfers<ChatMember>;
   readonly #keys: KeyDirectory<ChatMember>;
   readonly #operators: Operators<ChatMember>;
+  readonly #irc: IrcEdge<ChatMember> | undefined;
+  readonly #ircListeners: Deno.Listener[];
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   readonly #admission: Admission;
@@ -198,6 +216,8 @@ export class ChatServer {
       log: this.#log,
       now: () => this.#now().getTime(),
     });
+    this.#ircListeners = options.irc?.listeners ?? [];
+    this.#irc = options.irc && this.#ircEdge(options.irc, options.store !== undefined);
     this.#transfers = new Transfers({
       out,
       chat: {
@@ -211,6 +231,45 @@ export class ChatServer {
     });
   }
 
+  /** The IRC listener's edge: it reads the core, the rooms and the accounts, and hands on. */
+  #ircEdge(settings: IrcSettings, accounts: boolean): IrcEdge<ChatMember> {
+    const core = this.#core;
+    const rooms = this.#rooms;
+    const startedAt = this.#now();
+    return new IrcEdge<ChatMember>({
+      chat: {
+        serverName: settings.serverName,
+        everyone: "&chat",
+        startedAt,
+        find: (nickname) => core.find(nickname),
+        members: () => core.members(),
+        get size() {
+          return core.size;
+        },
+        membersOf: (room) => core.membersOf(room),
+        roomsOf: (member) => core.roomsOf(member),
+        roomOf: (member, room) => core.roomOf(member, room),
+        record: (room) => rooms.record(room),
+        keptRooms: () => rooms.kept().map((kept) => kept.room),
+        visible: (member, room) => rooms.visible(core.userOf(member), room),
+        isOperator: (member) =>
+          member.account !== undefined && this.#operators.isOperator(member.account),
+      },
+      dispatch: (member, command) => {
+        this.#dispatch(member as Peer, command);
+        this.#reap();
+      },
+      send: (member, bytes) => this.#flow.enqueue(member as Peer, bytes),
+      drop: (member, reason, lastWord) => this.#drop(member as Peer, reason, lastWord),
+      checkPassword: accounts
+        ? (member, nickname, password) => this.#accounts!.checkPassword(member, nickname, password)
+        : undefined,
+      isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
+      pingMs: settings.pingMs,
+      pingTimeoutMs: settings.pingTimeoutMs,
+    });
+  }
+
   /** Accepts and serves connections until `shutdown` is called. */
   async serve(): Promise<void> {
     const { writeTimeoutMs, registerTimeoutMs } = this.#limits;
@@ -220,7 +279,10 @@ export class ChatServer {
     await this.#operators.load();
     await this.#bus?.start(this.#core);
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
-    await Promise.all(this.#listeners.map((listener) => this.#accept(listener)));
+    await Promise.all([
+      ...this.#listeners.map((listener) => this.#accept(listener, false)),
+      ...this.#ircListeners.map((listener) => this.#accept(listener, true)),
+    ]);
   }
 
   /** How many connections and registered clients there are. */
@@ -236,7 +298,7 @@ export class ChatServer {
     this.#rooms.close();
     this.#operators.stop();
     this.#bus?.stop();
-    for (const listener of this.#listeners) {
+    for (const listener of [...this.#listeners, ...this.#ircListeners]) {
       try {
         listener.close();
       } catch {
@@ -252,6 +314,8 @@ export class ChatServer {
     // Encoded once per wire.
     const lastWords = new Map(Object.values(WIRES).map((wire) => [wire, wire.encode([notice])]));
     for (const peer of [...this.#peers]) {
+      // IRC's wires (one per set of capabilities) all say it alike.
+      if (!lastWords.has(peer.wire)) lastWords.set(peer.wire, peer.wire.encode([notice]));
       this.#disconnect(peer, LEFT_AT_SHUTDOWN, lastWords.get(peer.wire));
     }
     while (this.#closing.size > 0) await Promise.all(this.#closing);
@@ -260,7 +324,7 @@ export class ChatServer {
   // -------------------------------------------------------------------------
   // Connections
 
-  async #accept(listener: Deno.Listener): Promise<void> {
+  async #accept(listener: Deno.Listener, irc: boolean): Promise<void> {
     let backoff = 10;
     while (!this.#stopping) {
       let conn: Deno.Conn;
@@ -275,7 +339,7 @@ export class ChatServer {
         continue;
       }
       backoff = 10;
-      this.#serveConnection(conn);
+      this.#serveConnection(conn, irc);
     }
   }
 
@@ -288,7 +352,7 @@ export class ChatServer {
     this.#serveConnection(conn);
   }
 
-  #serveConnection(conn: ByteConn): void {
+  #serveConnection(conn: ByteConn, irc = false): void {
     try {
       // Chat lines are small and latency matters more than packet count.
       (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
@@ -299,7 +363,8 @@ export class ChatServer {
     const peer = new Peer(conn, this.#limits, () => {
       this.#markDead(peer, LEFT_BY_ACCIDENT);
       queueMicrotask(() => this.#reap());
-    });
+    }, irc ? this.#irc?.wire : undefined);
+    if (irc) this.#irc?.open(peer);
     const refusal = this.#admission.problem(peer.ip) ?? this.#operators.addressProblem(peer.ip);
     if (refusal !== undefined) {
       this.#refuse(peer, refusal);
@@ -363,6 +428,12 @@ export class ChatServer {
   // Frames in, deliveries out
 
   #onFrame(peer: Peer, event: FrameEvent): void {
+    if (this.#irc?.owns(peer)) {
+      // IRC reads its own lines (a long one is refused, not fatal), and hands on what it asks.
+      this.#irc.frame(peer, event);
+      this.#reap();
+      return;
+    }
     if (event.kind === "oversize") {
       const why = `Frame too long: the limit is ${event.limit} bytes`;
       this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
@@ -370,6 +441,12 @@ export class ChatServer {
     }
     const command = peer.wire.decode(event.bytes, peer.nickname !== undefined);
     if (command === undefined) return;
+    this.#dispatch(peer, command, event.bytes);
+    this.#reap();
+  }
+
+  /** Hands `command` of `peer` to the core or the feature it is for (`frame`: its bytes). */
+  #dispatch(peer: Peer, command: Command, frame?: Uint8Array): void {
     if (command.kind === "register" || command.kind === "nick") {
       // A banned user (or address) is refused before its name is looked at any further.
       const banned = this.#operators.registrationProblem(command.nickname, peer.ip);
@@ -387,7 +464,7 @@ export class ChatServer {
     }
     if (command.kind === "disconnect") {
       const goodbye = peer.wire.encode([{ type: "goodbye", timestamp: this.#now().toISOString() }]);
-      this.#disconnect(peer, LEFT_BY_REQUEST, goodbye);
+      this.#disconnect(peer, command.reason ?? LEFT_BY_REQUEST, goodbye);
     } else if (
       command.kind === "login" || command.kind === "account" || command.kind === "history" ||
       command.kind === "ack"
@@ -413,15 +490,15 @@ export class ChatServer {
     } else if (command.kind === "transfer") {
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).
-      const frame = peer.wire === WIRES.json ? event.bytes : undefined;
+      const relayed = peer.wire === WIRES.json ? frame : undefined;
       // A file offered from another node of a cluster is that node's to run.
       const done = this.#bus?.forwardTransfer(peer, command.request) ||
-        this.#transfers.handle(peer, command.request, frame);
+        this.#transfers.handle(peer, command.request, relayed);
       // File data and its acknowledgements, when taken, do not count against the chat rate.
       const type = command.request.type;
       if (done && (type === "chunk" || type === "received")) {
         peer.limiter?.refund();
-        peer.byteLimiter?.refund(event.bytes.length);
+        peer.byteLimiter?.refund(frame?.length ?? 0);
       }
     } else if (
       this.#bus !== undefined && (command.kind === "register" || command.kind === "nick") &&
@@ -433,7 +510,6 @@ export class ChatServer {
     } else {
       this.#core.handle(peer, command);
     }
-    this.#reap();
   }
 
   // -------------------------------------------------------------------------
@@ -470,6 +546,7 @@ export class ChatServer {
         this.#markDead(peer, why, peer.wire.encodeError(why));
       }
     }
+    this.#irc?.sweep();
     this.#reap();
   }
 
@@ -485,6 +562,7 @@ export class ChatServer {
     else this.#bus?.claims.moved(peer, successor as Peer);
     this.#transfers.left(peer);
     this.#keys.left(peer);
+    this.#irc?.left(peer);
     this.#dead.delete(peer);
     this.#flow.forget(peer);
     clearTimeout(this.#refusing.get(peer));
