@@ -103,7 +103,8 @@ export type Command =
   | { kind: "whisper"; to: string; text: string; e2e?: E2eEnvelope; timestamp?: string }
   | { kind: "room"; room: string; text: string; timestamp?: string }
   | { kind: "join"; room: string }
-  | { kind: "leave"; room: string }
+  /** Leaving a room; `reason`, when given, is told to the room (IRC's `PART :reason`). */
+  | { kind: "leave"; room: string; reason?: string }
   | { kind: "nick"; nickname: string }
   | { kind: "list" }
   /**

@@ -25,12 +25,15 @@ import {
 } from "./queries.ts";
 import { ircNickProblem } from "./registration.ts";
 import type { IrcSession } from "./session.ts";
+import type { Lines } from "./lines.ts";
 import { maskOf } from "./view.ts";
 
 /** Most targets of one `PRIVMSG`, `NOTICE`, `JOIN` or `PART` (`TARGMAX`). */
 const MAX_TARGETS = 10;
 /** Longest away message. */
 const MAX_AWAY_CHARS = 200;
+/** Longest real name (`SETNAME`). */
+const MAX_REALNAME_CHARS = 200;
 
 /** Carries out `message` of a registered user. */
 export function handleCommand<M extends Member>(
@@ -110,7 +113,10 @@ export function handleCommand<M extends Member>(
           );
           continue;
         }
-        host.dispatch(member, { kind: "leave", room: target }, { command, target, label });
+        const leave: Command = params[1] === undefined || params[1] === ""
+          ? { kind: "leave", room: target }
+          : { kind: "leave", room: target, reason: params[1] };
+        host.dispatch(member, leave, { command, target, label });
       }
       return;
     case "NICK": {
@@ -129,11 +135,10 @@ export function handleCommand<M extends Member>(
       if (!needs(1)) return;
       return topic(host, member, params[0], params[1]);
     case "NAMES": {
-      const multi = session.has("multi-prefix");
       const targets = params[0] === undefined ? [] : params[0].split(",");
       if (targets.length === 0) {
         for (const room of [view.everyone, ...view.roomsOf(member)]) {
-          host.reply(member, (lines) => names(view, lines, member, room, multi));
+          host.reply(member, (lines) => names(view, lines, member, room));
         }
         return;
       }
@@ -141,7 +146,7 @@ export function handleCommand<M extends Member>(
         const channel = channelName(view, target);
         host.reply(member, (lines) => {
           if (channel !== undefined && canSee(view, member, channel)) {
-            names(view, lines, member, channel, multi);
+            names(view, lines, member, channel);
           } else lines.add(server, RPL.ENDOFNAMES, [nick, target, "End of /NAMES list."]);
         });
       }
@@ -161,11 +166,11 @@ export function handleCommand<M extends Member>(
       );
       return;
     case "WHOWAS":
-      if (!needs(1)) return;
-      host.reply(member, (lines) => {
-        lines.add(server, ERR.WASNOSUCHNICK, [nick, params[0], "There was no such nickname"]);
-        lines.add(server, RPL.ENDOFWHOWAS, [nick, params[0], "End of WHOWAS"]);
-      });
+      if (params.length === 0 || params[0] === "") {
+        numeric(ERR.NONICKNAMEGIVEN, "No nickname given");
+        return;
+      }
+      host.whowas(member, params[0].split(",")[0], Number(params[1]) || 0);
       return;
     case "USERHOST":
       if (!needs(1)) return;
@@ -272,6 +277,33 @@ export function handleCommand<M extends Member>(
         lines.add(server, RPL.ENDOFHELP, [nick, subject, "End of /HELP"]);
       });
       return;
+    case "SETNAME": {
+      const realname = params[0] ?? "";
+      if (realname === "" || realname.length > MAX_REALNAME_CHARS) {
+        host.reply(
+          member,
+          (lines) =>
+            lines.add(
+              server,
+              "FAIL",
+              ["SETNAME", "INVALID_REALNAME", "Invalid real name"],
+              {},
+              true,
+            ),
+        );
+        return;
+      }
+      session.realname = realname;
+      const mask = maskOf(view, nick);
+      const line = (lines: Lines) => lines.add(mask, "SETNAME", [realname], {}, true);
+      if (session.has("setname")) host.reply(member, line);
+      host.tellOthers(member, "setname", line);
+      return;
+    }
+    case "MONITOR":
+      if (!needs(1)) return;
+      host.monitor(member, params[0], params[1]);
+      return;
     case "CHATHISTORY":
       return chathistory(host, member, params, label);
     default:
@@ -319,6 +351,7 @@ function say<M extends Member>(
           time: new Date(host.now()).toISOString(),
           account: member.account === undefined ? undefined : member.nickname,
           label,
+          bot: session.bot,
         }),
     );
   }

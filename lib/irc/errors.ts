@@ -37,6 +37,7 @@ function numericFor(
       ? { code: ERR.ERRONEUSNICKNAME, params: [target] }
       : undefined;
   }
+  if (/^Only a server operator/.test(message)) return { code: ERR.NOPRIVILEGES, params: [] };
   if (/^No such user/.test(message)) return { code: ERR.NOSUCHNICK, params: [about] };
   if (/^No such room|^Room name/.test(message)) {
     return { code: ERR.NOSUCHCHANNEL, params: [target] };

@@ -36,4 +36,8 @@ export interface IrcHost<M extends Member> {
   tellOthers(member: M, cap: string, line: (lines: Lines) => void): void;
   /** The clock (ms since the epoch). */
   now(): number;
+  /** Writes `WHOWAS <nick>`'s reply, `count` entries at most (≤ 0: all). */
+  whowas(member: M, nick: string, count: number): void;
+  /** Carries out `MONITOR <sub> [targets]`. */
+  monitor(member: M, sub: string, targets: string | undefined): void;
 }

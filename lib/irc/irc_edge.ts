@@ -17,6 +17,10 @@ import { type IrcMessage, parseLine } from "./message.ts";
 import { ERR } from "./numerics.ts";
 import { handleRegistration, REGISTRATION_COMMANDS } from "./registration.ts";
 import { IrcReplies } from "./replies.ts";
+import { Monitors } from "./monitor.ts";
+import { Whowas } from "./whowas.ts";
+import { labelled } from "./labels.ts";
+import { hostOf, userOf } from "./view.ts";
 import { Renderer } from "./render.ts";
 import { type Context, flavorCaps, IrcSession } from "./session.ts";
 import type { IrcHost } from "./host.ts";
@@ -30,11 +34,18 @@ export const DEFAULT_PING_TIMEOUT_MS = 60_000;
 /** The chat's side of the IRC listener: what it reads, and what it does. */
 export interface IrcEdgeOptions<M extends Member> {
   /** What the listener reads of the chat (all but the IRC sessions, which are its own). */
-  chat: Omit<IrcView<M>, "session">;
+  chat: Omit<IrcView<M>, "session" | "unregistered" | "peak">;
   /** Hands `command` of `member` to the chat, as the server hands a decoded frame. */
   dispatch(member: M, command: Command): void;
   /** Queues bytes for `member` (within its sendq). */
   send(member: M, bytes: Uint8Array): void;
+  /**
+   * Starts (`on`) gathering what is queued for `member` instead of queuing it, or stops and
+   * returns what was gathered (for IRCv3 `labeled-response`).
+   */
+  gather?(member: M, on: boolean): Uint8Array[] | undefined;
+  /** Delivers what the chat holds back to deliver together (one sender's lines to everyone). */
+  flush?(): void;
   /** Closes `member`'s connection after `lastWord`, the others told `reason`. */
   drop(member: M, reason: string, lastWord: Uint8Array): void;
   /**
@@ -63,6 +74,11 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
   readonly #sessions = new Map<M, IrcSession>();
   readonly #wires = new Map<number, IrcWire<M>>();
   readonly #renderer: Renderer<M>;
+  readonly #monitors: Monitors<M>;
+  readonly #whowas = new Whowas();
+  #batches = 0;
+  /** The most users seen at once. */
+  #peak = 0;
   readonly #pingMs: number;
   readonly #pingTimeoutMs: number;
   readonly #now: () => number;
@@ -77,9 +93,15 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     const chat = options.chat;
     this.view = Object.create(chat, {
       session: { value: (member: M) => this.#sessions.get(member) },
+      peak: { value: () => this.#peak = Math.max(this.#peak, chat.size) },
+      unregistered: {
+        value: () =>
+          [...this.#sessions.keys()].filter((each) => each.nickname === undefined).length,
+      },
       // A user leaving is out of the chat before its QUIT is written: its session still tells.
       find: { value: (nickname: string) => chat.find(nickname) ?? this.#leaving(nickname) },
     }) as IrcView<M>;
+    this.#monitors = new Monitors(this.view, (member, write) => this.reply(member, write));
     this.#renderer = new Renderer(
       this.view,
       new IrcReplies(this.view, {
@@ -92,6 +114,14 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
             })
           ),
         loginAsked: (member) => this.#login(member),
+        seen: (event, nickname, online, old) => {
+          if (old !== undefined || !online) this.#noteWas(event, nickname, old ?? nickname);
+          if (old !== undefined) this.#monitors.renamed(old, nickname, event);
+          else if (online) {
+            this.view.peak();
+            this.#monitors.arrived(nickname, event);
+          } else this.#monitors.departed(nickname, event);
+        },
       }),
     );
   }
@@ -113,6 +143,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
 
   /** Forgets `member`, which left. */
   left(member: M): void {
+    this.#monitors.left(member);
     this.#sessions.delete(member);
   }
 
@@ -157,7 +188,22 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
         ]));
       return;
     }
-    handleCommand(this, member, session, message);
+    const label = message.tags.label;
+    if (label === undefined || !session.has("labeled-response") || !this.#options.gather) {
+      handleCommand(this, member, session, message);
+      return;
+    }
+    this.#options.gather(member, true);
+    try {
+      handleCommand(this, member, session, message);
+      this.#options.flush?.();
+    } finally {
+      const gathered = this.#options.gather(member, false) ?? [];
+      this.#options.send(
+        member,
+        labelled(gathered, label, this.view.serverName, `l${++this.#batches}`),
+      );
+    }
   }
 
   #tooLong(lines: Lines, member: M): void {
@@ -202,11 +248,16 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     if (session === undefined) return;
     session.context = context;
     this.#renderer.actor = member.nickname;
+    const notice = context.command === "NOTICE";
+    if (notice) this.#renderer.notice = true;
     try {
       this.#options.dispatch(member, command);
+      // A NOTICE to everyone goes out now, while it is known to be one.
+      if (notice) this.#options.flush?.();
     } finally {
       session.context = undefined;
       this.#renderer.actor = undefined;
+      this.#renderer.notice = false;
     }
   }
 
@@ -259,7 +310,31 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     return this.#now();
   }
 
+  monitor(member: M, sub: string, targets: string | undefined): void {
+    this.#monitors.handle(member, sub, targets);
+  }
+
+  whowas(member: M, nick: string, count: number): void {
+    this.reply(
+      member,
+      (lines) => this.#whowas.reply(lines, this.view.serverName, member.nickname!, nick, count),
+    );
+  }
+
   // --- Helpers ---
+
+  /** Notes for `WHOWAS` that the user now going by `nickname` left `old` (`event` tells it). */
+  #noteWas(event: object, nickname: string, old: string): void {
+    const member = this.view.find(nickname);
+    const realname = (member && this.#sessions.get(member)?.realname) || old;
+    this.#whowas.note(
+      event,
+      old,
+      userOf(this.view, member, old),
+      hostOf(this.view, member),
+      realname,
+    );
+  }
 
   /** The IRC connection going by `nickname` that the chat no longer has (it is leaving). */
   #leaving(nickname: string): M | undefined {

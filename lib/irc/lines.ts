@@ -10,10 +10,17 @@ import { formatLine, formatTags, splitText } from "./message.ts";
 import type { FlavorCap } from "./session.ts";
 
 /**
- * Most bytes of a message's text in one line: 512 less CR LF, the command, the target and a
- * long `nick!user@host`, with room to spare.
+ * Most bytes of a piece of a long message's text in one line: 512 less CR LF, the command, the
+ * target and a long `nick!user@host`, with room to spare.
  */
 export const TEXT_BYTES = 350;
+/**
+ * Most bytes of a text sent whole in one line: what an IRC client may send in one line goes on
+ * as it came (a few bytes past 512 with its sender's mask), never cut.
+ */
+export const WHOLE_TEXT_BYTES = 510;
+
+const encoder = new TextEncoder();
 
 /** Tags for one line: its time and its sender's account, when the reader takes them. */
 export interface LineTags {
@@ -25,6 +32,8 @@ export interface LineTags {
   batch?: string;
   /** The label the client gave the command this answers. */
   label?: string;
+  /** Set when the sender is a bot (user mode `+B`). */
+  bot?: boolean;
 }
 
 /** Lines being written for readers with the capabilities `caps`. */
@@ -61,6 +70,7 @@ export class Lines {
     if (tags.account !== undefined && this.#caps.has("account-tag")) {
       written.account = tags.account;
     }
+    if (tags.bot === true && this.#caps.has("message-tags")) written.bot = "";
     this.#text += formatTags(written) + formatLine(source, command, params, trailing) + "\r\n";
   }
 
@@ -72,7 +82,9 @@ export class Lines {
     text: string,
     tags: LineTags = {},
   ): void {
-    for (const piece of splitText(text, TEXT_BYTES)) {
+    const whole = text.length <= WHOLE_TEXT_BYTES &&
+      encoder.encode(text).length <= WHOLE_TEXT_BYTES;
+    for (const piece of splitText(text, whole ? WHOLE_TEXT_BYTES : TEXT_BYTES)) {
       this.add(source, command, [target, piece], tags, true);
     }
   }

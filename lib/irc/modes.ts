@@ -12,7 +12,7 @@ import type { IrcHost } from "./host.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { canSee, channelModes, channelName, quietList, sameNick } from "./queries.ts";
 import type { IrcSession } from "./session.ts";
-import { maskNickname } from "./view.ts";
+import { maskNickname, maskOf } from "./view.ts";
 
 /** The room setting each channel mode sets, and unsets. */
 const SETTINGS: Record<string, [string, string, string?]> = {
@@ -50,8 +50,19 @@ export function handleMode<M extends Member>(
     if (!sameNick(target, nick)) {
       return numeric(ERR.USERSDONTMATCH, "Cannot change mode for other users");
     }
-    if (modes === undefined) return numeric(RPL.UMODEIS, view.isOperator(member) ? "+io" : "+i");
-    if (/[^+\-iw]/.test(modes)) return numeric(ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
+    if (modes === undefined) {
+      return numeric(
+        RPL.UMODEIS,
+        "+i" + (view.isOperator(member) ? "o" : "") + (session.bot ? "B" : ""),
+      );
+    }
+    if (/[^+\-iwB]/.test(modes)) return numeric(ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
+    const bot = /\+[^-]*B/.test(modes) ? true : /-[^+]*B/.test(modes) ? false : undefined;
+    if (bot !== undefined && bot !== session.bot) {
+      session.bot = bot;
+      const mask = maskOf(view, nick);
+      host.reply(member, (lines) => lines.add(mask, "MODE", [nick, bot ? "+B" : "-B"]));
+    }
     return;
   }
   const channel = channelName(view, target);
@@ -109,7 +120,6 @@ export function handleMode<M extends Member>(
       };
     host.dispatch(member, command, context);
   }
-  void session;
 }
 
 /** `MODE #room b` or `q`: the room's bans or mutes. */

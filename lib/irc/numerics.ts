@@ -36,6 +36,7 @@ export const RPL = {
   WHOISIDLE: "317",
   ENDOFWHOIS: "318",
   WHOISCHANNELS: "319",
+  WHOISBOT: "335",
   LISTSTART: "321",
   LIST: "322",
   LISTEND: "323",

@@ -9,6 +9,7 @@ import type { Member } from "../core/types.ts";
 import { MAX_NICKNAME_CHARS, MAX_ROOM_CHARS, nicknameKey } from "../protocol/values.ts";
 import { MAX_TOPIC_CHARS } from "../rooms/room_record.ts";
 import type { Lines } from "./lines.ts";
+import type { IrcSession } from "./session.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { hostOf, type IrcView, maskOf, modesOf, mutedIn, prefixOf, userOf } from "./view.ts";
 
@@ -19,15 +20,19 @@ export const VERSION = "chat-deno-1";
 export function isupport<M extends Member>(view: IrcView<M>): string[] {
   return [
     "AWAYLEN=200",
+    "BOT=B",
     "CASEMAPPING=ascii",
     "CHANLIMIT=#&:100",
     "CHANMODES=bq,,,imnt",
     `CHANNELLEN=${MAX_ROOM_CHARS}`,
     "CHANTYPES=#&",
     "CHATHISTORY=100",
+    "CLIENTTAGDENY=*",
     "ELIST=",
     `KICKLEN=200`,
     "MODES=4",
+    "MONITOR=100",
+    "NAMELEN=200",
     `NETWORK=${view.serverName}`,
     `NICKLEN=${MAX_NICKNAME_CHARS}`,
     "PREFIX=(o)@",
@@ -60,6 +65,7 @@ export function lusers<M extends Member>(view: IrcView<M>, lines: Lines, me: M):
   const nick = me.nickname!;
   const server = view.serverName;
   const users = view.size;
+  const peak = view.peak();
   const operators = [...view.members()].filter((member) => view.isOperator(member)).length;
   const rooms = new Set(view.keptRooms().map((room) => room.toLowerCase()));
   for (const member of view.members()) {
@@ -70,20 +76,20 @@ export function lusers<M extends Member>(view: IrcView<M>, lines: Lines, me: M):
     `There are ${users} users and 0 invisible on 1 servers`,
   ]);
   lines.add(server, RPL.LUSEROP, [nick, `${operators}`, "operator(s) online"]);
-  lines.add(server, RPL.LUSERUNKNOWN, [nick, "0", "unknown connection(s)"]);
+  lines.add(server, RPL.LUSERUNKNOWN, [nick, `${view.unregistered()}`, "unknown connection(s)"]);
   lines.add(server, RPL.LUSERCHANNELS, [nick, `${rooms.size + 1}`, "channels formed"]);
   lines.add(server, RPL.LUSERME, [nick, `I have ${users} clients and 0 servers`]);
   lines.add(server, RPL.LOCALUSERS, [
     nick,
     `${users}`,
-    `${users}`,
-    `Current local users ${users}, max ${users}`,
+    `${peak}`,
+    `Current local users ${users}, max ${peak}`,
   ]);
   lines.add(server, RPL.GLOBALUSERS, [
     nick,
     `${users}`,
-    `${users}`,
-    `Current global users ${users}, max ${users}`,
+    `${peak}`,
+    `Current global users ${users}, max ${peak}`,
   ]);
 }
 
@@ -101,14 +107,24 @@ export function motd<M extends Member>(view: IrcView<M>, lines: Lines, me: M): v
   lines.add(server, RPL.ENDOFMOTD, [nick, "End of /MOTD command."]);
 }
 
-/** The members of `channel` (the everyone-chat's or a room's), with their prefixes. */
-function namesOf<M extends Member>(view: IrcView<M>, channel: string, multi: boolean): string[] {
+/**
+ * The members of `channel` (the everyone-chat's or a room's), with their prefixes, and their
+ * full masks for a reader with `userhost-in-names`.
+ */
+function namesOf<M extends Member>(
+  view: IrcView<M>,
+  channel: string,
+  reader: IrcSession | undefined,
+): string[] {
   const everyone = channel.toLowerCase() === view.everyone.toLowerCase();
   const members = everyone ? view.members() : view.membersOf(channel);
+  const multi = reader?.has("multi-prefix") === true;
+  const full = reader?.has("userhost-in-names") === true;
   const names: string[] = [];
   for (const member of members) {
     const prefix = everyone ? "" : prefixOf(view, channel, member);
-    names.push((multi ? prefix : prefix.slice(0, 1)) + member.nickname);
+    const name = full ? maskOf(view, member.nickname!) : member.nickname!;
+    names.push((multi ? prefix : prefix.slice(0, 1)) + name);
   }
   return names;
 }
@@ -119,7 +135,6 @@ export function names<M extends Member>(
   lines: Lines,
   me: M,
   channel: string,
-  multi: boolean,
 ): void {
   const nick = me.nickname!;
   const server = view.serverName;
@@ -132,7 +147,7 @@ export function names<M extends Member>(
     batch = [];
     bytes = 0;
   };
-  for (const name of namesOf(view, channel, multi)) {
+  for (const name of namesOf(view, channel, view.session(me))) {
     if (bytes + name.length > 380) flush();
     batch.push(name);
     bytes += name.length + 1;
@@ -170,7 +185,7 @@ function whoLine<M extends Member>(
 ): void {
   const nick = member.nickname!;
   const away = view.session(member)?.away !== undefined ? "G" : "H";
-  const oper = view.isOperator(member) ? "*" : "";
+  const oper = (view.isOperator(member) ? "*" : "") + (view.session(member)?.bot ? "B" : "");
   const prefix = channel === "*" || channel === view.everyone
     ? ""
     : prefixOf(view, channel, member);
@@ -238,6 +253,7 @@ export function whois<M extends Member>(view: IrcView<M>, lines: Lines, me: M, n
   if (rooms.length > 0) lines.add(server, RPL.WHOISCHANNELS, params(rooms.join(" ")));
   lines.add(server, RPL.WHOISSERVER, params(server, "Chat for Deno"));
   if (view.isOperator(target)) lines.add(server, RPL.WHOISOPERATOR, params("is an operator"));
+  if (session?.bot === true) lines.add(server, RPL.WHOISBOT, params("is a bot"));
   if (session?.away !== undefined) lines.add(server, RPL.AWAY, params(session.away));
   if (target.account !== undefined) {
     lines.add(server, RPL.WHOISACCOUNT, params(shown, "is logged in as"));

@@ -67,7 +67,7 @@ export function handleRegistration<M extends Member>(
     case "USER":
       if (member.nickname !== undefined || session.user !== undefined) {
         numeric(ERR.ALREADYREGISTERED, "You may not reregister");
-      } else if (params.length < 4) {
+      } else if (params.length < 4 || params[0] === "" || params[3] === "") {
         numeric(ERR.NEEDMOREPARAMS, "USER", "Not enough parameters");
       } else {
         const user = [...params[0]].filter((char) => /[A-Za-z0-9_\-.\[\]\\`^{}|]/.test(char))

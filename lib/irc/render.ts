@@ -29,6 +29,8 @@ export interface Replies<M extends Member> {
   kept(member: M, id: number): void;
   /** A file was offered to `member`, which cannot take it: the offer is declined. */
   offered(member: M, id: string): void;
+  /** A user came, left or was renamed (`old` to `nickname`), as `event` tells, once or more. */
+  seen(event: ServerMessage, nickname: string, online: boolean, old?: string): void;
 }
 
 /** A user put out of a room by a moderator: the `PART` that follows is written as a `KICK`. */
@@ -69,6 +71,8 @@ export class Renderer<M extends Member> {
   #batches = 0;
   /** The IRC user whose command is being carried out: the source of the changes it makes. */
   actor: string | undefined;
+  /** Set while the actor's command is a `NOTICE`: its lines go as `NOTICE`, not `PRIVMSG`. */
+  notice = false;
 
   /** A renderer reading `view`, writing replies with `replies`. */
   constructor(view: IrcView<M>, replies: Replies<M>) {
@@ -127,12 +131,20 @@ export class Renderer<M extends Member> {
         const target = message.type === "room" ? message.room : view.everyone;
         const text = this.#dated(lines, message.message, message.history === true, time);
         tags.account = this.#account(message.nickname);
-        lines.addText(maskOf(view, message.nickname), "PRIVMSG", target, text, tags);
+        tags.bot = this.#bot(message.nickname);
+        lines.addText(
+          maskOf(view, message.nickname),
+          this.#verb(message.nickname),
+          target,
+          text,
+          tags,
+        );
         return;
       }
       case "private":
         return this.#private(lines, message, to!, tags);
       case "joined":
+        if (message.room === undefined) this.#replies.seen(message, message.nickname, true);
         if (
           to !== undefined && (message.members !== undefined || message.nickname === to.nickname)
         ) {
@@ -143,6 +155,7 @@ export class Renderer<M extends Member> {
       case "left":
         return this.#left(lines, message, tags);
       case "nick":
+        this.#replies.seen(message, message.nickname, true, message.old);
         lines.add(maskOf(view, message.nickname, message.old), "NICK", [message.nickname], tags);
         return;
       case "topic":
@@ -221,11 +234,12 @@ export class Renderer<M extends Member> {
     const source = maskOf(view, self ? to.nickname! : message.nickname);
     const target = self ? message.to! : to.nickname!;
     tags.account = self ? undefined : this.#account(message.nickname);
+    tags.bot = this.#bot(self ? to.nickname! : message.nickname);
     if (message.e2e !== undefined || message.message === undefined) {
       lines.add(source, "NOTICE", [target, "(an end-to-end message IRC cannot open)"], tags);
     } else {
       const text = this.#dated(lines, message.message, message.offline === true, tags.time);
-      lines.addText(source, "PRIVMSG", target, text, tags);
+      lines.addText(source, this.#verb(message.nickname), target, text, tags);
     }
     if (message.offline === true && message.id !== undefined) this.#replies.kept(to, message.id);
   }
@@ -233,12 +247,15 @@ export class Renderer<M extends Member> {
   #left(lines: Lines, message: Extract<ServerMessage, { type: "left" }>, tags: LineTags): void {
     const mask = maskOf(this.#view, message.nickname);
     if (message.room === undefined) {
+      this.#replies.seen(message, message.nickname, false);
       lines.add(mask, "QUIT", [message.reason ?? "Quit"], tags, true);
       return;
     }
     const removal = this.#removals.get(`${roomKey(message.room)} ${nicknameKey(message.nickname)}`);
-    if (removal === undefined) lines.add(mask, "PART", [message.room], tags);
-    else if (!removal.written) {
+    if (removal === undefined) {
+      const reason = message.reason === undefined ? [] : [message.reason];
+      lines.add(mask, "PART", [message.room, ...reason], tags, reason.length > 0);
+    } else if (!removal.written) {
       lines.add(removal.by, "KICK", [message.room, message.nickname, removal.reason], tags, true);
     }
   }
@@ -310,6 +327,17 @@ export class Renderer<M extends Member> {
 
   #notice(lines: Lines, to: M, text: string): void {
     lines.addText(this.#view.serverName, "NOTICE", to.nickname ?? "*", text);
+  }
+
+  /** `NOTICE` for what the actor says while its command is one, else `PRIVMSG`. */
+  #verb(nickname: string): string {
+    return this.notice && nickname === this.actor ? "NOTICE" : "PRIVMSG";
+  }
+
+  /** Whether the user going by `nickname` is a bot (IRC user mode `+B`). */
+  #bot(nickname: string): boolean {
+    const member = this.#view.find(nickname);
+    return member !== undefined && this.#view.session(member)?.bot === true;
   }
 
   /** The account of the user going by `nickname`, for `account-tag`. */

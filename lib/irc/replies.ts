@@ -22,6 +22,8 @@ export interface ReplyHooks<M extends Member> {
   offered(member: M, id: string): void;
   /** The chat asks `member` to log in to its nickname's account. */
   loginAsked(member: M): void;
+  /** A user came, left or was renamed (see `Replies.seen`). */
+  seen(event: ServerMessage, nickname: string, online: boolean, old?: string): void;
 }
 
 /** The replies of one listener. */
@@ -48,7 +50,7 @@ export class IrcReplies<M extends Member> implements Replies<M> {
     lines.add(maskOf(view, member.nickname!), "JOIN", [room], { label: session?.context?.label });
     const topic = view.record(room)?.topic;
     if (topic) lines.add(view.serverName, RPL.TOPIC, [member.nickname!, room, topic]);
-    names(view, lines, member, room, session?.has("multi-prefix") === true);
+    names(view, lines, member, room);
   }
 
   reply(lines: Lines, member: M, message: ServerMessage): boolean {
@@ -109,7 +111,11 @@ export class IrcReplies<M extends Member> implements Replies<M> {
     this.#hooks.offered(member, id);
   }
 
-  /** `LIST`: the everyone-chat, then the rooms `member` may see (matching its masks). */
+  seen(event: ServerMessage, nickname: string, online: boolean, old?: string): void {
+    this.#hooks.seen(event, nickname, online, old);
+  }
+
+  /** `LIST`: the rooms `member` may see (matching its masks), then the everyone-chat. */
   #list(lines: Lines, member: M, message: Extract<ServerMessage, { type: "list" }>): boolean {
     const view = this.#view;
     const nick = member.nickname!;
@@ -119,6 +125,10 @@ export class IrcReplies<M extends Member> implements Replies<M> {
     const shown = (name: string) =>
       masks.length === 0 || masks.some(({ not, pattern }) => pattern.test(name) !== not);
     lines.add(server, RPL.LISTSTART, [nick, "Channel", "Users  Name"]);
+    for (const room of message.rooms) {
+      if (!shown(room.room) || !canSee(view, member, room.room)) continue;
+      lines.add(server, RPL.LIST, [nick, room.room, `${room.members.length}`, room.topic ?? ""]);
+    }
     if (shown(view.everyone)) {
       lines.add(server, RPL.LIST, [
         nick,
@@ -126,10 +136,6 @@ export class IrcReplies<M extends Member> implements Replies<M> {
         `${message.users.length}`,
         "Everyone in the chat",
       ]);
-    }
-    for (const room of message.rooms) {
-      if (!shown(room.room) || !canSee(view, member, room.room)) continue;
-      lines.add(server, RPL.LIST, [nick, room.room, `${room.members.length}`, room.topic ?? ""]);
     }
     lines.add(server, RPL.LISTEND, [nick, "End of /LIST"]);
     return true;

@@ -15,10 +15,13 @@ export const CAPABILITIES: Readonly<Record<string, string>> = {
   "cap-notify": "",
   "draft/chathistory": "",
   "echo-message": "",
+  "labeled-response": "",
   "message-tags": "",
   "multi-prefix": "",
   sasl: "PLAIN",
   "server-time": "",
+  setname: "",
+  "userhost-in-names": "",
 };
 
 /** The capabilities that change how a message to many is written (one wire per set of them). */
@@ -72,6 +75,8 @@ export class IrcSession {
   sasl: SaslState = { step: "idle" };
   /** The account SASL logged in to (its nickname) and the password it gave. */
   saslAccount: { nickname: string; password: string } | undefined;
+  /** Set by user mode `+B`: a bot (IRCv3 bot mode), shown in WHOIS, WHO and a `bot` tag. */
+  bot = false;
   /** Set once the registration was handed to the chat (waiting for its answer). */
   registering = false;
   /** Set once the chat asked for the account's password (and was given it). */

@@ -41,6 +41,10 @@ export interface IrcView<M extends Member> {
   visible(member: M, room: string): boolean;
   /** Whether `member` is a server operator. */
   isOperator(member: M): boolean;
+  /** How many IRC connections have not registered yet. */
+  unregistered(): number;
+  /** The most users seen at once. */
+  peak(): number;
 }
 
 /** The user part of the `nick!user@host` of users of other wires: their nickname, cut. */

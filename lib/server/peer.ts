@@ -74,6 +74,8 @@ export class Peer implements Member {
   refusal: string | undefined;
   /** Whether the client has been told it is being slowed down. */
   warnedOfRate = false;
+  /** What is queued for it while its IRC command's replies are gathered (labeled-response). */
+  gathered: Uint8Array[] | undefined;
   /** Set once the server has decided to drop this connection. */
   closing = false;
   #readEnded: Promise<void> | undefined;

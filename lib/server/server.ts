@@ -260,6 +260,13 @@ export class ChatServer {
         this.#reap();
       },
       send: (member, bytes) => this.#flow.enqueue(member as Peer, bytes),
+      gather: (member, on) => {
+        const peer = member as Peer;
+        const gathered = peer.gathered;
+        peer.gathered = on ? [] : undefined;
+        return gathered;
+      },
+      flush: () => this.#core.flush(),
       drop: (member, reason, lastWord) => this.#drop(member as Peer, reason, lastWord),
       checkPassword: accounts
         ? (member, nickname, password) => this.#accounts!.checkPassword(member, nickname, password)
