@@ -18,13 +18,14 @@ import {
   lusers,
   motd,
   names,
+  sameNick,
   userhost,
   VERSION,
   who,
   whois,
 } from "./queries.ts";
 import { ircNickProblem } from "./registration.ts";
-import type { IrcSession } from "./session.ts";
+import type { Context, IrcSession } from "./session.ts";
 import type { Lines } from "./lines.ts";
 import { maskOf } from "./view.ts";
 
@@ -322,7 +323,7 @@ function say<M extends Member>(
   label: string | undefined,
 ): void {
   const view = host.view;
-  const context = { command, target, label };
+  const context: Context = { command, target, label };
   if (target.toLowerCase() === view.everyone.toLowerCase()) {
     host.dispatch(member, { kind: "say", text }, context);
     target = view.everyone;
@@ -340,10 +341,24 @@ function say<M extends Member>(
     }
     return;
   } else {
+    const recipient = view.find(target);
+    if (recipient !== undefined && sameNick(recipient.nickname!, member.nickname!)) {
+      // To oneself: IRC allows it, the chat has no need of it; it comes straight back.
+      const mask = maskOf(view, member.nickname!);
+      host.reply(member, (lines) => lines.addText(mask, command, member.nickname!, text));
+      return;
+    }
     host.dispatch(member, { kind: "whisper", to: target, text }, context);
-    target = view.find(target)?.nickname ?? target;
+    target = recipient?.nickname ?? target;
+    const away = recipient === undefined ? undefined : view.session(recipient)?.away;
+    if (away !== undefined && command === "PRIVMSG" && !context.refused) {
+      host.reply(
+        member,
+        (lines) => lines.add(view.serverName, RPL.AWAY, [member.nickname!, target, away]),
+      );
+    }
   }
-  if (session.has("echo-message") && !(context as { refused?: boolean }).refused) {
+  if (session.has("echo-message") && !context.refused) {
     host.reply(
       member,
       (lines) =>

@@ -24,8 +24,8 @@ export interface IrcHost<M extends Member> {
   dispatch(member: M, command: Command, context: Context): void;
   /** `member`'s capabilities changed: it takes the wire of the new set. */
   recaps(member: M): void;
-  /** Ends `member`'s connection with `ERROR :why`. */
-  close(member: M, why: string): void;
+  /** Ends `member`'s connection with `ERROR :why`, after the `numeric` saying it, if given. */
+  close(member: M, why: string, numeric?: string): void;
   /** Registers `member` once NICK, USER and CAP negotiation are done. */
   register(member: M): void;
   /** Checks an account's password (SASL). */

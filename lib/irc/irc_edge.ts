@@ -177,6 +177,29 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
   }
 
   #handle(member: M, session: IrcSession, message: IrcMessage): void {
+    const label = message.tags.label;
+    if (
+      label === undefined || member.nickname === undefined || !session.has("labeled-response") ||
+      !this.#options.gather || message.command === "QUIT"
+    ) {
+      this.#command(member, session, message);
+      return;
+    }
+    // What the command brings is gathered, to go back with its label.
+    this.#options.gather(member, true);
+    try {
+      this.#command(member, session, message);
+      this.#options.flush?.();
+    } finally {
+      const gathered = this.#options.gather(member, false) ?? [];
+      this.#options.send(
+        member,
+        labelled(gathered, label, this.view.serverName, `l${++this.#batches}`),
+      );
+    }
+  }
+
+  #command(member: M, session: IrcSession, message: IrcMessage): void {
     if (member.nickname === undefined || REGISTRATION_COMMANDS.has(message.command)) {
       if (handleRegistration(this, member, session, message)) return;
     }
@@ -188,22 +211,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
         ]));
       return;
     }
-    const label = message.tags.label;
-    if (label === undefined || !session.has("labeled-response") || !this.#options.gather) {
-      handleCommand(this, member, session, message);
-      return;
-    }
-    this.#options.gather(member, true);
-    try {
-      handleCommand(this, member, session, message);
-      this.#options.flush?.();
-    } finally {
-      const gathered = this.#options.gather(member, false) ?? [];
-      this.#options.send(
-        member,
-        labelled(gathered, label, this.view.serverName, `l${++this.#batches}`),
-      );
-    }
+    handleCommand(this, member, session, message);
   }
 
   #tooLong(lines: Lines, member: M): void {
@@ -268,8 +276,12 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     }
   }
 
-  close(member: M, why: string): void {
+  close(member: M, why: string, numeric?: string): void {
     const lines = new Lines(new Set());
+    if (numeric !== undefined) {
+      const nick = member.nickname ?? this.#sessions.get(member)?.nick ?? "*";
+      lines.add(this.view.serverName, numeric, [nick, why]);
+    }
     lines.add(undefined, "ERROR", [why], {}, true);
     this.#options.drop(member, `removed (${why})`, encoder.encode(lines.text));
   }
@@ -382,7 +394,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     session.registering = false;
     session.loginAsked = false;
     if (reason === "taken" && /^Wrong password|^Too many failed logins/.test(message)) {
-      queueMicrotask(() => this.close(member, message));
+      queueMicrotask(() => this.close(member, message, ERR.PASSWDMISMATCH));
     }
   }
 }

@@ -12,7 +12,7 @@ import type { IrcHost } from "./host.ts";
 import type { IrcMessage } from "./message.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { CAPABILITIES, type IrcSession, MAX_SASL_BYTES } from "./session.ts";
-import { maskOf } from "./view.ts";
+import { IRC_HOST } from "./view.ts";
 
 /** The commands handled here whether or not the connection has registered. */
 export const REGISTRATION_COMMANDS: ReadonlySet<string> = new Set([
@@ -81,7 +81,8 @@ export function handleRegistration<M extends Member>(
       if (member.nickname !== undefined || session.registering) {
         numeric(ERR.ALREADYREGISTERED, "You may not reregister");
       } else if (params.length < 1) numeric(ERR.NEEDMOREPARAMS, "PASS", "Not enough parameters");
-      else session.pass = params[0];
+      // A password with spaces is one parameter (`PASS :a b`); one sent bare is taken whole.
+      else session.pass = params.join(" ");
       return true;
     case "AUTHENTICATE":
       authenticate(host, member, session, params[0]);
@@ -250,7 +251,7 @@ function authenticate<M extends Member>(
     } else {
       const account = host.view.find(fields.account)?.nickname ?? fields.account;
       session.saslAccount = { nickname: fields.account, password: fields.password };
-      const mask = maskOf(host.view, nick);
+      const mask = `${nick}!~${session.user ?? nick}@${IRC_HOST}`;
       host.reply(member, (lines) => {
         lines.add(server, RPL.LOGGEDIN, [
           nick,
