@@ -220,3 +220,55 @@ processTest("an IRC client that floods is slowed down, then cut off with ERROR",
   const first = await jay.nextOfType("broadcast");
   assert.equal(first.nickname, "Flooder");
 });
+
+processTest(
+  "an account's room is moderated from IRC with channel modes, TOPIC and KICK, seen by JSON users",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    {
+      await using owner = await RawClient.registered(server.port, "Olga", EXTENSIONS);
+      await owner.sendMessage({ type: "account", action: "register", password: "olga's secret" });
+      await owner.nextOfType("account");
+    }
+    await server.stdout.waitFor(line("<dt> :: Olga: disconnected."));
+    await using olga = await IrcClient.connect(server.ircPort);
+    await olga.send("PASS :olga's secret", "NICK Olga", "USER olga 0 * :Olga");
+    await olga.waitFor((each) => each.command === "366");
+    await olga.send("JOIN #lab");
+    // The room is Olga's (she has an account): she is opped once it is made.
+    await olga.waitFor(/^:\S+ MODE #lab \+o Olga$/);
+
+    await using jay = await RawClient.registered(server.port, "Jay", [
+      ...EXTENSIONS,
+      "moderated",
+      "topic",
+    ]);
+    await jay.sendMessage({ type: "join", room: "#lab" });
+    await jay.nextOfType("joined");
+    await olga.waitFor(/^:Jay!Jay@chat JOIN #lab$/);
+
+    // TOPIC and +m reach the JSON user; a guest may not speak in a moderated room.
+    await olga.send("TOPIC #lab :Homework 3");
+    assert.equal((await jay.nextOfType("topic")).topic, "Homework 3");
+    await olga.waitFor(/ TOPIC #lab :Homework 3$/);
+    await olga.send("MODE #lab +m");
+    await olga.waitFor(/ MODE #lab \+m$/);
+    await jay.sendMessage({ type: "room", room: "#lab", message: "may I?" });
+    assert.match(String((await jay.nextOfType("error")).message), /is moderated/);
+    await olga.send("MODE #lab");
+    await olga.waitFor((each) => each.command === "324" && each.params[2] === "+mnt");
+
+    // A guest cannot be a moderator; KICK puts it out, and it is told.
+    await olga.send("MODE #lab +o Jay");
+    await olga.waitFor((each) => each.command === "NOTICE" && /is a guest/.test(each.params[1]));
+    await olga.send("KICK #lab Jay :enough");
+    const kicked = await jay.nextOfType("moderated");
+    assert.deepEqual([kicked.action, kicked.nickname, kicked.reason], ["kick", "Jay", "enough"]);
+    await olga.waitFor(/^:Olga!~olga@irc KICK #lab Jay :enough$/);
+
+    // Someone who is not a moderator gets 482.
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await ivy.send("JOIN #lab", "KICK #lab Olga");
+    await ivy.waitFor((each) => each.command === "482" && each.params[1] === "#lab");
+  },
+);

@@ -94,9 +94,11 @@ export class Renderer<M extends Member> {
         case "moderated":
           if (message.action === "invite") return true;
           break;
-        case "roominfo":
-          if (this.#view.session(to as M)?.context?.command === "MODE") return true;
+        case "roominfo": {
+          // The settings a joiner is shown of a room: for it alone, as its ops.
+          if (this.#view.session(to as M)?.context?.command === "JOIN") return true;
           break;
+        }
       }
     }
     return false;

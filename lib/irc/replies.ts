@@ -10,9 +10,9 @@ import type { ServerMessage } from "../../protocol.ts";
 import type { Member } from "../core/types.ts";
 import type { Lines } from "./lines.ts";
 import { RPL } from "./numerics.ts";
-import { canSee, channelModes, maskPattern, names, quietList, welcomeNumerics } from "./queries.ts";
+import { canSee, maskPattern, names, quietList, welcomeNumerics } from "./queries.ts";
 import type { Replies } from "./render.ts";
-import { banMask, type IrcView, maskOf } from "./view.ts";
+import { banMask, type IrcView, maskOf, prefixOf } from "./view.ts";
 
 /** What the replies tell the listener of. */
 export interface ReplyHooks<M extends Member> {
@@ -66,9 +66,14 @@ export class IrcReplies<M extends Member> implements Replies<M> {
         } else lines.add(server, RPL.TOPIC, [nick, message.room, message.topic]);
         return true;
       case "roominfo":
-        if (context?.command !== "MODE") return false;
-        channelModes(view, lines, member, message.room);
-        return true;
+        if (context?.command === "JOIN") {
+          // A room just made by an account is its own: its maker is opped, as by ChanServ.
+          if (prefixOf(view, message.room, member) !== "") {
+            lines.add(server, "MODE", [message.room, "+o", nick]);
+          }
+          return true;
+        }
+        return false;
       case "bans":
         if (context?.about === "q") {
           quietList(view, lines, member, message.room);
