@@ -4,9 +4,10 @@
  * delivery, acknowledged by the client), and history. It sits beside the chat core, which asks
  * it through `AccountHooks`; it keeps everything in a `Store`.
  *
- * Whole at some 450 lines: its parts share the logins (which connection is which account and
- * device decides what is kept, delivered and acknowledged); what it sends is built by
- * `replies.ts`, and the rules of passwords and the throttle are modules of their own.
+ * Whole at some 500 lines: its parts share the logins (which connection is which account and
+ * device decides what is kept, delivered and acknowledged, and a password checked before a
+ * client registers, as IRC's SASL does, is not checked again at its login); what it sends is
+ * built by `replies.ts`, and the rules of passwords and the throttle are modules of their own.
  *
  * @module
  */

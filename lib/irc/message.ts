@@ -10,7 +10,7 @@ export const MAX_LINE_BYTES = 512;
 /** Most bytes of a client's tags, the leading `@` and the space after them included (IRCv3). */
 export const MAX_CLIENT_TAG_BYTES = 4094;
 /** Most bytes the frame reader takes for one line: tags and the rest, with room to spare. */
-export const MAX_FRAME_BYTES = MAX_CLIENT_TAG_BYTES + MAX_LINE_BYTES + 2;
+export const MAX_FRAME_BYTES: number = MAX_CLIENT_TAG_BYTES + MAX_LINE_BYTES + 2;
 /** Most parameters of a message (RFC 1459: 15). */
 export const MAX_PARAMS = 15;
 

@@ -79,18 +79,9 @@ export function lusers<M extends Member>(view: IrcView<M>, lines: Lines, me: M):
   lines.add(server, RPL.LUSERUNKNOWN, [nick, `${view.unregistered()}`, "unknown connection(s)"]);
   lines.add(server, RPL.LUSERCHANNELS, [nick, `${rooms.size + 1}`, "channels formed"]);
   lines.add(server, RPL.LUSERME, [nick, `I have ${users} clients and 0 servers`]);
-  lines.add(server, RPL.LOCALUSERS, [
-    nick,
-    `${users}`,
-    `${peak}`,
-    `Current local users ${users}, max ${peak}`,
-  ]);
-  lines.add(server, RPL.GLOBALUSERS, [
-    nick,
-    `${users}`,
-    `${peak}`,
-    `Current global users ${users}, max ${peak}`,
-  ]);
+  // The counts of 265 and 266 are optional (Modern IRC): the peak is said in words only.
+  lines.add(server, RPL.LOCALUSERS, [nick, `Current local users ${users}, max ${peak}`]);
+  lines.add(server, RPL.GLOBALUSERS, [nick, `Current global users ${users}, max ${peak}`]);
 }
 
 /** Writes the message of the day. */

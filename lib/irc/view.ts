@@ -56,7 +56,11 @@ export const IRC_HOST = "irc";
 export const CHAT_HOST = "chat";
 
 /** `member`'s user name on IRC: `~` and what it gave with `USER`, or its nickname. */
-export function userOf<M extends Member>(view: IrcView<M>, member: M | undefined, nick: string) {
+export function userOf<M extends Member>(
+  view: IrcView<M>,
+  member: M | undefined,
+  nick: string,
+): string {
   const session = member === undefined ? undefined : view.session(member);
   if (session?.user !== undefined) return `~${session.user}`;
   const user = [...nick].filter((char) => /[A-Za-z0-9_\-\[\]\\`^{}|]/.test(char)).join("");
@@ -69,7 +73,11 @@ export function hostOf<M extends Member>(view: IrcView<M>, member: M | undefined
 }
 
 /** `nick!user@host` of the user going by `nickname` (or who went by it, when it left). */
-export function maskOf<M extends Member>(view: IrcView<M>, nickname: string, as = nickname) {
+export function maskOf<M extends Member>(
+  view: IrcView<M>,
+  nickname: string,
+  as: string = nickname,
+): string {
   const member = view.find(nickname);
   return `${as}!${userOf(view, member, nickname)}@${hostOf(view, member)}`;
 }

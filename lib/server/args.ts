@@ -2,6 +2,9 @@
  * ChatServer's command-line arguments, checked as the specification asks (`ERR - arg 1` for a bad
  * port), its limits' flags and the usage text.
  *
+ * It runs near 500 lines because every flag's check sits beside its line of the usage text (the
+ * limits, TLS, the web port, IRC, operators, the cluster), so that `--help` and the checks agree.
+ *
  * @module
  */
 

@@ -9,8 +9,9 @@
  * else waiting. Clients found dead during a loop over clients are removed after that loop.
  *
  * It runs past 450 lines because every kind of command is handed to its feature in one place
- * (`#onFrame`), with the server bans checked there and at accept (`operators/`), so that who
- * handles what, and in which order, reads in one method.
+ * (`#dispatch`, for frames of every wire and for what the IRC listener hands on), with the server
+ * bans checked there and at accept (`operators/`), so that who handles what, and in which order,
+ * reads in one method. The IRC listener is set up in `irc_setup.ts`.
  *
  * @module
  */
@@ -37,8 +38,9 @@ import { WIRES } from "../wire/wires.ts";
 import { Admission } from "./admission.ts";
 import { peerDelivery } from "./delivery.ts";
 import { FlowControl } from "./flow_control.ts";
-import { IrcEdge } from "../irc/irc_edge.ts";
+import type { IrcEdge } from "../irc/irc_edge.ts";
 import type { Command } from "../core/types.ts";
+import { ircEdge, type IrcSettings } from "./irc_setup.ts";
 
 /** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
 type ChatMember = Peer | RemoteMember;
@@ -75,17 +77,7 @@ export interface ChatServerOptions {
   irc?: IrcSettings;
 }
 
-/** The IRC listener's settings. */
-export interface IrcSettings {
-  /** Its listeners (plain, and TLS with the TLS flags). */
-  listeners: Deno.Listener[];
-  /** The server's name on IRC. */
-  serverName: string;
-  /** Time a client may be silent before it is sent a `PING` (ms). */
-  pingMs?: number;
-  /** Time it has to answer (ms). */
-  pingTimeoutMs?: number;
-}
+export type { IrcSettings };
 
 /** A snapshot of the server's load. */
 export interface ServerStats {
@@ -217,7 +209,19 @@ export class ChatServer {
       now: () => this.#now().getTime(),
     });
     this.#ircListeners = options.irc?.listeners ?? [];
-    this.#irc = options.irc && this.#ircEdge(options.irc, options.store !== undefined);
+    this.#irc = options.irc && ircEdge(options.irc, {
+      core: this.#core,
+      rooms: this.#rooms,
+      accounts: this.#accounts,
+      operators: this.#operators,
+      now: this.#now,
+      dispatch: (peer, command) => {
+        this.#dispatch(peer, command);
+        this.#reap();
+      },
+      enqueue: (peer, bytes) => this.#flow.enqueue(peer, bytes),
+      drop: (peer, reason, lastWord) => this.#drop(peer, reason, lastWord),
+    });
     this.#transfers = new Transfers({
       out,
       chat: {
@@ -228,52 +232,6 @@ export class ChatServer {
       now: this.#now,
       maxFileBytes: this.#limits.maxFileBytes,
       maxTransfers: this.#limits.maxTransfers,
-    });
-  }
-
-  /** The IRC listener's edge: it reads the core, the rooms and the accounts, and hands on. */
-  #ircEdge(settings: IrcSettings, accounts: boolean): IrcEdge<ChatMember> {
-    const core = this.#core;
-    const rooms = this.#rooms;
-    const startedAt = this.#now();
-    return new IrcEdge<ChatMember>({
-      chat: {
-        serverName: settings.serverName,
-        everyone: "&chat",
-        startedAt,
-        find: (nickname) => core.find(nickname),
-        members: () => core.members(),
-        get size() {
-          return core.size;
-        },
-        membersOf: (room) => core.membersOf(room),
-        roomsOf: (member) => core.roomsOf(member),
-        roomOf: (member, room) => core.roomOf(member, room),
-        record: (room) => rooms.record(room),
-        keptRooms: () => rooms.kept().map((kept) => kept.room),
-        visible: (member, room) => rooms.visible(core.userOf(member), room),
-        isOperator: (member) =>
-          member.account !== undefined && this.#operators.isOperator(member.account),
-      },
-      dispatch: (member, command) => {
-        this.#dispatch(member as Peer, command);
-        this.#reap();
-      },
-      send: (member, bytes) => this.#flow.enqueue(member as Peer, bytes),
-      gather: (member, on) => {
-        const peer = member as Peer;
-        const gathered = peer.gathered;
-        peer.gathered = on ? [] : undefined;
-        return gathered;
-      },
-      flush: () => this.#core.flush(),
-      drop: (member, reason, lastWord) => this.#drop(member as Peer, reason, lastWord),
-      checkPassword: accounts
-        ? (member, nickname, password) => this.#accounts!.checkPassword(member, nickname, password)
-        : undefined,
-      isAccount: (nickname) => this.#accounts?.isAccount(nickname) ?? false,
-      pingMs: settings.pingMs,
-      pingTimeoutMs: settings.pingTimeoutMs,
     });
   }
 
