@@ -26,6 +26,7 @@ import {
 } from "./queries.ts";
 import { ircNickProblem } from "./registration.ts";
 import type { IrcSession } from "./session.ts";
+import { parseTimestamp } from "../protocol/values.ts";
 import type { Lines } from "./lines.ts";
 import { maskOf } from "./view.ts";
 
@@ -297,6 +298,23 @@ export function handleCommand<M extends Member>(
       const line = (lines: Lines) => lines.add(mask, "SETNAME", [realname], {}, true);
       if (session.has("setname")) host.reply(member, line);
       host.tellOthers(member, "setname", line);
+      return;
+    }
+    case "MARKREAD": {
+      const fail = (code: string, text: string) =>
+        host.reply(
+          member,
+          (lines) => lines.add(server, "FAIL", ["MARKREAD", code, text], {}, true),
+        );
+      if (params.length === 0 || params[0] === "") {
+        return fail("NEED_MORE_PARAMS", "MARKREAD needs a target");
+      }
+      if (params[1] === undefined) return host.markRead(member, params[0]);
+      const time = /^timestamp=(.+)$/.exec(params[1])?.[1];
+      if (time === undefined || parseTimestamp(time) === undefined || !time.endsWith("Z")) {
+        return fail("INVALID_PARAMS", "Give timestamp=<ISO 8601 time in UTC>");
+      }
+      host.markRead(member, params[0], parseTimestamp(time)!.toISOString());
       return;
     }
     case "MONITOR":

@@ -38,6 +38,8 @@ export interface IrcHost<M extends Member> {
   now(): number;
   /** Writes `WHOWAS <nick>`'s reply, `count` entries at most (≤ 0: all). */
   whowas(member: M, nick: string, count: number): void;
+  /** Sets (with `time`, an ISO time) or gets `member`'s read marker of `target`, and says it. */
+  markRead(member: M, target: string, time?: string): void;
   /** Carries out `MONITOR <sub> [targets]`. */
   monitor(member: M, sub: string, targets: string | undefined): void;
 }

@@ -20,6 +20,7 @@ import { IrcReplies } from "./replies.ts";
 import { Monitors } from "./monitor.ts";
 import { Whowas } from "./whowas.ts";
 import { labelled } from "./labels.ts";
+import { ReadMarkers } from "./read_markers.ts";
 import { hostOf, userOf } from "./view.ts";
 import { Renderer } from "./render.ts";
 import { type Context, flavorCaps, IrcSession } from "./session.ts";
@@ -34,7 +35,7 @@ export const DEFAULT_PING_TIMEOUT_MS = 60_000;
 /** The chat's side of the IRC listener: what it reads, and what it does. */
 export interface IrcEdgeOptions<M extends Member> {
   /** What the listener reads of the chat (all but the IRC sessions, which are its own). */
-  chat: Omit<IrcView<M>, "session" | "unregistered" | "peak">;
+  chat: Omit<IrcView<M>, "session" | "unregistered" | "peak" | "readMarker">;
   /** Hands `command` of `member` to the chat, as the server hands a decoded frame. */
   dispatch(member: M, command: Command): void;
   /** Queues bytes for `member` (within its sendq). */
@@ -76,6 +77,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
   readonly #renderer: Renderer<M>;
   readonly #monitors: Monitors<M>;
   readonly #whowas = new Whowas();
+  readonly #markers = new ReadMarkers<M>();
   #batches = 0;
   /** The most users seen at once. */
   #peak = 0;
@@ -94,6 +96,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     this.view = Object.create(chat, {
       session: { value: (member: M) => this.#sessions.get(member) },
       peak: { value: () => this.#peak = Math.max(this.#peak, chat.size) },
+      readMarker: { value: (member: M, target: string) => this.#markers.get(member, target) },
       unregistered: {
         value: () =>
           [...this.#sessions.keys()].filter((each) => each.nickname === undefined).length,
@@ -320,6 +323,27 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
 
   now(): number {
     return this.#now();
+  }
+
+  markRead(member: M, target: string, time?: string): void {
+    const now = time === undefined
+      ? this.#markers.get(member, target)
+      : this.#markers.set(member, target, time);
+    const line = (lines: Lines) =>
+      lines.add(this.view.serverName, "MARKREAD", [
+        target,
+        now === undefined ? "*" : `timestamp=${now}`,
+      ]);
+    this.reply(member, line);
+    // The account's other IRC connections follow.
+    if (time === undefined || member.account === undefined) return;
+    for (const [other, session] of this.#sessions) {
+      if (
+        other !== member && other.account === member.account && session.has("draft/read-marker")
+      ) {
+        this.reply(other, line);
+      }
+    }
   }
 
   monitor(member: M, sub: string, targets: string | undefined): void {

@@ -50,6 +50,13 @@ export class IrcReplies<M extends Member> implements Replies<M> {
     lines.add(maskOf(view, member.nickname!), "JOIN", [room], { label: session?.context?.label });
     const topic = view.record(room)?.topic;
     if (topic) lines.add(view.serverName, RPL.TOPIC, [member.nickname!, room, topic]);
+    if (session?.has("draft/read-marker")) {
+      const read = view.readMarker(member, room);
+      lines.add(view.serverName, "MARKREAD", [
+        room,
+        read === undefined ? "*" : `timestamp=${read}`,
+      ]);
+    }
     names(view, lines, member, room);
   }
 

@@ -14,6 +14,7 @@ export const CAPABILITIES: Readonly<Record<string, string>> = {
   batch: "",
   "cap-notify": "",
   "draft/chathistory": "",
+  "draft/read-marker": "",
   "echo-message": "",
   "labeled-response": "",
   "message-tags": "",

@@ -45,6 +45,8 @@ export interface IrcView<M extends Member> {
   unregistered(): number;
   /** The most users seen at once. */
   peak(): number;
+  /** How far `member` has read `target` (`draft/read-marker`): an ISO time, if it said. */
+  readMarker(member: M, target: string): string | undefined;
 }
 
 /** The user part of the `nick!user@host` of users of other wires: their nickname, cut. */
