@@ -75,3 +75,20 @@ Deno.test("long text is cut into pieces within the bytes, at code points and lin
     assert.ok(new TextEncoder().encode(piece).length <= 100);
   }
 });
+
+Deno.test("seeded random lines never throw, and what is read keeps IRC's shape", () => {
+  let seed = 24;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const alphabet = "@:; =\\#&!*abcXYZ019\u00e9\u{1F600}\r\0";
+  const chars = [...alphabet];
+  for (let i = 0; i < 20_000; i++) {
+    const length = Math.floor(random() * 80);
+    let line = "";
+    for (let j = 0; j < length; j++) line += chars[Math.floor(random() * chars.length)];
+    const parsed = parseLine(line);
+    if (typeof parsed === "string") continue;
+    assert.match(parsed.command, /^[^ ]+$/);
+    assert.ok(parsed.params.length <= line.length);
+    for (const param of parsed.params.slice(0, -1)) assert.ok(!param.includes(" "));
+  }
+});
