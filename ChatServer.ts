@@ -24,7 +24,7 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls, dataDir, webPort, webOrigins, cluster, operators } = args.value;
+const { port, limits, tls, dataDir, webPort, webOrigins, cluster, operators, irc } = args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -91,6 +91,9 @@ const main = listen(port, tls?.port === undefined ? pem : undefined);
 const listeners = [main];
 if (tls?.port !== undefined) listeners.push(listen(tls.port, pem));
 
+const ircPlain = irc?.port === undefined ? undefined : listen(irc.port);
+const ircTls = irc?.tlsPort === undefined ? undefined : listen(irc.tlsPort, pem);
+
 const portOf = (listener: Deno.Listener) => (listener.addr as Deno.NetAddr).port;
 console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${portOf(main)} ...`);
 if (pem !== undefined) {
@@ -98,6 +101,8 @@ if (pem !== undefined) {
   const fingerprint = leaf === undefined ? "" : `, certificate ${await fingerprintOf(leaf)}`;
   console_.line(`TLS on port ${portOf(listeners.at(-1)!)}${fingerprint}`);
 }
+if (ircPlain !== undefined) console_.line(`IRC on port ${portOf(ircPlain)} as ${irc!.name}`);
+if (ircTls !== undefined) console_.line(`IRC over TLS on port ${portOf(ircTls)} as ${irc!.name}`);
 const nodes = (count: number) => `${count} node${count === 1 ? "" : "s"}`;
 if (node !== undefined) {
   console_.line(
@@ -112,6 +117,12 @@ const server = new ChatServer(listeners, {
   chat,
   cluster: node,
   operators,
+  irc: irc && {
+    listeners: [ircPlain, ircTls].filter((each) => each !== undefined),
+    serverName: irc.name,
+    pingMs: irc.pingSeconds * 1000,
+    pingTimeoutMs: irc.pingSeconds * 1000,
+  },
   log: (line) => console_.line(line),
 });
 

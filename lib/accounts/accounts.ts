@@ -4,9 +4,10 @@
  * delivery, acknowledged by the client), and history. It sits beside the chat core, which asks
  * it through `AccountHooks`; it keeps everything in a `Store`.
  *
- * Whole at some 450 lines: its parts share the logins (which connection is which account and
- * device decides what is kept, delivered and acknowledged); what it sends is built by
- * `replies.ts`, and the rules of passwords and the throttle are modules of their own.
+ * Whole at some 500 lines: its parts share the logins (which connection is which account and
+ * device decides what is kept, delivered and acknowledged, and a password checked before a
+ * client registers, as IRC's SASL does, is not checked again at its login); what it sends is
+ * built by `replies.ts`, and the rules of passwords and the throttle are modules of their own.
  *
  * @module
  */
@@ -102,6 +103,8 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
   readonly #pending = new WeakMap<M, PendingLogin>();
   readonly #arrivals = new WeakMap<M, Arrivals>();
   readonly #unsent = new WeakMap<M, Unsent>();
+  /** Passwords checked before registering (IRC's SASL), not checked again at the login. */
+  readonly #checked = new WeakMap<M, { key: string; password: string }>();
   /** The device each member logged in from, when it said: kept messages are per device. */
   readonly #deviceOf = new WeakMap<M, string>();
   #chat: AccountChat<M> | undefined;
@@ -246,6 +249,42 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     }
   }
 
+  /**
+   * Checks `password` for the account `nickname` before `member` registers (IRC's SASL):
+   * undefined when right, else why not, throttled as logins are. Once right, `member`'s login
+   * to that account with that password is not checked again.
+   */
+  async checkPassword(member: M, nickname: string, password: string): Promise<string | undefined> {
+    const key = nicknameKey(nickname);
+    const name = this.#names.get(key) ?? nickname;
+    const now = this.#now().getTime();
+    const keys = [`account:${key}`, `ip:${member.ip}`];
+    const wait = this.#logins.wait(keys, now);
+    if (wait > 0) {
+      return `Too many failed logins for ${name}: try again in ${Math.ceil(wait / 1000)} s`;
+    }
+    try {
+      const account = await this.#store.account(key);
+      const right = account !== undefined && passwordProblem(password) === undefined &&
+        await verifyPassword(password, account.passwordHash);
+      if (!right) {
+        this.#logins.count(keys, now);
+        this.#log(
+          `${formatDateTime(this.#now())} :: failed login as ${name} from ` +
+            `IP:${member.ip}, Port:${member.port}`,
+        );
+        return account === undefined
+          ? `No account ${JSON.stringify(name)}`
+          : `Wrong password for ${name}`;
+      }
+      this.#logins.clear(keys[0]);
+      this.#checked.set(member, { key, password });
+      return undefined;
+    } catch (error) {
+      return `Cannot log in now: ${(error as Error).message}`;
+    }
+  }
+
   async #login(member: M, password: string, device: string | undefined): Promise<void> {
     const pending = this.#pending.get(member);
     if (pending === undefined || member.nickname !== undefined) {
@@ -278,9 +317,12 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     pending.checking = true;
     try {
       const account = await this.#store.account(key);
+      const checked = this.#checked.get(member);
+      this.#checked.delete(member);
       // A password no account can have is wrong without the cost of hashing it.
       const right = account !== undefined && passwordProblem(password) === undefined &&
-        await verifyPassword(password, account.passwordHash);
+        ((checked?.key === key && checked.password === password) ||
+          await verifyPassword(password, account.passwordHash));
       if (member.closing || this.#pending.get(member) !== pending) return;
       this.#pending.delete(member);
       if (account === undefined) {

@@ -269,7 +269,7 @@ export class ChatCore<M extends Member> {
         this.#join(user, member, command.room);
         break;
       case "leave":
-        this.#leaveRoom(user, member, command.room);
+        this.#leaveRoom(user, member, command.room, command.reason);
         break;
       case "nick":
         this.#rename(user, member, command.nickname);
@@ -651,7 +651,7 @@ export class ChatCore<M extends Member> {
     });
   }
 
-  #leaveRoom(member: M, connection: M, name: string): void {
+  #leaveRoom(member: M, connection: M, name: string, reason?: string): void {
     const room = this.#rooms.leave(name, member);
     if (room === undefined) {
       this.#refuse(connection, { message: `Not in room ${JSON.stringify(name)}` });
@@ -663,6 +663,7 @@ export class ChatCore<M extends Member> {
       type: "left",
       nickname: member.nickname!,
       room: room.name,
+      ...(reason === undefined ? {} : { reason }),
       timestamp: this.#now().toISOString(),
     };
     this.#deliver([member], [notice]);

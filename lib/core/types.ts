@@ -103,11 +103,15 @@ export type Command =
   | { kind: "whisper"; to: string; text: string; e2e?: E2eEnvelope; timestamp?: string }
   | { kind: "room"; room: string; text: string; timestamp?: string }
   | { kind: "join"; room: string }
-  | { kind: "leave"; room: string }
+  /** Leaving a room; `reason`, when given, is told to the room (IRC's `PART :reason`). */
+  | { kind: "leave"; room: string; reason?: string }
   | { kind: "nick"; nickname: string }
   | { kind: "list" }
-  /** Leaving: the connection's edge closes it (with the wire's acknowledgement, if any). */
-  | { kind: "disconnect" }
+  /**
+   * Leaving: the connection's edge closes it (with the wire's acknowledgement, if any); `reason`
+   * is what the others are told, when the client gave one (IRC's `QUIT :reason`).
+   */
+  | { kind: "disconnect"; reason?: string }
   /** Input that could not be read: the error to reply with. */
   | { kind: "invalid"; error: string; reason?: ErrorReason };
 

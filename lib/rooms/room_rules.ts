@@ -316,6 +316,11 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     return this.#records.get(roomKey(room))?.topic || undefined;
   }
 
+  /** The kept record of `room`, when it has one, to be read only (the IRC listener shows it). */
+  record(room: string): Readonly<RoomRecord> | undefined {
+    return this.#records.get(roomKey(room));
+  }
+
   // --- Commands ---
 
   /** Carries out a room command of `connection`. */

@@ -2,6 +2,9 @@
  * ChatServer's command-line arguments, checked as the specification asks (`ERR - arg 1` for a bad
  * port), its limits' flags and the usage text.
  *
+ * It runs near 500 lines because every flag's check sits beside its line of the usage text (the
+ * limits, TLS, the web port, IRC, operators, the cluster), so that `--help` and the checks agree.
+ *
  * @module
  */
 
@@ -44,7 +47,26 @@ export interface ServerArgs {
   cluster?: ClusterSettings;
   /** The operator accounts' nicknames (`--operator`, repeatable); none when not given. */
   operators: string[];
+  /** Where IRC is served, when it is. */
+  irc?: IrcArgs;
 }
+
+/** Where and how the server speaks IRC. */
+export interface IrcArgs {
+  /** The plain IRC port (0: a free one); undefined: IRC over TLS only. */
+  port?: number;
+  /** The IRC over TLS port (with the TLS flags), when given. */
+  tlsPort?: number;
+  /** The server's name on IRC. */
+  name: string;
+  /** Seconds a client may be silent before a `PING`, and then has to answer it. */
+  pingSeconds: number;
+}
+
+/** The server's name on IRC when `--irc-name` does not give one. */
+export const DEFAULT_IRC_NAME = "chat.local";
+/** Seconds an IRC client may be silent before it is sent a `PING` (and then has to answer). */
+export const DEFAULT_IRC_PING_SECONDS = 90;
 
 /** The limits a number sets: all but the one that is a switch. */
 export type NumericLimit = Exclude<keyof ServerLimits, "limitLoopback">;
@@ -228,6 +250,11 @@ export const SERVER_USAGE: string = [
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
   "  --web-port <port>             serve the web client there (HTTPS with the TLS flags)",
   "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
+  "  --irc-port <port>             serve IRC there too (0: a free port; deno task server: 6667)",
+  "  --irc-tls-port <port>         serve IRC over TLS there (with the TLS flags)",
+  `  --irc-name <name>             the server's name on IRC (default ${DEFAULT_IRC_NAME})`,
+  "  --irc-ping <s>                PING an IRC client silent this long, cut it off if it does",
+  `                                not answer within as long again (default ${DEFAULT_IRC_PING_SECONDS})`,
   "  --operator <account>          that account is a server operator while logged in",
   "                                (repeat for more: --operator alice --operator bob)",
   "  --cluster <url>               be a node of the chat that shares this Redis",
@@ -255,6 +282,10 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     cluster: "string",
     "cluster-prefix": "string",
     "node-timeout": "string",
+    "irc-port": "string",
+    "irc-tls-port": "string",
+    "irc-name": "string",
+    "irc-ping": "string",
     help: "boolean",
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
@@ -320,6 +351,9 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     }
     value.webOrigins = list;
   }
+  const irc = parseIrcFlags(values, tls?.value !== undefined);
+  if (irc !== undefined && !irc.ok) return irc;
+  if (irc !== undefined) value.irc = irc.value;
   const cluster = parseClusterFlags(values);
   if (cluster !== undefined && !cluster.ok) return cluster;
   if (cluster !== undefined) {
@@ -379,6 +413,54 @@ function parseClusterFlags(
     };
   }
   return parseClusterUrl(url, prefix, seconds * 1000);
+}
+
+function parseIrcFlags(
+  values: Record<string, string | boolean | undefined>,
+  tls: boolean,
+): Parsed<IrcArgs> | undefined {
+  const portText = values["irc-port"] as string | undefined;
+  const tlsText = values["irc-tls-port"] as string | undefined;
+  const name = values["irc-name"] as string | undefined;
+  const ping = values["irc-ping"] as string | undefined;
+  if (portText === undefined && tlsText === undefined) {
+    if (name === undefined && ping === undefined) return undefined;
+    return {
+      ok: false,
+      error: `ERR - option --${name === undefined ? "irc-ping" : "irc-name"} needs --irc-port`,
+    };
+  }
+  const port = (text: string | undefined, flag: string): Parsed<number | undefined> => {
+    if (text === undefined) return { ok: true, value: undefined };
+    const parsed = text === "0" ? 0 : parsePort(text);
+    return parsed === undefined
+      ? { ok: false, error: `ERR - option --${flag}: expected a port, got "${text}"` }
+      : { ok: true, value: parsed };
+  };
+  const plain = port(portText, "irc-port");
+  if (!plain.ok) return plain;
+  const secure = port(tlsText, "irc-tls-port");
+  if (!secure.ok) return secure;
+  if (secure.value !== undefined && !tls) {
+    return { ok: false, error: "ERR - option --irc-tls-port needs --tls-cert and --tls-key" };
+  }
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.\-]{0,62}$/.test(name)) {
+    return {
+      ok: false,
+      error: `ERR - option --irc-name: expected a name such as irc.example.org, got "${name}"`,
+    };
+  }
+  const seconds = ping === undefined ? DEFAULT_IRC_PING_SECONDS : Number(ping);
+  if (!(seconds >= 0.1 && seconds <= 3600)) {
+    return {
+      ok: false,
+      error: `ERR - option --irc-ping: expected 0.1 to 3600 seconds, got "${ping}"`,
+    };
+  }
+  const value: IrcArgs = { name: name ?? DEFAULT_IRC_NAME, pingSeconds: seconds };
+  if (plain.value !== undefined) value.port = plain.value;
+  if (secure.value !== undefined) value.tlsPort = secure.value;
+  return { ok: true, value };
 }
 
 function parseTlsFlags(

@@ -168,3 +168,38 @@ Deno.test("parseServerArgs() takes --operator more than once, and refuses a name
     error: 'ERR - option --operator: Nickname "a b" must not contain white space',
   });
 });
+
+Deno.test("parseServerArgs() reads the IRC flags, and refuses what cannot be served", () => {
+  const parsed = parseServerArgs(["12345", "--irc-port", "6667", "--irc-name", "irc.example.org"]);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value.irc, { port: 6667, name: "irc.example.org", pingSeconds: 90 });
+  const free = parseServerArgs(["--irc-port", "0", "--irc-ping", "0.5"]);
+  assert.ok(free.ok);
+  assert.deepEqual(free.value.irc, { port: 0, name: "chat.local", pingSeconds: 0.5 });
+  const tls = parseServerArgs([
+    "--tls-cert",
+    "c.pem",
+    "--tls-key",
+    "k.pem",
+    "--irc-tls-port",
+    "6697",
+  ]);
+  assert.ok(tls.ok);
+  assert.deepEqual(tls.value.irc, { tlsPort: 6697, name: "chat.local", pingSeconds: 90 });
+  assert.deepEqual(parseServerArgs(["--irc-tls-port", "6697"]), {
+    ok: false,
+    error: "ERR - option --irc-tls-port needs --tls-cert and --tls-key",
+  });
+  assert.deepEqual(parseServerArgs(["--irc-port", "70000"]), {
+    ok: false,
+    error: 'ERR - option --irc-port: expected a port, got "70000"',
+  });
+  assert.deepEqual(parseServerArgs(["--irc-name", "x"]), {
+    ok: false,
+    error: "ERR - option --irc-name needs --irc-port",
+  });
+  assert.deepEqual(parseServerArgs(["--irc-port", "6667", "--irc-name", "a b"]), {
+    ok: false,
+    error: 'ERR - option --irc-name: expected a name such as irc.example.org, got "a b"',
+  });
+});

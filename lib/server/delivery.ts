@@ -16,6 +16,8 @@ import type { Peer } from "./peer.ts";
 
 /** What ends a JSON frame passed on as it came. */
 const NEWLINE = new Uint8Array([0x0a]);
+/** Bytes not encoded yet (a wire's recipients may all take theirs alone). */
+const lazy = new Uint8Array();
 
 /**
  * The `Outbound` of this server's connections, queuing through `flow` (which applies the sendq
@@ -36,14 +38,22 @@ export function peerDelivery(flow: Pick<FlowControl, "enqueue">): Outbound<Peer>
           }
           wire = peer.wire;
           const seen = others?.find((other) => other.wire === wire);
-          bytes = seen === undefined ? wire.encode(messages) : seen.bytes;
+          // Encoded once for all, unless they name their reader (then for it alone, below).
+          bytes = seen === undefined ? lazy : seen.bytes;
         }
-        if (bytes !== undefined && flow.enqueue(peer, bytes)) accepted.push(peer);
+        let sent: Uint8Array | undefined;
+        if (wire.personal?.(messages, peer)) sent = wire.encodeFor!(messages, peer);
+        else {
+          if (bytes === lazy) bytes = wire.encode(messages);
+          sent = bytes;
+        }
+        if (sent !== undefined && flow.enqueue(peer, sent)) accepted.push(peer);
       }
       return accepted;
     },
     refuse: (peer, message, reason) => {
-      flow.enqueue(peer, peer.wire.encodeError(message, reason));
+      const bytes = peer.wire.encodeError(message, reason, peer);
+      if (bytes.length > 0) flow.enqueue(peer, bytes);
     },
     bulk: (peer, message, frame) => {
       const bytes = frame !== undefined && peer.wire === WIRES.json

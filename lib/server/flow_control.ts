@@ -66,6 +66,11 @@ export class FlowControl {
 
   /** Queues bytes for `peer`, noting congestion; false (and `peer` marked dead) when full. */
   enqueue(peer: Peer, bytes: Uint8Array): boolean {
+    // An IRC command with a label gathers its replies, to send them labelled (IRCv3).
+    if (peer.gathered !== undefined) {
+      peer.gathered.push(bytes);
+      return true;
+    }
     // Senders that passed before a recipient grew congested may each add a frame: a recipient
     // that is reading takes them past its sendq, up to the overflow cap; only one that has
     // stopped reading is cut at its sendq.

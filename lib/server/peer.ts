@@ -74,17 +74,25 @@ export class Peer implements Member {
   refusal: string | undefined;
   /** Whether the client has been told it is being slowed down. */
   warnedOfRate = false;
+  /** What is queued for it while its IRC command's replies are gathered (labeled-response). */
+  gathered: Uint8Array[] | undefined;
   /** Set once the server has decided to drop this connection. */
   closing = false;
   #readEnded: Promise<void> | undefined;
   readonly #maxFrameBytes: number;
 
+  /** Set when the wire was known from the port (IRC's): nothing is sniffed. */
+  readonly #preset: boolean;
+
   /**
    * Takes `conn` within `limits` (frame size, sendq, rates); `onWriteError` is called when a
-   * write to it fails.
+   * write to it fails. `wire`, when given, is the wire its port speaks (else its first bytes
+   * tell).
    */
-  constructor(conn: ByteConn, limits: ServerLimits, onWriteError: () => void) {
+  constructor(conn: ByteConn, limits: ServerLimits, onWriteError: () => void, wire?: Wire) {
     this.conn = conn;
+    this.#preset = wire !== undefined;
+    if (wire !== undefined) this.wire = wire;
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.ip = addr.hostname;
     this.port = addr.port;
@@ -115,6 +123,10 @@ export class Peer implements Member {
     let frames: FrameReader | undefined;
     /** The first bytes, until they tell the wire. */
     let first: Uint8Array = NOTHING;
+    if (this.#preset) {
+      frames = this.wire.reader(this.#maxFrameBytes);
+      handler.identified(this);
+    }
     try {
       while (true) {
         const n = await this.conn.read(buffer);

@@ -9,8 +9,9 @@
  * else waiting. Clients found dead during a loop over clients are removed after that loop.
  *
  * It runs past 450 lines because every kind of command is handed to its feature in one place
- * (`#onFrame`), with the server bans checked there and at accept (`operators/`), so that who
- * handles what, and in which order, reads in one method.
+ * (`#dispatch`, for frames of every wire and for what the IRC listener hands on), with the server
+ * bans checked there and at accept (`operators/`), so that who handles what, and in which order,
+ * reads in one method. The IRC listener is set up in `irc_setup.ts`.
  *
  * @module
  */
@@ -37,6 +38,9 @@ import { WIRES } from "../wire/wires.ts";
 import { Admission } from "./admission.ts";
 import { peerDelivery } from "./delivery.ts";
 import { FlowControl } from "./flow_control.ts";
+import type { IrcEdge } from "../irc/irc_edge.ts";
+import type { Command } from "../core/types.ts";
+import { ircEdge, type IrcSettings } from "./irc_setup.ts";
 
 /** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
 type ChatMember = Peer | RemoteMember;
@@ -69,7 +73,11 @@ export interface ChatServerOptions {
   chat?: string;
   /** The operator accounts' nicknames (`--operator`): operators while logged in. */
   operators?: readonly string[];
+  /** The IRC listener, when there is one: its ports' listeners and its settings. */
+  irc?: IrcSettings;
 }
+
+export type { IrcSettings };
 
 /** A snapshot of the server's load. */
 export interface ServerStats {
@@ -97,6 +105,8 @@ export class ChatServer {
   readonly #transfers: Transfers<ChatMember>;
   readonly #keys: KeyDirectory<ChatMember>;
   readonly #operators: Operators<ChatMember>;
+  readonly #irc: IrcEdge<ChatMember> | undefined;
+  readonly #ircListeners: Deno.Listener[];
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
   readonly #admission: Admission;
@@ -203,6 +213,20 @@ export class ChatServer {
       log: this.#log,
       now: () => this.#now().getTime(),
     });
+    this.#ircListeners = options.irc?.listeners ?? [];
+    this.#irc = options.irc && ircEdge(options.irc, {
+      core: this.#core,
+      rooms: this.#rooms,
+      accounts: this.#accounts,
+      operators: this.#operators,
+      now: this.#now,
+      dispatch: (peer, command) => {
+        this.#dispatch(peer, command);
+        this.#reap();
+      },
+      enqueue: (peer, bytes) => this.#flow.enqueue(peer, bytes),
+      drop: (peer, reason, lastWord) => this.#drop(peer, reason, lastWord),
+    });
     this.#transfers = new Transfers({
       out,
       chat: {
@@ -225,7 +249,10 @@ export class ChatServer {
     await this.#operators.load();
     await this.#bus?.start(this.#core);
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
-    await Promise.all(this.#listeners.map((listener) => this.#accept(listener)));
+    await Promise.all([
+      ...this.#listeners.map((listener) => this.#accept(listener, false)),
+      ...this.#ircListeners.map((listener) => this.#accept(listener, true)),
+    ]);
   }
 
   /** How many connections and registered clients there are. */
@@ -241,7 +268,7 @@ export class ChatServer {
     this.#rooms.close();
     this.#operators.stop();
     this.#bus?.stop();
-    for (const listener of this.#listeners) {
+    for (const listener of [...this.#listeners, ...this.#ircListeners]) {
       try {
         listener.close();
       } catch {
@@ -257,6 +284,8 @@ export class ChatServer {
     // Encoded once per wire.
     const lastWords = new Map(Object.values(WIRES).map((wire) => [wire, wire.encode([notice])]));
     for (const peer of [...this.#peers]) {
+      // IRC's wires (one per set of capabilities) all say it alike.
+      if (!lastWords.has(peer.wire)) lastWords.set(peer.wire, peer.wire.encode([notice]));
       this.#disconnect(peer, LEFT_AT_SHUTDOWN, lastWords.get(peer.wire));
     }
     while (this.#closing.size > 0) await Promise.all(this.#closing);
@@ -265,7 +294,7 @@ export class ChatServer {
   // -------------------------------------------------------------------------
   // Connections
 
-  async #accept(listener: Deno.Listener): Promise<void> {
+  async #accept(listener: Deno.Listener, irc: boolean): Promise<void> {
     let backoff = 10;
     while (!this.#stopping) {
       let conn: Deno.Conn;
@@ -280,7 +309,7 @@ export class ChatServer {
         continue;
       }
       backoff = 10;
-      this.#serveConnection(conn);
+      this.#serveConnection(conn, irc);
     }
   }
 
@@ -293,7 +322,7 @@ export class ChatServer {
     this.#serveConnection(conn);
   }
 
-  #serveConnection(conn: ByteConn): void {
+  #serveConnection(conn: ByteConn, irc = false): void {
     try {
       // Chat lines are small and latency matters more than packet count.
       (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
@@ -304,7 +333,8 @@ export class ChatServer {
     const peer = new Peer(conn, this.#limits, () => {
       this.#markDead(peer, LEFT_BY_ACCIDENT);
       queueMicrotask(() => this.#reap());
-    });
+    }, irc ? this.#irc?.wire : undefined);
+    if (irc) this.#irc?.open(peer);
     const refusal = this.#admission.problem(peer.ip) ?? this.#operators.addressProblem(peer.ip);
     if (refusal !== undefined) {
       this.#refuse(peer, refusal);
@@ -368,6 +398,12 @@ export class ChatServer {
   // Frames in, deliveries out
 
   #onFrame(peer: Peer, event: FrameEvent): void {
+    if (this.#irc?.owns(peer)) {
+      // IRC reads its own lines (a long one is refused, not fatal), and hands on what it asks.
+      this.#irc.frame(peer, event);
+      this.#reap();
+      return;
+    }
     if (event.kind === "oversize") {
       const why = `Frame too long: the limit is ${event.limit} bytes`;
       this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
@@ -375,6 +411,12 @@ export class ChatServer {
     }
     const command = peer.wire.decode(event.bytes, peer.nickname !== undefined);
     if (command === undefined) return;
+    this.#dispatch(peer, command, event.bytes);
+    this.#reap();
+  }
+
+  /** Hands `command` of `peer` to the core or the feature it is for (`frame`: its bytes). */
+  #dispatch(peer: Peer, command: Command, frame?: Uint8Array): void {
     if (command.kind === "register" || command.kind === "nick") {
       // A banned user (or address) is refused before its name is looked at any further.
       const banned = this.#operators.registrationProblem(command.nickname, peer.ip);
@@ -392,7 +434,7 @@ export class ChatServer {
     }
     if (command.kind === "disconnect") {
       const goodbye = peer.wire.encode([{ type: "goodbye", timestamp: this.#now().toISOString() }]);
-      this.#disconnect(peer, LEFT_BY_REQUEST, goodbye);
+      this.#disconnect(peer, command.reason ?? LEFT_BY_REQUEST, goodbye);
     } else if (
       command.kind === "login" || command.kind === "account" || command.kind === "history" ||
       command.kind === "ack"
@@ -418,15 +460,15 @@ export class ChatServer {
     } else if (command.kind === "transfer") {
       this.#core.flush();
       // A JSON frame is passed on as it came (copied, as its bytes are the read buffer's).
-      const frame = peer.wire === WIRES.json ? event.bytes : undefined;
+      const relayed = peer.wire === WIRES.json ? frame : undefined;
       // A file offered from another node of a cluster is that node's to run.
       const done = this.#bus?.forwardTransfer(peer, command.request) ||
-        this.#transfers.handle(peer, command.request, frame);
+        this.#transfers.handle(peer, command.request, relayed);
       // File data and its acknowledgements, when taken, do not count against the chat rate.
       const type = command.request.type;
       if (done && (type === "chunk" || type === "received")) {
         peer.limiter?.refund();
-        peer.byteLimiter?.refund(event.bytes.length);
+        peer.byteLimiter?.refund(frame?.length ?? 0);
       }
     } else if (
       this.#bus !== undefined && (command.kind === "register" || command.kind === "nick") &&
@@ -438,7 +480,6 @@ export class ChatServer {
     } else {
       this.#core.handle(peer, command);
     }
-    this.#reap();
   }
 
   // -------------------------------------------------------------------------
@@ -475,6 +516,7 @@ export class ChatServer {
         this.#markDead(peer, why, peer.wire.encodeError(why));
       }
     }
+    this.#irc?.sweep();
     this.#reap();
   }
 
@@ -490,6 +532,7 @@ export class ChatServer {
     else this.#bus?.claims.moved(peer, successor as Peer);
     this.#transfers.left(peer);
     this.#keys.left(peer);
+    this.#irc?.left(peer);
     this.#dead.delete(peer);
     this.#flow.forget(peer);
     clearTimeout(this.#refusing.get(peer));

@@ -29,6 +29,7 @@ const SERVER_SIDE = [
   "operators",
   "cluster",
   "wire",
+  "irc",
   "web",
 ];
 
@@ -74,6 +75,8 @@ export const PARTS: readonly Part[] = [
   },
   /** The server's wire adapters: frames to commands, messages to bytes. */
   { name: "wire", paths: ["lib/wire/"], may: ["common", "protocol", "core"] },
+  /** The IRC listener: IRC's lines, registration, commands and replies, as a wire and an edge. */
+  { name: "irc", paths: ["lib/irc/"], may: ["common", "protocol", "core", "rooms", "wire"] },
   /** Transport pieces both sides use: connections, the outbox, TLS. */
   { name: "net", paths: ["lib/net/"], may: ["common"] },
   /** The web port: the page's files and its WebSocket. */

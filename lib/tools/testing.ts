@@ -248,6 +248,9 @@ export class ServerProgram extends Program {
   /** The fingerprint of its TLS certificate (`sha256:…`), when it serves TLS. */
   tlsFingerprint = "";
 
+  /** The IRC port, when the server serves IRC (`--irc-port`). */
+  ircPort = 0;
+
   /** Starts a server on a free port and waits for its start line (and TLS line, if any). */
   static async start(
     args: string[] = [],
@@ -264,6 +267,10 @@ export class ServerProgram extends Program {
       const [, port, fingerprint] = /^TLS on port (\d+), certificate (\S+)$/.exec(line)!;
       server.tlsPort = Number(port);
       server.tlsFingerprint = fingerprint;
+    }
+    if (args.includes("--irc-port")) {
+      const { line } = await server.stdout.waitFor(/^IRC on port \d+ as /);
+      server.ircPort = Number(/^IRC on port (\d+)/.exec(line)![1]);
     }
     return server;
   }

@@ -7,7 +7,7 @@
  */
 
 import type { ServerMessage } from "../../protocol.ts";
-import type { Command, ErrorReason } from "../core/types.ts";
+import type { Command, ErrorReason, Member } from "../core/types.ts";
 import type { FrameReader } from "../protocol/frame_reader.ts";
 
 /** One wire protocol, as the server speaks it. */
@@ -23,6 +23,16 @@ export interface Wire {
   decode(frame: Uint8Array, registered: boolean): Command | undefined;
   /** `messages` as this wire's bytes, in order; undefined when it carries none of them. */
   encode(messages: readonly ServerMessage[]): Uint8Array | undefined;
-  /** An error reply as this wire's bytes. */
-  encodeError(message: string, reason?: ErrorReason): Uint8Array;
+  /**
+   * Whether `messages` must be encoded for `to` alone, as `encodeFor` does (a wire whose lines
+   * name their reader, such as IRC's replies); when absent, never.
+   */
+  personal?(messages: readonly ServerMessage[], to: Member): boolean;
+  /** `messages` as this wire's bytes for `to` alone (see `personal`). */
+  encodeFor?(messages: readonly ServerMessage[], to: Member): Uint8Array | undefined;
+  /**
+   * An error reply as this wire's bytes: a reply to `to` when given, else the last word before
+   * its connection closes (the same bytes, on the wires whose errors name nobody).
+   */
+  encodeError(message: string, reason?: ErrorReason, to?: Member): Uint8Array;
 }

@@ -1,0 +1,153 @@
+/**
+ * `MODE`: a user's own modes (shown, nothing to set but `+i`, which everyone has), a channel's
+ * modes shown, its lists (`b` bans, `q` mutes), and changes mapped one to one onto the rooms
+ * feature's commands: `+o`/`-o` moderators, `+b`/`-b` bans, `+q`/`-q` mutes, `+i` private,
+ * `+m` moderated, `+t` topic by moderators (docs/design.md, "Rooms and IRC").
+ *
+ * @module
+ */
+
+import type { Command, Member } from "../core/types.ts";
+import type { IrcHost } from "./host.ts";
+import { ERR, RPL } from "./numerics.ts";
+import { canSee, channelModes, channelName, quietList, sameNick } from "./queries.ts";
+import type { IrcSession } from "./session.ts";
+import { maskNickname, maskOf } from "./view.ts";
+
+/** The room setting each channel mode sets, and unsets. */
+const SETTINGS: Record<string, [string, string, string?]> = {
+  i: ["private", "public"],
+  m: ["moderated", "unmoderated"],
+  t: ["topic", "topic", "moderators"],
+};
+
+/** The moderation action each list or status mode takes, when set and when unset. */
+const ACTIONS: Record<string, [string, string]> = {
+  o: ["op", "deop"],
+  b: ["ban", "unban"],
+  q: ["mute", "unmute"],
+};
+
+/** Most mode changes in one `MODE` (ISUPPORT `MODES`). */
+const MAX_CHANGES = 4;
+
+/** Carries out `MODE <target> [<modes> [<params>...]]`. */
+export function handleMode<M extends Member>(
+  host: IrcHost<M>,
+  member: M,
+  session: IrcSession,
+  params: string[],
+  label: string | undefined,
+): void {
+  const view = host.view;
+  const server = view.serverName;
+  const nick = member.nickname!;
+  const [target, modes] = params;
+  const numeric = (code: string, ...rest: string[]) =>
+    host.reply(member, (lines) => lines.add(server, code, [nick, ...rest]));
+  if (!/^[#&]/.test(target)) {
+    if (view.find(target) === undefined) return numeric(ERR.NOSUCHNICK, target, "No such nick");
+    if (!sameNick(target, nick)) {
+      return numeric(ERR.USERSDONTMATCH, "Cannot change mode for other users");
+    }
+    if (modes === undefined) {
+      return numeric(
+        RPL.UMODEIS,
+        "+i" + (view.isOperator(member) ? "o" : "") + (session.bot ? "B" : ""),
+      );
+    }
+    if (/[^+\-iwB]/.test(modes)) return numeric(ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
+    const bot = /\+[^-]*B/.test(modes) ? true : /-[^+]*B/.test(modes) ? false : undefined;
+    if (bot !== undefined && bot !== session.bot) {
+      session.bot = bot;
+      const mask = maskOf(view, nick);
+      host.reply(member, (lines) => lines.add(mask, "MODE", [nick, bot ? "+B" : "-B"]));
+    }
+    return;
+  }
+  const channel = channelName(view, target);
+  if (channel === undefined || !canSee(view, member, channel)) {
+    return numeric(ERR.NOSUCHCHANNEL, target, "No such channel");
+  }
+  if (modes === undefined) {
+    host.reply(member, (lines) => channelModes(view, lines, member, channel));
+    return;
+  }
+  if (channel === view.everyone) {
+    return numeric(ERR.CHANOPRIVSNEEDED, channel, "Nobody moderates the everyone-chat");
+  }
+  let sign = "+";
+  let next = 2;
+  let changes = 0;
+  for (const mode of modes) {
+    if (mode === "+" || mode === "-") {
+      sign = mode;
+      continue;
+    }
+    if (changes++ >= MAX_CHANGES) break;
+    const context = { command: "MODE", target: channel, about: mode, label };
+    if (mode === "n") continue;
+    if (mode === "b" || mode === "q" || mode === "o") {
+      const param = params[next++];
+      if (param === undefined) {
+        if (mode !== "o") list(host, member, channel, mode, label);
+        continue;
+      }
+      const nickname = mode === "o" ? param : maskNickname(param);
+      if (nickname === undefined) {
+        numeric(ERR.NOSUCHNICK, param, "A mask must name one user: nick!*@* or $a:account");
+        continue;
+      }
+      const action = ACTIONS[mode][sign === "+" ? 0 : 1];
+      host.dispatch(member, { kind: "moderate", room: channel, action, nickname }, {
+        ...context,
+        about: nickname,
+      });
+      continue;
+    }
+    const setting = SETTINGS[mode];
+    if (setting === undefined) {
+      numeric(ERR.UNKNOWNMODE, mode, "is an unknown mode char to me");
+      continue;
+    }
+    const command: Command = setting[2] === undefined
+      ? { kind: "settings", room: channel, setting: setting[sign === "+" ? 0 : 1] }
+      : {
+        kind: "settings",
+        room: channel,
+        setting: setting[0],
+        value: sign === "+" ? setting[2] : "members",
+      };
+    host.dispatch(member, command, context);
+  }
+}
+
+/** `MODE #room b` or `q`: the room's bans or mutes. */
+function list<M extends Member>(
+  host: IrcHost<M>,
+  member: M,
+  channel: string,
+  mode: string,
+  label: string | undefined,
+): void {
+  const view = host.view;
+  if (mode === "q") {
+    host.reply(member, (lines) => quietList(view, lines, member, channel));
+    return;
+  }
+  if (view.record(channel) === undefined) {
+    host.reply(member, (lines) =>
+      lines.add(view.serverName, RPL.ENDOFBANLIST, [
+        member.nickname!,
+        channel,
+        "End of channel ban list",
+      ]));
+    return;
+  }
+  host.dispatch(member, { kind: "bans", room: channel }, {
+    command: "MODE",
+    target: channel,
+    about: mode,
+    label,
+  });
+}

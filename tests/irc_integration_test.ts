@@ -1,0 +1,274 @@
+/**
+ * End-to-end tests of the IRC listener: a real ChatServer with `--irc-port`, IRC connections
+ * written line by line as IRC clients do, and JSON clients in the same chat, over 127.0.0.1.
+ */
+
+import assert from "node:assert/strict";
+import { IrcClient } from "../lib/tools/irc_client.ts";
+import { RawClient } from "../lib/tools/raw_client.ts";
+import { chatLine, line, processTest, ServerProgram } from "../lib/tools/testing.ts";
+
+/** What our JSON clients announce. */
+const EXTENSIONS = ["private", "room", "joined", "left", "nick", "list", "login", "account"];
+
+/** SASL PLAIN's message for `account` and `password`, in base64. */
+function plain(account: string, password: string): string {
+  return btoa(`\0${account}\0${password}`);
+}
+
+processTest(
+  "IRC and JSON users share one chat: the everyone-chat as &chat, whispers and rooms both ways",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await server.stdout.waitFor(line("<dt> :: Ivy: connected."));
+    await using jay = await RawClient.registered(server.port, "Jay", EXTENSIONS);
+    await ivy.waitFor(/^:Jay!Jay@chat JOIN &chat$/);
+
+    // The everyone-chat, both ways.
+    await jay.send(chatLine("hello IRC"));
+    await ivy.waitFor(/^:Jay!Jay@chat PRIVMSG &chat :hello IRC$/);
+    await ivy.send("PRIVMSG &chat :hello JSON");
+    const said = await jay.nextOfType("broadcast");
+    assert.equal(said.nickname, "Ivy");
+    assert.equal(said.message, "hello JSON");
+
+    // Whispers, both ways.
+    await jay.sendMessage({ type: "private", to: "Ivy", message: "psst" });
+    await ivy.waitFor(/^:Jay!Jay@chat PRIVMSG Ivy :psst$/);
+    await ivy.send("PRIVMSG Jay :psst back");
+    assert.equal((await jay.nextOfType("private")).message, "psst back");
+    await ivy.send("PRIVMSG Nobody :hello?");
+    await ivy.waitFor((each) => each.command === "401" && each.params[1] === "Nobody");
+
+    // A room: each sees the other come, speak and go.
+    await jay.sendMessage({ type: "join", room: "#lab" });
+    await jay.nextOfType("joined");
+    await ivy.send("JOIN #lab");
+    await ivy.waitFor(/^:Ivy!~ivy@irc JOIN #lab$/);
+    const names = await ivy.waitFor((each) => each.command === "353");
+    assert.deepEqual(names.params.at(-1)!.split(" ").sort(), ["Ivy", "Jay"]);
+    const came = await jay.nextOfType("joined");
+    assert.deepEqual([came.nickname, came.room], ["Ivy", "#lab"]);
+    await ivy.send("PRIVMSG #lab :in the lab");
+    const roomLine = await jay.nextOfType("room");
+    assert.deepEqual([roomLine.nickname, roomLine.message], ["Ivy", "in the lab"]);
+    await jay.sendMessage({ type: "room", room: "#lab", message: "me too" });
+    await ivy.waitFor(/^:Jay!Jay@chat PRIVMSG #lab :me too$/);
+    await jay.sendMessage({ type: "leave", room: "#lab" });
+    await jay.nextOfType("left");
+    await ivy.waitFor(/^:Jay!Jay@chat PART #lab$/);
+    await jay.sendMessage({ type: "join", room: "#lab" });
+    await ivy.waitFor(/^:Jay!Jay@chat JOIN #lab$/);
+    await ivy.send("PART #lab :lunch");
+    const left = await jay.nextOfType("left");
+    assert.deepEqual([left.nickname, left.room, left.reason], ["Ivy", "#lab", "lunch"]);
+
+    // A new nickname, then leaving with a reason.
+    await ivy.send("NICK Ivy2");
+    const renamed = await jay.nextOfType("nick");
+    assert.deepEqual([renamed.old, renamed.nickname], ["Ivy", "Ivy2"]);
+    await ivy.send("QUIT :see you");
+    const gone = await jay.nextOfType("left");
+    assert.deepEqual([gone.nickname, gone.reason], ["Ivy2", "Quit: see you"]);
+    assert.match((await ivy.closedByServer()).at(-1)!, /^ERROR :/);
+    await server.stdout.waitFor(line("<dt> :: Ivy2: disconnected."));
+  },
+);
+
+processTest(
+  "SASL PLAIN logs an IRC client in: what was kept for it and the history it missed arrive " +
+    "with server-time",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    // Alice makes her nickname an account, and leaves.
+    {
+      await using alice = await RawClient.registered(server.port, "alice", EXTENSIONS);
+      await alice.sendMessage({ type: "account", action: "register", password: "correct horse" });
+      await alice.nextOfType("account");
+    }
+    await server.stdout.waitFor(line("<dt> :: alice: disconnected."));
+    await using bob = await RawClient.registered(server.port, "bob", EXTENSIONS);
+    await bob.sendMessage({ type: "private", to: "alice", message: "kept for you" });
+    await bob.nextOfType("queued");
+    await bob.send(chatLine("said while you were away"));
+    await server.stdout.waitFor(/^Broadcasted: /);
+
+    // Without logging in, the account's nickname is refused.
+    await using guest = await IrcClient.connect(server.ircPort);
+    await guest.send("NICK alice", "USER alice 0 * :Not Alice");
+    await guest.waitFor((each) => each.command === "433" && /log in/.test(each.params.at(-1)!));
+
+    // A wrong password is refused by SASL; the right one logs in.
+    await using irc = await IrcClient.connect(server.ircPort);
+    await irc.send("CAP LS 302", "CAP REQ :sasl server-time", "NICK alice", "USER al 0 * :A");
+    await irc.waitFor(/ CAP \* LS :.*\bsasl=PLAIN\b/);
+    await irc.waitFor(/ CAP \S+ ACK :sasl server-time$/);
+    await irc.send("AUTHENTICATE PLAIN");
+    await irc.waitFor(/^AUTHENTICATE \+$/);
+    await irc.send(`AUTHENTICATE ${plain("alice", "wrong horse")}`);
+    await irc.waitFor((each) => each.command === "904");
+    await irc.send("AUTHENTICATE PLAIN", `AUTHENTICATE ${plain("alice", "correct horse")}`);
+    await irc.waitFor((each) => each.command === "900" && each.params[2] === "alice");
+    await irc.waitFor((each) => each.command === "903");
+    await irc.send("CAP END");
+    await irc.waitFor((each) => each.command === "001" && each.params[0] === "alice");
+    const kept = await irc.waitFor((each) => each.command === "PRIVMSG");
+    assert.deepEqual(kept.params, ["alice", "kept for you"]);
+    assert.equal(kept.source, "bob!bob@chat");
+    assert.match(kept.tags.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const missed = await irc.waitFor((each) => each.command === "PRIVMSG");
+    assert.deepEqual(missed.params, ["&chat", "said while you were away"]);
+    assert.ok(missed.tags.time !== undefined);
+    await server.stdout.waitFor(line("<dt> :: alice: connected."));
+
+    // The kept message was acknowledged: the next login does not bring it again.
+    await irc.send("QUIT");
+    await irc.closedByServer();
+    await using again = await IrcClient.connect(server.ircPort);
+    await again.send("PASS :correct horse", "NICK alice", "USER al 0 * :A");
+    await again.waitFor((each) => each.command === "001");
+    await again.send("PING :done");
+    const before = [];
+    for (let each = await again.next(); each.command !== "PONG"; each = await again.next()) {
+      before.push(each);
+    }
+    assert.ok(!before.some((each) => each.params.includes("kept for you")));
+  },
+);
+
+processTest(
+  "bad input gets IRC's numerics and the connection goes on: a long line, an unknown " +
+    "command, invalid UTF-8, a command before registering",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    await using early = await IrcClient.connect(server.ircPort);
+    await early.send("JOIN #lab");
+    await early.waitFor((each) => each.command === "451");
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await ivy.send(`PRIVMSG &chat :${"x".repeat(600)}`);
+    await ivy.waitFor((each) => each.command === "417");
+    await ivy.send(`@${"a=b;".repeat(1100)} PRIVMSG &chat :tags too long`);
+    await ivy.waitFor((each) => each.command === "417");
+    await ivy.send("FROBNICATE now");
+    const unknown = await ivy.waitFor((each) => each.command === "421");
+    assert.deepEqual(unknown.params.slice(0, 2), ["Ivy", "FROBNICATE"]);
+    await ivy.raw.send(
+      new Uint8Array([...new TextEncoder().encode("PRIVMSG &chat :"), 0xff, 13, 10]),
+    );
+    await ivy.waitFor(/^:\S+ FAIL PRIVMSG INVALID_UTF8 /);
+    await ivy.send("PING :still here");
+    await ivy.waitFor(/ PONG \S+ :still here$/);
+    // A line cannot speak for someone else: the source it gives is ignored.
+    await using jay = await RawClient.registered(server.port, "Jay", EXTENSIONS);
+    await ivy.send(":Jay!Jay@chat PRIVMSG &chat :it was me");
+    const said = await jay.nextOfType("broadcast");
+    assert.equal(said.nickname, "Ivy");
+  },
+);
+
+processTest("a connection that does not register in time gets ERROR and is closed", async () => {
+  await using server = await ServerProgram.start([
+    "--irc-port",
+    "0",
+    "--register-timeout",
+    "0.5",
+  ]);
+  await using idle = await IrcClient.connect(server.ircPort);
+  await idle.send("NICK Slow");
+  const lines = await idle.closedByServer();
+  assert.match(lines.at(-1)!, /^ERROR :Registration timeout: not registered within 0.5 s$/);
+});
+
+processTest(
+  "a silent IRC client is sent PING, and cut off with ERROR when it does not answer",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0", "--irc-ping", "0.5"]);
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    const ping = await ivy.waitFor((each) => each.command === "PING");
+    await ivy.send(`PONG :${ping.params[0]}`);
+    await ivy.waitFor((each) => each.command === "PING");
+    const lines = await ivy.closedByServer();
+    assert.match(lines.at(-1)!, /^ERROR :Ping timeout: \d+ seconds$/);
+    await server.stdout.waitFor(line("<dt> :: Ivy: disconnected."));
+  },
+);
+
+processTest("an IRC client that floods is slowed down, then cut off with ERROR", async () => {
+  await using server = await ServerProgram.start([
+    "--irc-port",
+    "0",
+    "--burst",
+    "2",
+    "--max-rate",
+    "50",
+    "--flood-timeout",
+    "1",
+  ]);
+  await using flooder = await IrcClient.registered(server.ircPort, "Flooder");
+  await using jay = await RawClient.registered(server.port, "Jay", EXTENSIONS);
+  const lines = Array.from({ length: 200 }, (_, i) => `PRIVMSG &chat :f${i}`);
+  const sending = flooder.send(...lines).catch(() => {});
+  await flooder.waitFor((each) => each.command === "NOTICE" && /^Slow down/.test(each.params[1]));
+  const last = await flooder.closedByServer();
+  assert.equal(
+    last.at(-1),
+    "ERROR :Excess flood: over 50 messages per second for 1 s; disconnecting",
+  );
+  await sending;
+  await server.stdout.waitFor(line("<dt> :: Flooder: disconnected."));
+  const first = await jay.nextOfType("broadcast");
+  assert.equal(first.nickname, "Flooder");
+});
+
+processTest(
+  "an account's room is moderated from IRC with channel modes, TOPIC and KICK, seen by JSON users",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    {
+      await using owner = await RawClient.registered(server.port, "Olga", EXTENSIONS);
+      await owner.sendMessage({ type: "account", action: "register", password: "olga's secret" });
+      await owner.nextOfType("account");
+    }
+    await server.stdout.waitFor(line("<dt> :: Olga: disconnected."));
+    await using olga = await IrcClient.connect(server.ircPort);
+    await olga.send("PASS :olga's secret", "NICK Olga", "USER olga 0 * :Olga");
+    await olga.waitFor((each) => each.command === "366");
+    await olga.send("JOIN #lab");
+    // The room is Olga's (she has an account): she is opped once it is made.
+    await olga.waitFor(/^:\S+ MODE #lab \+o Olga$/);
+
+    await using jay = await RawClient.registered(server.port, "Jay", [
+      ...EXTENSIONS,
+      "moderated",
+      "topic",
+    ]);
+    await jay.sendMessage({ type: "join", room: "#lab" });
+    await jay.nextOfType("joined");
+    await olga.waitFor(/^:Jay!Jay@chat JOIN #lab$/);
+
+    // TOPIC and +m reach the JSON user; a guest may not speak in a moderated room.
+    await olga.send("TOPIC #lab :Homework 3");
+    assert.equal((await jay.nextOfType("topic")).topic, "Homework 3");
+    await olga.waitFor(/ TOPIC #lab :Homework 3$/);
+    await olga.send("MODE #lab +m");
+    await olga.waitFor(/ MODE #lab \+m$/);
+    await jay.sendMessage({ type: "room", room: "#lab", message: "may I?" });
+    assert.match(String((await jay.nextOfType("error")).message), /is moderated/);
+    await olga.send("MODE #lab");
+    await olga.waitFor((each) => each.command === "324" && each.params[2] === "+mnt");
+
+    // A guest cannot be a moderator; KICK puts it out, and it is told.
+    await olga.send("MODE #lab +o Jay");
+    await olga.waitFor((each) => each.command === "NOTICE" && /is a guest/.test(each.params[1]));
+    await olga.send("KICK #lab Jay :enough");
+    const kicked = await jay.nextOfType("moderated");
+    assert.deepEqual([kicked.action, kicked.nickname, kicked.reason], ["kick", "Jay", "enough"]);
+    await olga.waitFor(/^:Olga!~olga@irc KICK #lab Jay :enough$/);
+
+    // Someone who is not a moderator gets 482.
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await ivy.send("JOIN #lab", "KICK #lab Olga");
+    await ivy.waitFor((each) => each.command === "482" && each.params[1] === "#lab");
+  },
+);
