@@ -7,7 +7,6 @@
  */
 
 import type { Member } from "../core/types.ts";
-import { nicknameKey } from "../protocol/values.ts";
 import { type Identity, restrictionOf, roleOf, type RoomRecord } from "../rooms/room_record.ts";
 import type { IrcSession } from "./session.ts";
 
@@ -35,6 +34,10 @@ export interface IrcView<M extends Member> {
   session(member: M): IrcSession | undefined;
   /** The kept record of `room`, when it has one. */
   record(room: string): Readonly<RoomRecord> | undefined;
+  /** Who `member` is to the rooms' rules (its account, nickname, address, former account). */
+  identity(member: M): Identity;
+  /** Now, in milliseconds since the epoch (the server's clock). */
+  now(): number;
   /** The kept rooms' names (some may be empty). */
   keptRooms(): string[];
   /** Whether `member` may see `room` listed. */
@@ -84,15 +87,6 @@ export function maskOf<M extends Member>(
   return `${as}!${userOf(view, member, nickname)}@${hostOf(view, member)}`;
 }
 
-/** Who `member` is, for a room record's rules. */
-export function identityOf(member: Member): Identity {
-  return {
-    ...(member.account === undefined ? {} : { account: member.account }),
-    nickKey: nicknameKey(member.nickname ?? ""),
-    address: member.ip,
-  };
-}
-
 /** The channel prefixes of `member` in `room` (`@` for its owner and moderators). */
 export function prefixOf<M extends Member>(
   view: IrcView<M>,
@@ -101,7 +95,7 @@ export function prefixOf<M extends Member>(
 ): string {
   const record = view.record(room);
   if (record === undefined) return "";
-  const role = roleOf(record, identityOf(member));
+  const role = roleOf(record, view.identity(member));
   return role === "owner" || role === "moderator" ? "@" : "";
 }
 
@@ -109,7 +103,7 @@ export function prefixOf<M extends Member>(
 export function mutedIn<M extends Member>(view: IrcView<M>, room: string, member: M): boolean {
   const record = view.record(room);
   return record !== undefined &&
-    restrictionOf(record, "mute", identityOf(member), Date.now()) !== undefined;
+    restrictionOf(record, "mute", view.identity(member), view.now()) !== undefined;
 }
 
 /** A room's channel modes (`+nt`): `n` always, `i` private, `t` topic by moderators, `m`. */

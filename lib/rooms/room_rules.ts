@@ -321,6 +321,11 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     return this.#records.get(roomKey(room));
   }
 
+  /** Who `user` is to the rooms' rules, to be read only (the IRC listener shows roles and mutes). */
+  identity(user: M): Identity {
+    return this.#identity(user);
+  }
+
   // --- Commands ---
 
   /** Carries out a room command of `connection`. */

@@ -70,6 +70,8 @@ export function ircEdge(settings: IrcSettings, parts: IrcParts): IrcEdge<ChatMem
       roomsOf: (member) => core.roomsOf(member),
       roomOf: (member, room) => core.roomOf(member, room),
       record: (room) => rooms.record(room),
+      identity: (member) => rooms.identity(core.userOf(member)),
+      now: () => parts.now().getTime(),
       keptRooms: () => rooms.kept().map((kept) => kept.room),
       visible: (member, room) => rooms.visible(core.userOf(member), room),
       isOperator: (member) => member.account !== undefined && operators.isOperator(member.account),
