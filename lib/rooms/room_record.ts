@@ -2,7 +2,7 @@
  * A kept room's record and the rules read from it, without I/O: who owns it and moderates it,
  * its settings, its members that are accounts (kept while away), its bans and mutes, and the
  * accounts invited into it. The record is what the store keeps (as JSON) and what the nodes of a
- * cluster pass each other; `room_rules.ts` acts on it.
+ * cluster pass each other; `room_state.ts` holds it and the rest of the feature acts on it.
  *
  * Its fields map one to one onto IRC's channel modes (see docs/design.md, "Rooms and IRC"):
  * `moderator` role `+o`, `private` `+i`, `topicBy: "moderators"` `+t`, `moderated` `+m`, a ban
