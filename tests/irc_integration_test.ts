@@ -24,6 +24,11 @@ processTest(
     await server.stdout.waitFor(line("<dt> :: Ivy: connected."));
     await using jay = await RawClient.registered(server.port, "Jay", EXTENSIONS);
     await ivy.waitFor(/^:Jay!Jay@chat JOIN &chat$/);
+    // Clients ask for the everyone-chat's bans on joining: none; it cannot be moderated.
+    await ivy.send("MODE &chat b");
+    await ivy.waitFor((each) => each.command === "368" && each.params[1] === "&chat");
+    await ivy.send("MODE &chat +m");
+    await ivy.waitFor((each) => each.command === "482" && each.params[1] === "&chat");
 
     // The everyone-chat, both ways.
     await jay.send(chatLine("hello IRC"));

@@ -74,6 +74,10 @@ export function handleMode<M extends Member>(
     return;
   }
   if (channel === view.everyone) {
+    // Clients ask for its bans on joining (`MODE &chat b`): it has none. Changes are refused.
+    if (/^\+?[bq]$/.test(modes) && params[2] === undefined) {
+      return list(host, member, channel, modes.at(-1)!, label);
+    }
     return numeric(ERR.CHANOPRIVSNEEDED, channel, "Nobody moderates the everyone-chat");
   }
   let sign = "+";
