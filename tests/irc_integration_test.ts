@@ -277,3 +277,76 @@ processTest(
     await ivy.waitFor((each) => each.command === "482" && each.params[1] === "#lab");
   },
 );
+
+processTest(
+  "OPER with an operator account's password makes an IRC connection a server operator: 381 " +
+    "and +o, then KILL, WALLOPS and any room's KICK; 464 and 491 otherwise, throttled",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0", "--operator", "alice"]);
+    {
+      await using alice = await RawClient.registered(server.port, "alice", EXTENSIONS);
+      await alice.sendMessage({ type: "account", action: "register", password: "alice's secret" });
+      await alice.nextOfType("account");
+    }
+    await server.stdout.waitFor(line("<dt> :: alice: disconnected."));
+    // Bob's room, where Jay is; Ivy is nobody there.
+    await using bob = await RawClient.registered(server.port, "Bob", EXTENSIONS);
+    await bob.sendMessage({ type: "account", action: "register", password: "bob's secret" });
+    await bob.nextOfType("account");
+    await bob.sendMessage({ type: "join", room: "#lab" });
+    await using jay = await RawClient.registered(server.port, "Jay", [
+      ...EXTENSIONS,
+      "moderated",
+      "announcement",
+    ]);
+    await jay.sendMessage({ type: "join", room: "#lab" });
+    await jay.nextOfType("joined");
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await ivy.send("JOIN #lab");
+    await ivy.waitFor((each) => each.command === "366" && each.params[1] === "#lab");
+    await ivy.send("KICK #lab Jay");
+    await ivy.waitFor((each) => each.command === "482");
+
+    // Not an operator account: 491; a wrong password: 464; too few words: 461.
+    await ivy.send("OPER Bob bob's secret");
+    const none = await ivy.waitFor((each) => each.command === "491");
+    assert.equal(none.params[0], "Ivy");
+    await ivy.send("OPER alice nottheoperpassword");
+    const wrong = await ivy.waitFor((each) => each.command === "464");
+    assert.deepEqual(wrong.params, ["Ivy", "Wrong password for alice"]);
+    await ivy.send("OPER alice");
+    await ivy.waitFor((each) => each.command === "461");
+    await ivy.send("WALLOPS :not yet");
+    await ivy.waitFor((each) => each.command === "481");
+
+    // The right one: 381, then +o, and every check after says so.
+    await ivy.send("OPER alice :alice's secret");
+    const yes = await ivy.next();
+    assert.deepEqual([yes.command, yes.params[0]], ["381", "Ivy"]);
+    assert.equal((await ivy.next()).raw, ":Ivy!~ivy@irc MODE Ivy +o");
+    await server.stdout.waitFor(line("<dt> :: Ivy (operator): OPER as alice."));
+    await ivy.send("MODE Ivy");
+    await ivy.waitFor((each) => each.command === "221" && each.params[1] === "+io");
+    await jay.sendMessage({ type: "list" });
+    assert.deepEqual((await jay.nextOfType("list")).operators, ["Ivy"]);
+    await ivy.send("WALLOPS :hello from IRC");
+    assert.equal((await jay.nextOfType("announcement")).message, "hello from IRC");
+    // An operator moderates every room, Bob's too.
+    await ivy.send("KICK #lab Jay :out");
+    const kicked = await jay.nextOfType("moderated");
+    assert.deepEqual([kicked.action, kicked.nickname, kicked.by], ["kick", "Jay", "Ivy"]);
+    await server.stdout.waitFor(line("<dt> :: Ivy (operator): kick Jay in #lab: out."));
+
+    // Failed attempts are throttled as failed logins are.
+    await using kim = await IrcClient.registered(server.ircPort, "Kim");
+    let answer = "";
+    for (let tries = 0; tries < 10 && !/^Too many failed logins/.test(answer); tries++) {
+      await kim.send("OPER alice guess");
+      answer = (await kim.waitFor((each) => each.command === "464")).params[1];
+    }
+    assert.match(answer, /^Too many failed logins for alice: try again in \d+ s$/);
+    // The operator puts the guesser out.
+    await ivy.send("KILL Kim :guessing");
+    assert.match((await kim.closedByServer()).at(-1)!, /^ERROR :.*guessing/);
+  },
+);

@@ -72,8 +72,8 @@ export interface ChatCoreOptions<M extends Member> {
   chat?: string;
   /** The rooms feature: who may join, speak and see, and what is kept; without it, all open. */
   rooms?: RoomHooks<M>;
-  /** Whether `account` (a nickname key) is a server operator's: `/list` shows who is. */
-  isOperator?: (account: string) => boolean;
+  /** Whether `user` is a server operator (the operators feature says): `/list` shows who is. */
+  isOperator?: (user: M) => boolean;
 }
 
 /** The refusal of an account's nickname to a client that has not logged in to it. */
@@ -119,7 +119,7 @@ export class ChatCore<M extends Member> {
   readonly #chat: string | undefined;
   /** The rooms feature, set at construction or by `attachRooms`. */
   #roomHooks: RoomHooks<M> | undefined;
-  readonly #isOperator: ((account: string) => boolean) | undefined;
+  readonly #isOperator: ((user: M) => boolean) | undefined;
 
   /** Creates an empty chat. */
   constructor(options: ChatCoreOptions<M>) {
@@ -729,15 +729,9 @@ export class ChatCore<M extends Member> {
     });
   }
 
-  /**
-   * Whether `user` is a server operator: logged in to an operator account (a user of another
-   * node, whose login is its node's, by holding the account's nickname).
-   */
+  /** Whether `user` is a server operator, as the operators feature says. */
   #operator(user: M): boolean {
-    if (this.#isOperator === undefined) return false;
-    if (user.account !== undefined) return this.#isOperator(user.account);
-    return user.remote === true && this.#accounts?.isAccount(user.nickname!) === true &&
-      this.#isOperator(nicknameKey(user.nickname!));
+    return this.#isOperator?.(user) === true;
   }
 
   /** The message's own time when it gives a readable one, else now; and what to relay. */

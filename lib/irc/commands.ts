@@ -250,7 +250,8 @@ export function handleCommand<M extends Member>(
       return;
     }
     case "OPER":
-      numeric(ERR.NOOPERHOST, "Operators log in to their account with SASL: no OPER here");
+      if (!needs(2)) return;
+      host.oper(member, params[0], params[1]);
       return;
     case "KILL":
       if (!needs(1)) return;

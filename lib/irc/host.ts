@@ -10,6 +10,11 @@ import type { Lines } from "./lines.ts";
 import type { Context, IrcSession } from "./session.ts";
 import type { IrcView } from "./view.ts";
 
+/** How an `OPER` ended: an operator now, or refused for the name or for the password. */
+export type OperOutcome =
+  | { ok: true }
+  | { ok: false; problem: "not an operator" | "password"; message: string };
+
 /** What the registration and command handlers use of the edge. */
 export interface IrcHost<M extends Member> {
   /** The chat, as the listener reads it. */
@@ -40,6 +45,8 @@ export interface IrcHost<M extends Member> {
   whowas(member: M, nick: string, count: number): void;
   /** Sets (with `time`, an ISO time) or gets `member`'s read marker of `target`, and says it. */
   markRead(member: M, target: string, time?: string): void;
+  /** Carries out `OPER <account> <password>`: `381` and `MODE +o`, or `491` or `464`. */
+  oper(member: M, account: string, password: string): void;
   /** Carries out `MONITOR <sub> [targets]`. */
   monitor(member: M, sub: string, targets: string | undefined): void;
 }

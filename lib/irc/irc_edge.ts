@@ -14,17 +14,17 @@ import { handleCommand } from "./commands.ts";
 import { IrcWire } from "./irc_wire.ts";
 import { Lines } from "./lines.ts";
 import { type IrcMessage, parseLine } from "./message.ts";
-import { ERR } from "./numerics.ts";
+import { ERR, RPL } from "./numerics.ts";
 import { handleRegistration, REGISTRATION_COMMANDS } from "./registration.ts";
 import { IrcReplies } from "./replies.ts";
 import { Monitors } from "./monitor.ts";
 import { Whowas } from "./whowas.ts";
 import { labelled } from "./labels.ts";
 import { ReadMarkers } from "./read_markers.ts";
-import { hostOf, userOf } from "./view.ts";
+import { hostOf, maskOf, userOf } from "./view.ts";
 import { Renderer } from "./render.ts";
 import { type Context, flavorCaps, IrcSession } from "./session.ts";
-import type { IrcHost } from "./host.ts";
+import type { IrcHost, OperOutcome } from "./host.ts";
 import type { IrcView } from "./view.ts";
 
 /** Default time a client may be silent before it is sent a `PING`, in milliseconds. */
@@ -56,6 +56,11 @@ export interface IrcEdgeOptions<M extends Member> {
   checkPassword?(member: M, nickname: string, password: string): Promise<string | undefined>;
   /** Whether `nickname` is an account's. */
   isAccount(nickname: string): boolean;
+  /**
+   * Makes `member` a server operator when `account` is an operator account and `password` its
+   * password (throttled as failed logins are). Without it, `OPER` gets `491`.
+   */
+  oper?(member: M, account: string, password: string): Promise<OperOutcome>;
   /** Time a client may be silent before it is sent a `PING` (ms). */
   pingMs?: number;
   /** Time it has to answer (ms). */
@@ -344,6 +349,26 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
         this.reply(other, line);
       }
     }
+  }
+
+  oper(member: M, account: string, password: string): void {
+    const oper = this.#options.oper;
+    const numeric = (code: string, text: string) =>
+      this.reply(
+        member,
+        (lines) => lines.add(this.view.serverName, code, [member.nickname!, text]),
+      );
+    if (oper === undefined) return numeric(ERR.NOOPERHOST, "No operator accounts here");
+    oper(member, account, password).then((outcome) => {
+      if (member.closing || member.nickname === undefined || !this.#sessions.has(member)) return;
+      if (!outcome.ok) {
+        const code = outcome.problem === "password" ? ERR.PASSWDMISMATCH : ERR.NOOPERHOST;
+        return numeric(code, outcome.message);
+      }
+      numeric(RPL.YOUREOPER, "You are now an IRC operator");
+      const nick = member.nickname;
+      this.reply(member, (lines) => lines.add(maskOf(this.view, nick), "MODE", [nick, "+o"]));
+    });
   }
 
   monitor(member: M, sub: string, targets: string | undefined): void {

@@ -11,7 +11,16 @@ import { MAX_TOPIC_CHARS } from "../rooms/room_record.ts";
 import type { Lines } from "./lines.ts";
 import type { IrcSession } from "./session.ts";
 import { ERR, RPL } from "./numerics.ts";
-import { hostOf, type IrcView, maskOf, modesOf, mutedIn, prefixOf, userOf } from "./view.ts";
+import {
+  hostOf,
+  type IrcView,
+  loggedIn,
+  maskOf,
+  modesOf,
+  mutedIn,
+  prefixOf,
+  userOf,
+} from "./view.ts";
 
 /** The version shown by `004` and `VERSION`. */
 export const VERSION = "chat-deno-1";
@@ -246,7 +255,7 @@ export function whois<M extends Member>(view: IrcView<M>, lines: Lines, me: M, n
   if (view.isOperator(target)) lines.add(server, RPL.WHOISOPERATOR, params("is an operator"));
   if (session?.bot === true) lines.add(server, RPL.WHOISBOT, params("is a bot"));
   if (session?.away !== undefined) lines.add(server, RPL.AWAY, params(session.away));
-  if (target.account !== undefined) {
+  if (loggedIn(view, target)) {
     lines.add(server, RPL.WHOISACCOUNT, params(shown, "is logged in as"));
   }
   if (session !== undefined) {

@@ -15,7 +15,7 @@ import type { Member } from "../core/types.ts";
 import { nicknameKey, roomKey } from "../protocol/values.ts";
 import type { Lines, LineTags } from "./lines.ts";
 import { RPL } from "./numerics.ts";
-import { banMask, type IrcView, maskOf, modeChange, modesOf } from "./view.ts";
+import { banMask, type IrcView, loggedIn, maskOf, modeChange, modesOf } from "./view.ts";
 
 /** What writing a reader's replies needs beyond the chat's messages. */
 export interface Replies<M extends Member> {
@@ -40,7 +40,17 @@ interface Removal {
   reason: string;
   /** Whether the `KICK` was written already (a kick), so the `PART` is left out. */
   written: boolean;
+  /** Until when (ms since the epoch) the leaving may still come. */
+  until: number;
 }
+
+/**
+ * How long a removal waits for its user's leaving (ms): in a cluster, the leaving of a user of
+ * another node comes from that node, after the moderator's notice.
+ */
+const REMOVAL_MS = 10_000;
+/** Most removals waiting at once (the oldest is forgotten first). */
+const MAX_REMOVALS = 1_000;
 
 /** The types written for one reader alone: replies, and what names its reader. */
 const PERSONAL_TYPES = new Set<string>([
@@ -62,8 +72,10 @@ const PERSONAL_TYPES = new Set<string>([
 export class Renderer<M extends Member> {
   readonly #view: IrcView<M>;
   readonly #replies: Replies<M>;
-  /** Users put out of rooms, by room and nickname key, until the end of this turn. */
+  /** Users put out of rooms, by room and nickname key, until their leaving comes. */
   readonly #removals = new Map<string, Removal>();
+  /** Each room `left`'s removal (null: none), found once for all its readers. */
+  readonly #partings = new WeakMap<ServerMessage, Removal | null>();
   /** Each `roominfo`'s mode change, worked out once for all its readers. */
   readonly #changes = new WeakMap<ServerMessage, string>();
   /** The modes each room was last shown with. */
@@ -147,6 +159,8 @@ export class Renderer<M extends Member> {
         return this.#private(lines, message, to!, tags);
       case "joined":
         if (message.room === undefined) this.#replies.seen(message, message.nickname, true);
+        // Back in the room: no leaving is awaited any more.
+        else this.#removals.delete(`${roomKey(message.room)} ${nicknameKey(message.nickname)}`);
         if (
           to !== undefined && (message.members !== undefined || message.nickname === to.nickname)
         ) {
@@ -253,7 +267,7 @@ export class Renderer<M extends Member> {
       lines.add(mask, "QUIT", [message.reason ?? "Quit"], tags, true);
       return;
     }
-    const removal = this.#removals.get(`${roomKey(message.room)} ${nicknameKey(message.nickname)}`);
+    const removal = this.#removalOf(message, message.room);
     if (removal === undefined) {
       const reason = message.reason === undefined ? [] : [message.reason];
       lines.add(mask, "PART", [message.room, ...reason], tags, reason.length > 0);
@@ -271,7 +285,7 @@ export class Renderer<M extends Member> {
     const view = this.#view;
     const by = message.by === undefined ? view.serverName : maskOf(view, message.by);
     const { room, nickname } = message;
-    const account = view.find(nickname)?.account !== undefined ||
+    const account = loggedIn(view, view.find(nickname)) ||
       view.record(room)?.members[nicknameKey(nickname)] !== undefined;
     const mode = (change: string, param: string) =>
       lines.add(by, "MODE", [room, change, param], tags);
@@ -303,12 +317,31 @@ export class Renderer<M extends Member> {
     }
   }
 
-  /** Notes that `nickname` is put out of `room` now, so that its `PART` reads as a `KICK`. */
+  /**
+   * Notes that `nickname` is put out of `room` now, so that its `PART` reads as a `KICK` (here
+   * or, for a user of another node, once its node says it left).
+   */
   #remove(room: string, nickname: string, by: string, reason: string, written: boolean): void {
     const key = `${roomKey(room)} ${nicknameKey(nickname)}`;
-    if (this.#removals.has(key)) return;
-    this.#removals.set(key, { by, reason, written });
-    setTimeout(() => this.#removals.delete(key), 0);
+    const now = this.#view.now();
+    if ((this.#removals.get(key)?.until ?? 0) > now) return;
+    this.#removals.delete(key);
+    if (this.#removals.size >= MAX_REMOVALS) {
+      this.#removals.delete(this.#removals.keys().next().value!);
+    }
+    this.#removals.set(key, { by, reason, written, until: now + REMOVAL_MS });
+  }
+
+  /** The removal `message` (a leaving of `room`) ends, if any: taken once, for every reader. */
+  #removalOf(message: ServerMessage & { nickname: string }, room: string): Removal | undefined {
+    const found = this.#partings.get(message);
+    if (found !== undefined) return found ?? undefined;
+    const key = `${roomKey(room)} ${nicknameKey(message.nickname)}`;
+    const removal = this.#removals.get(key);
+    this.#removals.delete(key);
+    const live = removal !== undefined && removal.until > this.#view.now() ? removal : undefined;
+    this.#partings.set(message, live ?? null);
+    return live;
   }
 
   /** A room's settings changed: `MODE` with what changed, worked out once per message. */
@@ -344,7 +377,7 @@ export class Renderer<M extends Member> {
 
   /** The account of the user going by `nickname`, for `account-tag`. */
   #account(nickname: string): string | undefined {
-    return this.#view.find(nickname)?.account === undefined ? undefined : nickname;
+    return loggedIn(this.#view, this.#view.find(nickname)) ? nickname : undefined;
   }
 
   /** `text`, with its date before it when it is old and the reader takes no `server-time`. */

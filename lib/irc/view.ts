@@ -84,7 +84,16 @@ export function maskOf<M extends Member>(
   as: string = nickname,
 ): string {
   const member = view.find(nickname);
-  return `${as}!${userOf(view, member, nickname)}@${hostOf(view, member)}`;
+  return `${as}!${userOf(view, member, as)}@${hostOf(view, member)}`;
+}
+
+/**
+ * Whether `member` is logged in to an account: a connection of this node that logged in, or a
+ * user of another node going by an account's nickname (only a login holds one).
+ */
+export function loggedIn<M extends Member>(view: IrcView<M>, member: M | undefined): boolean {
+  return member !== undefined &&
+    (member.account !== undefined || view.identity(member).account !== undefined);
 }
 
 /** The channel prefixes of `member` in `room` (`@` for its owner and moderators). */

@@ -1,6 +1,8 @@
 /**
  * Server operators: the accounts named by `--operator`, each an operator only while a client is
- * logged in to it. They may `/kill` a user (all of its connections, with a reason), ban a user or
+ * logged in to it, and the connections that proved one of those accounts' passwords (IRC's `OPER`)
+ * for as long as they last. `operates` is the one answer to "is this user an operator?" that the
+ * core, the rooms and the IRC listener ask. Operators may `/kill` a user (all of its connections, with a reason), ban a user or
  * an address from the whole server (`/serverban`, for some minutes or until `/serverunban`), and
  * announce something to everyone (`/wall`). Everyone else is refused, with what is missing.
  *
@@ -80,13 +82,27 @@ export interface OperatorsOptions<M extends Member> {
   disconnect(connection: M, reason: string, lastWord: ServerMessage): void;
   /** Tells the other nodes of a cluster, when there is one. */
   publish?(news: OperatorNews): void;
+  /** Whether `nickname` is an account's (a user of another node holding it is logged in). */
+  isAccount?(nickname: string): boolean;
+  /**
+   * Checks an account's password for `connection`: undefined when right, else why not (throttled
+   * as failed logins are). Without it, no connection can `oper`.
+   */
+  checkPassword?(connection: M, nickname: string, password: string): Promise<string | undefined>;
 }
+
+/** How an `oper` ended: made an operator, or refused because the name or the password. */
+export type OperResult =
+  | { ok: true }
+  | { ok: false; problem: "not an operator" | "password"; message: string };
 
 /** The operators feature: see the module's comment. */
 export class Operators<M extends Member> {
   readonly #options: OperatorsOptions<M>;
   readonly #accounts: ReadonlySet<string>;
   readonly #bans: ServerBans;
+  /** The connections made operators by `oper`, for as long as they last. */
+  readonly #opered = new WeakSet<M>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
@@ -97,9 +113,52 @@ export class Operators<M extends Member> {
     this.#bans = new ServerBans(() => options.now().getTime());
   }
 
-  /** Whether account `account` (a nickname key) is an operator's: the rooms' moderators ask too. */
+  /** Whether account `account` (a nickname key) is an operator's. */
   isOperator(account: string): boolean {
     return this.#accounts.has(account);
+  }
+
+  /**
+   * Whether `member` (a connection, or a user's roster entry) is a server operator: logged in to
+   * an operator account; a user of another node holding an operator account's nickname (only a
+   * login holds one); or a user one of whose connections proved an operator's password (`oper`).
+   */
+  operates(member: M): boolean {
+    if (member.account !== undefined && this.isOperator(member.account)) return true;
+    if (member.remote) {
+      return member.nickname !== undefined && this.isOperator(nicknameKey(member.nickname)) &&
+        this.#options.isAccount?.(member.nickname) === true;
+    }
+    if (this.#opered.has(member)) return true;
+    const { chat } = this.#options;
+    return member.nickname !== undefined &&
+      chat.connectionsOf(chat.userOf(member)).some((each) => this.#opered.has(each));
+  }
+
+  /**
+   * Makes `connection` a server operator for as long as it lasts, when `account` is an operator
+   * account and `password` its password; each attempt is a console line.
+   */
+  async oper(connection: M, account: string, password: string): Promise<OperResult> {
+    const name = connection.nickname ?? "-";
+    const check = this.#options.checkPassword;
+    if (!this.isOperator(nicknameKey(account)) || check === undefined) {
+      this.#options.log(
+        eventLine(this.#options.now(), `${name}: OPER as ${escapeControls(account)} refused.`),
+      );
+      return { ok: false, problem: "not an operator", message: "No operator account by that name" };
+    }
+    const problem = await check(connection, account, password);
+    if (problem !== undefined) return { ok: false, problem: "password", message: problem };
+    if (connection.closing) return { ok: false, problem: "password", message: "Connection closed" };
+    this.#opered.add(connection);
+    this.#options.log(
+      eventLine(
+        this.#options.now(),
+        `${connection.nickname ?? name} (operator): OPER as ${nicknameKey(account)}.`,
+      ),
+    );
+    return { ok: true };
   }
 
   /**
@@ -147,7 +206,7 @@ export class Operators<M extends Member> {
       this.#options.out.refuse(member, 'Not registered: send a "nickname" message first');
       return;
     }
-    if (member.account === undefined || !this.isOperator(member.account)) {
+    if (!this.operates(member)) {
       this.#options.out.refuse(member, `Only a server operator can /${command.action}`);
       return;
     }
@@ -328,8 +387,9 @@ export class Operators<M extends Member> {
         continue;
       }
       for (const connection of chat.connectionsOf(user)) {
-        const operator = connection.account !== undefined && this.isOperator(connection.account);
-        if (!operator && addressBanKey(connection.ip) === ban.key) {
+        if (
+          !this.operates(connection) && addressBanKey(connection.ip) === ban.key
+        ) {
           this.#options.disconnect(connection, removal.reason, removal.lastWord);
         }
       }

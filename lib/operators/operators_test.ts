@@ -18,7 +18,7 @@ function setUp(options: { now?: () => Date; store?: MemoryStore } = {}) {
     log: (line) => log.push(line),
     now,
     connectionsPerAccount: 3,
-    isOperator: (account) => operators.isOperator(account),
+    isOperator: (user) => operators.operates(user),
   });
   const disconnected: { who: string; reason: string; lastWord: ServerMessage }[] = [];
   const published: OperatorNews[] = [];
@@ -34,6 +34,11 @@ function setUp(options: { now?: () => Date; store?: MemoryStore } = {}) {
       core.leave(member, reason);
     },
     publish: (news) => published.push(news),
+    isAccount: (nickname) => nickname.toLowerCase() === "alice",
+    checkPassword: (_, nickname, password) =>
+      Promise.resolve(
+        password === "alice's secret" ? undefined : `Wrong password for ${nickname}`,
+      ),
   });
   let port = 50_000;
   const join = (
@@ -71,6 +76,43 @@ Deno.test("Operators: only a logged-in operator account may act; the others are 
   ]);
   assert.equal(operators.isOperator("alice"), true);
   assert.equal(operators.isOperator("bob"), false);
+});
+
+Deno.test("Operators: OPER with an operator account's password makes a connection an operator while it lasts", async () => {
+  const { out, log, core, join, op, operators } = setUp();
+  const ivy = join("Ivy");
+  const jay = join("Jay");
+  log.length = 0;
+  assert.deepEqual(await operators.oper(ivy, "Bob", "anything"), {
+    ok: false,
+    problem: "not an operator",
+    message: "No operator account by that name",
+  });
+  assert.deepEqual(await operators.oper(ivy, "Alice", "wrong"), {
+    ok: false,
+    problem: "password",
+    message: "Wrong password for Alice",
+  });
+  assert.equal(operators.operates(ivy), false);
+  op(ivy, { action: "wall", text: "not yet" });
+  assert.equal(out.refusals.at(-1)?.message, "Only a server operator can /wall");
+  assert.deepEqual(await operators.oper(ivy, "ALICE", "alice's secret"), { ok: true });
+  assert.deepEqual(log, [
+    "2024-03-21 10:30:44 :: Ivy: OPER as Bob refused.",
+    "2024-03-21 10:30:44 :: Ivy (operator): OPER as alice.",
+  ]);
+  // One answer for everyone who asks: the commands, /list, and the same user renamed.
+  assert.equal(operators.operates(ivy), true);
+  assert.equal(operators.operates(jay), false);
+  op(ivy, { action: "wall", text: "hello" });
+  assert.equal(out.received(jay).at(-1)?.type, "announcement");
+  core.handle(ivy, { kind: "nick", nickname: "Ivy2" });
+  core.handle(jay, { kind: "list" });
+  const list = out.received(jay).at(-1);
+  assert.deepEqual(list?.type === "list" && list.operators, ["Ivy2"]);
+  assert.equal(operators.operates(ivy), true);
+  // Another connection that never OPERed is not one.
+  assert.equal(operators.operates(join("Kim")), false);
 });
 
 Deno.test("Operators: /kill disconnects every connection of a user, told why; the console says so", () => {

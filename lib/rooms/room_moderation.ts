@@ -156,7 +156,6 @@ export class RoomModeration<M extends Member> {
     if (action === "kick" && targetWho.account !== undefined && targetRole === "member") {
       delete record.members[targetWho.account];
     }
-    rooms.save(key, record);
     rooms.logAction(
       user,
       record,
@@ -173,6 +172,9 @@ export class RoomModeration<M extends Member> {
       ...(until === undefined ? {} : { until: new Date(until).toISOString() }),
       timestamp: rooms.stamp(),
     }, [connection, ...(target === undefined ? [] : [target])]);
+    // Kept after the telling: another node hears the notice before the record, whose ban puts
+    // its users out, so that its IRC users see them kicked by the moderator.
+    rooms.save(key, record);
     if ((action === "kick" || action === "ban") && (inRoom || target?.remote)) {
       rooms.putOut(key, target!, record);
     }

@@ -112,6 +112,8 @@ export interface Identity {
    * hold against it.
    */
   guest: boolean;
+  /** A server operator (who moderates every room), when it is one now. */
+  operator?: boolean;
 }
 
 /** A new record for a room made now: owned by `owner` when an account made it. */

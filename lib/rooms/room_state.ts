@@ -42,8 +42,8 @@ export interface RoomStateOptions<M extends Member> {
    * invite or ban an account that is away, and to know a user of another node's account.
    */
   accountName?: (nickname: string) => string | undefined;
-  /** Whether an account is a server operator, who moderates every room (false by default). */
-  isOperator?: (account: string) => boolean;
+  /** Whether a user is a server operator, who moderates every room (false by default). */
+  isOperator?: (user: M) => boolean;
   /**
    * Tells the other nodes of a cluster that room `key` changed (`data` undefined: gone), that
    * `out` must leave it, or that `invite`, a guest of another node, is invited into it.
@@ -57,7 +57,7 @@ export class RoomState<M extends Member> {
   readonly #store: Store | undefined;
   readonly #log: (line: string) => void;
   readonly #now: () => Date;
-  readonly #isOperator: (account: string) => boolean;
+  readonly #isOperator: (user: M) => boolean;
   readonly #accountName: (nickname: string) => string | undefined;
   readonly #publish: RoomStateOptions<M>["publish"];
   readonly #records = new Map<string, RoomRecord>();
@@ -278,7 +278,8 @@ export class RoomState<M extends Member> {
 
   /** Who `user` is for the rules. */
   identity(user: M): Identity {
-    return this.#identities.of(user);
+    const who = this.#identities.of(user);
+    return this.#isOperator(user) ? { ...who, operator: true } : who;
   }
 
   /** The address of a user of this node that is, or was, logged in to `account`, if any. */
@@ -318,7 +319,7 @@ export class RoomState<M extends Member> {
 
   /** Whether `who` is a server operator. */
   operator(who: Identity): boolean {
-    return who.account !== undefined && this.#isOperator(who.account);
+    return who.operator === true;
   }
 
   /** Whether `who` owns `record` (an operator does as much). */

@@ -74,7 +74,7 @@ export function ircEdge(settings: IrcSettings, parts: IrcParts): IrcEdge<ChatMem
       now: () => parts.now().getTime(),
       keptRooms: () => rooms.kept().map((kept) => kept.room),
       visible: (member, room) => rooms.visible(core.userOf(member), room),
-      isOperator: (member) => member.account !== undefined && operators.isOperator(member.account),
+      isOperator: (member) => operators.operates(member),
     },
     dispatch: (member, command) => parts.dispatch(member as Peer, command),
     send: (member, bytes) => parts.enqueue(member as Peer, bytes),
@@ -89,6 +89,7 @@ export function ircEdge(settings: IrcSettings, parts: IrcParts): IrcEdge<ChatMem
     checkPassword: accounts &&
       ((member, nickname, password) => accounts.checkPassword(member, nickname, password)),
     isAccount: (nickname) => accounts?.isAccount(nickname) ?? false,
+    oper: (member, account, password) => operators.oper(member, account, password),
     pingMs: settings.pingMs,
     pingTimeoutMs: settings.pingTimeoutMs,
   });

@@ -175,7 +175,7 @@ export class ChatServer {
       observer: this.#bus?.observer,
       connectionsPerAccount: MAX_CONNECTIONS_PER_ACCOUNT,
       chat: options.chat,
-      isOperator: (account) => this.#operators.isOperator(account),
+      isOperator: (user) => this.#operators.operates(user),
     });
     this.#operators = new Operators<ChatMember>({
       operators: options.operators ?? [],
@@ -190,6 +190,9 @@ export class ChatServer {
         queueMicrotask(() => this.#reap());
       },
       publish: this.#bus && ((news) => this.#bus!.operatorNews(news)),
+      isAccount: (nickname) => this.#accounts?.isAccount(nickname) === true,
+      checkPassword: this.#accounts &&
+        ((peer, nickname, password) => this.#accounts!.checkPassword(peer, nickname, password)),
     });
     this.#accounts?.attach(this.#bus?.chatFor(this.#core) ?? this.#core);
     this.#rooms = new RoomRules<ChatMember>({
@@ -197,7 +200,7 @@ export class ChatServer {
       store: options.store,
       log: this.#log,
       now: this.#now,
-      isOperator: (account) => this.#operators.isOperator(account),
+      isOperator: (user) => this.#operators.operates(user),
       accountName: (nickname) => this.#accounts?.accountName(nickname),
       publish: (key, data, leaver, invited) => this.#bus?.roomChanged(key, data, leaver, invited),
       replyBytes: this.#limits.sendqBytes / 4,
