@@ -227,12 +227,12 @@ async function ircComparison(names: string[], quick: boolean, reps: number): Pro
         const options = { ...workload.options, dialect: dialectOf(side) };
         try {
           const row = await run({ name: workload.name, options }, undefined, starterOf(side));
-          samples.push({
-            workload: workload.name,
-            side,
-            report: row.report,
-            cpuMicros: cpuPerDelivery(row),
-          });
+          const cpuMicros = cpuPerDelivery(row);
+          samples.push({ workload: workload.name, side, report: row.report, cpuMicros });
+          console.error(
+            `  ${f(cpuMicros, 3)} µs per delivery, p99 ${f(row.report.latencyMs.p99, 1)} ms, ` +
+              `${row.report.registered} registered, ${row.report.lost} lost`,
+          );
         } catch (error) {
           console.error(`${workload.name} on ${side}: ${error}`);
         }
