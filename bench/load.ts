@@ -1,7 +1,9 @@
 /**
  * The benchmark's load generator: clients that connect and register as baseline clients, senders
  * that send numbered, timestamped messages, and receivers that account for every delivery (lost,
- * duplicated, out of order) and its latency. Loopback only.
+ * duplicated, out of order) and its latency. Loopback only. The clients speak the JSON wire
+ * (`jsonDialect`) or another `LoadDialect` (IRC's is `bench/irc_load.ts`); the text of every
+ * message is the same on every wire.
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { encodeMessage } from "../protocol.ts";
 
 /** One workload. */
 export interface LoadOptions {
+  /** The server's port on 127.0.0.1. */
   port: number;
   /** Ports to spread the clients over, in turn (several nodes of a cluster); default `port`. */
   ports?: number[];
@@ -31,18 +34,64 @@ export interface LoadOptions {
   timeoutSeconds: number;
   /** Called when every client is registered (to sample the server). */
   onRegistered?: () => Promise<void>;
+  /** The wire the clients speak; default `jsonDialect`. */
+  dialect?: LoadDialect;
 }
+
+/**
+ * How the generator's clients speak one wire: how they register, how they send a line to
+ * everyone, and where a delivery's text starts in what they read.
+ */
+export interface LoadDialect {
+  /** What a client sends on connecting, to register as `nickname` (the `index`th client). */
+  register(nickname: string, index: number): string;
+  /**
+   * A line read before registration ends: whether it ends it, and what to answer (IRC's `JOIN`
+   * after its welcome, a `PONG`).
+   */
+  registering(line: string): { registered: boolean; answer?: string };
+  /** What precedes a delivery's text in a line (the text starts with `b:`, which it ends with). */
+  marker: string;
+  /** A line that sends `text` to everyone. */
+  frame(nickname: string, text: string): string;
+  /** An answer to a line read after registration that is not a delivery (a `PONG`), if any. */
+  answer?(line: string): string | undefined;
+}
+
+/** The JSON wire's clients: registered at the server's first line (its welcome). */
+export const jsonDialect: LoadDialect = {
+  register: (nickname, index) =>
+    encodeText({
+      type: "nickname",
+      nickname,
+      clientID: `${index}`,
+      timestamp: new Date().toISOString(),
+    }),
+  registering: () => ({ registered: true }),
+  marker: '"message":"b:',
+  frame: (nickname, text) =>
+    `{"type":"message","nickname":"${nickname}","message":"${text}","timestamp":"${
+      new Date().toISOString()
+    }"}\n`,
+};
 
 /** What a workload measured. */
 export interface LoadReport {
+  /** Clients the server answered at registration. */
   registered: number;
+  /** Clients that could not connect or send their registration. */
   failedToRegister: number;
   /** Milliseconds from the first connection to the last registration. */
   connectMs: number;
+  /** Deliveries due: every sender's messages to every client but itself. */
   expected: number;
+  /** Deliveries received once each. */
   delivered: number;
+  /** Deliveries never received. */
   lost: number;
+  /** Deliveries received again. */
   duplicated: number;
+  /** Deliveries received after a later one of the same sender. */
   reordered: number;
   /** Deliveries per second, from the first send to the last delivery. */
   throughput: number;
@@ -52,10 +101,15 @@ export interface LoadReport {
   seconds: number;
 }
 
-const MARKER = '"message":"b:';
 /** How long a client waits for the server's first line after registering before going on. */
 const REGISTRATION_WAIT_MS = 10_000;
 const encoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/** A frame of the JSON wire as text. */
+function encodeText(message: Parameters<typeof encodeMessage>[0]): string {
+  return textDecoder.decode(encodeMessage(message));
+}
 
 /**
  * Counts the deliveries one receiver gets from each sender: a message number seen before is a
@@ -65,8 +119,11 @@ const encoder = new TextEncoder();
 export class DeliveryLedger {
   readonly #received: Uint8Array[];
   readonly #highest: number[];
+  /** Messages received once. */
   delivered = 0;
+  /** Messages received again. */
   duplicated = 0;
+  /** Messages received after a later one of their sender. */
   reordered = 0;
 
   /** A ledger for `senders` senders that send `messages` messages each. */
@@ -93,6 +150,7 @@ export class DeliveryLedger {
 /** One connected client. */
 class LoadClient {
   readonly conn: Deno.Conn;
+  readonly #dialect: LoadDialect;
   readonly ledger: DeliveryLedger | undefined; // undefined: not measured
   readonly latencies: number[] = [];
   registered = false;
@@ -100,8 +158,15 @@ class LoadClient {
   #onRegistered: (() => void) | undefined;
   readonly reading: Promise<void>;
 
-  constructor(conn: Deno.Conn, senders: number, messages: number, measure: boolean) {
+  constructor(
+    conn: Deno.Conn,
+    dialect: LoadDialect,
+    senders: number,
+    messages: number,
+    measure: boolean,
+  ) {
     this.conn = conn;
+    this.#dialect = dialect;
     this.ledger = measure ? new DeliveryLedger(senders, messages) : undefined;
     this.reading = this.#read();
   }
@@ -151,15 +216,23 @@ class LoadClient {
 
   #line(text: string, start: number, end: number): void {
     if (!this.registered) {
+      const { registered, answer } = this.#dialect.registering(text.slice(start, end));
+      if (answer !== undefined) this.#answer(answer);
+      if (!registered) return;
       this.registered = true;
       this.#onRegistered?.();
       return;
     }
     if (this.ledger === undefined) return;
-    const at = text.indexOf(MARKER, start);
-    if (at < 0 || at > end) return;
+    const marker = this.#dialect.marker;
+    const at = text.indexOf(marker, start);
+    if (at < 0 || at > end) {
+      const answer = this.#dialect.answer?.(text.slice(start, end));
+      if (answer !== undefined) this.#answer(answer);
+      return;
+    }
     // "b:<sender>:<seq>:<sent at, in microseconds>:..."
-    let i = at + MARKER.length;
+    let i = at + marker.length;
     const field = () => {
       let value = 0;
       for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
@@ -172,6 +245,12 @@ class LoadClient {
     this.ledger.record(sender, seq);
     this.latencies.push(nowMicros() - sentAt);
   }
+
+  #answer(line: string): void {
+    this.send(encoder.encode(line)).catch(() => {
+      // Closed: its reading ends too.
+    });
+  }
 }
 
 /** Microseconds on a clock all threads of this process share. */
@@ -181,6 +260,7 @@ function nowMicros(): number {
 
 /** Runs one workload against 127.0.0.1:`port` and reports what happened. */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const dialect = options.dialect ?? jsonDialect;
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   const clients: LoadClient[] = [];
   let failed = 0;
@@ -193,14 +273,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       try {
         const port = options.ports?.[index % options.ports.length] ?? options.port;
         const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-        const client = new LoadClient(conn, options.senders, options.messages, true);
+        const client = new LoadClient(conn, dialect, options.senders, options.messages, true);
         clients.push(client);
-        await client.send(encodeMessage({
-          type: "nickname",
-          nickname: `b${index.toString(36)}`,
-          clientID: `${index}`,
-          timestamp: new Date().toISOString(),
-        }));
+        await client.send(encoder.encode(dialect.register(`b${index.toString(36)}`, index)));
         // Our server acknowledges; a server that does not gets the grace other clients give.
         await client.awaitRegistration(REGISTRATION_WAIT_MS);
       } catch {
@@ -220,11 +295,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const sendStart = performance.now();
   const pad = "x".repeat(Math.max(0, options.size - 40));
   const frame = (sender: number, seq: number) =>
-    `{"type":"message","nickname":"b${
-      sender.toString(36)
-    }","message":"b:${sender}:${seq}:${nowMicros()}:${pad}","timestamp":"${
-      new Date().toISOString()
-    }"}\n`;
+    dialect.frame(`b${sender.toString(36)}`, `b:${sender}:${seq}:${nowMicros()}:${pad}`);
   await Promise.all(senders.map(async (client, s) => {
     if (options.rate > 0) {
       const interval = 1000 / options.rate;

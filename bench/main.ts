@@ -10,6 +10,14 @@
  * three nodes over Redis.
  * `transfer` runs `bench/transfer.ts` (a 100 MiB file between two clients while two others chat)
  * and prints its figures, which BENCHMARKS.md keeps by hand.
+ * `irc` (bench/irc_compare.ts; `fanout-irc` or `bigroom-irc` for one of its two) runs fanout and
+ * bigroom with the same generator on three sides: our server on JSON, our server on IRC (its
+ * clients talk in the everyone-chat `&chat`, where JSON's lines to everyone go, so that only the
+ * wire differs) and ngIRCd (Debian's `ngircd`, in a channel `#bench`; skipped if not installed).
+ * Our server runs with `--irc-port` on both of its sides. `--reps <n>` (default 3, 1 with
+ * `--quick`) repeats them in turn; the table gives medians. This process pins itself to CPU 0 for
+ * them, the servers being on CPU 1. A run of `irc` alone rewrites only its section of
+ * BENCHMARKS.md.
  *
  * @module
  */
@@ -19,11 +27,26 @@ import { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 import { scalingChart, type ScalingPoint } from "./chart.ts";
 import { type ClusterRow, clusterRows, clusterTable } from "./cluster.ts";
 import { cpuSeconds, freePort, memoryMiB, output, waitForPort } from "./proc.ts";
+import {
+  dialectOf,
+  ircRatios,
+  type IrcRow,
+  ircRows,
+  type IrcSample,
+  ircTable,
+  type Side,
+  SIDES,
+} from "./irc_compare.ts";
+import { type BenchServer, ngircdVersion, startNgircd } from "./ngircd.ts";
 
 const BENCHMARKS_FILE = "BENCHMARKS.md";
 const CHART_FILE = "bench/scaling.svg";
 const COMPARE_START = "<!-- compare:start -->";
 const COMPARE_END = "<!-- compare:end -->";
+const IRC_START = "<!-- irc:start -->";
+const IRC_END = "<!-- irc:end -->";
+const IRC_RUN_START = "<!-- irc-run:start -->";
+const IRC_RUN_END = "<!-- irc-run:end -->";
 
 interface Workload {
   name: string;
@@ -101,11 +124,16 @@ function scalingSeries(quick: boolean): Workload[] {
   }));
 }
 
-/** A server of ours on a free port, pinned to CPU 1 when taskset is there. */
-async function startServer(): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+/**
+ * A server of ours on a free port, pinned to CPU 1 when taskset is there; with `irc`, serving IRC
+ * too, on `ircPort`.
+ */
+async function startServer(irc = false): Promise<BenchServer & { ircPort?: number }> {
   const port = freePort();
+  const ircPort = irc ? freePort() : undefined;
   const pinned = (await output("taskset", ["-c", "1", "true"])) !== undefined;
   const args = ["run", "--allow-net", "ChatServer.ts", `${port}`, "--max-rate", "0"];
+  if (ircPort !== undefined) args.push("--irc-port", `${ircPort}`);
   const child = new Deno.Command(pinned ? "taskset" : "deno", {
     args: pinned ? ["-c", "1", "deno", ...args] : args,
     stdin: "null",
@@ -113,8 +141,10 @@ async function startServer(): Promise<{ port: number; pid: number; stop: () => P
     stderr: "null",
   }).spawn();
   await waitForPort(port);
+  if (ircPort !== undefined) await waitForPort(ircPort);
   return {
     port,
+    ircPort,
     pid: child.pid,
     stop: async () => {
       try {
@@ -127,8 +157,13 @@ async function startServer(): Promise<{ port: number; pid: number; stop: () => P
   };
 }
 
-async function run(workload: Workload, target?: { port: number; pid?: number }): Promise<Row> {
-  const server = target === undefined ? await startServer() : undefined;
+async function run(
+  workload: Workload,
+  target?: { port: number; pid?: number },
+  start: () => Promise<BenchServer | undefined> = startServer,
+): Promise<Row> {
+  const server = target === undefined ? await start() : undefined;
+  if (target === undefined && server === undefined) throw new Error("the server did not start");
   const port = target?.port ?? server!.port;
   const pid = target?.pid ?? server?.pid;
   let cpuAtStart: number | undefined;
@@ -158,6 +193,129 @@ async function run(workload: Workload, target?: { port: number; pid?: number }):
     await server?.stop();
   }
 }
+
+/** The server of `side`, as `run` starts it: on the port its clients are to use. */
+function starterOf(side: Side): () => Promise<BenchServer | undefined> {
+  switch (side) {
+    case "ours-json":
+      return () => startServer(true);
+    case "ours-irc":
+      return async () => {
+        const server = await startServer(true);
+        return { ...server, port: server.ircPort! };
+      };
+    case "ngircd-irc":
+      return startNgircd;
+  }
+}
+
+/**
+ * The IRC workloads named (`fanout`, `bigroom`) on every side, `reps` times each in turn, with
+ * this process pinned to CPU 0 meanwhile.
+ */
+async function ircComparison(names: string[], quick: boolean, reps: number): Promise<IrcRow[]> {
+  // "pid 12's current affinity mask: 3": put back when done, for what runs after.
+  const mask = (await output("taskset", ["-p", `${Deno.pid}`]))?.trim().split(" ").pop();
+  await output("taskset", ["-a", "-p", "-c", "0", `${Deno.pid}`]);
+  try {
+    return await ircSamples(names, quick, reps);
+  } finally {
+    if (mask !== undefined) await output("taskset", ["-a", "-p", mask, `${Deno.pid}`]);
+  }
+}
+
+/** The IRC workloads named, on every side, `reps` times each in turn. */
+async function ircSamples(names: string[], quick: boolean, reps: number): Promise<IrcRow[]> {
+  const version = await ngircdVersion();
+  if (version === undefined) console.error("ngircd is not installed: its rows are skipped");
+  const sides = SIDES.filter((side) => side !== "ngircd-irc" || version !== undefined);
+  const chosen = workloads(quick).filter((workload) => names.includes(workload.name));
+  const samples: IrcSample[] = [];
+  for (const workload of chosen) {
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const side of sides) {
+        console.error(`running ${workload.name} on ${side} (${rep} of ${reps}) ...`);
+        const options = { ...workload.options, dialect: dialectOf(side) };
+        try {
+          const row = await run({ name: workload.name, options }, undefined, starterOf(side));
+          const cpuMicros = cpuPerDelivery(row);
+          samples.push({ workload: workload.name, side, report: row.report, cpuMicros });
+          console.error(
+            `  ${f(cpuMicros, 3)} µs per delivery, p99 ${f(row.report.latencyMs.p99, 1)} ms, ` +
+              `${row.report.registered} registered, ${row.report.lost} lost`,
+          );
+        } catch (error) {
+          console.error(`${workload.name} on ${side}: ${error}`);
+        }
+      }
+    }
+  }
+  const clients = Object.fromEntries(chosen.map((w) => [w.name, w.options.clients]));
+  return ircRows(samples, clients);
+}
+
+/** The IRC workloads `--only` asks for (all of them without `--only`). */
+function ircWanted(only: string[] | undefined): string[] {
+  const all = ["fanout", "bigroom"];
+  if (only === undefined || only.includes("irc")) return all;
+  return all.filter((name) => only.includes(`${name}-irc`));
+}
+
+/** The IRC section's figures, as `command` wrote them. */
+function ircRun(rows: IrcRow[], command: string): string {
+  return `${IRC_RUN_START}
+Written by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: the
+fanout and bigroom workloads above, each side in turn within a repetition, medians over the
+repetitions. ours-json and ours-irc are one server, \`deno run --allow-net ChatServer.ts <port>
+--max-rate 0 --irc-port <port>\`, driven on its JSON port or on its IRC port (the clients talk in
+the everyone-chat \`&chat\`, where JSON's lines to everyone go, so that only the wire differs);
+ngircd-irc is ngIRCd (\`bench/ngircd.ts\` writes its configuration: no connection caps, no
+penalties), whose clients \`JOIN #bench\`. Every server on CPU 1, the generator
+(\`bench/load.ts\` with \`bench/irc_load.ts\`, one Deno process) on CPU 0; the same message text on
+both wires, IRC clients with no capabilities.
+
+${ircTable(rows)}
+
+${ircRatios(rows)}
+${IRC_RUN_END}`;
+}
+
+/** `old` (a whole BENCHMARKS.md, or its IRC block) with the figures of `rows` put in. */
+function withIrcRun(old: string, rows: IrcRow[], command: string): string {
+  const start = old.indexOf(IRC_RUN_START), end = old.indexOf(IRC_RUN_END);
+  if (start < 0 || end < start) return old;
+  return old.slice(0, start) + ircRun(rows, command) + old.slice(end + IRC_RUN_END.length);
+}
+
+/** The IRC block of `old`, or a first one. */
+function ircBlock(old: string | undefined): string {
+  const start = old?.indexOf(IRC_START) ?? -1, end = old?.indexOf(IRC_END) ?? -1;
+  if (old !== undefined && start >= 0 && end > start) return old.slice(start, end + IRC_END.length);
+  return `${IRC_START}\n${IRC_RUN_START}\n(Not run yet: \`deno task bench --only irc\`.)\n${IRC_RUN_END}\n${IRC_END}`;
+}
+
+/** Rewrites only the IRC section of BENCHMARKS.md (a run of the IRC workloads alone). */
+async function writeIrcSection(rows: IrcRow[], command: string): Promise<void> {
+  const old = await Deno.readTextFile(BENCHMARKS_FILE);
+  const block = withIrcRun(ircBlock(old), rows, command);
+  const start = old.indexOf(IRC_START), end = old.indexOf(IRC_END);
+  if (start >= 0 && end > start) {
+    await Deno.writeTextFile(
+      BENCHMARKS_FILE,
+      old.slice(0, start) + block + old.slice(end + IRC_END.length),
+    );
+    return;
+  }
+  const section = `## ${IRC_TITLE}\n\n${block}\n\n`;
+  const before = old.indexOf(`## ${SCALING_TITLE}`);
+  await Deno.writeTextFile(
+    BENCHMARKS_FILE,
+    before < 0 ? `${old}\n${section}` : old.slice(0, before) + section + old.slice(before),
+  );
+}
+
+const IRC_TITLE = "IRC beside JSON, and beside ngIRCd";
+const SCALING_TITLE = "How cost grows with the room";
 
 const f = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? "-" : value.toFixed(digits);
@@ -211,16 +369,19 @@ async function writeBenchmarks(
   rows: Row[],
   scaling: Row[],
   cluster: ClusterRow[],
+  irc: IrcRow[],
   command: string,
 ): Promise<void> {
   let compare = `${COMPARE_START}\n(No compare.sh run recorded yet.)\n${COMPARE_END}`;
+  let old: string | undefined;
   try {
-    const old = await Deno.readTextFile(BENCHMARKS_FILE);
+    old = await Deno.readTextFile(BENCHMARKS_FILE);
     const start = old.indexOf(COMPARE_START), end = old.indexOf(COMPARE_END);
     if (start >= 0 && end > start) compare = old.slice(start, end + COMPARE_END.length);
   } catch {
     // A first run.
   }
+  const ircText = irc.length > 0 ? withIrcRun(ircBlock(old), irc, command) : ircBlock(old);
   const points: ScalingPoint[] = scaling.map((row) => ({
     clients: row.clients,
     deliveriesPerSecond: row.report.throughput,
@@ -249,7 +410,11 @@ pair, while the server's CPU per delivery is the server's own.
 
 ${table(rows)}
 
-## How cost grows with the room
+## ${IRC_TITLE}
+
+${ircText}
+
+## ${SCALING_TITLE}
 
 Five senders in one room of N clients, as fast as the sockets take them, about half a million
 deliveries per point. The senders are unthrottled and the generator is one Deno process, so the
@@ -282,6 +447,7 @@ if (import.meta.main) {
     quick: "boolean",
     "no-write": "boolean",
     json: "boolean",
+    reps: "string",
   });
   if (!parsed.ok) {
     console.error(parsed.error);
@@ -312,12 +478,19 @@ if (import.meta.main) {
     console.error("running cluster ...");
     cluster.push(...await clusterRows(quick));
   }
+  const irc: IrcRow[] = [];
+  const ircNames = target === undefined ? ircWanted(only) : [];
+  if (ircNames.length > 0) {
+    const reps = typeof values.reps === "string" ? Number(values.reps) : quick ? 1 : 3;
+    irc.push(...await ircComparison(ircNames, quick, reps));
+  }
   if (values.json === true) {
     for (const row of [...rows, ...scaling]) console.log(JSON.stringify(jsonRow(row)));
   } else {
-    console.log(table(rows));
+    if (rows.length > 0 || irc.length === 0) console.log(table(rows));
     if (scaling.length > 0) console.log("\n" + table(scaling));
     if (cluster.length > 0) console.log("\n" + clusterTable(cluster));
+    if (irc.length > 0) console.log("\n" + ircTable(irc) + "\n\n" + ircRatios(irc));
   }
   if (wanted("transfer") && target === undefined) {
     console.error("running transfer ...");
@@ -338,10 +511,13 @@ if (import.meta.main) {
   }
   if (values["no-write"] !== true) {
     const command = `deno task bench ${Deno.args.join(" ")}`.trim();
-    await writeBenchmarks(rows, scaling, cluster, command);
+    const ircOnly = rows.length + scaling.length + cluster.length === 0 && irc.length > 0;
+    if (ircOnly) await writeIrcSection(irc, command);
+    else await writeBenchmarks(rows, scaling, cluster, irc, command);
     console.error(`wrote ${BENCHMARKS_FILE}${scaling.length > 0 ? ` and ${CHART_FILE}` : ""}`);
   }
-  const lost = [...rows, ...scaling, ...cluster].reduce((sum, row) => sum + row.report.lost, 0);
+  const lost = [...rows, ...scaling, ...cluster].reduce((sum, row) => sum + row.report.lost, 0) +
+    irc.filter((row) => row.side !== "ngircd-irc").reduce((sum, row) => sum + row.lost, 0);
   if (lost > 0) {
     console.error(`${lost} deliveries were lost`);
     Deno.exit(1);

@@ -70,6 +70,11 @@ export class IrcWire<M extends Member> implements Wire {
     return this.#renderer.personal(messages, to);
   }
 
+  /** Whether `messages` may name some reader (else `personal` is false for all). */
+  personalToSome(messages: readonly ServerMessage[]): boolean {
+    return this.#renderer.personalToSome(messages);
+  }
+
   /** `messages` written for `to` alone. */
   encodeFor(messages: readonly ServerMessage[], to: Member): Uint8Array | undefined {
     const lines = new Lines(this.#caps);

@@ -53,6 +53,9 @@ const REMOVAL_MS = 10_000;
 const MAX_REMOVALS = 1_000;
 
 /** The types written for one reader alone: replies, and what names its reader. */
+/** Types `personal` looks into: for some readers, or in some cases, written for one alone. */
+const PERSONAL_TO_SOME_TYPES = new Set<string>(["joined", "topic", "moderated", "roominfo"]);
+
 const PERSONAL_TYPES = new Set<string>([
   "welcome",
   "private",
@@ -90,6 +93,16 @@ export class Renderer<M extends Member> {
   constructor(view: IrcView<M>, replies: Replies<M>) {
     this.#view = view;
     this.#replies = replies;
+  }
+
+  /**
+   * Whether `messages` may have to be written for some reader alone: only then can `personal` be
+   * true, so a message to many is not looked at once per reader.
+   */
+  personalToSome(messages: readonly ServerMessage[]): boolean {
+    return messages.some((message) =>
+      PERSONAL_TYPES.has(message.type) || PERSONAL_TO_SOME_TYPES.has(message.type)
+    );
   }
 
   /** Whether `messages` must be written for `to` alone. */

@@ -30,19 +30,23 @@ export function peerDelivery(flow: Pick<FlowControl, "enqueue">): Outbound<Peer>
       // Recipients mostly speak one wire: the encodings of the others are kept aside.
       let wire: Wire | undefined;
       let bytes: Uint8Array | undefined;
-      let others: { wire: Wire; bytes: Uint8Array | undefined }[] | undefined;
+      // Whether this wire's readers are asked one by one if the messages name them.
+      let ask = false;
+      let others: { wire: Wire; bytes: Uint8Array | undefined; ask: boolean }[] | undefined;
       for (const peer of recipients) {
         if (peer.wire !== wire) {
           if (wire !== undefined && !others?.some((other) => other.wire === wire)) {
-            (others ??= []).push({ wire, bytes });
+            (others ??= []).push({ wire, bytes, ask });
           }
           wire = peer.wire;
           const seen = others?.find((other) => other.wire === wire);
           // Encoded once for all, unless they name their reader (then for it alone, below).
           bytes = seen === undefined ? lazy : seen.bytes;
+          ask = seen?.ask ??
+            (wire.personal !== undefined && (wire.personalToSome?.(messages) ?? true));
         }
         let sent: Uint8Array | undefined;
-        if (wire.personal?.(messages, peer)) sent = wire.encodeFor!(messages, peer);
+        if (ask && wire.personal!(messages, peer)) sent = wire.encodeFor!(messages, peer);
         else {
           if (bytes === lazy) bytes = wire.encode(messages);
           sent = bytes;

@@ -28,6 +28,11 @@ export interface Wire {
    * name their reader, such as IRC's replies); when absent, never.
    */
   personal?(messages: readonly ServerMessage[], to: Member): boolean;
+  /**
+   * Whether `personal` may hold for some reader of `messages`: when false, no reader is asked
+   * (asked once for all readers); when absent, every reader is.
+   */
+  personalToSome?(messages: readonly ServerMessage[]): boolean;
   /** `messages` as this wire's bytes for `to` alone (see `personal`). */
   encodeFor?(messages: readonly ServerMessage[], to: Member): Uint8Array | undefined;
   /**
