@@ -319,11 +319,13 @@ processTest(
     await ivy.send("WALLOPS :not yet");
     await ivy.waitFor((each) => each.command === "481");
 
-    // The right one: 381, then +o, and every check after says so.
-    await ivy.send("OPER alice :alice's secret");
+    // The right one: 381, then +o, and every check after says so. A line sent while the password
+    // is checked is answered after it, in order (clients sync on a PING).
+    await ivy.send("OPER alice :alice's secret", "PING :after-oper");
     const yes = await ivy.next();
     assert.deepEqual([yes.command, yes.params[0]], ["381", "Ivy"]);
     assert.equal((await ivy.next()).raw, ":Ivy!~ivy@irc MODE Ivy +o");
+    assert.deepEqual((await ivy.next()).params.at(-1), "after-oper");
     await server.stdout.waitFor(line("<dt> :: Ivy (operator): OPER as alice."));
     await ivy.send("MODE Ivy");
     await ivy.waitFor((each) => each.command === "221" && each.params[1] === "+io");

@@ -33,6 +33,11 @@ export interface IrcHost<M extends Member> {
   close(member: M, why: string, numeric?: string): void;
   /** Registers `member` once NICK, USER and CAP negotiation are done. */
   register(member: M): void;
+  /**
+   * Carries out `member`'s later lines only once `work` (a password check) has settled, so that
+   * its replies come in the order of its commands.
+   */
+  hold(member: M, work: Promise<unknown>): void;
   /** Checks an account's password (SASL). */
   checkPassword(member: M, nickname: string, password: string): Promise<string | undefined>;
   /** Whether `nickname` is an account's. */

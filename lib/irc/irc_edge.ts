@@ -31,6 +31,11 @@ import type { IrcView } from "./view.ts";
 export const DEFAULT_PING_MS = 90_000;
 /** Default time a client has to answer a `PING` before it is cut off, in milliseconds. */
 export const DEFAULT_PING_TIMEOUT_MS = 60_000;
+/**
+ * Most lines a connection may send while one of its commands waits for a password check: past
+ * them, it is cut off as a flood.
+ */
+export const MAX_HELD_LINES = 100;
 
 /** The chat's side of the IRC listener: what it reads, and what it does. */
 export interface IrcEdgeOptions<M extends Member> {
@@ -181,7 +186,31 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
       this.reply(member, (lines) => this.#tooLong(lines, member));
       return;
     }
-    this.#handle(member, session, parsed);
+    if (session.held === undefined) return this.#handle(member, session, parsed);
+    if (session.held.length >= MAX_HELD_LINES) {
+      return this.close(member, "Excess flood: too many lines while a password was checked");
+    }
+    session.held.push(parsed);
+  }
+
+  hold(member: M, work: Promise<unknown>): void {
+    const session = this.#sessions.get(member);
+    if (session === undefined) return;
+    session.held ??= [];
+    work.finally(() => {
+      const held = session.held ?? [];
+      session.held = undefined;
+      for (const [index, message] of held.entries()) {
+        if (member.closing || !this.#sessions.has(member)) return;
+        this.#handle(member, session, message);
+        // A command that waits in turn holds the rest again.
+        const again = session.held as IrcMessage[] | undefined;
+        if (again !== undefined) {
+          again.push(...held.slice(index + 1));
+          return;
+        }
+      }
+    });
   }
 
   #handle(member: M, session: IrcSession, message: IrcMessage): void {
@@ -359,16 +388,20 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
         (lines) => lines.add(this.view.serverName, code, [member.nickname!, text]),
       );
     if (oper === undefined) return numeric(ERR.NOOPERHOST, "No operator accounts here");
-    oper(member, account, password).then((outcome) => {
-      if (member.closing || member.nickname === undefined || !this.#sessions.has(member)) return;
-      if (!outcome.ok) {
-        const code = outcome.problem === "password" ? ERR.PASSWDMISMATCH : ERR.NOOPERHOST;
-        return numeric(code, outcome.message);
-      }
-      numeric(RPL.YOUREOPER, "You are now an IRC operator");
-      const nick = member.nickname;
-      this.reply(member, (lines) => lines.add(maskOf(this.view, nick), "MODE", [nick, "+o"]));
-    });
+    // The lines after it wait for its replies.
+    this.hold(
+      member,
+      oper(member, account, password).then((outcome) => {
+        if (member.closing || member.nickname === undefined || !this.#sessions.has(member)) return;
+        if (!outcome.ok) {
+          const code = outcome.problem === "password" ? ERR.PASSWDMISMATCH : ERR.NOOPERHOST;
+          return numeric(code, outcome.message);
+        }
+        numeric(RPL.YOUREOPER, "You are now an IRC operator");
+        const nick = member.nickname;
+        this.reply(member, (lines) => lines.add(maskOf(this.view, nick), "MODE", [nick, "+o"]));
+      }),
+    );
   }
 
   monitor(member: M, sub: string, targets: string | undefined): void {

@@ -243,27 +243,31 @@ function authenticate<M extends Member>(
     return;
   }
   session.sasl = { step: "checking" };
-  host.checkPassword(member, fields.account, fields.password).then((problem) => {
-    session.sasl = { step: "idle" };
-    if (member.closing) return;
-    if (problem !== undefined) {
-      numeric(ERR.SASLFAIL, `SASL authentication failed: ${problem}`);
-    } else {
-      const account = host.view.find(fields.account)?.nickname ?? fields.account;
-      session.saslAccount = { nickname: fields.account, password: fields.password };
-      const mask = `${nick}!~${session.user ?? nick}@${IRC_HOST}`;
-      host.reply(member, (lines) => {
-        lines.add(server, RPL.LOGGEDIN, [
-          nick,
-          mask,
-          account,
-          `You are now logged in as ${account}`,
-        ]);
-        lines.add(server, RPL.SASLSUCCESS, [nick, "SASL authentication successful"]);
-      });
-    }
-    host.register(member);
-  });
+  // The lines after it (`CAP END`) wait for its replies.
+  host.hold(
+    member,
+    host.checkPassword(member, fields.account, fields.password).then((problem) => {
+      session.sasl = { step: "idle" };
+      if (member.closing) return;
+      if (problem !== undefined) {
+        numeric(ERR.SASLFAIL, `SASL authentication failed: ${problem}`);
+      } else {
+        const account = host.view.find(fields.account)?.nickname ?? fields.account;
+        session.saslAccount = { nickname: fields.account, password: fields.password };
+        const mask = `${nick}!~${session.user ?? nick}@${IRC_HOST}`;
+        host.reply(member, (lines) => {
+          lines.add(server, RPL.LOGGEDIN, [
+            nick,
+            mask,
+            account,
+            `You are now logged in as ${account}`,
+          ]);
+          lines.add(server, RPL.SASLSUCCESS, [nick, "SASL authentication successful"]);
+        });
+      }
+      host.register(member);
+    }),
+  );
 }
 
 /** The account and password of a SASL `PLAIN` message (base64 of `authzid\0authcid\0password`). */

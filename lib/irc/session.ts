@@ -2,10 +2,12 @@
  * What the IRC listener knows of one IRC connection beyond what the chat core knows of every
  * client: how far its registration is, the capabilities it negotiated, its user name and real
  * name, its away message, its SASL exchange, and the command being carried out (so that a
- * refusal becomes that command's numeric).
+ * refusal becomes that command's numeric), and the lines held while a password is checked.
  *
  * @module
  */
+
+import type { IrcMessage } from "./message.ts";
 
 /** The IRCv3 capabilities offered, with their values (`CAP LS 302` shows them). */
 export const CAPABILITIES: Readonly<Record<string, string>> = {
@@ -94,6 +96,11 @@ export class IrcSession {
   context: Context | undefined;
   /** Set once the connection is registered and its welcome burst was sent. */
   welcomed = false;
+  /**
+   * The lines that came while a command of this connection waits (a password being checked):
+   * they are carried out after it, in order. Undefined when nothing waits.
+   */
+  held: IrcMessage[] | undefined;
 
   /** A session for a connection made at `now` (ms since the epoch). */
   constructor(now: number) {
