@@ -19,6 +19,10 @@
  * them, the servers being on CPU 1. A run of `irc` alone rewrites only its section of
  * BENCHMARKS.md.
  *
+ * It runs past 450 lines because it is the one table of workloads with the text of BENCHMARKS.md
+ * they write; each workload's own driving is in a module of its own (`load.ts`, `cluster.ts`,
+ * `irc_compare.ts`, `transfer.ts`).
+ *
  * @module
  */
 

@@ -4,6 +4,10 @@
  * handed on to the server as core commands, the wires (one per set of capabilities), and the
  * keepalive (`PING`, and the timeout of a client that stopped answering).
  *
+ * It runs past 450 lines because it is the one place that holds the sessions: what the command
+ * modules (`registration.ts`, `commands.ts`, `talk.ts`, `queries.ts`, `modes.ts`) ask of a
+ * session or of the chat goes through it (`IrcHost`), and the replies rendered go out through it.
+ *
  * @module
  */
 

@@ -2,9 +2,10 @@
  * Server operators: the accounts named by `--operator`, each an operator only while a client is
  * logged in to it, and the connections that proved one of those accounts' passwords (IRC's `OPER`)
  * for as long as they last. `operates` is the one answer to "is this user an operator?" that the
- * core, the rooms and the IRC listener ask. Operators may `/kill` a user (all of its connections, with a reason), ban a user or
- * an address from the whole server (`/serverban`, for some minutes or until `/serverunban`), and
- * announce something to everyone (`/wall`). Everyone else is refused, with what is missing.
+ * core, the rooms and the IRC listener ask. Operators may `/kill` a user (all of its connections,
+ * with a reason), ban a user or an address from the whole server (`/serverban`, for some minutes or
+ * until `/serverunban`), and announce something to everyone (`/wall`). Everyone else is refused,
+ * with what is missing.
  *
  * A ban is kept in the store (so that it survives a restart and holds at every node of a cluster),
  * and refused at connect (an address, before registration) and at registration or login (a user:
@@ -13,6 +14,9 @@
  * killed there disconnects it, and every node enforces a ban on its own users.
  *
  * Every action is a console line: `Alice (operator): killed Bob: spamming`.
+ *
+ * It runs past 450 lines because each operator command sits with its refusals and its console
+ * line, and the bans (`bans.ts`) are already a module of their own.
  *
  * @module
  */
