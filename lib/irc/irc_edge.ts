@@ -11,6 +11,7 @@
  * @module
  */
 
+import { EXTENSION_TYPES } from "../../protocol.ts";
 import type { Command, ErrorReason, Member } from "../core/types.ts";
 import { isWellFormedUtf8 } from "../common/utf8.ts";
 import type { FrameEvent } from "../protocol/frame_reader.ts";
@@ -485,23 +486,11 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
   }
 }
 
-/** The chat's message types an IRC connection takes (all it can show). */
-export const IRC_EXTENSIONS: readonly string[] = [
-  "private",
-  "room",
-  "joined",
-  "left",
-  "nick",
-  "list",
-  "account",
-  "queued",
-  "history",
-  "offer",
-  "topic",
-  "roominfo",
-  "invited",
-  "moderated",
-  "bans",
-  "announcement",
-  "operator",
-];
+/**
+ * The chat's message types an IRC connection takes: all it can show, which is every extension but
+ * `login` (IRC logs in by SASL or `PASS`, never by a prompt) and `unread` (IRC opens no end-to-end
+ * message, so it has nothing to be told of one).
+ */
+export const IRC_EXTENSIONS: readonly string[] = EXTENSION_TYPES.filter((type) =>
+  type !== "login" && type !== "unread"
+);
