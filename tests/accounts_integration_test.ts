@@ -22,21 +22,13 @@ function serverOn(dir: string): Promise<ServerProgram> {
 }
 
 /** A raw JSON client that logs in to account `nickname` with `password`. */
-async function loggedIn(port: number, nickname: string, password: string): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  await client.register(nickname, "001", EXTENSION_TYPES);
-  assert.equal((await client.next()).type, "login");
-  await client.sendMessage({ type: "login", password });
-  assert.equal((await client.next()).type, "welcome");
-  return client;
+function loggedIn(port: number, nickname: string, password: string): Promise<RawClient> {
+  return RawClient.loggedIn(port, nickname, password, EXTENSION_TYPES);
 }
 
 /** A raw JSON client that registers `nickname` and makes it an account with `password`. */
-async function withAccount(port: number, nickname: string, password: string): Promise<RawClient> {
-  const client = await RawClient.registered(port, nickname, EXTENSION_TYPES);
-  await client.sendMessage({ type: "account", action: "register", password });
-  assert.equal((await client.nextOfType("account")).action, "register");
-  return client;
+function withAccount(port: number, nickname: string, password: string): Promise<RawClient> {
+  return RawClient.withAccount(port, nickname, password, EXTENSION_TYPES);
 }
 
 processTest(

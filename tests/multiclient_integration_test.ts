@@ -11,13 +11,8 @@ import { line, processTest, ServerProgram, startClient, tempDir } from "../lib/t
 import { MAX_CONNECTIONS_PER_ACCOUNT } from "../lib/server/limits.ts";
 
 /** A raw JSON client that logs in to account `nickname` with `password`. */
-async function loggedIn(port: number, nickname: string, password: string): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  await client.register(nickname, "001", EXTENSION_TYPES);
-  assert.equal((await client.next()).type, "login");
-  await client.sendMessage({ type: "login", password });
-  assert.equal((await client.next()).type, "welcome");
-  return client;
+function loggedIn(port: number, nickname: string, password: string): Promise<RawClient> {
+  return RawClient.loggedIn(port, nickname, password, EXTENSION_TYPES);
 }
 
 processTest(

@@ -14,21 +14,13 @@ import { line, processTest, ServerProgram, startClient, tempDir } from "../lib/t
 const PASSWORD = "operator's password";
 
 /** A raw JSON client that registers `nickname` and makes it an account. */
-async function withAccount(port: number, nickname: string): Promise<RawClient> {
-  const client = await RawClient.registered(port, nickname, EXTENSION_TYPES);
-  await client.sendMessage({ type: "account", action: "register", password: PASSWORD });
-  assert.equal((await client.nextOfType("account")).action, "register");
-  return client;
+function withAccount(port: number, nickname: string): Promise<RawClient> {
+  return RawClient.withAccount(port, nickname, PASSWORD, EXTENSION_TYPES);
 }
 
 /** A raw JSON client that logs in to account `nickname`. */
-async function loggedIn(port: number, nickname: string): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  await client.register(nickname, "001", EXTENSION_TYPES);
-  assert.equal((await client.next()).type, "login");
-  await client.sendMessage({ type: "login", password: PASSWORD });
-  assert.equal((await client.next()).type, "welcome");
-  return client;
+function loggedIn(port: number, nickname: string): Promise<RawClient> {
+  return RawClient.loggedIn(port, nickname, PASSWORD, EXTENSION_TYPES);
 }
 
 /** Sends an operator command and gives the server's answer (an `operator` notice or an error). */

@@ -25,21 +25,13 @@ import {
 type Message = Record<string, unknown>;
 
 /** A raw JSON client that registers `nickname` and makes it an account. */
-async function withAccount(port: number, nickname: string): Promise<RawClient> {
-  const client = await RawClient.registered(port, nickname, EXTENSION_TYPES);
-  await client.sendMessage({ type: "account", action: "register", password: `${nickname} pass` });
-  assert.equal((await client.nextOfType("account")).action, "register");
-  return client;
+function withAccount(port: number, nickname: string): Promise<RawClient> {
+  return RawClient.withAccount(port, nickname, `${nickname} pass`, EXTENSION_TYPES);
 }
 
 /** A raw JSON client that logs in to account `nickname`. */
-async function loggedIn(port: number, nickname: string): Promise<RawClient> {
-  const client = await RawClient.connect(port);
-  await client.register(nickname, "001", EXTENSION_TYPES);
-  assert.equal((await client.next()).type, "login");
-  await client.sendMessage({ type: "login", password: `${nickname} pass` });
-  assert.equal((await client.nextOfType("welcome")).type, "welcome");
-  return client;
+function loggedIn(port: number, nickname: string): Promise<RawClient> {
+  return RawClient.loggedIn(port, nickname, `${nickname} pass`, EXTENSION_TYPES);
 }
 
 /** The next error's text. */

@@ -50,6 +50,49 @@ export class RawClient {
     return client;
   }
 
+  /**
+   * Registers as `nickname` (announcing `extensions`) and makes it an account with `password`;
+   * throws unless the server says it did.
+   */
+  static async withAccount(
+    port: number,
+    nickname: string,
+    password: string,
+    extensions: readonly string[],
+  ): Promise<RawClient> {
+    const client = await RawClient.registered(port, nickname, extensions);
+    await client.sendMessage({ type: "account", action: "register", password });
+    const done = await client.nextOfType("account");
+    if (done.action !== "register") {
+      throw new Error(`Expected the account to be made, got ${JSON.stringify(done)}`);
+    }
+    return client;
+  }
+
+  /**
+   * Connects as account `nickname` (announcing `extensions`) and logs in with `password`; throws
+   * unless the server asks for it first and welcomes the client after.
+   */
+  static async loggedIn(
+    port: number,
+    nickname: string,
+    password: string,
+    extensions: readonly string[],
+  ): Promise<RawClient> {
+    const client = await RawClient.connect(port);
+    await client.register(nickname, "001", extensions);
+    const prompt = await client.next();
+    if (prompt.type !== "login") {
+      throw new Error(`Expected a login prompt, got ${JSON.stringify(prompt)}`);
+    }
+    await client.sendMessage({ type: "login", password });
+    const welcome = await client.next();
+    if (welcome.type !== "welcome") {
+      throw new Error(`Expected a welcome, got ${JSON.stringify(welcome)}`);
+    }
+    return client;
+  }
+
   /** Sends text or bytes exactly as given. */
   async send(data: string | Uint8Array): Promise<void> {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
