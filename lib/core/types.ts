@@ -238,6 +238,13 @@ export interface RoomHooks<M extends Member> {
   joined(user: M, room: string, made: boolean): void;
   /** `user` left `room` by asking to (not by disconnecting). */
   left(user: M, room: string): void;
+  /**
+   * `user` (of this node or another) is out of `room`, however it went: it left, was put out, or
+   * is gone from the chat (after `left`, when it asked to).
+   */
+  departed(user: M, room: string): void;
+  /** `user` (of this node or another) went by `old` until now. */
+  renamed(user: M, old: string): void;
   /** `user` is registered (and welcomed): put it back in its kept rooms. */
   registered(user: M): void;
   /**
