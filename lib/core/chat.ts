@@ -633,6 +633,7 @@ export class ChatCore<M extends Member> {
       }
     }
     const { room, already } = this.#rooms.join(name, member);
+    if (!already) this.#roomHooks?.entered(member, room.name, existing === undefined);
     // Asking to join is understanding rooms, whatever the client announced.
     if (!connection.extensions.has("room")) {
       connection.extensions = new Set([...connection.extensions, "room"]);

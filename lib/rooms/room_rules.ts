@@ -153,7 +153,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     return this.#rooms.visible(user, room);
   }
 
-  joined(user: M, room: string, made: boolean): void {
+  entered(user: M, room: string, made: boolean): void {
     const key = roomKey(room);
     let record = this.#rooms.records.get(key);
     const account = user.account;
@@ -177,7 +177,11 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       changed = true;
     }
     if (changed) this.#rooms.save(key, record);
-    this.#rooms.tellJoined([user], record);
+  }
+
+  joined(user: M, room: string): void {
+    const record = this.#rooms.records.get(roomKey(room));
+    if (record !== undefined) this.#rooms.tellJoined([user], record);
   }
 
   /** Makes account `account` (connected as `user`) a kept member of `record`; whether it changed. */
