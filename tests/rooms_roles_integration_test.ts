@@ -726,7 +726,12 @@ processTest(
       await infoUntil(hal, "#g", (info) => rolesOf(info).includes("Gus:moderator"));
       assert.deepEqual(rolesOf(await join(hal, "#g")), ["Gus:moderator", "Hal:member"]);
       await join(ida, "#g");
-      await until(gus, "joined", (message) => message.nickname === "Ida");
+      // Gus's node tells those in the room it knows of: it waits to know of both.
+      await infoUntil(
+        gus,
+        "#g",
+        (info) => rolesOf(info).join() === "Gus:moderator,Hal:member,Ida:member",
+      );
 
       // The maker sets the topic, mutes and ops, across nodes.
       await gus.sendMessage({ type: "topic", room: "#g", topic: "guests only" });
