@@ -112,15 +112,16 @@ processTest(
     // A room: JOIN, PRIVMSG, PART across nodes, and its NAMES.
     await jay.sendMessage({ type: "join", room: "#lab" });
     await jay.nextOfType("joined");
-    await namesUntil(ivy, "#lab", ["Jay"]);
+    // Jay, a guest, made it: he moderates it, at the other node too.
+    await namesUntil(ivy, "#lab", ["@Jay"]);
     await ivy.send("JOIN #lab");
     await ivy.waitFor(/^:Ivy!~ivy@irc JOIN #lab$/);
-    assert.deepEqual(await namesOf(ivy, "#lab"), ["Ivy", "Jay"]);
+    assert.deepEqual(await namesOf(ivy, "#lab"), ["@Jay", "Ivy"]);
     const came = await jay.nextOfType("joined");
     assert.deepEqual([came.nickname, came.room], ["Ivy", "#lab"]);
     await kit.send("JOIN #lab");
     await ivy.waitFor(/^:Kit!\S+ JOIN #lab$/);
-    assert.deepEqual(await namesOf(kit, "#lab"), ["Ivy", "Jay", "Kit"]);
+    assert.deepEqual(await namesOf(kit, "#lab"), ["@Jay", "Ivy", "Kit"]);
     await ivy.send("PRIVMSG #lab :in the lab");
     const roomLine = await jay.nextOfType("room");
     assert.deepEqual([roomLine.nickname, roomLine.message], ["Ivy", "in the lab"]);

@@ -52,7 +52,8 @@ processTest(
     await ivy.send("JOIN #lab");
     await ivy.waitFor(/^:Ivy!~ivy@irc JOIN #lab$/);
     const names = await ivy.waitFor((each) => each.command === "353");
-    assert.deepEqual(names.params.at(-1)!.split(" ").sort(), ["Ivy", "Jay"]);
+    // Jay, a guest, made it: he moderates it.
+    assert.deepEqual(names.params.at(-1)!.split(" ").sort(), ["@Jay", "Ivy"]);
     const came = await jay.nextOfType("joined");
     assert.deepEqual([came.nickname, came.room], ["Ivy", "#lab"]);
     await ivy.send("PRIVMSG #lab :in the lab");
@@ -275,6 +276,47 @@ processTest(
     await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
     await ivy.send("JOIN #lab", "KICK #lab Olga");
     await ivy.waitFor((each) => each.command === "482" && each.params[1] === "#lab");
+  },
+);
+
+processTest(
+  "a guest's channel is moderated by its maker: +o on JOIN, @ in NAMES, +m, TOPIC, +o and KICK",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    await using gus = await IrcClient.registered(server.ircPort, "Gus");
+    await gus.send("JOIN #g");
+    // Its maker is opped, and NAMES says so.
+    const own = await gus.waitFor((each) => each.command === "353");
+    assert.equal(own.params.at(-1), "@Gus");
+    await gus.waitFor(/^:\S+ MODE #g \+o Gus$/);
+    await using hal = await IrcClient.registered(server.ircPort, "Hal");
+    await hal.send("JOIN #g");
+    const names = await hal.waitFor((each) => each.command === "353");
+    assert.deepEqual(names.params.at(-1)!.split(" ").sort(), ["@Gus", "Hal"]);
+    await gus.waitFor(/^:Hal!~hal@irc JOIN #g$/);
+
+    await gus.send("MODE #g +m");
+    await hal.waitFor(/^:Gus!~gus@irc MODE #g \+m$/);
+    await gus.send("TOPIC #g :guests rule");
+    await hal.waitFor(/^:Gus!~gus@irc TOPIC #g :guests rule$/);
+    // Hal may neither speak nor moderate; made an operator, he may.
+    await hal.send("PRIVMSG #g :may I?", "TOPIC #g :mine");
+    await hal.waitFor((each) => each.command === "404" && each.params[1] === "#g");
+    await hal.waitFor((each) => each.command === "482" && each.params[1] === "#g");
+    await gus.send("MODE #g +o Hal");
+    await hal.waitFor(/^:Gus!~gus@irc MODE #g \+o Hal$/);
+    await hal.send("PRIVMSG #g :thanks");
+    await gus.waitFor(/^:Hal!~hal@irc PRIVMSG #g :thanks$/);
+    await gus.send("MODE #g -o Hal");
+    await hal.waitFor(/^:Gus!~gus@irc MODE #g -o Hal$/);
+
+    // KICK puts a guest out; the room's WHO shows who moderates it.
+    await gus.send("KICK #g Hal :enough");
+    await hal.waitFor(/^:Gus!~gus@irc KICK #g Hal :enough$/);
+    await gus.waitFor(/^:Gus!~gus@irc KICK #g Hal :enough$/);
+    await gus.send("WHO #g");
+    const who = await gus.waitFor((each) => each.command === "352");
+    assert.match(who.params[6], /@/);
   },
 );
 

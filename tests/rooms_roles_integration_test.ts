@@ -670,3 +670,99 @@ processTest(
     }
   },
 );
+
+/**
+ * Asks for `room`'s `roominfo` at `client`'s node until `wanted` holds of it (another node's news
+ * takes a Redis round trip); at most 100 tries. Whatever else comes meanwhile is skipped.
+ */
+async function infoUntil(
+  client: RawClient,
+  room: string,
+  wanted: (info: Message) => boolean,
+): Promise<Message> {
+  let info: Message | undefined;
+  for (let tries = 0; tries < 100; tries++) {
+    await client.sendMessage({ type: "settings", room, setting: "show" });
+    // Before the node has heard of the room, it refuses: "No such room".
+    let answer = await client.next();
+    while (answer.type !== "error" && (answer.type !== "roominfo" || answer.room !== room)) {
+      answer = await client.next();
+    }
+    if (answer.type === "roominfo" && wanted(info = answer)) return info;
+  }
+  throw new Error(`${room} never became as wanted: ${JSON.stringify(info)}`);
+}
+
+/** The roles of those in a `roominfo`, as `Nick:role`. */
+function rolesOf(info: Message): string[] {
+  return (info.members as Message[]).map((member) => `${member.nickname}:${member.role}`);
+}
+
+processTest(
+  "a room of guests across nodes: its maker moderates it (topic, mute, op), the other node sees the same roles, a guest moderator kicks there and keeps its role across a rename; nobody owns it; emptied, it is gone",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    const flags = [`--allow-env=${REDIS_ENV.join(",")}`];
+    await using a = await ServerProgram.start(["--cluster", redis.url], flags);
+    await a.stdout.waitFor(/^Cluster .* joined as node/);
+    await using b = await ServerProgram.start(["--cluster", redis.url], flags);
+    await b.stdout.waitFor(/^Cluster .* joined as node .*\(2 nodes\)$/);
+    const gus = await RawClient.registered(a.port, "Gus", EXTENSION_TYPES);
+    const hal = await RawClient.registered(b.port, "Hal", EXTENSION_TYPES);
+    const ida = await RawClient.registered(b.port, "Ida", EXTENSION_TYPES);
+    const clients = [gus, hal, ida];
+    try {
+      assert.deepEqual(rolesOf(await join(gus, "#g")), ["Gus:moderator"]);
+      // The other node knows the room, and who moderates it, before its guests join.
+      await infoUntil(hal, "#g", (info) => rolesOf(info).includes("Gus:moderator"));
+      assert.deepEqual(rolesOf(await join(hal, "#g")), ["Gus:moderator", "Hal:member"]);
+      await join(ida, "#g");
+      // Gus's node tells those in the room it knows of: it waits to know of both.
+      await infoUntil(
+        gus,
+        "#g",
+        (info) => rolesOf(info).join() === "Gus:moderator,Hal:member,Ida:member",
+      );
+
+      // The maker sets the topic, mutes and ops, across nodes.
+      await gus.sendMessage({ type: "topic", room: "#g", topic: "guests only" });
+      const topic = (await until(hal, "topic")).at(-1)!;
+      assert.deepEqual([topic.topic, topic.by], ["guests only", "Gus"]);
+      await moderate(gus, "#g", "mute", "Ida", { reason: "noise" });
+      await moderated(ida, "mute", "Ida");
+      await infoUntil(ida, "#g", (info) => memberOf(info, "Ida")?.muted === true);
+      await ida.sendMessage({ type: "room", room: "#g", message: "let me speak" });
+      assert.equal(await refusal(ida), "You are muted in #g: noise");
+      await hal.sendMessage({ type: "moderate", room: "#g", action: "kick", nickname: "Ida" });
+      assert.equal(await refusal(hal), "Only the owner or a moderator of #g can kick");
+      await moderate(gus, "#g", "op", "Hal");
+      await moderated(hal, "op", "Hal");
+      await infoUntil(hal, "#g", (info) => memberOf(info, "Hal")?.role === "moderator");
+
+      // Hal, a guest moderator at the other node, renames and still moderates: he kicks Ida.
+      await hal.sendMessage({ type: "nick", nickname: "Hank" });
+      await until(hal, "nick");
+      await infoUntil(gus, "#g", (info) => memberOf(info, "Hank")?.role === "moderator");
+      await moderate(hal, "#g", "kick", "Ida", { reason: "enough" });
+      const kicked = await moderated(gus, "kick", "Ida");
+      assert.deepEqual([kicked.by, kicked.reason], ["Hank", "enough"]);
+      assert.equal((await until(ida, "left")).at(-1)!.room, "#g");
+
+      // Nobody owns it.
+      await gus.sendMessage({ type: "settings", room: "#g", setting: "close" });
+      assert.equal(await refusal(gus), "#g is a room of guests: it has no owner");
+
+      // Gus leaves the chat: his role goes with him; when Hank leaves too, the room is gone.
+      await gus.close();
+      await infoUntil(hal, "#g", (info) => rolesOf(info).join() === "Hank:moderator");
+      await hal.sendMessage({ type: "leave", room: "#g" });
+      await until(hal, "left");
+      await ida.sendMessage({ type: "topic", room: "#g" });
+      assert.equal(await refusal(ida), 'No such room "#g"');
+      await a.stdout.waitFor(line("<dt> :: Gus: disconnected."));
+    } finally {
+      for (const client of clients) await client.close();
+    }
+  },
+);

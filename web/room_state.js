@@ -122,12 +122,17 @@ export class RoomState {
     if (this.info === undefined) return false;
     if (operator) return true;
     const role = this.roleOf(me);
-    return this.info.owner !== undefined && (role === "owner" || role === "moderator");
+    return role === "owner" || role === "moderator";
   }
 
-  /** Whether `me` may do what only the owner may: make and unmake moderators. */
+  /**
+   * Whether `me` may make and unmake moderators (and act on them): the owner, or in a room of
+   * guests (no owner) its moderators.
+   */
   mayOwn(me, operator) {
-    return this.info !== undefined && (operator || this.roleOf(me) === "owner");
+    if (this.info === undefined) return false;
+    const role = this.roleOf(me);
+    return operator || role === "owner" || (this.info.owner === undefined && role === "moderator");
   }
 
   /** Whether `me` may set the topic. */

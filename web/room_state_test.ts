@@ -79,10 +79,26 @@ Deno.test("the owner may do everything to others, a moderator to members, a memb
   // A server operator moderates every room, owner's powers included.
   assert.deepEqual(room.actionsOn("Oscar", true, "Bob"), ["kick", "ban", "mute", "deop"]);
   assert.equal(room.mayOwn("Oscar", true), true);
-  // Who may set the topic follows the setting; a room of guests has no moderation at all.
+  // Who may set the topic follows the setting; a room without its roominfo has no moderation.
   room.described({ ...room.info!, topicBy: "members", members: [] });
   assert.equal(room.maySetTopic("Carol", false), true);
   const guests = new RoomState("#den", ["Zed", "Yan"]);
   assert.equal(guests.mayModerate("Zed", true), false);
   assert.deepEqual(guests.actionsOn("Zed", true, "Yan"), []);
+  // A room of guests (no owner): its moderators make moderators, and act on each other.
+  guests.described({
+    type: "roominfo",
+    room: "#den",
+    topic: "",
+    private: false,
+    invite: "members",
+    members: [
+      { nickname: "Zed", role: "moderator" },
+      { nickname: "Yan", role: "moderator" },
+      { nickname: "Xi", role: "member" },
+    ],
+  });
+  assert.deepEqual(guests.actionsOn("Zed", false, "Xi"), ["kick", "ban", "mute", "op"]);
+  assert.deepEqual(guests.actionsOn("Zed", false, "Yan"), ["kick", "ban", "mute", "deop"]);
+  assert.deepEqual(guests.actionsOn("Xi", false, "Zed"), []);
 });

@@ -167,6 +167,7 @@ export class ChatCore<M extends Member> {
     const left = this.#rooms.leave(room, user);
     if (left === undefined) return false;
     if (!user.remote) this.#observer?.leftRoom(user, left.name);
+    this.#roomHooks?.departed(user, left.name);
     const notice: ServerMessage = {
       type: "left",
       nickname: user.nickname!,
@@ -295,6 +296,7 @@ export class ChatCore<M extends Member> {
     if (!this.#members.remove(member)) return undefined;
     const rooms = this.#rooms.leaveAll(member).map((room) => room.name);
     this.#observer?.left(member, reason, notify, rooms);
+    for (const room of rooms) this.#roomHooks?.departed(member, room);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
     this.#log(eventLine(now, `${member.nickname}: disconnected.`));
@@ -335,7 +337,7 @@ export class ChatCore<M extends Member> {
   removeRemote(member: M, reason?: string): void {
     this.flush();
     if (!this.#members.remove(member)) return;
-    this.#rooms.leaveAll(member);
+    for (const room of this.#rooms.leaveAll(member)) this.#roomHooks?.departed(member, room.name);
     const now = this.#now();
     this.#log(eventLine(now, `${member.nickname}: disconnected.`));
     if (reason === undefined) return;
@@ -349,14 +351,20 @@ export class ChatCore<M extends Member> {
 
   /** `member` of another node took `nickname` (its node tells everyone). */
   renameRemote(member: M, nickname: string): void {
-    if (this.#members.has(member)) this.#members.rename(member, nickname);
+    if (!this.#members.has(member)) return;
+    const old = member.nickname!;
+    this.#members.rename(member, nickname);
+    this.#roomHooks?.renamed(member, old);
   }
 
   /** `member` of another node joined (`inRoom`) or left `room` (its node tells the others). */
   roomRemote(member: M, room: string, inRoom: boolean): void {
     if (!this.#members.has(member)) return;
     if (inRoom) this.#rooms.join(room, member);
-    else this.#rooms.leave(room, member);
+    else {
+      const left = this.#rooms.leave(room, member);
+      if (left !== undefined) this.#roomHooks?.departed(member, left.name);
+    }
   }
 
   /** Delivers the gathered broadcasts and prints their `Received:` and `Broadcasted:` lines. */
@@ -625,6 +633,7 @@ export class ChatCore<M extends Member> {
       }
     }
     const { room, already } = this.#rooms.join(name, member);
+    if (!already) this.#roomHooks?.entered(member, room.name, existing === undefined);
     // Asking to join is understanding rooms, whatever the client announced.
     if (!connection.extensions.has("room")) {
       connection.extensions = new Set([...connection.extensions, "room"]);
@@ -659,6 +668,7 @@ export class ChatCore<M extends Member> {
     }
     this.#observer?.leftRoom(member, room.name);
     this.#roomHooks?.left(member, room.name);
+    this.#roomHooks?.departed(member, room.name);
     const notice: ServerMessage = {
       type: "left",
       nickname: member.nickname!,
@@ -691,6 +701,7 @@ export class ChatCore<M extends Member> {
     }
     this.#members.rename(member, nickname);
     this.#observer?.renamed(member, old);
+    this.#roomHooks?.renamed(member, old);
     const notice: ServerMessage = {
       type: "nick",
       old,

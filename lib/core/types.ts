@@ -234,10 +234,22 @@ export interface RoomHooks<M extends Member> {
   speakProblem(user: M, room: string): string | undefined;
   /** Whether `user` may see `room` listed. */
   visible(user: M, room: string): boolean;
-  /** `user` joined `room` (its name as the room has it); `made`: the room was just made. */
+  /**
+   * `user` is in `room` now by joining it (its name as the room has it; `made`: the room was just
+   * made), before anyone is told: what the feature keeps of it is so when the join is shown.
+   */
+  entered(user: M, room: string, made: boolean): void;
+  /** `user` joined `room`, and was told so: it is told of the room what the feature says. */
   joined(user: M, room: string, made: boolean): void;
   /** `user` left `room` by asking to (not by disconnecting). */
   left(user: M, room: string): void;
+  /**
+   * `user` (of this node or another) is out of `room`, however it went: it left, was put out, or
+   * is gone from the chat (after `left`, when it asked to).
+   */
+  departed(user: M, room: string): void;
+  /** `user` (of this node or another) went by `old` until now. */
+  renamed(user: M, old: string): void;
   /** `user` is registered (and welcomed): put it back in its kept rooms. */
   registered(user: M): void;
   /**

@@ -74,7 +74,8 @@ export class IrcReplies<M extends Member> implements Replies<M> {
         return true;
       case "roominfo":
         if (context?.command === "JOIN") {
-          // A room just made by an account is its own: its maker is opped, as by ChanServ.
+          // Whoever moderates a room it joins (the maker of a room, an account's or a guest's)
+          // is opped, as by ChanServ.
           if (prefixOf(view, message.room, member) !== "") {
             lines.add(server, "MODE", [message.room, "+o", nick]);
           }

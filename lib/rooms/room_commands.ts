@@ -193,6 +193,9 @@ export class RoomCommands<M extends Member> {
       return;
     }
     const ownerOnly = setting === "owner" || setting === "close";
+    if (ownerOnly && record.owner === undefined) {
+      return rooms.refuse(connection, `${record.name} is a room of guests: it has no owner`);
+    }
     if (ownerOnly ? !rooms.owns(record, who) : !rooms.moderates(record, who)) {
       const whom = ownerOnly ? "the owner" : "the owner or a moderator";
       return rooms.refuse(connection, `Only ${whom} of ${record.name} can change ${setting}`);

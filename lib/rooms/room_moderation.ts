@@ -51,7 +51,8 @@ export class RoomModeration<M extends Member> {
         `Unknown action ${JSON.stringify(command.action)}: use ${MODERATE_ACTIONS.join(", ")}`,
       );
     }
-    const ownerOnly = action === "op" || action === "deop";
+    // In a room of guests, nobody owns it: its moderators op and deop.
+    const ownerOnly = (action === "op" || action === "deop") && record.owner !== undefined;
     if (ownerOnly ? !rooms.owns(record, who) : !rooms.moderates(record, who)) {
       const whom = ownerOnly ? "the owner" : "the owner or a moderator";
       return rooms.refuse(connection, `Only ${whom} of ${record.name} can ${action}`);
@@ -79,7 +80,10 @@ export class RoomModeration<M extends Member> {
     if (targetRole === "owner" && action !== "unban" && action !== "unmute") {
       return rooms.refuse(connection, `${shown} owns ${record.name}: nobody can ${action} them`);
     }
-    if (targetRole === "moderator" && !rooms.owns(record, who) && action !== "op") {
+    if (
+      targetRole === "moderator" && record.owner !== undefined && !rooms.owns(record, who) &&
+      action !== "op"
+    ) {
       return rooms.refuse(connection, `Only the owner of ${record.name} can ${action} a moderator`);
     }
     const inRoom = target !== undefined && rooms.core!.roomOf(target, record.name) !== undefined;
@@ -93,16 +97,10 @@ export class RoomModeration<M extends Member> {
         break;
       case "op":
       case "deop": {
-        if (targetWho.account === undefined) {
-          return rooms.refuse(connection, `${shown} is a guest: only accounts can be moderators`);
-        }
-        if (action === "op" && record.members[targetWho.account] === undefined) {
-          return rooms.refuse(connection, `${shown} is not a member of ${record.name}`);
-        }
-        if (action === "deop" && targetRole !== "moderator") {
-          return rooms.refuse(connection, `${shown} is not a moderator of ${record.name}`);
-        }
-        record.members[targetWho.account].role = action === "op" ? "moderator" : "member";
+        const refusal = record.owner === undefined
+          ? this.#guestRole(record, action, targetWho, shown, inRoom, targetRole)
+          : this.#accountRole(record, action, targetWho, shown, targetRole);
+        if (refusal !== undefined) return rooms.refuse(connection, refusal);
         break;
       }
       case "ban":
@@ -186,6 +184,54 @@ export class RoomModeration<M extends Member> {
     if (action === "op" || action === "deop") {
       rooms.tellRoom(record, rooms.info(record), target === undefined ? [] : [target]);
     }
+  }
+
+  /**
+   * Makes or unmakes a moderator of an owned room: an account that is a member; or says why not.
+   */
+  #accountRole(
+    record: RoomRecord,
+    action: "op" | "deop",
+    target: Identity,
+    shown: string,
+    role: string | undefined,
+  ): string | undefined {
+    if (target.account === undefined) {
+      return `${shown} is a guest: only accounts can be moderators`;
+    }
+    if (action === "op" && record.members[target.account] === undefined) {
+      return `${shown} is not a member of ${record.name}`;
+    }
+    if (action === "deop" && role !== "moderator") {
+      return `${shown} is not a moderator of ${record.name}`;
+    }
+    record.members[target.account].role = action === "op" ? "moderator" : "member";
+    return undefined;
+  }
+
+  /**
+   * Makes or unmakes a moderator of a room of guests: anyone in it, a guest or an account (a kept
+   * member's role is its account's; anyone else's lasts while it is in the room); or says why not.
+   */
+  #guestRole(
+    record: RoomRecord,
+    action: "op" | "deop",
+    target: Identity,
+    shown: string,
+    inRoom: boolean,
+    role: string | undefined,
+  ): string | undefined {
+    const kept = target.account === undefined ? undefined : record.members[target.account];
+    if (action === "op") {
+      if (!inRoom) return `${shown} is not in ${record.name}`;
+      if (kept !== undefined) kept.role = "moderator";
+      else record.guestModerators = { ...record.guestModerators, [target.nickKey]: shown };
+      return undefined;
+    }
+    if (role !== "moderator") return `${shown} is not a moderator of ${record.name}`;
+    if (kept !== undefined) kept.role = "member";
+    else delete record.guestModerators?.[target.nickKey];
+    return undefined;
   }
 
   /** Who `nickname`, nobody connected, is for a restriction in `record`, if anyone. */

@@ -53,11 +53,15 @@ export interface KeptMember {
   left?: boolean;
 }
 
-/** A kept room. */
+/**
+ * A room's record. A room made by an account is kept (in the store, and while nobody is in it);
+ * a room made by a guest (a room of guests: no owner) lasts while someone is in it, or while it
+ * keeps accounts as members, and only then is it written to the store.
+ */
 export interface RoomRecord {
   /** Its name as made. */
   name: string;
-  /** The owner's account key; absent for a room of guests' making (no moderation). */
+  /** The owner's account key; absent for a room of guests' making (moderated by its maker). */
   owner?: string;
   /** Its topic (`""`: none). */
   topic: string;
@@ -75,6 +79,14 @@ export interface RoomRecord {
   restrictions: Restriction[];
   /** Accounts invited, by key, with who invited them. */
   invited: Record<string, string>;
+  /**
+   * In a room of guests, those that moderate it and are not its kept members (guests: its maker,
+   * and whom a moderator made one), by nickname key: their nickname. A role of a connection, not
+   * of an account: moved when it renames, gone when it leaves; never written to the store.
+   */
+  guestModerators?: Record<string, string>;
+  /** Set while the record is in the store (a room of guests' is only while it keeps accounts). */
+  stored?: boolean;
 }
 
 /** Most characters of a topic. */
@@ -148,11 +160,29 @@ export function readRecord(data: string): RoomRecord | undefined {
   }
 }
 
-/** The role of `who` in `record`: none when not a kept member. */
+/**
+ * The role of `who` in `record`: none when neither a kept member nor, in a room of guests, one of
+ * its guest moderators.
+ */
 export function roleOf(record: RoomRecord, who: Identity): Role | undefined {
-  if (who.account === undefined) return undefined;
-  if (record.owner === who.account) return "owner";
-  return record.members[who.account]?.role;
+  const role = who.account === undefined
+    ? undefined
+    : record.owner === who.account
+    ? "owner"
+    : record.members[who.account]?.role;
+  if (role !== undefined || record.owner !== undefined) return role;
+  return record.guestModerators?.[who.nickKey] === undefined ? undefined : "moderator";
+}
+
+/** Whether `record` is written to the store: owned, or a room of guests that keeps accounts. */
+export function keptInStore(record: RoomRecord): boolean {
+  return record.owner !== undefined || Object.keys(record.members).length > 0;
+}
+
+/** `record` as the store keeps it: without its guests' roles, which last while they are in it. */
+export function storable(record: RoomRecord): RoomRecord {
+  const { guestModerators: _guests, stored: _stored, ...kept } = record;
+  return kept;
 }
 
 /**

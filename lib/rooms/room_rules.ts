@@ -14,7 +14,7 @@
 
 import type { ChatCore } from "../core/chat.ts";
 import type { Member, RoomHooks, RoomsCommand } from "../core/types.ts";
-import { roomKey } from "../protocol/values.ts";
+import { nicknameKey, roomKey } from "../protocol/values.ts";
 import { historyRun } from "../accounts/replies.ts";
 import { RoomCommands } from "./room_commands.ts";
 import {
@@ -28,6 +28,7 @@ import {
   roleOf,
   type RoomRecord,
   sameRestriction,
+  storable,
   untilText,
 } from "./room_record.ts";
 import { RoomState, type RoomStateOptions } from "./room_state.ts";
@@ -68,7 +69,8 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     if (store === undefined) return;
     for (const { key, data } of await store.rooms()) {
       const record = readRecord(data);
-      if (record !== undefined) this.#rooms.records.set(key, record);
+      // Whatever guests moderated it was theirs while they were in it, before the restart.
+      if (record !== undefined) this.#rooms.records.set(key, { ...storable(record), stored: true });
     }
     this.#timer.schedule();
   }
@@ -151,7 +153,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     return this.#rooms.visible(user, room);
   }
 
-  joined(user: M, room: string, made: boolean): void {
+  entered(user: M, room: string, made: boolean): void {
     const key = roomKey(room);
     let record = this.#rooms.records.get(key);
     const account = user.account;
@@ -159,14 +161,27 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
     // guest's join, or a kept member's second connection, changes nothing kept.
     let changed = record === undefined;
     if (record === undefined) {
-      if (account === undefined) return;
-      const owned = made && this.#rooms.owned(account) < MAX_OWNED_ROOMS;
+      // A room of guests made before (at another node, unheard of yet) stays without a record.
+      if (account === undefined && !made) return;
+      const owned = account !== undefined && made && this.#rooms.owned(account) < MAX_OWNED_ROOMS;
       record = newRecord(room, owned ? { key: account, nickname: user.nickname! } : undefined);
     }
     this.#rooms.guestCame(key, user);
     if (account !== undefined) changed = this.#keepJoiner(record, account, user) || changed;
+    if (account === undefined && made && record.owner === undefined) {
+      // A guest that makes a room (or makes it again, empty) moderates it: IRC's channel operator.
+      record.guestModerators = {
+        ...record.guestModerators,
+        [nicknameKey(user.nickname!)]: user.nickname!,
+      };
+      changed = true;
+    }
     if (changed) this.#rooms.save(key, record);
-    this.#rooms.tellJoined([user], record);
+  }
+
+  joined(user: M, room: string): void {
+    const record = this.#rooms.records.get(roomKey(room));
+    if (record !== undefined) this.#rooms.tellJoined([user], record);
   }
 
   /** Makes account `account` (connected as `user`) a kept member of `record`; whether it changed. */
@@ -202,10 +217,38 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       return;
     }
     delete record.members[user.account];
-    if (record.owner === undefined && Object.keys(record.members).length === 0) {
-      // A room of guests' making that kept its last account: as before, gone when empty.
-      this.#rooms.forget(key);
-    } else this.#rooms.save(key, record);
+    // A room of guests' making that kept its last account: gone when empty.
+    if (this.#rooms.vacant(record)) this.#rooms.forget(key);
+    else this.#rooms.save(key, record);
+  }
+
+  departed(user: M, room: string): void {
+    const key = roomKey(room);
+    const record = this.#rooms.records.get(key);
+    if (record === undefined || record.owner !== undefined) return;
+    // A guest's role in a room of guests is its own while it is in it. The user's node keeps and
+    // tells the change; another node makes it too, in case that node is gone.
+    const nickKey = nicknameKey(user.nickname!);
+    const changed = record.guestModerators?.[nickKey] !== undefined;
+    if (changed) delete record.guestModerators![nickKey];
+    if (this.#rooms.vacant(record)) {
+      if (user.remote) this.#rooms.drop(key);
+      else this.#rooms.forget(key);
+    } else if (changed && !user.remote) this.#rooms.save(key, record);
+  }
+
+  renamed(user: M, old: string): void {
+    const before = nicknameKey(old);
+    for (const room of this.#rooms.core?.roomsOf(user) ?? []) {
+      const key = roomKey(room);
+      const record = this.#rooms.records.get(key);
+      const guests = record?.guestModerators;
+      if (guests?.[before] === undefined) continue;
+      // A guest moderator keeps its role under its new name (as IRC's operators do).
+      delete guests[before];
+      guests[nicknameKey(user.nickname!)] = user.nickname!;
+      if (!user.remote) this.#rooms.save(key, record!);
+    }
   }
 
   registered(user: M): void {
@@ -256,9 +299,8 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
       if (record.owner === account) continue;
       delete record.members[account];
       delete record.invited[account];
-      if (record.owner === undefined && Object.keys(record.members).length === 0) {
-        this.#rooms.forget(key);
-      } else this.#rooms.save(key, record);
+      if (this.#rooms.vacant(record)) this.#rooms.forget(key);
+      else this.#rooms.save(key, record);
     }
   }
 

@@ -304,3 +304,96 @@ Deno.test("RoomRules: a join writes the room's record only when it changes it: a
   assert.equal(published.length, 2);
   assert.deepEqual(Object.keys(JSON.parse(published.at(-1)!.data!).members), ["alice", "bob"]);
 });
+
+Deno.test("RoomRules: a room of guests: its maker moderates it, ops another guest who keeps it across a rename and loses it on leaving; nothing is stored; emptied, it is forgotten", async () => {
+  const { core, join, say, refusals, last, store, rooms, published } = setUp();
+  const gus = join("Gus");
+  const hal = join("Hal");
+  const ida = join("Ida");
+  for (const each of [gus, hal, ida]) say(each, { kind: "join", room: "#g" });
+  const roles = () => {
+    say(gus, { kind: "settings", room: "#g", setting: "show" });
+    const info = last(gus, "roominfo") as RoomInfoNotice;
+    return info.members.map((member) => `${member.nickname}:${member.role}`);
+  };
+  assert.deepEqual(roles(), ["Gus:moderator", "Hal:member", "Ida:member"]);
+  say(gus, { kind: "topic", room: "#g", topic: "guests only" });
+  assert.equal((last(ida, "topic") as { topic: string }).topic, "guests only");
+  say(gus, { kind: "settings", room: "#g", setting: "moderated" });
+  say(ida, { kind: "room", room: "#g", text: "hello?" });
+  assert.equal(refusals("Ida").at(-1), "#g is moderated: only its owner and moderators may speak");
+  say(hal, { kind: "moderate", room: "#g", action: "op", nickname: "Ida" });
+  assert.equal(refusals("Hal").at(-1), "Only the owner or a moderator of #g can op");
+  say(gus, { kind: "moderate", room: "#g", action: "op", nickname: "Hal" });
+  assert.deepEqual(roles(), ["Gus:moderator", "Hal:moderator", "Ida:member"]);
+  // Hal renames: still a moderator, and he moderates.
+  say(hal, { kind: "nick", nickname: "Hank" });
+  assert.deepEqual(roles(), ["Gus:moderator", "Hank:moderator", "Ida:member"]);
+  say(hal, { kind: "moderate", room: "#g", action: "mute", nickname: "Ida" });
+  assert.equal((last(ida, "moderated") as { by: string }).by, "Hank");
+  // Nobody owns it.
+  say(gus, { kind: "settings", room: "#g", setting: "owner", value: "Hank" });
+  say(gus, { kind: "settings", room: "#g", setting: "close" });
+  assert.deepEqual(refusals("Gus"), [
+    "#g is a room of guests: it has no owner",
+    "#g is a room of guests: it has no owner",
+  ]);
+  // Leaving loses the role: back, Hank is a member.
+  say(hal, { kind: "leave", room: "#g" });
+  say(hal, { kind: "join", room: "#g" });
+  assert.deepEqual(roles(), ["Gus:moderator", "Ida:member", "Hank:member"]);
+  say(hal, { kind: "moderate", room: "#g", action: "kick", nickname: "Ida" });
+  assert.equal(refusals("Hank").at(-1), "Only the owner or a moderator of #g can kick");
+  say(gus, { kind: "moderate", room: "#g", action: "kick", nickname: "Ida", reason: "noise" });
+  assert.equal(core.roomOf(ida, "#g"), undefined);
+  // The other nodes hear of the roles; the store keeps nothing of it.
+  assert.deepEqual(JSON.parse(published.at(-1)!.data!).guestModerators, { gus: "Gus" });
+  await Promise.resolve();
+  assert.deepEqual(await store.rooms(), []);
+  // Emptied, it is forgotten: made again, it has nothing of before, and its new maker moderates.
+  core.leave(gus, "disconnected");
+  say(hal, { kind: "leave", room: "#g" });
+  assert.equal(rooms.record("#g"), undefined);
+  assert.deepEqual(published.at(-1), {
+    key: "#g",
+    data: undefined,
+    out: undefined,
+    invite: undefined,
+  });
+  say(ida, { kind: "join", room: "#g" });
+  const record = rooms.record("#g")!;
+  assert.deepEqual([record.topic, record.moderated, record.restrictions], ["", false, []]);
+  assert.deepEqual(record.guestModerators, { ida: "Ida" });
+});
+
+Deno.test("RoomRules: in an account's room a guest is a member only; an account in a room of guests is stored with it, without the guests' roles", async () => {
+  const { join, say, refusals, store, rooms, core } = setUp();
+  const alice = join("Alice", "alice");
+  const zed = join("Zed");
+  say(alice, { kind: "join", room: "#lab" });
+  say(zed, { kind: "join", room: "#lab" });
+  say(alice, { kind: "moderate", room: "#lab", action: "op", nickname: "Zed" });
+  assert.equal(refusals("Alice").at(-1), "Zed is a guest: only accounts can be moderators");
+  assert.equal(rooms.record("#lab")!.guestModerators, undefined);
+  // Zed makes #g; Bob, an account, joins it and is kept: the record is stored, Zed's role not.
+  const bob = join("Bob", "bob");
+  say(zed, { kind: "join", room: "#g" });
+  say(bob, { kind: "join", room: "#g" });
+  say(zed, { kind: "topic", room: "#g", topic: "kept" });
+  await Promise.resolve();
+  const stored = JSON.parse((await store.rooms()).find((each) => each.key === "#g")!.data);
+  assert.equal(stored.guestModerators, undefined);
+  assert.deepEqual([stored.topic, Object.keys(stored.members)], ["kept", ["bob"]]);
+  // Zed leaves: the room lasts, kept for Bob.
+  core.leave(zed, "disconnected");
+  assert.equal(rooms.record("#g")?.topic, "kept");
+  // After a restart nobody moderates it until someone makes it again.
+  const again = setUp(store);
+  await again.rooms.load();
+  assert.equal(again.rooms.record("#g")!.guestModerators, undefined);
+  // Bob leaves: it keeps nobody, and nobody is in it: forgotten, in the store too.
+  say(bob, { kind: "leave", room: "#g" });
+  assert.equal(rooms.record("#g"), undefined);
+  await Promise.resolve();
+  assert.equal((await store.rooms()).some((each) => each.key === "#g"), false);
+});

@@ -19,11 +19,13 @@ import { roomInfo } from "./room_replies.ts";
 import { Identities } from "./identities.ts";
 import {
   type Identity,
+  keptInStore,
   MAX_INVITATIONS,
   type Restriction,
   restrictionOf,
   roleOf,
   type RoomRecord,
+  storable,
   untilText,
 } from "./room_record.ts";
 
@@ -123,24 +125,59 @@ export class RoomState<M extends Member> {
 
   // --- Keeping ---
 
-  /** Keeps `record` (in the store and on the other nodes). */
+  /**
+   * Keeps `record` (in the store, when `keptInStore`, without its guests' roles; and on the other
+   * nodes, whole).
+   */
   save(key: string, record: RoomRecord): void {
     this.#records.set(key, record);
-    const data = JSON.stringify(record);
-    this.#store?.putRoom(key, data).catch((error: Error) =>
-      this.#log(`Store: cannot keep room ${record.name}: ${error.message}`)
-    );
-    this.#publish?.(key, data);
+    this.#keep(key, record);
+    this.#publish?.(key, JSON.stringify(record));
   }
 
   /** Forgets room `key` (here, in the store and on the other nodes). */
   forget(key: string): void {
+    const record = this.#records.get(key);
+    this.drop(key);
+    if (record === undefined || record.owner !== undefined || record.stored) {
+      this.#store?.deleteRoom(key).catch((error: Error) =>
+        this.#log(`Store: cannot forget room ${key}: ${error.message}`)
+      );
+    }
+    this.#publish?.(key, undefined);
+  }
+
+  /** Forgets room `key` here only (another node forgets it too, and says so). */
+  drop(key: string): void {
     this.#records.delete(key);
     this.#guestInvites.delete(key);
-    this.#store?.deleteRoom(key).catch((error: Error) =>
-      this.#log(`Store: cannot forget room ${key}: ${error.message}`)
-    );
-    this.#publish?.(key, undefined);
+  }
+
+  /**
+   * Whether `record` is a room of guests that nobody is in and that keeps no account: over, to be
+   * forgotten.
+   */
+  vacant(record: RoomRecord): boolean {
+    if (keptInStore(record)) return false;
+    for (const _ of this.#core?.membersOf(record.name) ?? []) return false;
+    return true;
+  }
+
+  /** Writes `record` to the store, or takes a room of guests' out of it once it keeps nobody. */
+  #keep(key: string, record: RoomRecord): void {
+    const store = this.#store;
+    if (store === undefined) return;
+    if (keptInStore(record)) {
+      record.stored = true;
+      store.putRoom(key, JSON.stringify(storable(record))).catch((error: Error) =>
+        this.#log(`Store: cannot keep room ${record.name}: ${error.message}`)
+      );
+    } else if (record.stored) {
+      delete record.stored;
+      store.deleteRoom(key).catch((error: Error) =>
+        this.#log(`Store: cannot forget room ${key}: ${error.message}`)
+      );
+    }
   }
 
   /** Asks the node of `nickname`, a guest of another node, to let it into room `key`. */
@@ -327,11 +364,13 @@ export class RoomState<M extends Member> {
     return this.operator(who) || (record.owner !== undefined && record.owner === who.account);
   }
 
-  /** Whether `who` moderates `record` (its owner, a moderator, an operator). */
+  /**
+   * Whether `who` moderates `record` (its owner, a moderator, an operator; in a room of guests,
+   * its maker and whom a moderator made one).
+   */
   moderates(record: RoomRecord, who: Identity): boolean {
     const role = roleOf(record, who);
-    return this.operator(who) || (record.owner !== undefined &&
-      (role === "owner" || role === "moderator"));
+    return this.operator(who) || role === "owner" || role === "moderator";
   }
 
   /** How many rooms `account` owns. */
