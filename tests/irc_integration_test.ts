@@ -317,6 +317,11 @@ processTest(
     await gus.send("WHO #g");
     const who = await gus.waitFor((each) => each.command === "352");
     assert.match(who.params[6], /@/);
+    // Without a reason, a KICK's comment is the kicker's nickname.
+    await hal.send("JOIN #g");
+    await gus.waitFor(/^:Hal!~hal@irc JOIN #g$/);
+    await gus.send("KICK #g Hal");
+    await hal.waitFor(/^:Gus!~gus@irc KICK #g Hal :Gus$/);
   },
 );
 

@@ -45,7 +45,6 @@ export function isupport<M extends Member>(view: IrcView<M>): string[] {
     `NETWORK=${view.serverName}`,
     `NICKLEN=${MAX_NICKNAME_CHARS}`,
     "PREFIX=(o)@",
-    "STATUSMSG=@",
     "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:10,PART:10,NAMES:1,WHOIS:1,KICK:1",
     `TOPICLEN=${MAX_TOPIC_CHARS}`,
     "UTF8ONLY",

@@ -303,10 +303,13 @@ export class Renderer<M extends Member> {
     const mode = (change: string, param: string) =>
       lines.add(by, "MODE", [room, change, param], tags);
     switch (message.action) {
-      case "kick":
-        this.#remove(room, nickname, by, message.reason ?? nickname, true);
-        lines.add(by, "KICK", [room, nickname, message.reason ?? nickname], tags, true);
+      case "kick": {
+        // Without a reason, the comment is the kicker's nickname (Modern IRC's default).
+        const comment = message.reason ?? message.by ?? view.serverName;
+        this.#remove(room, nickname, by, comment, true);
+        lines.add(by, "KICK", [room, nickname, comment], tags, true);
         return;
+      }
       case "ban":
         this.#remove(room, nickname, by, message.reason ?? "Banned", false);
         return mode("+b", banMask(nickname, account));
