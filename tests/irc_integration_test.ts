@@ -322,6 +322,11 @@ processTest(
     await gus.waitFor(/^:Hal!~hal@irc JOIN #g$/);
     await gus.send("KICK #g Hal");
     await hal.waitFor(/^:Gus!~gus@irc KICK #g Hal :Gus$/);
+    // Emptied, the room is gone with its modes: made again, it starts from +nt.
+    await gus.send("PART #g", "JOIN #g");
+    await gus.waitFor((each) => each.command === "366" && each.params[1] === "#g");
+    await gus.send("MODE #g +m");
+    await gus.waitFor(/^:Gus!~gus@irc MODE #g \+m$/);
   },
 );
 

@@ -177,6 +177,11 @@ export class Renderer<M extends Member> {
         if (
           to !== undefined && (message.members !== undefined || message.nickname === to.nickname)
         ) {
+          // The joiner learns the room's modes as they are now: later changes are told from them
+          // (what was remembered may be of a room of that name that is gone, or changed unseen).
+          if (message.room !== undefined) {
+            this.#modes.set(roomKey(message.room), modesOf(view.record(message.room)));
+          }
           return this.#replies.joined(lines, to, message.room ?? view.everyone);
         }
         lines.add(maskOf(view, message.nickname), "JOIN", [message.room ?? view.everyone], tags);
