@@ -10,7 +10,7 @@
 import { MODERATE_ACTIONS } from "../../protocol.ts";
 import { hasControls } from "../common/text.ts";
 import type { Member, RoomsCommand } from "../core/types.ts";
-import { nicknameKey } from "../protocol/values.ts";
+import { nicknameKey, nicknameProblem } from "../protocol/values.ts";
 import {
   type Identity,
   MAX_MINUTES,
@@ -69,7 +69,7 @@ export class RoomModeration<M extends Member> {
     }
     const target = rooms.core!.find(command.nickname);
     const targetWho: Identity | undefined = target === undefined
-      ? this.#awayIdentity(record, command.nickname)
+      ? this.#awayIdentity(record, command.nickname, action)
       : rooms.identity(target);
     if (targetWho === undefined) {
       return rooms.refuse(connection, `No such user ${JSON.stringify(command.nickname)}`);
@@ -235,13 +235,15 @@ export class RoomModeration<M extends Member> {
   }
 
   /** Who `nickname`, nobody connected, is for a restriction in `record`, if anyone. */
-  #awayIdentity(record: RoomRecord, nickname: string): Identity | undefined {
+  #awayIdentity(record: RoomRecord, nickname: string, action: string): Identity | undefined {
     const key = nicknameKey(nickname);
     const account = record.members[key] ? key : this.#rooms.awayAccount(nickname);
     if (account !== undefined) return { account, nickKey: key, address: "", guest: false };
-    // An earlier restriction on a guest, to lift it.
+    // An earlier restriction on a guest, to lift it; or a nickname nobody holds, banned ahead (as
+    // IRC's `nick!*@*`): whoever takes it later is kept out.
     const guest = record.restrictions.find((each) => each.nickKey === key);
-    return guest === undefined ? undefined : { nickKey: key, address: "", guest: true };
+    const ahead = action === "ban" && nicknameProblem(nickname) === undefined;
+    return guest === undefined && !ahead ? undefined : { nickKey: key, address: "", guest: true };
   }
 }
 

@@ -397,3 +397,22 @@ Deno.test("RoomRules: in an account's room a guest is a member only; an account 
   await Promise.resolve();
   assert.equal((await store.rooms()).some((each) => each.key === "#g"), false);
 });
+
+Deno.test("RoomRules: a nickname nobody holds may be banned ahead, and whoever takes it is kept out; not kicked or muted", () => {
+  const { join, say, refusals, core } = setUp();
+  const alice = join("Alice", "alice");
+  say(alice, { kind: "join", room: "#lab" });
+  say(alice, { kind: "moderate", room: "#lab", action: "kick", nickname: "Zed" });
+  assert.equal(refusals("Alice").at(-1), 'No such user "Zed"');
+  say(alice, { kind: "moderate", room: "#lab", action: "mute", nickname: "Zed" });
+  assert.equal(refusals("Alice").at(-1), 'No such user "Zed"');
+  say(alice, { kind: "moderate", room: "#lab", action: "ban", nickname: "Zed", reason: "spam" });
+  assert.equal(refusals("Alice").length, 2);
+  const zed = join("ZED");
+  say(zed, { kind: "join", room: "#lab" });
+  assert.equal(refusals("ZED").at(-1), "You are banned from #lab: spam");
+  assert.equal(core.roomOf(zed, "#lab"), undefined);
+  say(alice, { kind: "moderate", room: "#lab", action: "unban", nickname: "Zed" });
+  say(zed, { kind: "join", room: "#lab" });
+  assert.equal(core.roomOf(zed, "#lab"), "#lab");
+});
