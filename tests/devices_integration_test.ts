@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { deviceId, type DeviceInfo, EXTENSION_TYPES, type KeyBundle } from "../protocol.ts";
 import { generateIdentity, publicBundle } from "../web/common/e2e.js";
-import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
 import { processTest, ServerProgram, tempDir } from "../lib/tools/testing.ts";
@@ -95,13 +94,7 @@ processTest("the chat's id is the same in welcome and login across a restart", a
 processTest("the nodes of a cluster share one chat id", async () => {
   using dir = tempDir();
   await using redis = await RedisServer.start({ dir: dir.path });
-  const node = async () => {
-    const server = await ServerProgram.start(["--cluster", redis.url], [
-      `--allow-env=${REDIS_ENV.join(",")}`,
-    ]);
-    await server.stdout.waitFor(/^Cluster .* joined as node [0-9a-f]{4} \(\d+ nodes?\)$/);
-    return server;
-  };
+  const node = () => ServerProgram.startNode(redis.url);
   await using a = await node();
   await using b = await node();
   const first = await welcomed(a.port, "Alice");

@@ -6,7 +6,6 @@
  */
 
 import assert from "node:assert/strict";
-import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { legacyKeyFile, openKeyFile } from "../lib/client/keys/key_store.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
 import {
@@ -177,13 +176,7 @@ processTest(
   async () => {
     using dir = tempDir();
     await using redis = await RedisServer.start({ dir: dir.path });
-    const node = async () => {
-      const server = await ServerProgram.start(["--cluster", redis.url], [
-        `--allow-env=${REDIS_ENV.join(",")}`,
-      ]);
-      await server.stdout.waitFor(/^Cluster .* joined as node [0-9a-f]{4} \(\d+ nodes?\)$/);
-      return server;
-    };
+    const node = () => ServerProgram.startNode(redis.url);
     await using a = await node();
     await using b = await node();
     using aliceHome = new Machine();

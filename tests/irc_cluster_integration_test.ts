@@ -6,20 +6,14 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
-import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { IrcClient, type IrcLine } from "../lib/tools/irc_client.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
 import { chatLine, line, processTest, ServerProgram, tempDir } from "../lib/tools/testing.ts";
 
 /** A node of the cluster at `url` with an IRC port, once it has said it joined. */
-async function node(url: string): Promise<ServerProgram> {
-  const server = await ServerProgram.start(
-    ["--cluster", url, "--irc-port", "0"],
-    [`--allow-env=${REDIS_ENV.join(",")}`],
-  );
-  await server.stdout.waitFor(/^Cluster .* joined as node [0-9a-f]{4} \(\d+ nodes?\)$/);
-  return server;
+function node(url: string): Promise<ServerProgram> {
+  return ServerProgram.startNode(url, ["--irc-port", "0"]);
 }
 
 /** Redis and two nodes, `a` and `b`, in a folder of their own. */

@@ -6,7 +6,6 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
-import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
 import { line, processTest, ServerProgram, startClient, tempDir } from "../lib/tools/testing.ts";
@@ -176,13 +175,7 @@ processTest("a server ban survives a restart, with its reason and end, until lif
 processTest("a kill and a ban reach the users of another node of a cluster", async () => {
   using dir = tempDir();
   await using redis = await RedisServer.start({ dir: dir.path });
-  const node = async () => {
-    const server = await ServerProgram.start(["--cluster", redis.url, "--operator", "alice"], [
-      `--allow-env=${REDIS_ENV.join(",")}`,
-    ]);
-    await server.stdout.waitFor(/^Cluster .* joined as node [0-9a-f]{4} \(\d+ nodes?\)$/);
-    return server;
-  };
+  const node = () => ServerProgram.startNode(redis.url, ["--operator", "alice"]);
   await using a = await node();
   await using b = await node();
   const alice = await withAccount(a.port, "Alice");

@@ -7,7 +7,6 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
-import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
 import { line, processTest, ServerProgram, startClient, tempDir } from "../lib/tools/testing.ts";
@@ -155,11 +154,8 @@ processTest("a timed mute ends by itself, and the terminal client shows the noti
 processTest("a ban holds at another node of a cluster, and a kick reaches there", async () => {
   using dir = tempDir();
   await using redis = await RedisServer.start({ dir: dir.path });
-  const flags = [`--allow-env=${REDIS_ENV.join(",")}`];
-  await using a = await ServerProgram.start(["--cluster", redis.url], flags);
-  await a.stdout.waitFor(/^Cluster .* joined as node/);
-  await using b = await ServerProgram.start(["--cluster", redis.url], flags);
-  await b.stdout.waitFor(/^Cluster .* joined as node .*\(2 nodes\)$/);
+  await using a = await ServerProgram.startNode(redis.url);
+  await using b = await ServerProgram.startNode(redis.url, [], [], 2);
   const alice = await withAccount(a.port, "Alice");
   await alice.sendMessage({ type: "join", room: "#lab" });
   await alice.nextOfType("roominfo");

@@ -10,7 +10,6 @@
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
-import { REDIS_ENV } from "../lib/cluster/join.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
 import {
@@ -606,11 +605,8 @@ processTest(
   async () => {
     using dir = tempDir();
     await using redis = await RedisServer.start({ dir: dir.path });
-    const flags = [`--allow-env=${REDIS_ENV.join(",")}`];
-    await using a = await ServerProgram.start(["--cluster", redis.url], flags);
-    await a.stdout.waitFor(/^Cluster .* joined as node/);
-    await using b = await ServerProgram.start(["--cluster", redis.url], flags);
-    await b.stdout.waitFor(/^Cluster .* joined as node .*\(2 nodes\)$/);
+    await using a = await ServerProgram.startNode(redis.url);
+    await using b = await ServerProgram.startNode(redis.url, [], [], 2);
     const alice = await withAccount(a.port, "Alice");
     const bob = await withAccount(b.port, "Bob");
     const zed = await RawClient.registered(b.port, "Zed", EXTENSION_TYPES);
@@ -703,11 +699,8 @@ processTest(
   async () => {
     using dir = tempDir();
     await using redis = await RedisServer.start({ dir: dir.path });
-    const flags = [`--allow-env=${REDIS_ENV.join(",")}`];
-    await using a = await ServerProgram.start(["--cluster", redis.url], flags);
-    await a.stdout.waitFor(/^Cluster .* joined as node/);
-    await using b = await ServerProgram.start(["--cluster", redis.url], flags);
-    await b.stdout.waitFor(/^Cluster .* joined as node .*\(2 nodes\)$/);
+    await using a = await ServerProgram.startNode(redis.url);
+    await using b = await ServerProgram.startNode(redis.url, [], [], 2);
     const gus = await RawClient.registered(a.port, "Gus", EXTENSION_TYPES);
     const hal = await RawClient.registered(b.port, "Hal", EXTENSION_TYPES);
     const ida = await RawClient.registered(b.port, "Ida", EXTENSION_TYPES);

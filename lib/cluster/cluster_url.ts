@@ -6,6 +6,9 @@
  * @module
  */
 
+/** The environment variables the `redis` package reads (its debugging switches). */
+export const REDIS_ENV = ["REDIS_DEBUG_MAINTENANCE", "REDIS_EMIT_DIAGNOSTICS"];
+
 /** The key and channel prefix of a chat in Redis, unless `--cluster-prefix` says otherwise. */
 export const DEFAULT_CLUSTER_PREFIX = "chat:";
 

@@ -6,10 +6,9 @@
  */
 
 import { ClusterNode } from "./cluster_node.ts";
-import type { ClusterSettings } from "./cluster_url.ts";
+import { type ClusterSettings, REDIS_ENV } from "./cluster_url.ts";
 
-/** The environment variables the `redis` package reads (its debugging switches). */
-export const REDIS_ENV = ["REDIS_DEBUG_MAINTENANCE", "REDIS_EMIT_DIAGNOSTICS"];
+export { REDIS_ENV };
 
 /** This server as a node of the cluster of `settings`; exits 1, saying why, when it cannot be. */
 export async function joinCluster(settings: ClusterSettings): Promise<ClusterNode> {

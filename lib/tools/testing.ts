@@ -5,6 +5,8 @@
  * @module
  */
 
+import { REDIS_ENV } from "../cluster/cluster_url.ts";
+
 /** The longest any single wait in a test may take, in milliseconds. */
 export const WAIT_MS = 15_000;
 
@@ -272,6 +274,28 @@ export class ServerProgram extends Program {
       const { line } = await server.stdout.waitFor(/^IRC on port \d+ as /);
       server.ircPort = Number(/^IRC on port (\d+)/.exec(line)![1]);
     }
+    return server;
+  }
+
+  /**
+   * Starts a node of the cluster at Redis `url` (with `args` and `flags` besides, and the
+   * environment the Redis client reads) and waits until it says it joined; with `nodes`, until it
+   * says it joined as one of that many.
+   */
+  static async startNode(
+    url: string,
+    args: string[] = [],
+    flags: string[] = [],
+    nodes?: number,
+  ): Promise<ServerProgram> {
+    const server = await ServerProgram.start(["--cluster", url, ...args], [
+      `--allow-env=${REDIS_ENV.join(",")}`,
+      ...flags,
+    ]);
+    const count = nodes === undefined ? String.raw`\d+` : String(nodes);
+    await server.stdout.waitFor(
+      new RegExp(String.raw`^Cluster .* joined as node [0-9a-f]{4} \(${count} nodes?\)$`),
+    );
     return server;
   }
 }
