@@ -380,11 +380,28 @@ processTest(
     assert.deepEqual((await ivy.next()).params.at(-1), "after-oper");
     await server.stdout.waitFor(line("<dt> :: Ivy (operator): OPER as alice."));
     await ivy.send("MODE Ivy");
-    await ivy.waitFor((each) => each.command === "221" && each.params[1] === "+io");
+    await ivy.waitFor((each) => each.command === "221" && each.params[1] === "+iwo");
     await jay.sendMessage({ type: "list" });
     assert.deepEqual((await jay.nextOfType("list")).operators, ["Ivy"]);
+    // WALLOPS reaches everyone: IRC users with +w (all, from registration) as WALLOPS.
+    await using lea = await IrcClient.registered(server.ircPort, "Lea");
+    await using max = await IrcClient.registered(server.ircPort, "Max");
+    await max.send("MODE Max -w");
+    assert.equal(
+      (await max.waitFor((each) => each.command === "MODE")).raw,
+      ":Max!~max@irc MODE Max -w",
+    );
     await ivy.send("WALLOPS :hello from IRC");
     assert.equal((await jay.nextOfType("announcement")).message, "hello from IRC");
+    const wallops = ":Ivy!~ivy@irc WALLOPS :hello from IRC";
+    assert.equal((await ivy.waitFor((each) => each.command === "WALLOPS")).raw, wallops);
+    assert.equal((await lea.waitFor((each) => each.command === "WALLOPS")).raw, wallops);
+    // Max, with -w, is not sent it: the next line it reads is its PING's answer.
+    await max.send("PING :after-wallops");
+    const after = await max.waitFor((each) =>
+      each.command === "PONG" || each.command === "WALLOPS"
+    );
+    assert.equal(after.command, "PONG");
     // An operator moderates every room, Bob's too.
     await ivy.send("KICK #lab Jay :out");
     const kicked = await jay.nextOfType("moderated");

@@ -74,18 +74,18 @@ export class Lines {
     this.#text += formatTags(written) + formatLine(source, command, params, trailing) + "\r\n";
   }
 
-  /** Adds `text` as one line or more, each `command target :piece`. */
+  /** Adds `text` as one line or more, each `command [target] :piece`. */
   addText(
     source: string,
     command: string,
-    target: string,
+    target: string | undefined,
     text: string,
     tags: LineTags = {},
   ): void {
     const whole = text.length <= WHOLE_TEXT_BYTES &&
       encoder.encode(text).length <= WHOLE_TEXT_BYTES;
     for (const piece of splitText(text, whole ? WHOLE_TEXT_BYTES : TEXT_BYTES)) {
-      this.add(source, command, [target, piece], tags, true);
+      this.add(source, command, target === undefined ? [piece] : [target, piece], tags, true);
     }
   }
 

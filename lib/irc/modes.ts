@@ -1,5 +1,5 @@
 /**
- * `MODE`: a user's own modes (shown, nothing to set but `+i`, which everyone has), a channel's
+ * `MODE`: a user's own modes (shown; `+w` and `+B` set and unset, `+i` everyone's), a channel's
  * modes shown, its lists (`b` bans, `q` mutes), and changes mapped one to one onto the rooms
  * feature's commands: `+o`/`-o` moderators, `+b`/`-b` bans, `+q`/`-q` mutes, `+i` private,
  * `+m` moderated, `+t` topic by moderators (docs/design.md, "Rooms and IRC").
@@ -10,7 +10,7 @@
 import type { Command, Member } from "../core/types.ts";
 import type { IrcHost } from "./host.ts";
 import { ERR, RPL } from "./numerics.ts";
-import { canSee, channelModes, channelName, quietList, sameNick } from "./queries.ts";
+import { canSee, channelModes, channelName, quietList, sameNick, userModes } from "./queries.ts";
 import type { IrcSession } from "./session.ts";
 import { maskNickname, maskOf } from "./view.ts";
 
@@ -27,6 +27,28 @@ const ACTIONS: Record<string, [string, string]> = {
   b: ["ban", "unban"],
   q: ["mute", "unmute"],
 };
+
+/**
+ * Sets the user modes `modes` asks for that a user may set (`w` announcements, `B` bot; `i` is
+ * everyone's) on `session`; the change made, as `MODE` tells it (`""`: none).
+ */
+function userModeChange(session: IrcSession, modes: string): string {
+  const set = { w: session.wallops, B: session.bot };
+  let sign = "+";
+  for (const mode of modes) {
+    if (mode === "+" || mode === "-") sign = mode;
+    else if (mode === "w" || mode === "B") set[mode] = sign === "+";
+  }
+  let change = "";
+  for (
+    const [mode, was, now] of [["w", session.wallops, set.w], ["B", session.bot, set.B]] as const
+  ) {
+    if (was !== now) change += (now ? "+" : "-") + mode;
+  }
+  session.wallops = set.w;
+  session.bot = set.B;
+  return change;
+}
 
 /** Most mode changes in one `MODE` (ISUPPORT `MODES`). */
 const MAX_CHANGES = 4;
@@ -51,17 +73,13 @@ export function handleMode<M extends Member>(
       return numeric(ERR.USERSDONTMATCH, "Cannot change mode for other users");
     }
     if (modes === undefined) {
-      return numeric(
-        RPL.UMODEIS,
-        "+i" + (view.isOperator(member) ? "o" : "") + (session.bot ? "B" : ""),
-      );
+      return numeric(RPL.UMODEIS, userModes(view, member));
     }
     if (/[^+\-iwB]/.test(modes)) return numeric(ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
-    const bot = /\+[^-]*B/.test(modes) ? true : /-[^+]*B/.test(modes) ? false : undefined;
-    if (bot !== undefined && bot !== session.bot) {
-      session.bot = bot;
+    const change = userModeChange(session, modes);
+    if (change !== "") {
       const mask = maskOf(view, nick);
-      host.reply(member, (lines) => lines.add(mask, "MODE", [nick, bot ? "+B" : "-B"]));
+      host.reply(member, (lines) => lines.add(mask, "MODE", [nick, change]));
     }
     return;
   }

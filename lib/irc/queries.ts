@@ -58,14 +58,21 @@ export function welcomeNumerics<M extends Member>(view: IrcView<M>, lines: Lines
   lines.add(server, RPL.WELCOME, [nick, `Welcome to the chat, ${maskOf(view, nick)}`]);
   lines.add(server, RPL.YOURHOST, [nick, `Your host is ${server}, running version ${VERSION}`]);
   lines.add(server, RPL.CREATED, [nick, `This server was created ${view.startedAt.toISOString()}`]);
-  lines.add(server, RPL.MYINFO, [nick, server, VERSION, "io", "imnt", "bqo"]);
+  lines.add(server, RPL.MYINFO, [nick, server, VERSION, "iowB", "imnt", "bqo"]);
   const tokens = isupport(view);
   for (let i = 0; i < tokens.length; i += 12) {
     lines.add(server, RPL.ISUPPORT, [nick, ...tokens.slice(i, i + 12), "are supported"]);
   }
   lusers(view, lines, me);
   motd(view, lines, me);
-  lines.add(server, RPL.UMODEIS, [nick, view.isOperator(me) ? "+o" : "+"]);
+  lines.add(server, RPL.UMODEIS, [nick, userModes(view, me)]);
+}
+
+/** `me`'s user modes, as `221` shows them: `+i` always, `w`, `o` and `B` when set. */
+export function userModes<M extends Member>(view: IrcView<M>, me: M): string {
+  const session = view.session(me);
+  return "+i" + (session?.wallops === false ? "" : "w") + (view.isOperator(me) ? "o" : "") +
+    (session?.bot === true ? "B" : "");
 }
 
 /** Writes the reply to `LUSERS`. */

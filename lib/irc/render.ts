@@ -52,10 +52,16 @@ const REMOVAL_MS = 10_000;
 /** Most removals waiting at once (the oldest is forgotten first). */
 const MAX_REMOVALS = 1_000;
 
-/** The types written for one reader alone: replies, and what names its reader. */
 /** Types `personal` looks into: for some readers, or in some cases, written for one alone. */
-const PERSONAL_TO_SOME_TYPES = new Set<string>(["joined", "topic", "moderated", "roominfo"]);
+const PERSONAL_TO_SOME_TYPES = new Set<string>([
+  "joined",
+  "topic",
+  "moderated",
+  "roominfo",
+  "announcement",
+]);
 
+/** The types written for one reader alone: replies, and what names its reader. */
 const PERSONAL_TYPES = new Set<string>([
   "welcome",
   "private",
@@ -118,6 +124,10 @@ export class Renderer<M extends Member> {
           break;
         case "moderated":
           if (message.action === "invite") return true;
+          break;
+        case "announcement":
+          // Not for those who turned WALLOPS off (`-w`).
+          if (this.#view.session(to as M)?.wallops === false) return true;
           break;
         case "roominfo": {
           // The settings a joiner is shown of a room: for it alone, as its ops.
@@ -208,13 +218,9 @@ export class Renderer<M extends Member> {
       case "welcome":
         return this.#replies.welcome(lines, to!);
       case "announcement":
-        lines.addText(
-          maskOf(view, message.nickname),
-          "NOTICE",
-          `$${view.serverName}`,
-          `[Announcement] ${message.message}`,
-          tags,
-        );
+        // IRC's WALLOPS, to those with user mode +w (everyone, until they set -w).
+        if (to !== undefined && view.session(to)?.wallops === false) return;
+        lines.addText(maskOf(view, message.nickname), "WALLOPS", undefined, message.message, tags);
         return;
       case "queued":
         return this.#notice(lines, to!, `${message.to} is away: your message will be kept`);

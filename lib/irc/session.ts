@@ -80,6 +80,11 @@ export class IrcSession {
   saslAccount: { nickname: string; password: string } | undefined;
   /** Set by user mode `+B`: a bot (IRCv3 bot mode), shown in WHOIS, WHO and a `bot` tag. */
   bot = false;
+  /**
+   * User mode `+w`, on from registration: operators' announcements (`/wall`, IRC's `WALLOPS`)
+   * reach this user; `MODE <nick> -w` turns them off.
+   */
+  wallops = true;
   /** Set once the registration was handed to the chat (waiting for its answer). */
   registering = false;
   /** Set once the chat asked for the account's password (and was given it). */
