@@ -201,6 +201,9 @@ processTest(
     await kit.waitFor((each) => each.command === "474" && each.params[1] === "#lab");
     await olga.send("MODE #lab b");
     const ban = await olga.waitFor((each) => each.command === "367");
-    assert.equal(ban.params[2], "Kit!*@*");
+    // The mask, who set it and when (seconds since the epoch, within this test's run).
+    assert.deepEqual(ban.params.slice(2, 4), ["Kit!*@*", "Olga"]);
+    const setAt = Number(ban.params[4]);
+    assert.ok(Math.abs(setAt - Date.now() / 1000) < 60, `ban set at ${ban.params[4]}`);
   },
 );

@@ -97,6 +97,8 @@ export class IrcReplies<M extends Member> implements Replies<M> {
             message.room,
             banMask(ban.nickname, account),
             ban.by,
+            // When it was set, in seconds (bans kept before that was recorded: none).
+            ...(ban.at === undefined ? [] : [String(Math.floor(Date.parse(ban.at) / 1000))]),
           ]);
         }
         lines.add(server, RPL.ENDOFBANLIST, [nick, message.room, "End of channel ban list"]);

@@ -197,6 +197,8 @@ export interface BanInfo {
   address?: string;
   /** Who set it. */
   by: string;
+  /** When it was set (ISO 8601), when known. */
+  at?: string;
   /** Why. */
   reason?: string;
   /** When it ends (ISO 8601); absent: until lifted. */

@@ -123,6 +123,7 @@ export class RoomModeration<M extends Member> {
           kind,
           nickname: shown,
           by: user.nickname!,
+          at: rooms.nowMs(),
           ...(targetWho.account === undefined
             ? { nickKey: targetWho.nickKey }
             : { account: targetWho.account }),

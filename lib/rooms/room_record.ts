@@ -37,6 +37,8 @@ export interface Restriction {
   address?: string;
   /** Who set it. */
   by: string;
+  /** When it was set (ms since the epoch); absent in records kept before it was. */
+  at?: number;
   /** Why. */
   reason?: string;
   /** When it ends (ms since the epoch); absent: until lifted. */

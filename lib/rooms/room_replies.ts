@@ -66,6 +66,7 @@ export function bansReply(record: RoomRecord, now: number): BansReply {
         nickname: each.nickname,
         ...(each.address === undefined ? {} : { address: each.address }),
         by: each.by,
+        ...(each.at === undefined ? {} : { at: new Date(each.at).toISOString() }),
         ...(each.reason ? { reason: each.reason } : {}),
         ...(each.until === undefined ? {} : { until: new Date(each.until).toISOString() }),
       })),

@@ -23,11 +23,19 @@ Deno.test("roomInfo() lists those present, then the members away; an owner that 
   ]);
 });
 
-Deno.test("bansReply() gives the bans and mutes in force, with their addresses, reasons and ends", () => {
+Deno.test("bansReply() gives the bans and mutes in force, with their addresses, times, reasons and ends", () => {
   const record = newRecord("#lab", { key: "alice", nickname: "Alice" });
   record.restrictions.push(
     { kind: "ban", nickKey: "zed", address: "192.0.2.7", nickname: "Zed", by: "Alice" },
-    { kind: "mute", account: "bob", nickname: "Bob", by: "Alice", reason: "spam", until: NOW + 1 },
+    {
+      kind: "mute",
+      account: "bob",
+      nickname: "Bob",
+      by: "Alice",
+      at: NOW - 60_000,
+      reason: "spam",
+      until: NOW + 1,
+    },
     { kind: "mute", account: "cat", nickname: "Cat", by: "Alice", until: NOW },
   );
   assert.deepEqual(bansReply(record, NOW).bans, [
@@ -36,6 +44,7 @@ Deno.test("bansReply() gives the bans and mutes in force, with their addresses, 
       kind: "mute",
       nickname: "Bob",
       by: "Alice",
+      at: new Date(NOW - 60_000).toISOString(),
       reason: "spam",
       until: new Date(NOW + 1).toISOString(),
     },
