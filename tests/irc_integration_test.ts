@@ -280,7 +280,7 @@ processTest(
 );
 
 processTest(
-  "a guest's channel is moderated by its maker: +o on JOIN, @ in NAMES, +m, TOPIC, +o and KICK",
+  "a guest's channel is moderated by its maker: +o on JOIN, @ in NAMES, +m, TOPIC, +o, +i and KICK",
   async () => {
     await using server = await ServerProgram.start(["--irc-port", "0"]);
     await using gus = await IrcClient.registered(server.ircPort, "Gus");
@@ -309,6 +309,24 @@ processTest(
     await gus.waitFor(/^:Hal!~hal@irc PRIVMSG #g :thanks$/);
     await gus.send("MODE #g -o Hal");
     await hal.waitFor(/^:Gus!~gus@irc MODE #g -o Hal$/);
+
+    // +i is IRC's invite-only channel: only its operators invite; the invited may join.
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await gus.send("MODE #g +i");
+    await hal.waitFor(/^:Gus!~gus@irc MODE #g \+i$/);
+    await ivy.send("JOIN #g");
+    await ivy.waitFor((each) => each.command === "473" && each.params[1] === "#g");
+    await hal.send("INVITE Ivy #g");
+    await hal.waitFor((each) => each.command === "482" && each.params[1] === "#g");
+    await gus.send("INVITE Ivy #g");
+    await gus.waitFor((each) => each.command === "341" && each.params[1] === "Ivy");
+    await ivy.waitFor(/^:Gus!~gus@irc INVITE Ivy #g$/);
+    await ivy.send("JOIN #g");
+    await ivy.waitFor((each) => each.command === "366" && each.params[1] === "#g");
+    await ivy.send("PART #g");
+    await gus.waitFor(/^:Ivy!~ivy@irc PART #g/);
+    await gus.send("MODE #g -i");
+    await hal.waitFor(/^:Gus!~gus@irc MODE #g -i$/);
 
     // KICK puts a guest out; the room's WHO shows who moderates it.
     await gus.send("KICK #g Hal :enough");

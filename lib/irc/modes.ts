@@ -14,11 +14,15 @@ import { canSee, channelModes, channelName, quietList, sameNick, userModes } fro
 import type { IrcSession } from "./session.ts";
 import { maskNickname, maskOf } from "./view.ts";
 
-/** The room setting each channel mode sets, and unsets. */
-const SETTINGS: Record<string, [string, string, string?]> = {
-  i: ["private", "public"],
-  m: ["moderated", "unmoderated"],
-  t: ["topic", "topic", "moderators"],
+/**
+ * The room setting each channel mode sets (`on`) and unsets. `+i` is IRC's invite-only channel: a
+ * private room where only moderators invite (a room made private in the chat lets members invite
+ * unless it says otherwise, and shows `+i` too).
+ */
+const SETTINGS: Record<string, (on: boolean) => { setting: string; value?: string }> = {
+  i: (on) => on ? { setting: "private", value: "moderators" } : { setting: "public" },
+  m: (on) => ({ setting: on ? "moderated" : "unmoderated" }),
+  t: (on) => ({ setting: "topic", value: on ? "moderators" : "members" }),
 };
 
 /** The moderation action each list or status mode takes, when set and when unset. */
@@ -132,14 +136,7 @@ export function handleMode<M extends Member>(
       numeric(ERR.UNKNOWNMODE, mode, "is an unknown mode char to me");
       continue;
     }
-    const command: Command = setting[2] === undefined
-      ? { kind: "settings", room: channel, setting: setting[sign === "+" ? 0 : 1] }
-      : {
-        kind: "settings",
-        room: channel,
-        setting: setting[0],
-        value: sign === "+" ? setting[2] : "members",
-      };
+    const command: Command = { kind: "settings", room: channel, ...setting(sign === "+") };
     host.dispatch(member, command, context);
   }
 }

@@ -206,6 +206,11 @@ export class RoomCommands<M extends Member> {
       case "public":
         record.private = setting === "private";
         said = `${record.name} is now ${setting}`;
+        // `private moderators` (IRC's +i) says who may invite as well.
+        if (setting === "private" && (value === "members" || value === "moderators")) {
+          record.invite = value;
+          said += `: ${value} may invite`;
+        }
         break;
       case "moderated":
       case "unmoderated":
