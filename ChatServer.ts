@@ -24,7 +24,8 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls, dataDir, webPort, webOrigins, cluster, operators, irc } = args.value;
+const { port, limits, tls, dataDir, webPort, webOrigins, trustProxies, cluster, operators, irc } =
+  args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -142,6 +143,7 @@ function startWeb(webPort: number): WebServer | undefined {
       origins: webOrigins ?? [],
       tls: pem,
       onConnection: (conn) => server.adopt(conn),
+      trustProxies,
     });
     const scheme = pem === undefined ? "http" : "https";
     console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);
