@@ -13,6 +13,7 @@ import { ConsoleLog } from "./lib/server/console_log.ts";
 import { formatDateTime } from "./lib/common/text.ts";
 import { machineAddress } from "./lib/net/conn.ts";
 import { ChatServer } from "./lib/server/server.ts";
+import { healthRoutes } from "./lib/server/health.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
@@ -144,6 +145,11 @@ function startWeb(webPort: number): WebServer | undefined {
       tls: pem,
       onConnection: (conn) => server.adopt(conn),
       trustProxies,
+      routes: healthRoutes({
+        phase: () => server.phase,
+        store: () => store.problem(),
+        clusterUp: node && (() => node.up),
+      }),
     });
     const scheme = pem === undefined ? "http" : "https";
     console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);
