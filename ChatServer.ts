@@ -13,6 +13,7 @@ import { ConsoleLog } from "./lib/server/console_log.ts";
 import { formatDateTime } from "./lib/common/text.ts";
 import { machineAddress } from "./lib/net/conn.ts";
 import { ChatServer } from "./lib/server/server.ts";
+import { healthRoutes } from "./lib/server/health.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
@@ -24,7 +25,8 @@ if (!args.ok) {
   console.error(SERVER_USAGE);
   Deno.exit(1);
 }
-const { port, limits, tls, dataDir, webPort, webOrigins, cluster, operators, irc } = args.value;
+const { port, limits, tls, dataDir, webPort, webOrigins, trustProxies, cluster, operators, irc } =
+  args.value;
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -142,6 +144,12 @@ function startWeb(webPort: number): WebServer | undefined {
       origins: webOrigins ?? [],
       tls: pem,
       onConnection: (conn) => server.adopt(conn),
+      trustProxies,
+      routes: healthRoutes({
+        phase: () => server.phase,
+        store: () => store.problem(),
+        clusterUp: node && (() => node.up),
+      }),
     });
     const scheme = pem === undefined ? "http" : "https";
     console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);

@@ -12,14 +12,8 @@ import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RedisServer } from "../lib/tools/redis_server.ts";
-import {
-  line,
-  processTest,
-  ServerProgram,
-  tempDir,
-  WAIT_MS,
-  within,
-} from "../lib/tools/testing.ts";
+import { WebSocketClient } from "../lib/tools/web_socket_client.ts";
+import { line, processTest, ServerProgram, tempDir } from "../lib/tools/testing.ts";
 
 type Message = Record<string, unknown>;
 
@@ -465,75 +459,6 @@ processTest(
   },
 );
 
-/** A WebSocket client of the web port, reading JSON messages; every wait is bounded. */
-class WebClient {
-  readonly #socket: WebSocket;
-  readonly #queue: Message[] = [];
-  readonly #waiting: ((message: Message | undefined) => void)[] = [];
-  readonly #opened: Promise<void>;
-  readonly #closed: Promise<void>;
-
-  constructor(url: string) {
-    this.#socket = new WebSocket(url);
-    this.#socket.onmessage = (event) => this.#push(JSON.parse(String(event.data)));
-    this.#opened = new Promise((resolve, reject) => {
-      this.#socket.onopen = () => resolve();
-      this.#socket.onerror = () => reject(new Error("The WebSocket failed"));
-    });
-    this.#opened.catch(() => {});
-    this.#closed = new Promise((resolve) => {
-      this.#socket.onclose = () => {
-        for (const wake of this.#waiting.splice(0)) wake(undefined);
-        resolve();
-      };
-    });
-  }
-
-  /** Resolves once the socket is open. */
-  opened(): Promise<void> {
-    return within(this.#opened, WAIT_MS, "the WebSocket to open");
-  }
-
-  /** Resolves once the socket is closed (by the server, or by `close`). */
-  closed(): Promise<void> {
-    return within(this.#closed, WAIT_MS, "the WebSocket to close");
-  }
-
-  /** Sends `message` as one text frame. */
-  send(message: Message): void {
-    this.#socket.send(JSON.stringify(message));
-  }
-
-  /** The next message of `type`, skipping others. */
-  async nextOfType(type: string): Promise<Message> {
-    while (true) {
-      const message = await within(this.#next(), WAIT_MS, `a ${type} over the WebSocket`);
-      if (message === undefined) throw new Error(`The WebSocket closed before a ${type}`);
-      if (message.type === type) return message;
-    }
-  }
-
-  /** Closes the socket, and waits until it is. */
-  async close(): Promise<void> {
-    if (this.#socket.readyState !== WebSocket.CLOSED) this.#socket.close();
-    await this.closed();
-  }
-
-  #next(): Promise<Message | undefined> {
-    const message = this.#queue.shift();
-    if (message !== undefined || this.#socket.readyState === WebSocket.CLOSED) {
-      return Promise.resolve(message);
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  #push(message: Message): void {
-    const wake = this.#waiting.shift();
-    if (wake === undefined) this.#queue.push(message);
-    else wake(message);
-  }
-}
-
 processTest(
   "over the WebSocket or CHAT/1.0, hand-made messages reach no private room, and a server ban is refused at the web port",
   async () => {
@@ -544,7 +469,7 @@ processTest(
     const { line: started } = await server.stdout.waitFor(/^Web client at http:\/\//);
     const url = `ws://127.0.0.1:${/:(\d+)\/$/.exec(started)![1]}/ws`;
     const alice = await withAccount(server.port, "Alice");
-    const web = new WebClient(url);
+    const web = new WebSocketClient(url);
     const clients = [alice];
     try {
       await join(alice, "#lab");
@@ -584,7 +509,7 @@ processTest(
       });
       assert.match(String((await web.nextOfType("error")).message), /^Banned from this server/);
       await web.closed();
-      const refused = new WebClient(url);
+      const refused = new WebSocketClient(url);
       await refused.opened();
       refused.send({ type: "nickname", nickname: "Walt", clientID: "8" });
       assert.match(

@@ -2,7 +2,7 @@
  * ChatServer's command-line arguments, checked as the specification asks (`ERR - arg 1` for a bad
  * port), its limits' flags and the usage text.
  *
- * It runs near 500 lines because every flag's check sits beside its line of the usage text (the
+ * It runs past 500 lines because every flag's check sits beside its line of the usage text (the
  * limits, TLS, the web port, IRC, operators, the cluster), so that `--help` and the checks agree.
  *
  * @module
@@ -16,6 +16,7 @@ import {
 } from "../cluster/cluster_url.ts";
 import { MAX_FRAME_BYTES } from "../../protocol.ts";
 import { type FlagSpec, type Parsed, parseFlags, parsePort } from "../common/flags.ts";
+import { parseIpRange } from "../common/ip_address.ts";
 import { nicknameProblem } from "../protocol/values.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
@@ -43,6 +44,8 @@ export interface ServerArgs {
   webPort?: number;
   /** Origins other than the page's own that may open the WebSocket. */
   webOrigins?: string[];
+  /** Reverse proxies (addresses or ranges) whose `X-Forwarded-For` is believed, when given. */
+  trustProxies?: string[];
   /** The Redis that makes this server a node of a cluster, when given. */
   cluster?: ClusterSettings;
   /** The operator accounts' nicknames (`--operator`, repeatable); none when not given. */
@@ -250,6 +253,8 @@ export const SERVER_USAGE: string = [
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
   "  --web-port <port>             serve the web client there (HTTPS with the TLS flags)",
   "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
+  "  --trust-proxy <address>       a reverse proxy in front of the web port: the client's address",
+  "                                is its X-Forwarded-For (repeat for more; 10.0.0.0/8 for a range)",
   "  --irc-port <port>             serve IRC there too (0: a free port; deno task server: 6667)",
   "  --irc-tls-port <port>         serve IRC over TLS there (with the TLS flags)",
   `  --irc-name <name>             the server's name on IRC (default ${DEFAULT_IRC_NAME})`,
@@ -266,9 +271,11 @@ export const SERVER_USAGE: string = [
 
 /** Parses ChatServer's arguments. */
 export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
-  const operators = takeOperators(args);
+  const operators = takeRepeated(args, "operator", operatorProblem);
   if (!operators.ok) return operators;
-  args = operators.value.rest;
+  const proxies = takeRepeated(operators.value.rest, "trust-proxy", proxyProblem);
+  if (!proxies.ok) return proxies;
+  args = proxies.value.rest;
   // The port comes first when given; "-5" is a bad port, not an option.
   const portText = args[0] !== undefined && !args[0].startsWith("--") ? args[0] : undefined;
   const spec: FlagSpec = {
@@ -328,7 +335,7 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   if (dataDir !== undefined && dataDir.trim() === "") {
     return { ok: false, error: "ERR - option --data: expected a directory" };
   }
-  const value: ServerArgs = { port, limits, tls: tls?.value, operators: operators.value.names };
+  const value: ServerArgs = { port, limits, tls: tls?.value, operators: operators.value.values };
   if (dataDir !== undefined) value.dataDir = dataDir;
   const webPort = values["web-port"] as string | undefined;
   if (webPort !== undefined) {
@@ -351,6 +358,12 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     }
     value.webOrigins = list;
   }
+  if (proxies.value.values.length > 0) {
+    if (webPort === undefined) {
+      return { ok: false, error: "ERR - option --trust-proxy needs --web-port" };
+    }
+    value.trustProxies = proxies.value.values;
+  }
   const irc = parseIrcFlags(values, tls?.value !== undefined);
   if (irc !== undefined && !irc.ok) return irc;
   if (irc !== undefined) value.irc = irc.value;
@@ -369,27 +382,46 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
   return { ok: true, value };
 }
 
-/** Takes every `--operator <account>` out of `args` (the flag may be given more than once). */
-function takeOperators(args: string[]): Parsed<{ names: string[]; rest: string[] }> {
-  const names: string[] = [], rest: string[] = [];
+/**
+ * Takes every `--<flag> <value>` out of `args` (the flag may be given more than once), each value
+ * checked by `problem` (undefined when missing).
+ */
+function takeRepeated(
+  args: string[],
+  flag: string,
+  problem: (value: string | undefined) => string | undefined,
+): Parsed<{ values: string[]; rest: string[] }> {
+  const values: string[] = [], rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") {
       rest.push(...args.slice(i));
       break;
     }
-    let name: string | undefined;
-    if (arg === "--operator") name = args[++i];
-    else if (arg.startsWith("--operator=")) name = arg.slice("--operator=".length);
+    let value: string | undefined;
+    if (arg === `--${flag}`) value = args[++i];
+    else if (arg.startsWith(`--${flag}=`)) value = arg.slice(`--${flag}=`.length);
     else {
       rest.push(arg);
       continue;
     }
-    const problem = name === undefined ? "expected an account's nickname" : nicknameProblem(name);
-    if (problem !== undefined) return { ok: false, error: `ERR - option --operator: ${problem}` };
-    names.push(name!);
+    const why = problem(value);
+    if (why !== undefined) return { ok: false, error: `ERR - option --${flag}: ${why}` };
+    values.push(value!);
   }
-  return { ok: true, value: { names, rest } };
+  return { ok: true, value: { values, rest } };
+}
+
+/** What is wrong with `--operator`'s value, if anything. */
+function operatorProblem(name: string | undefined): string | undefined {
+  return name === undefined ? "expected an account's nickname" : nicknameProblem(name);
+}
+
+/** What is wrong with `--trust-proxy`'s value, if anything. */
+function proxyProblem(proxy: string | undefined): string | undefined {
+  if (proxy !== undefined && parseIpRange(proxy) !== undefined) return undefined;
+  const got = proxy === undefined ? "" : `, got "${proxy}"`;
+  return `expected an IP address or range such as 127.0.0.1 or 10.0.0.0/8${got}`;
 }
 
 function parseClusterFlags(

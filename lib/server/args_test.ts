@@ -203,3 +203,35 @@ Deno.test("parseServerArgs() reads the IRC flags, and refuses what cannot be ser
     error: 'ERR - option --irc-name: expected a name such as irc.example.org, got "a b"',
   });
 });
+
+Deno.test("parseServerArgs() takes --trust-proxy more than once, with the web port only", () => {
+  const parsed = parseServerArgs([
+    "--web-port",
+    "8080",
+    "--trust-proxy",
+    "127.0.0.1",
+    "--trust-proxy=::1",
+    "--trust-proxy",
+    "10.0.0.0/8",
+  ]);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value.trustProxies, ["127.0.0.1", "::1", "10.0.0.0/8"]);
+  const none = parseServerArgs(["--web-port", "8080"]);
+  assert.ok(none.ok);
+  assert.equal(none.value.trustProxies, undefined);
+  assert.deepEqual(parseServerArgs(["--trust-proxy", "127.0.0.1"]), {
+    ok: false,
+    error: "ERR - option --trust-proxy needs --web-port",
+  });
+  assert.deepEqual(parseServerArgs(["--web-port", "8080", "--trust-proxy", "proxy.local"]), {
+    ok: false,
+    error: "ERR - option --trust-proxy: expected an IP address or range such as 127.0.0.1 or " +
+      '10.0.0.0/8, got "proxy.local"',
+  });
+  assert.deepEqual(parseServerArgs(["--web-port", "8080", "--trust-proxy"]), {
+    ok: false,
+    error: "ERR - option --trust-proxy: expected an IP address or range such as 127.0.0.1 or " +
+      "10.0.0.0/8",
+  });
+  assert.match(SERVER_USAGE, /--trust-proxy <address> +a reverse proxy in front of the web port/);
+});

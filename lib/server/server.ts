@@ -87,6 +87,9 @@ export interface ServerStats {
   registered: number;
 }
 
+/** Where a server is in its life: loading what it keeps, taking clients, or shutting down. */
+export type ServerPhase = "starting" | "serving" | "stopping";
+
 /** Why a client left, as the others are told. */
 const LEFT_BY_REQUEST = "disconnected";
 const LEFT_BY_ACCIDENT = "connection lost";
@@ -120,6 +123,7 @@ export class ChatServer {
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #serving = false;
   #stopping = false;
 
   /** Creates a server that accepts connections from `listeners`. */
@@ -252,10 +256,16 @@ export class ChatServer {
     await this.#operators.load();
     await this.#bus?.start(this.#core);
     this.#sweepTimer = setInterval(() => this.#sweep(), period);
+    this.#serving = true;
     await Promise.all([
       ...this.#listeners.map((listener) => this.#accept(listener, false)),
       ...this.#ircListeners.map((listener) => this.#accept(listener, true)),
     ]);
+  }
+
+  /** Where the server is in its life (what `/readyz` reads). */
+  get phase(): ServerPhase {
+    return this.#stopping ? "stopping" : this.#serving ? "serving" : "starting";
   }
 
   /** How many connections and registered clients there are. */

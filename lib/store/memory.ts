@@ -205,6 +205,11 @@ export class MemoryStore implements Store {
     return Promise.resolve(this.#bans.delete(key));
   }
 
+  problem(): Promise<string | undefined> {
+    // Memory is there as long as the process is.
+    return Promise.resolve(undefined);
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

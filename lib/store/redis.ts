@@ -382,6 +382,15 @@ export class RedisStore implements Store {
     return Number(await this.#run(script, ["server-bans"], [key])) === 1;
   }
 
+  async problem(): Promise<string | undefined> {
+    try {
+      await this.#redis.eval("return redis.status_reply('PONG')", { keys: [], arguments: [] });
+      return undefined;
+    } catch (error) {
+      return `Redis does not answer: ${(error as Error).message}`;
+    }
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -110,3 +110,10 @@ Deno.test("RedisStore makes an account's old key bundle its first device, once",
     await client.close();
   }
 });
+
+Deno.test("RedisStore's problem() says when Redis does not answer", async () => {
+  const bounds = { offlineMax: 1, offlineMaxAgeMs: 1, historyMax: 1, historyMaxAgeMs: 1 };
+  const gone = { eval: () => Promise.reject(new Error("The client is closed")) };
+  const store = new RedisStore(gone, { prefix: "t:", bounds, where: "nowhere", onError: () => {} });
+  assert.equal(await store.problem(), "Redis does not answer: The client is closed");
+});

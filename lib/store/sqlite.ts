@@ -68,6 +68,11 @@ export class SqliteStore implements Store {
   #commitTimer: ReturnType<typeof setTimeout> | undefined;
   #lastExpiry = 0;
   #closed = false;
+  /** The database file, and its inode as opened (another file put in its place is not it). */
+  readonly #path: string;
+  readonly #inode: number | null;
+  /** Why the last commit failed, until one succeeds. */
+  #failure: string | undefined;
 
   /**
    * Opens (or creates) the store in directory `dir`, holding it alone until closed. Throws an
@@ -92,6 +97,8 @@ export class SqliteStore implements Store {
       this.#db.close();
       throw error;
     }
+    this.#path = path;
+    this.#inode = Deno.statSync(path).ino;
   }
 
   /** The schema version of the database. */
@@ -366,6 +373,27 @@ export class SqliteStore implements Store {
     return this.#write(() => this.#run("DELETE FROM server_bans WHERE key = ?", key).changes > 0);
   }
 
+  async problem(): Promise<string | undefined> {
+    if (this.#closed) return "the store is closed";
+    let inode: number | null;
+    try {
+      inode = Deno.statSync(this.#path).ino;
+    } catch {
+      return `the database file "${this.#path}" is gone`;
+    }
+    if (inode !== this.#inode) return `the database file "${this.#path}" was replaced`;
+    let version: number;
+    try {
+      version = this.version;
+    } catch (error) {
+      return `the store cannot be read: ${(error as Error).message}`;
+    }
+    if (this.#failure === undefined) return undefined;
+    // Writing again (a change to nothing) tells when the store works again, a full disk freed.
+    await this.#write(() => this.#run(`PRAGMA user_version = ${version}`)).catch(() => {});
+    return this.#failure === undefined ? undefined : `the store cannot write: ${this.#failure}`;
+  }
+
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#commit();
@@ -440,6 +468,7 @@ export class SqliteStore implements Store {
       results = writes.map((write) => write.run());
       this.#trim();
       this.#db.exec("COMMIT");
+      this.#failure = undefined;
     } catch (error) {
       try {
         this.#db.exec("ROLLBACK");
@@ -447,6 +476,7 @@ export class SqliteStore implements Store {
         // Nothing to roll back.
       }
       for (const write of writes) write.reject(error as Error);
+      this.#failure = (error as Error).message;
       this.#onError(error as Error);
       return;
     }

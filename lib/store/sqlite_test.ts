@@ -171,3 +171,22 @@ Deno.test("SqliteStore keeps the chat's id across a reopen", async () => {
     await second.close();
   }
 });
+
+Deno.test("SqliteStore's problem() says when its database file is gone or replaced, or it is closed", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/${DATABASE_FILE}`;
+  const store = new SqliteStore(dir.path, { bounds: SUITE_BOUNDS, now: () => T });
+  try {
+    assert.equal(await store.problem(), undefined);
+    Deno.renameSync(path, `${path}.moved`);
+    assert.equal(await store.problem(), `the database file "${path}" is gone`);
+    Deno.writeFileSync(path, new Uint8Array());
+    assert.equal(await store.problem(), `the database file "${path}" was replaced`);
+    Deno.removeSync(path);
+    Deno.renameSync(`${path}.moved`, path);
+    assert.equal(await store.problem(), undefined, "the same file back in its place");
+  } finally {
+    await store.close();
+  }
+  assert.equal(await store.problem(), "the store is closed");
+});

@@ -214,6 +214,11 @@ export interface Store {
   putServerBan(ban: ServerBan): Promise<void>;
   /** Removes the ban of `key`; false when there was none. */
   removeServerBan(key: string): Promise<boolean>;
+  /**
+   * What keeps the store from working, in a few words, or undefined when it works: a cheap check
+   * for the readiness probe (`/readyz`) that changes nothing the chat keeps.
+   */
+  problem(): Promise<string | undefined>;
   /** Writes what is pending and closes; the store is not used after. */
   close(): Promise<void>;
 }

@@ -81,6 +81,13 @@ export function storeSuite(name: string, open: OpenStore): void {
       }
     });
 
+  test("problem() finds nothing wrong with a store that works, and changes nothing", async (store) => {
+    assert.equal(await store.problem(), undefined);
+    await store.createAccount("alice", ALICE);
+    assert.equal(await store.problem(), undefined);
+    assert.deepEqual(await store.accountNames(), ["Alice"]);
+  });
+
   test("createAccount() registers a key once; account() reads it back", async (store) => {
     assert.equal(await store.createAccount("alice", ALICE), true);
     assert.equal(await store.createAccount("alice", { ...ALICE, passwordHash: "other" }), false);

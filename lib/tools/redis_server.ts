@@ -127,7 +127,7 @@ export class RedisServer {
 }
 
 /** A port free now on 127.0.0.1. */
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();

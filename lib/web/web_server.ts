@@ -1,11 +1,14 @@
 /**
  * The web client's server: the page and its assets from `web/` (read once at start, nothing
  * outside it ever served), and a WebSocket at `/ws` whose connections join the chat like TCP
- * ones. Only the page's own origin (and those given) may open the WebSocket.
+ * ones. Only the page's own origin (and those given) may open the WebSocket. Behind a reverse
+ * proxy that it trusts (`--trust-proxy`), the client's address and scheme are the proxy's word
+ * (`forwarded.ts`). Other routes (the health checks) are asked first.
  *
  * @module
  */
 
+import { TrustedProxies } from "./forwarded.ts";
 import { WebSocketConn } from "./websocket_conn.ts";
 
 /** What the page may load and connect to: itself only, and no inline script. */
@@ -36,7 +39,20 @@ export interface WebServerOptions {
   tls?: { cert: string; key: string };
   /** Each WebSocket, once open, as a connection for the chat. */
   onConnection: (conn: WebSocketConn) => void;
+  /** Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` and `-Proto` are believed. */
+  trustProxies?: readonly string[];
+  /** Routes asked before the page's: an answer, or undefined for a request they do not take. */
+  routes?: WebRoutes;
 }
+
+/**
+ * Routes besides the page's (such as `/healthz`), given the request and its client's address
+ * (the proxy's word for it when trusted): an answer, or undefined when the request is not theirs.
+ */
+export type WebRoutes = (
+  request: Request,
+  client: Deno.NetAddr,
+) => Response | Promise<Response> | undefined;
 
 /** A running web server. */
 export interface WebServer {
@@ -82,13 +98,24 @@ function headers(type: string): Headers {
   });
 }
 
-/** Answers one request: a WebSocket at /ws, a file of the page, or 404. */
+/** Answers one request: another route's, a WebSocket at /ws, a file of the page, or 404. */
 export function webHandler(
   assets: Map<string, { body: Uint8Array; type: string }>,
-  options: Pick<WebServerOptions, "origins" | "onConnection">,
-): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response {
+  options: Pick<WebServerOptions, "origins" | "onConnection" | "trustProxies" | "routes">,
+): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response> {
+  const proxies = new TrustedProxies(options.trustProxies ?? []);
   return (request, info) => {
     const url = new URL(request.url);
+    // The address can be read only while the request is being handled.
+    const peer = info.remoteAddr;
+    const client = proxies.any
+      ? {
+        ...peer,
+        hostname: proxies.clientAddress(peer.hostname, request.headers.get("x-forwarded-for")),
+      }
+      : peer;
+    const routed = options.routes?.(request, client);
+    if (routed !== undefined) return routed;
     if (url.pathname === "/ws") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("Expected a WebSocket upgrade\n", {
@@ -97,21 +124,25 @@ export function webHandler(
         });
       }
       // A browser always says which page opens the socket; a program that is not a browser
-      // sends no Origin and cannot be used by another site's page.
+      // sends no Origin and cannot be used by another site's page. Behind a trusted proxy that
+      // ends TLS, the page's scheme is the proxy's word (and its host the Host it forwards).
       const origin = request.headers.get("origin");
-      const own = `${url.protocol}//${request.headers.get("host") ?? url.host}`;
+      const scheme = proxies.clientScheme(
+        peer.hostname,
+        request.headers.get("x-forwarded-proto"),
+        url.protocol,
+      );
+      const own = `${scheme}//${request.headers.get("host") ?? url.host}`;
       if (origin !== null && origin !== own && !options.origins.includes(origin)) {
         return new Response(`Origin ${JSON.stringify(origin)} may not open the chat\n`, {
           status: 403,
           headers: headers("text/plain; charset=utf-8"),
         });
       }
-      // The address can be read only while the request is being handled.
-      const remoteAddr = info.remoteAddr;
       const { socket, response } = Deno.upgradeWebSocket(request);
       socket.addEventListener("open", () => {
         try {
-          options.onConnection(new WebSocketConn(socket, remoteAddr));
+          options.onConnection(new WebSocketConn(socket, client));
         } catch {
           socket.close(1011);
         }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { CONTENT_SECURITY_POLICY, readAssets, webHandler } from "./web_server.ts";
+import {
+  CONTENT_SECURITY_POLICY,
+  readAssets,
+  webHandler,
+  type WebServerOptions,
+} from "./web_server.ts";
 import { tempDir } from "../tools/testing.ts";
 
 const INFO = {
@@ -7,7 +12,11 @@ const INFO = {
   completed: Promise.resolve(),
 } as unknown as Deno.ServeHandlerInfo<Deno.NetAddr>;
 
-function handlerFor(files: Record<string, string>, origins: string[] = []) {
+function handlerFor(
+  files: Record<string, string>,
+  origins: string[] = [],
+  more: Pick<WebServerOptions, "trustProxies" | "routes"> = {},
+) {
   const dir = tempDir();
   for (const [name, text] of Object.entries(files)) {
     Deno.writeTextFileSync(`${dir.path}/${name}`, text);
@@ -19,7 +28,7 @@ function handlerFor(files: Record<string, string>, origins: string[] = []) {
   Deno.writeTextFileSync(`${dir.path}/.git/secret.js`, "secret");
   const assets = readAssets(dir.path);
   dir[Symbol.dispose]();
-  return webHandler(assets, { origins, onConnection: () => {} });
+  return webHandler(assets, { origins, onConnection: () => {}, ...more });
 }
 
 Deno.test("webHandler() serves the page's files and modules with a strict policy, and nothing else", async () => {
@@ -29,7 +38,7 @@ Deno.test("webHandler() serves the page's files and modules with a strict policy
     ".hidden.js": "no",
     "notes.txt": "no",
   });
-  const page = handle(new Request("http://chat.test/"), INFO);
+  const page = await handle(new Request("http://chat.test/"), INFO);
   assert.equal(page.status, 200);
   assert.equal(await page.text(), "<!doctype html>");
   assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
@@ -37,10 +46,10 @@ Deno.test("webHandler() serves the page's files and modules with a strict policy
   assert.match(CONTENT_SECURITY_POLICY, /script-src 'self';.*connect-src 'self'/);
   assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval|\*/);
   assert.equal(page.headers.get("x-content-type-options"), "nosniff");
-  const script = handle(new Request("http://chat.test/app.js"), INFO);
+  const script = await handle(new Request("http://chat.test/app.js"), INFO);
   assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
   await script.body?.cancel();
-  const module = handle(new Request("http://chat.test/common/module.js"), INFO);
+  const module = await handle(new Request("http://chat.test/common/module.js"), INFO);
   assert.equal(await module.text(), "2");
   for (
     const path of [
@@ -53,14 +62,14 @@ Deno.test("webHandler() serves the page's files and modules with a strict policy
       "/index.html/",
     ]
   ) {
-    const response = handle(new Request(`http://chat.test${path}`), INFO);
+    const response = await handle(new Request(`http://chat.test${path}`), INFO);
     assert.equal(response.status, 404, path);
     await response.body?.cancel();
   }
-  const post = handle(new Request("http://chat.test/", { method: "POST", body: "x" }), INFO);
+  const post = await handle(new Request("http://chat.test/", { method: "POST", body: "x" }), INFO);
   assert.equal(post.status, 405);
   await post.body?.cancel();
-  const head = handle(new Request("http://chat.test/", { method: "HEAD" }), INFO);
+  const head = await handle(new Request("http://chat.test/", { method: "HEAD" }), INFO);
   assert.equal(head.status, 200);
   assert.equal(head.body, null);
 });
@@ -77,14 +86,67 @@ Deno.test("webHandler() opens the WebSocket to the page's own origin and to thos
         ...(origin === undefined ? {} : { origin }),
       },
     });
-  const foreign = handle(ws("http://evil.test"), INFO);
+  const foreign = await handle(ws("http://evil.test"), INFO);
   assert.equal(foreign.status, 403);
   assert.equal(await foreign.text(), 'Origin "http://evil.test" may not open the chat\n');
-  const plain = handle(new Request("http://chat.test/ws"), INFO);
+  const plain = await handle(new Request("http://chat.test/ws"), INFO);
   assert.equal(plain.status, 426);
   await plain.body?.cancel();
   // The page's own origin, an allowed one, and a program that is not a browser are upgraded.
   for (const origin of ["http://chat.test", "https://allowed.test", undefined]) {
-    assert.equal(handle(ws(origin), INFO).status, 101, String(origin));
+    assert.equal((await handle(ws(origin), INFO)).status, 101, String(origin));
   }
+});
+
+/** A request's handling details from `hostname`. */
+function from(hostname: string): Deno.ServeHandlerInfo<Deno.NetAddr> {
+  return { ...INFO, remoteAddr: { ...INFO.remoteAddr, hostname } };
+}
+
+Deno.test("webHandler() asks the other routes first, with the client's address", async () => {
+  const seen: string[] = [];
+  const handle = handlerFor({ "index.html": "page" }, [], {
+    trustProxies: ["127.0.0.1"],
+    routes: (request, client) => {
+      seen.push(client.hostname);
+      return new URL(request.url).pathname === "/healthz" ? new Response("ok\n") : undefined;
+    },
+  });
+  const forwarded = { "x-forwarded-for": "203.0.113.7" };
+  const health = await handle(
+    new Request("http://chat.test/healthz", { headers: forwarded }),
+    from("127.0.0.1"),
+  );
+  assert.equal(await health.text(), "ok\n");
+  // Not the routes': the page answers.
+  const page = await handle(
+    new Request("http://chat.test/", { headers: forwarded }),
+    from("192.0.2.7"),
+  );
+  assert.equal(await page.text(), "page");
+  // The trusted proxy's header is believed; another client's is not.
+  assert.deepEqual(seen, ["203.0.113.7", "192.0.2.7"]);
+});
+
+Deno.test("behind a trusted proxy that ends TLS, the page's own https origin may open the WebSocket", async () => {
+  const handle = handlerFor({ "index.html": "x" }, [], { trustProxies: ["10.0.0.0/8"] });
+  const ws = (proto: string) =>
+    new Request("http://chat.example.org/ws", {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+        origin: "https://chat.example.org",
+        "x-forwarded-proto": proto,
+      },
+    });
+  assert.equal((await handle(ws("https"), from("10.1.2.3"))).status, 101);
+  // From anyone else the header is ignored, and the origin is not the page's (http://...).
+  const direct = await handle(ws("https"), from("192.0.2.7"));
+  assert.equal(direct.status, 403);
+  await direct.body?.cancel();
+  const plain = await handle(ws("http"), from("10.1.2.3"));
+  assert.equal(plain.status, 403);
+  await plain.body?.cancel();
 });
