@@ -7,7 +7,7 @@ const INFO = {
   completed: Promise.resolve(),
 } as unknown as Deno.ServeHandlerInfo<Deno.NetAddr>;
 
-function handlerFor(files: Record<string, string>, origins: string[] = []) {
+function handlerFor(files: Record<string, string>, origins: string[] = [], secure = false) {
   const dir = tempDir();
   for (const [name, text] of Object.entries(files)) {
     Deno.writeTextFileSync(`${dir.path}/${name}`, text);
@@ -19,7 +19,7 @@ function handlerFor(files: Record<string, string>, origins: string[] = []) {
   Deno.writeTextFileSync(`${dir.path}/.git/secret.js`, "secret");
   const assets = readAssets(dir.path);
   dir[Symbol.dispose]();
-  return webHandler(assets, { origins, onConnection: () => {} });
+  return webHandler(assets, { origins, onConnection: () => {}, secure });
 }
 
 Deno.test("webHandler() serves the page's files and modules with a strict policy, and nothing else", async () => {
@@ -65,18 +65,20 @@ Deno.test("webHandler() serves the page's files and modules with a strict policy
   assert.equal(head.body, null);
 });
 
+/** A WebSocket upgrade request for chat.test/ws, from a page of `origin`. */
+const ws = (origin?: string) =>
+  new Request("http://chat.test/ws", {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      ...(origin === undefined ? {} : { origin }),
+    },
+  });
+
 Deno.test("webHandler() opens the WebSocket to the page's own origin and to those allowed only", async () => {
   const handle = handlerFor({ "index.html": "x" }, ["https://allowed.test"]);
-  const ws = (origin?: string) =>
-    new Request("http://chat.test/ws", {
-      headers: {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...(origin === undefined ? {} : { origin }),
-      },
-    });
   const foreign = handle(ws("http://evil.test"), INFO);
   assert.equal(foreign.status, 403);
   assert.equal(await foreign.text(), 'Origin "http://evil.test" may not open the chat\n');
@@ -87,4 +89,12 @@ Deno.test("webHandler() opens the WebSocket to the page's own origin and to thos
   for (const origin of ["http://chat.test", "https://allowed.test", undefined]) {
     assert.equal(handle(ws(origin), INFO).status, 101, String(origin));
   }
+});
+
+Deno.test("webHandler() behind the TLS front takes the page's https origin for its own, not http", async () => {
+  const handle = handlerFor({ "index.html": "x" }, [], true);
+  assert.equal(handle(ws("https://chat.test"), INFO).status, 101);
+  const plain = handle(ws("http://chat.test"), INFO);
+  assert.equal(plain.status, 403);
+  await plain.body?.cancel();
 });
