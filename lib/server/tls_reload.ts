@@ -100,7 +100,10 @@ export class TlsReload {
 
   /** Reads the files again and serves them, or refuses them; resolves once said. */
   reload(): Promise<void> {
-    this.#last = this.#last.then(() => this.#reload());
+    this.#last = this.#last.then(() => this.#reload()).catch((error) =>
+      // Unforeseen: said, and the next reload may still be made.
+      this.#log(`TLS certificate not reloaded: ${(error as Error).message}`)
+    );
     return this.#last;
   }
 
