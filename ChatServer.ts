@@ -16,6 +16,8 @@ import { ChatServer } from "./lib/server/server.ts";
 import { healthRoutes } from "./lib/server/health.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
+import { ReloadableTlsListener } from "./lib/net/tls_listener.ts";
+import { TlsReload } from "./lib/server/tls_reload.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
 
 const args = parseServerArgs(Deno.args);
@@ -47,13 +49,17 @@ function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
  */
 const LISTEN_BACKLOG = 4096;
 
+/** Every TLS listener, whose certificate SIGHUP replaces. */
+const tlsListeners: ReloadableTlsListener[] = [];
+
 /** Listens on `port` (TLS when `pem` is given), or exits with the spec's error. */
 function listen(port: number, pem?: { cert: string; key: string }): Deno.Listener {
   const options = { hostname: "0.0.0.0", port, tcpBacklog: LISTEN_BACKLOG };
   try {
-    return pem === undefined
-      ? Deno.listen({ ...options, transport: "tcp" })
-      : Deno.listenTls({ ...options, ...pem });
+    if (pem === undefined) return Deno.listen({ ...options, transport: "tcp" });
+    const listener = new ReloadableTlsListener(options, pem);
+    tlsListeners.push(listener);
+    return listener;
   } catch (error) {
     if (pem !== undefined && !(error instanceof Deno.errors.AddrInUse)) {
       console.log(`ERR - cannot use the TLS certificate and key: ${(error as Error).message}`);
@@ -98,10 +104,12 @@ const ircTls = irc?.tlsPort === undefined ? undefined : listen(irc.tlsPort, pem)
 
 const portOf = (listener: Deno.Listener) => (listener.addr as Deno.NetAddr).port;
 console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${portOf(main)} ...`);
+const [leaf] = pem === undefined ? [] : pemCertificates(pem.cert);
+const fingerprint = leaf === undefined ? "" : await fingerprintOf(leaf);
 if (pem !== undefined) {
-  const [leaf] = pemCertificates(pem.cert);
-  const fingerprint = leaf === undefined ? "" : `, certificate ${await fingerprintOf(leaf)}`;
-  console_.line(`TLS on port ${portOf(listeners.at(-1)!)}${fingerprint}`);
+  console_.line(
+    `TLS on port ${portOf(listeners.at(-1)!)}${fingerprint && `, certificate ${fingerprint}`}`,
+  );
 }
 if (ircPlain !== undefined) console_.line(`IRC on port ${portOf(ircPlain)} as ${irc!.name}`);
 if (ircTls !== undefined) console_.line(`IRC over TLS on port ${portOf(ircTls)} as ${irc!.name}`);
@@ -137,12 +145,14 @@ function startWeb(webPort: number): WebServer | undefined {
     console_.line("Web client not started: it needs --allow-read=web (deno task server grants it)");
     return undefined;
   }
+  let secure: ReloadableTlsListener | undefined;
   try {
+    secure = pem && new ReloadableTlsListener({ hostname: "0.0.0.0", port: webPort }, pem);
     const web = startWebServer({
       port: webPort,
       root: WEB_ROOT,
       origins: webOrigins ?? [],
-      tls: pem,
+      tls: secure,
       onConnection: (conn) => server.adopt(conn),
       trustProxies,
       routes: healthRoutes({
@@ -151,10 +161,12 @@ function startWeb(webPort: number): WebServer | undefined {
         clusterUp: node && (() => node.up),
       }),
     });
+    if (secure !== undefined) tlsListeners.push(secure);
     const scheme = pem === undefined ? "http" : "https";
     console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);
     return web;
   } catch (error) {
+    secure?.close();
     console_.line(
       error instanceof Deno.errors.AddrInUse
         ? `Web client not started: port ${webPort} is in use`
@@ -164,6 +176,19 @@ function startWeb(webPort: number): WebServer | undefined {
   }
 }
 const web = webPort === undefined ? undefined : startWeb(webPort);
+
+// `kill -HUP <pid>` (what `systemctl reload` sends) reads the certificate and key again and serves
+// them to new connections on every TLS port; a bad pair is refused and the old one kept.
+const tlsReload = tls && new TlsReload({
+  files: tls,
+  listeners: tlsListeners,
+  fingerprint,
+  log: (line) => console_.line(line),
+});
+Deno.addSignalListener("SIGHUP", () => {
+  if (tlsReload !== undefined) tlsReload.reload();
+  else console_.line(`${formatDateTime(new Date())} :: SIGHUP: no certificate to reload`);
+});
 
 async function stop(): Promise<never> {
   await server.shutdown();

@@ -9,6 +9,7 @@
  */
 
 import { TrustedProxies } from "./forwarded.ts";
+import { TlsFront } from "./tls_front.ts";
 import { WebSocketConn } from "./websocket_conn.ts";
 
 /** What the page may load and connect to: itself only, and no inline script. */
@@ -35,8 +36,12 @@ export interface WebServerOptions {
   root: string;
   /** Origins other than the page's own that may open the WebSocket. */
   origins: readonly string[];
-  /** Serve HTTPS and WSS with this certificate and key (PEM). */
-  tls?: { cert: string; key: string };
+  /**
+   * Serve HTTPS and WSS on this TLS listener (on its port, in place of `port`), through a
+   * `TlsFront`: a `ReloadableTlsListener`'s certificate can then be replaced without closing the
+   * page's WebSockets.
+   */
+  tls?: Deno.TlsListener;
   /** Each WebSocket, once open, as a connection for the chat. */
   onConnection: (conn: WebSocketConn) => void;
   /** Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` and `-Proto` are believed. */
@@ -101,7 +106,10 @@ function headers(type: string): Headers {
 /** Answers one request: another route's, a WebSocket at /ws, a file of the page, or 404. */
 export function webHandler(
   assets: Map<string, { body: Uint8Array; type: string }>,
-  options: Pick<WebServerOptions, "origins" | "onConnection" | "trustProxies" | "routes">,
+  options: Pick<WebServerOptions, "origins" | "onConnection" | "trustProxies" | "routes"> & {
+    /** The page is served over TLS in front of this handler (its own origin is `https:`). */
+    secure?: boolean;
+  },
 ): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response> {
   const proxies = new TrustedProxies(options.trustProxies ?? []);
   return (request, info) => {
@@ -130,7 +138,7 @@ export function webHandler(
       const scheme = proxies.clientScheme(
         peer.hostname,
         request.headers.get("x-forwarded-proto"),
-        url.protocol,
+        options.secure ? "https:" : url.protocol,
       );
       const own = `${scheme}//${request.headers.get("host") ?? url.host}`;
       if (origin !== null && origin !== own && !options.origins.includes(origin)) {
@@ -165,12 +173,45 @@ export function webHandler(
 /** Starts the web server; throws when its port cannot be used or `root` cannot be read. */
 export function startWebServer(options: WebServerOptions): WebServer {
   const assets = readAssets(options.root);
-  const server = Deno.serve({
-    port: options.port,
-    hostname: "0.0.0.0",
-    ...options.tls,
-    onListen: () => {},
-    onError: () => new Response("Server error\n", { status: 500, headers: headers("text/plain") }),
-  }, webHandler(assets, options));
-  return { port: server.addr.port, shutdown: () => server.shutdown() };
+  const { tls } = options;
+  const handle = webHandler(assets, { ...options, secure: tls !== undefined });
+  let front: TlsFront | undefined;
+  const server = Deno.serve(
+    {
+      // Behind the TLS front, the page's server listens on loopback only.
+      ...(tls === undefined
+        ? { port: options.port, hostname: "0.0.0.0" }
+        : { port: 0, hostname: "127.0.0.1" }),
+      onListen: () => {},
+      onError: () =>
+        new Response("Server error\n", { status: 500, headers: headers("text/plain") }),
+    },
+    (request, info) => handle(request, front === undefined ? info : fromClient(info, front)),
+  );
+  if (tls !== undefined) {
+    front = new TlsFront(tls, server.addr);
+    front.serve();
+  }
+  return {
+    port: tls?.addr.port ?? server.addr.port,
+    shutdown: async () => {
+      await server.shutdown();
+      await front?.close();
+    },
+  };
+}
+
+/** `info` with the browser's address in place of the loopback one `front` relays from. */
+function fromClient(
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  front: TlsFront,
+): Deno.ServeHandlerInfo<Deno.NetAddr> {
+  return {
+    get remoteAddr() {
+      return front.clientOf(info.remoteAddr);
+    },
+    get completed() {
+      return info.completed;
+    },
+  };
 }

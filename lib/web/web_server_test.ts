@@ -15,7 +15,7 @@ const INFO = {
 function handlerFor(
   files: Record<string, string>,
   origins: string[] = [],
-  more: Pick<WebServerOptions, "trustProxies" | "routes"> = {},
+  more: Pick<WebServerOptions, "trustProxies" | "routes"> & { secure?: boolean } = {},
 ) {
   const dir = tempDir();
   for (const [name, text] of Object.entries(files)) {
@@ -74,18 +74,20 @@ Deno.test("webHandler() serves the page's files and modules with a strict policy
   assert.equal(head.body, null);
 });
 
+/** A WebSocket upgrade request for chat.test/ws, from a page of `origin`. */
+const ws = (origin?: string) =>
+  new Request("http://chat.test/ws", {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      ...(origin === undefined ? {} : { origin }),
+    },
+  });
+
 Deno.test("webHandler() opens the WebSocket to the page's own origin and to those allowed only", async () => {
   const handle = handlerFor({ "index.html": "x" }, ["https://allowed.test"]);
-  const ws = (origin?: string) =>
-    new Request("http://chat.test/ws", {
-      headers: {
-        upgrade: "websocket",
-        connection: "Upgrade",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-        ...(origin === undefined ? {} : { origin }),
-      },
-    });
   const foreign = await handle(ws("http://evil.test"), INFO);
   assert.equal(foreign.status, 403);
   assert.equal(await foreign.text(), 'Origin "http://evil.test" may not open the chat\n');
@@ -147,6 +149,14 @@ Deno.test("behind a trusted proxy that ends TLS, the page's own https origin may
   assert.equal(direct.status, 403);
   await direct.body?.cancel();
   const plain = await handle(ws("http"), from("10.1.2.3"));
+  assert.equal(plain.status, 403);
+  await plain.body?.cancel();
+});
+
+Deno.test("webHandler() behind the TLS front takes the page's https origin for its own, not http", async () => {
+  const handle = handlerFor({ "index.html": "x" }, [], { secure: true });
+  assert.equal((await handle(ws("https://chat.test"), INFO)).status, 101);
+  const plain = await handle(ws("http://chat.test"), INFO);
   assert.equal(plain.status, 403);
   await plain.body?.cancel();
 });
