@@ -1,9 +1,11 @@
 /**
  * The store in one SQLite database file (`chat.db` in the data directory), through the
  * `node:sqlite` that ships with Deno: WAL mode, prepared statements, and the writes of one turn of
- * the event loop gathered into one transaction. The schema and its migrations are
- * `sqlite_schema.ts`'s. It runs past 450 lines because it is every method of the `Store`
- * interface, each a statement or two, side by side with the one commit they share.
+ * the event loop gathered into one transaction. One server holds a database at a time (a lock
+ * file beside it, `chat.db.lock`); other processes may read it meanwhile, as the backup tool
+ * does. The schema and its migrations are `sqlite_schema.ts`'s. It runs past 450 lines because
+ * it is every method of the `Store` interface, each a statement or two, side by side with the one
+ * commit they share.
  *
  * @module
  */
@@ -30,6 +32,9 @@ import { migrate } from "./sqlite_schema.ts";
 /** The database file's name in the data directory. */
 export const DATABASE_FILE = "chat.db";
 
+/** The lock file beside the database: `chat.db.lock`. */
+const LOCK_SUFFIX = ".lock";
+
 /** How often expired messages are deleted, at most (ms). */
 const EXPIRY_PERIOD_MS = 60_000;
 
@@ -52,10 +57,24 @@ interface PendingWrite {
 
 type Row = Record<string, unknown>;
 
+/**
+ * Takes the lock file at `path`, or throws when another server holds it. The database itself is
+ * left to SQLite's usual locks, so that other processes may read it while the server runs (a
+ * backup, `sqlite3`); the lock file keeps out a second server, which would write beside it.
+ */
+function holdLock(path: string): Deno.FsFile {
+  const file = Deno.openSync(path, { read: true, write: true, create: true });
+  if (file.tryLockSync(true)) return file;
+  file.close();
+  throw new Error("database is locked: another server uses this data directory");
+}
+
 /** A store in a SQLite database file. */
 export class SqliteStore implements Store {
   readonly description: string;
   readonly #db: DatabaseSync;
+  /** The lock file, held while open: one server per database. */
+  readonly #lock: Deno.FsFile;
   readonly #bounds: StoreBounds;
   readonly #onError: (error: Error) => void;
   readonly #now: () => number;
@@ -85,16 +104,22 @@ export class SqliteStore implements Store {
     const path = `${dir.replace(/\/+$/, "") || "/"}/${DATABASE_FILE}`;
     this.description = `Store: ${path} (SQLite)`;
     Deno.mkdirSync(dir, { recursive: true });
-    this.#db = new DatabaseSync(path);
+    // One server per database: a second one fails here, not later.
+    this.#lock = holdLock(`${path}${LOCK_SUFFIX}`);
     try {
-      // One server per database: a second one fails here, not later.
-      this.#db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      this.#db = new DatabaseSync(path);
+    } catch (error) {
+      this.#lock.close();
+      throw error;
+    }
+    try {
       this.#db.exec("PRAGMA journal_mode = WAL");
       // Durable when the process dies (kill -9); a power cut may lose the last commits.
       this.#db.exec("PRAGMA synchronous = NORMAL");
       migrate(this.#db, this.#now);
     } catch (error) {
       this.#db.close();
+      this.#lock.close();
       throw error;
     }
     this.#path = path;
@@ -399,6 +424,7 @@ export class SqliteStore implements Store {
     this.#commit();
     this.#closed = true;
     this.#db.close();
+    this.#lock.close();
     return Promise.resolve();
   }
 
