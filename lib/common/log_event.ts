@@ -4,8 +4,9 @@
  * event; the program that prints chooses how to write it (the text line, or one JSON object:
  * `lib/server/log_format.ts`). Nothing here does I/O.
  *
- * An event's kind is made once, where the event is logged, by `eventKind`; its text is written
- * only when asked for, and then once, however many times the event is printed.
+ * An event's kind is made once, where the event is logged, by `eventKind`; its text (or any other
+ * line of it) is written only when asked for, and then once, however many times the event is
+ * printed: the core logs one `Broadcasted:` event after each message of a batch.
  *
  * @module
  */
@@ -42,6 +43,8 @@ export class LogEvent {
   readonly fields: LogFields;
   readonly #textOf: TextOf<LogFields>;
   #text: string | undefined;
+  #format: ((event: LogEvent) => string) | undefined;
+  #line: string | undefined;
 
   /** An event; `textOf` writes its text line from `fields` (see `eventKind`). */
   constructor(
@@ -61,6 +64,15 @@ export class LogEvent {
   /** Its text line, as the console has always shown it (written once, when first asked for). */
   get text(): string {
     return this.#text ??= this.#textOf(this.fields, this.time);
+  }
+
+  /** Its line as `format` writes it, written once for as long as it is asked in that format. */
+  lineIn(format: (event: LogEvent) => string): string {
+    if (this.#format !== format) {
+      this.#line = format(this);
+      this.#format = format;
+    }
+    return this.#line!;
   }
 }
 

@@ -51,7 +51,7 @@ export class ConsoleLog {
   /** Queues `event`'s line in the console's format. */
   readonly log = (event: LogEvent): void => {
     if (this.#pending.length === 0) queueMicrotask(this.#handOver);
-    this.#pending.push(this.#format(event));
+    this.#pending.push(event.lineIn(this.#format));
   };
 
   /** Resolves once every queued line is written. */
