@@ -5,8 +5,9 @@
  * `event`, then the event's fields.
  *
  * The JSON is `JSON.stringify`'s, not `protocol.ts`'s: this is the console, not the chat's wire.
- * It escapes every control character, so an object is always one line, and the line and
- * paragraph separators are escaped too, for readers that split lines on them.
+ * It escapes the control characters up to U+001F, so an object is always one line; the others
+ * (DEL, U+0080 to U+009F, NEL among them) and the line and paragraph separators are escaped here
+ * too, for readers that split lines on them and for terminals.
  *
  * @module
  */
@@ -33,11 +34,11 @@ export function jsonLine(event: LogEvent): string {
     JSON.stringify(event.event);
   const fields = JSON.stringify(event.fields);
   const line = fields === "{}" ? `${head}}` : `${head},${fields.slice(1)}`;
-  return line.replace(SEPARATORS, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return line.replace(UNESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** The line and paragraph separators, which JSON leaves as they are. */
-const SEPARATORS = /[\u2028\u2029]/g;
+/** The control characters and separators that `JSON.stringify` leaves as they are. */
+const UNESCAPED = /[\u007f-\u009f\u2028\u2029]/g;
 
 /** The formatter of `format`. */
 export function formatterOf(format: LogFormat): LogFormatter {

@@ -109,7 +109,7 @@ Deno.test("the JSON format leaves out undefined fields, and writes lists as arra
 
 Deno.test("a JSON line is one line whatever its fields hold, and reads back as given", () => {
   const said = eventKind("said", "info", (f: { text: string }) => f.text);
-  const text = 'a\nb\rc\x1bd\u2028e\u2029f"g\\h\u0000 😀';
+  const text = 'a\nb\rc\x1bd\u2028e\u2029f"g\\h\u0000 😀\x7f\x85\x9b';
   const line = jsonLine(said.at(AT, { text }));
   assert.equal(/[\p{Cc}\u2028\u2029]/u.test(line), false, line);
   assert.equal(JSON.parse(line).text, text);
