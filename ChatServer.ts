@@ -10,14 +10,26 @@
 import { parseServerArgs, SERVER_USAGE, type TlsSettings } from "./lib/server/args.ts";
 import { joinCluster } from "./lib/cluster/join.ts";
 import { ConsoleLog } from "./lib/server/console_log.ts";
-import { formatDateTime } from "./lib/common/text.ts";
+import { formatterOf } from "./lib/server/log_format.ts";
+import {
+  IRC_STARTED,
+  SERVER_STARTED,
+  START_FAILED,
+  STATS,
+  STORE_OPENED,
+  STORE_WRITE_FAILED,
+  TLS_STARTED,
+  WEB_NOT_STARTED,
+  WEB_STARTED,
+} from "./lib/server/server_events.ts";
+import { CLUSTER_JOINED } from "./lib/cluster/cluster_events.ts";
 import { machineAddress } from "./lib/net/conn.ts";
 import { ChatServer } from "./lib/server/server.ts";
 import { healthRoutes } from "./lib/server/health.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { ReloadableTlsListener } from "./lib/net/tls_listener.ts";
-import { TlsReload } from "./lib/server/tls_reload.ts";
+import { NOTHING_TO_RELOAD, TlsReload } from "./lib/server/tls_reload.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
 
 const args = parseServerArgs(Deno.args);
@@ -29,6 +41,16 @@ if (!args.ok) {
 }
 const { port, limits, tls, dataDir, webPort, webOrigins, trustProxies, cluster, operators, irc } =
   args.value;
+// Every console line from here on is in this format (`--log-format`).
+const format = formatterOf(args.value.logFormat ?? "text");
+const console_ = new ConsoleLog(Deno.stdout, { format });
+const log = console_.log;
+
+/** Says why the server cannot start (`ERR - ...`, or its JSON) and exits 1. */
+function fail(reason: string): never {
+  console.log(format(START_FAILED.at(new Date(), { reason })));
+  Deno.exit(1);
+}
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -36,8 +58,7 @@ function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
     try {
       return Deno.readTextFileSync(file);
     } catch (error) {
-      console.log(`ERR - cannot read TLS ${what} "${file}": ${(error as Error).message}`);
-      Deno.exit(1);
+      fail(`cannot read TLS ${what} "${file}": ${(error as Error).message}`);
     }
   };
   return { cert: read(tls.certFile, "certificate"), key: read(tls.keyFile, "key") };
@@ -61,38 +82,32 @@ function listen(port: number, pem?: { cert: string; key: string }): Deno.Listene
     tlsListeners.push(listener);
     return listener;
   } catch (error) {
-    if (pem !== undefined && !(error instanceof Deno.errors.AddrInUse)) {
-      console.log(`ERR - cannot use the TLS certificate and key: ${(error as Error).message}`);
-    } else {
-      console.log(`ERR - cannot create ChatServer socket using port number ${port}`);
-    }
-    Deno.exit(1);
+    fail(
+      pem !== undefined && !(error instanceof Deno.errors.AddrInUse)
+        ? `cannot use the TLS certificate and key: ${(error as Error).message}`
+        : `cannot create ChatServer socket using port number ${port}`,
+    );
   }
 }
 
-const console_ = new ConsoleLog();
 // Said once for each new reason (while Redis is away, every message would say it again).
 let lastStoreError = "";
 const onStoreError = (error: Error) => {
   if (error.message === lastStoreError) return;
   lastStoreError = error.message;
-  console_.line(`${formatDateTime(new Date())} :: store: cannot write: ${error.message}`);
+  log(STORE_WRITE_FAILED.at(new Date(), { error: error.message }));
 };
 // A node joins its cluster before it listens, and keeps its data in the cluster's Redis.
-const node = cluster === undefined ? undefined : await joinCluster(cluster);
+const node = cluster === undefined ? undefined : await joinCluster(cluster, fail);
 const opened = node !== undefined
   ? { ok: true as const, store: node.openStore(storeBounds(limits), onStoreError) }
   : openStore(dataDir, storeBounds(limits), onStoreError);
-if (!opened.ok) {
-  console.log(opened.error);
-  Deno.exit(1);
-}
+if (!opened.ok) fail(opened.error.replace(/^ERR - /, ""));
 const { store } = opened;
 // The chat's id, made once and kept in the store: the same at any address, port or node.
-const chat = await store.chatId().catch((error: Error) => {
-  console.log(`ERR - cannot read the chat's id from the store: ${error.message}`);
-  Deno.exit(1);
-});
+const chat = await store.chatId().catch((error: Error) =>
+  fail(`cannot read the chat's id from the store: ${error.message}`)
+);
 
 const pem = tls === undefined ? undefined : readTlsFiles(tls);
 const main = listen(port, tls?.port === undefined ? pem : undefined);
@@ -103,23 +118,24 @@ const ircPlain = irc?.port === undefined ? undefined : listen(irc.port);
 const ircTls = irc?.tlsPort === undefined ? undefined : listen(irc.tlsPort, pem);
 
 const portOf = (listener: Deno.Listener) => (listener.addr as Deno.NetAddr).port;
-console_.line(`ChatServer started with server IP: ${machineAddress()}, port: ${portOf(main)} ...`);
+log(SERVER_STARTED.at(new Date(), { ip: machineAddress(), port: portOf(main) }));
 const [leaf] = pem === undefined ? [] : pemCertificates(pem.cert);
 const fingerprint = leaf === undefined ? "" : await fingerprintOf(leaf);
 if (pem !== undefined) {
-  console_.line(
-    `TLS on port ${portOf(listeners.at(-1)!)}${fingerprint && `, certificate ${fingerprint}`}`,
-  );
+  log(TLS_STARTED.at(new Date(), {
+    port: portOf(listeners.at(-1)!),
+    fingerprint: fingerprint || undefined,
+  }));
 }
-if (ircPlain !== undefined) console_.line(`IRC on port ${portOf(ircPlain)} as ${irc!.name}`);
-if (ircTls !== undefined) console_.line(`IRC over TLS on port ${portOf(ircTls)} as ${irc!.name}`);
-const nodes = (count: number) => `${count} node${count === 1 ? "" : "s"}`;
+for (const [listener, tls] of [[ircPlain, false], [ircTls, true]] as const) {
+  if (listener === undefined) continue;
+  log(IRC_STARTED.at(new Date(), { port: portOf(listener), tls, server_name: irc!.name }));
+}
 if (node !== undefined) {
-  console_.line(
-    `Cluster ${node.settings.shown} joined as node ${node.id} (${nodes(await node.nodeCount())})`,
-  );
+  const nodes = await node.nodeCount();
+  log(CLUSTER_JOINED.at(new Date(), { cluster: node.settings.shown, node: node.id, nodes }));
 }
-console_.line(store.description);
+log(STORE_OPENED.at(new Date(), { description: store.description }));
 
 const server = new ChatServer(listeners, {
   limits,
@@ -133,7 +149,7 @@ const server = new ChatServer(listeners, {
     pingMs: irc.pingSeconds * 1000,
     pingTimeoutMs: irc.pingSeconds * 1000,
   },
-  log: (line) => console_.line(line),
+  log,
 });
 
 /** The web client's folder, beside this file. */
@@ -142,7 +158,8 @@ const WEB_ROOT = new URL("./web", import.meta.url).pathname;
 /** Starts the web client, or says why not and goes on without it. */
 function startWeb(webPort: number): WebServer | undefined {
   if (Deno.permissions.querySync({ name: "read", path: WEB_ROOT }).state !== "granted") {
-    console_.line("Web client not started: it needs --allow-read=web (deno task server grants it)");
+    const reason = "it needs --allow-read=web (deno task server grants it)";
+    log(WEB_NOT_STARTED.at(new Date(), { reason }));
     return undefined;
   }
   let secure: ReloadableTlsListener | undefined;
@@ -163,15 +180,14 @@ function startWeb(webPort: number): WebServer | undefined {
     });
     if (secure !== undefined) tlsListeners.push(secure);
     const scheme = pem === undefined ? "http" : "https";
-    console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);
+    log(WEB_STARTED.at(new Date(), { url: `${scheme}://${machineAddress()}:${web.port}/` }));
     return web;
   } catch (error) {
     secure?.close();
-    console_.line(
-      error instanceof Deno.errors.AddrInUse
-        ? `Web client not started: port ${webPort} is in use`
-        : `Web client not started: ${(error as Error).message}`,
-    );
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? `port ${webPort} is in use`
+      : (error as Error).message;
+    log(WEB_NOT_STARTED.at(new Date(), { reason }));
     return undefined;
   }
 }
@@ -183,11 +199,11 @@ const tlsReload = tls && new TlsReload({
   files: tls,
   listeners: tlsListeners,
   fingerprint,
-  log: (line) => console_.line(line),
+  log,
 });
 Deno.addSignalListener("SIGHUP", () => {
   if (tlsReload !== undefined) tlsReload.reload();
-  else console_.line(`${formatDateTime(new Date())} :: SIGHUP: no certificate to reload`);
+  else log(NOTHING_TO_RELOAD.at(new Date(), {}));
 });
 
 async function stop(): Promise<never> {
@@ -205,11 +221,7 @@ Deno.addSignalListener("SIGTERM", stop);
 Deno.addSignalListener("SIGUSR2", () => {
   const { connections, registered } = server.stats();
   const { rss, heapUsed } = Deno.memoryUsage();
-  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-  console_.line(
-    `${formatDateTime(new Date())} :: stats: connections ${connections}, ` +
-      `registered ${registered}, rss ${mib(rss)} MiB, heap ${mib(heapUsed)} MiB`,
-  );
+  log(STATS.at(new Date(), { connections, registered, rss_bytes: rss, heap_bytes: heapUsed }));
 });
 
 await server.serve();

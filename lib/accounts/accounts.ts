@@ -27,11 +27,33 @@ import type {
   Outbound,
   RegisterCommand,
 } from "../core/types.ts";
-import { formatDateTime } from "../common/text.ts";
+import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
+import { eventLine, STORE_ERROR } from "../core/console_lines.ts";
 import { EVERYONE, type HistoryPage, type KeptMessage, type Store } from "../store/store.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { historyRun, keptRun, type Unsent } from "./replies.ts";
 import { Throttle } from "./throttle.ts";
+
+/** A login as `nickname` from `ip`:`port` failed (its password is never logged). */
+export const LOGIN_FAILED: EventKind<{ nickname: string; ip: string; port: number }> = eventKind(
+  "login_failed",
+  "warn",
+  (f, time) => eventLine(time, `failed login as ${f.nickname} from IP:${f.ip}, Port:${f.port}`),
+);
+
+/** What each account action did, as the console says it. */
+const ACCOUNT_DONE: Record<AccountAction, string> = {
+  register: "registered",
+  password: "changed the password of",
+  unregister: "gave up",
+};
+
+/** `nickname` registered its account, changed its password, or gave it up (`action`). */
+export const ACCOUNT_CHANGED: EventKind<{ nickname: string; action: AccountAction }> = eventKind(
+  "account_changed",
+  "info",
+  (f, time) => eventLine(time, `${f.nickname}: ${ACCOUNT_DONE[f.action]} the account.`),
+);
 
 /** Messages of history shown on logging in, at most. */
 export const HISTORY_ON_LOGIN = 100;
@@ -54,8 +76,8 @@ export interface AccountsOptions<M extends Member> {
   store: Store;
   /** Where replies go. */
   out: Outbound<M>;
-  /** Where console lines go. */
-  log: (line: string) => void;
+  /** Where console events go. */
+  log: Log;
   /** Most messages `/history` may ask for (the history bound). */
   historyMax: number;
   /** Most bytes of kept messages or history sent to a client at once (well under its sendq). */
@@ -92,7 +114,7 @@ interface Arrivals {
 export class Accounts<M extends Member> implements AccountHooks<M> {
   readonly #store: Store;
   readonly #out: Outbound<M>;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #now: () => Date;
   readonly #logins: Throttle;
   readonly #changes: Throttle;
@@ -222,7 +244,12 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     this.#unsent.delete(member);
     this.#deviceOf.delete(member);
     this.#store.seen(key, this.#now().getTime()).catch((error: Error) =>
-      this.#log(`Store: cannot note when ${key} was last seen: ${error.message}`)
+      this.#log(
+        STORE_ERROR.at(this.#now(), {
+          action: `note when ${key} was last seen`,
+          error: error.message,
+        }),
+      )
     );
   }
 
@@ -269,10 +296,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
         await verifyPassword(password, account.passwordHash);
       if (!right) {
         this.#logins.count(keys, now);
-        this.#log(
-          `${formatDateTime(this.#now())} :: failed login as ${name} from ` +
-            `IP:${member.ip}, Port:${member.port}`,
-        );
+        this.#loginFailed(name, member);
         return account === undefined
           ? `No account ${JSON.stringify(name)}`
           : `Wrong password for ${name}`;
@@ -283,6 +307,10 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     } catch (error) {
       return `Cannot log in now: ${(error as Error).message}`;
     }
+  }
+
+  #loginFailed(nickname: string, member: M): void {
+    this.#log(LOGIN_FAILED.at(this.#now(), { nickname, ip: member.ip, port: member.port }));
   }
 
   async #login(member: M, password: string, device: string | undefined): Promise<void> {
@@ -332,10 +360,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       }
       if (!right) {
         this.#logins.count(keys, now);
-        this.#log(
-          `${formatDateTime(this.#now())} :: failed login as ${name} from ` +
-            `IP:${member.ip}, Port:${member.port}`,
-        );
+        this.#loginFailed(name, member);
         this.#refuse(member, `Wrong password for ${name}`, "taken");
         return;
       }
@@ -429,12 +454,7 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       this.#refuse(member, `Cannot change the account now: ${(error as Error).message}`);
       return;
     }
-    const done = {
-      register: "registered",
-      password: "changed the password of",
-      unregister: "gave up",
-    };
-    this.#log(`${formatDateTime(this.#now())} :: ${nickname}: ${done[action]} the account.`);
+    this.#log(ACCOUNT_CHANGED.at(this.#now(), { nickname, action }));
     if (!member.closing) {
       this.#send(member, {
         type: "account",
@@ -480,7 +500,12 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
       // From a device, its cursor moves; without one, only an account without devices forgets.
       await this.#store.acknowledge(key, id, this.#deviceOf.get(member));
     } catch (error) {
-      this.#log(`Store: cannot note what ${key} received: ${(error as Error).message}`);
+      this.#log(
+        STORE_ERROR.at(this.#now(), {
+          action: `note what ${key} received`,
+          error: (error as Error).message,
+        }),
+      );
       return;
     }
     const unsent = this.#unsent.get(member);

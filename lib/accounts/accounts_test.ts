@@ -22,7 +22,7 @@ async function setUp(chatId?: string) {
   const accounts = new Accounts<FakeMember>({
     store,
     out,
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now,
     historyMax: BOUNDS.historyMax,
     replyBytes: 256 * 1024,
@@ -31,7 +31,7 @@ async function setUp(chatId?: string) {
   await accounts.load();
   const core = new ChatCore<FakeMember>({
     out,
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now,
     accounts,
     connectionsPerAccount: 10,

@@ -21,7 +21,7 @@
 import type { KeyBundle, TransferMessage } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
 import type { ChatObserver, Member, Outbound } from "../core/types.ts";
-import { formatDateTime } from "../common/text.ts";
+import type { Log } from "../common/log_event.ts";
 import type { AccountChat } from "../accounts/accounts.ts";
 import type { OperatorNews } from "../operators/operators.ts";
 import {
@@ -36,6 +36,7 @@ import { HeldMessages } from "./held_messages.ts";
 import { type NameCommand, NicknameClaims } from "./nickname_claims.ts";
 import { Presence, type PresenceFeatures } from "./presence.ts";
 import type { RemoteMember } from "./remote_member.ts";
+import { CLUSTER_LINK_LOST, CLUSTER_LINK_RESTORED, CLUSTER_PROBLEM } from "./cluster_events.ts";
 
 /** What users are told when the link to Redis is lost. */
 export const LINK_LOST_NOTICE: string = "The link to the other servers of this chat is down: " +
@@ -56,7 +57,7 @@ export interface ClusterBusOptions<P extends Member> {
   /** After a delivery from another node: the dead are reaped. */
   afterDelivery: () => void;
   /** Where the bus's own lines go (problems on the bus). */
-  log: (line: string) => void;
+  log: Log;
   /** The server's features that users of other nodes reach too. */
   features: () => BusFeatures<P | RemoteMember>;
 }
@@ -114,7 +115,7 @@ export class ClusterBus<P extends Member> {
       publish,
       holding: () => this.#held.holding,
       left: (member) => this.#deliveries.forget(member),
-      say: (text) => this.#say(text),
+      log: options.log,
       features: options.features,
     });
     this.#deliveries = new Deliveries<P>({
@@ -203,7 +204,7 @@ export class ClusterBus<P extends Member> {
       if (!up) this.#lost(reason);
       else {
         this.#restored().catch((error: Error) => {
-          this.#logOnce("restore", `cluster: could not re-establish everything: ${error.message}`);
+          this.#logOnce("restore", `could not re-establish everything: ${error.message}`);
         });
       }
     });
@@ -234,7 +235,7 @@ export class ClusterBus<P extends Member> {
   /** The link to Redis is lost: said on the console, and to this node's users once. */
   #lost(reason = "no answer"): void {
     this.#held.hold();
-    this.#options.log(`Cluster link lost: ${reason}; retrying`);
+    this.#options.log(CLUSTER_LINK_LOST.at(new Date(), { reason }));
     const notice = { type: "error" as const, message: LINK_LOST_NOTICE };
     this.#options.inner.deliver(this.#presence.locals(), [notice]);
     this.#options.afterDelivery();
@@ -246,7 +247,7 @@ export class ClusterBus<P extends Member> {
    */
   async #restored(): Promise<void> {
     const restoration = ++this.#restorations;
-    this.#options.log("Cluster link restored");
+    this.#options.log(CLUSTER_LINK_RESTORED.at(new Date(), {}));
     this.#presence.linkBack();
     await this.claims.reclaim();
     this.#presence.rejoin();
@@ -275,7 +276,7 @@ export class ClusterBus<P extends Member> {
       message = decodeBusMessage(text);
     } catch (error) {
       const ignored = (error as Error).message;
-      this.#logOnce(ignored, `cluster: ignored ${ignored}`);
+      this.#logOnce(ignored, `ignored ${ignored}`);
       return;
     }
     if (message.node === this.#options.node.id) return;
@@ -289,7 +290,7 @@ export class ClusterBus<P extends Member> {
     } catch (error) {
       this.#logOnce(
         `bad ${String(message.kind)}`,
-        `cluster: ignored a bad "${String(message.kind)}" message: ${(error as Error).message}`,
+        `ignored a bad "${String(message.kind)}" message: ${(error as Error).message}`,
       );
     }
   }
@@ -347,18 +348,13 @@ export class ClusterBus<P extends Member> {
       this.#presence.resync();
       this.#presence.announce();
     }).catch((error: Error) => {
-      this.#logOnce("rename", `cluster: could not rename ${member.nickname}: ${error.message}`);
+      this.#logOnce("rename", `could not rename ${member.nickname}: ${error.message}`);
     });
   }
 
-  #logOnce(kind: string, line: string): void {
+  #logOnce(kind: string, problem: string): void {
     if (this.#logged.has(kind)) return;
     this.#logged.add(kind);
-    this.#say(line);
-  }
-
-  /** Logs `text` as a server event line, with the date and time. */
-  #say(text: string): void {
-    this.#options.log(`${formatDateTime(new Date())} :: ${text}`);
+    this.#options.log(CLUSTER_PROBLEM.at(new Date(), { problem }));
   }
 }

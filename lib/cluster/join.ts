@@ -1,6 +1,6 @@
 /**
- * Joining the cluster at start, or stopping with one clear error line (exit 1): without the
- * permissions the Redis client needs, or when Redis cannot be reached or refuses.
+ * Joining the cluster at start, or failing with one clear reason (the program says it and exits
+ * 1): without the permissions the Redis client needs, or when Redis cannot be reached or refuses.
  *
  * @module
  */
@@ -10,23 +10,27 @@ import { type ClusterSettings, REDIS_ENV } from "./cluster_url.ts";
 
 export { REDIS_ENV };
 
-/** This server as a node of the cluster of `settings`; exits 1, saying why, when it cannot be. */
-export async function joinCluster(settings: ClusterSettings): Promise<ClusterNode> {
+/**
+ * This server as a node of the cluster of `settings`; when it cannot be, `fail` is told why (it
+ * says so and exits).
+ */
+export async function joinCluster(
+  settings: ClusterSettings,
+  fail: (reason: string) => never,
+): Promise<ClusterNode> {
   const missing = REDIS_ENV.filter((variable) =>
     Deno.permissions.querySync({ name: "env", variable }).state !== "granted"
   );
   if (missing.length > 0) {
-    console.log(
-      `ERR - --cluster needs --allow-env=${REDIS_ENV.join(",")}: the Redis client reads them ` +
+    fail(
+      `--cluster needs --allow-env=${REDIS_ENV.join(",")}: the Redis client reads them ` +
         "(deno task cluster grants it)",
     );
-    Deno.exit(1);
   }
   try {
     return await ClusterNode.join(settings);
   } catch (error) {
     const reason = (error as Error).message || String(error);
-    console.log(`ERR - cannot join the cluster at ${settings.shown}: ${reason}`);
-    Deno.exit(1);
+    fail(`cannot join the cluster at ${settings.shown}: ${reason}`);
   }
 }

@@ -12,7 +12,8 @@
  */
 
 import type { RegisterCommand } from "../core/types.ts";
-import { formatDateTime } from "../common/text.ts";
+import type { Log } from "../common/log_event.ts";
+import { CLUSTER_PROBLEM } from "./cluster_events.ts";
 import { MAX_NICKNAME_CHARS, nicknameKey, nicknameProblem } from "../protocol/values.ts";
 
 /** What the claims need of the cluster (a `ClusterNode`). */
@@ -59,7 +60,7 @@ export interface NicknameClaimsOptions<P extends Claimant> {
   /** This node took `key` from a later registration on another node: that node must rename. */
   took: (key: string) => void;
   /** Where problems are logged. */
-  log: (line: string) => void;
+  log: Log;
 }
 
 /** The nicknames this node's clients hold in the cluster. */
@@ -218,10 +219,9 @@ export class NicknameClaims<P extends Claimant> {
     }
     this.#options.link.release(claim.key, claim.holder, claim.at).catch((error: Error) => {
       this.#unreleased.push(claim);
-      const now = formatDateTime(new Date());
-      this.#options.log(
-        `${now} :: cluster: cannot free the nickname ${claim.key}: ${error.message}`,
-      );
+      this.#options.log(CLUSTER_PROBLEM.at(new Date(), {
+        problem: `cannot free the nickname ${claim.key}: ${error.message}`,
+      }));
     });
   }
 }

@@ -30,6 +30,8 @@ import { type ClusterNode, SWEEPS_PER_TIMEOUT } from "./cluster_node.ts";
 import { type Digest, type DigestEntry, digestOf, sameDigest } from "./digest.ts";
 import { type RemoteInfo, RemoteMember } from "./remote_member.ts";
 import { RoomChannels } from "./room_channels.ts";
+import type { Log } from "../common/log_event.ts";
+import { CLUSTER_NODE_GONE } from "./cluster_events.ts";
 
 /** Why users of another node are said to have left when that became known only afterwards. */
 const APART_REASON = "left while the servers could not reach each other";
@@ -64,8 +66,8 @@ export interface PresenceOptions<P extends Member> {
   holding: () => boolean;
   /** A user of this node left (what other nodes offered it is forgotten). */
   left: (member: P | RemoteMember) => void;
-  /** Logs a server event line (a node is gone). */
-  say: (text: string) => void;
+  /** Where console events go (a node is gone). */
+  log: Log;
   /** The server's features that keep something of each user. */
   features: () => PresenceFeatures<P | RemoteMember>;
 }
@@ -377,7 +379,7 @@ export class Presence<P extends Member> {
       if (live.has(id)) continue;
       for (const member of users.values()) this.#remove(id, member, "their server is gone");
       this.#remote.delete(id);
-      this.#options.say(`cluster: node ${id} is gone`);
+      this.#options.log(CLUSTER_NODE_GONE.at(new Date(), { node: id }));
     }
   }
 

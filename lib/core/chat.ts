@@ -1,8 +1,8 @@
 /**
  * The chat core: the rules of registering, nicknames, rooms, and who receives what. Commands
- * come in from any wire; deliveries go out through an `Outbound`, and console lines (those of
- * spec part A, and one per other event, written by `console_lines.ts`) through `log`. No I/O
- * and no wire: it is tested without sockets.
+ * come in from any wire; deliveries go out through an `Outbound`, and console events (those of
+ * spec part A, and one per other event, made by `console_lines.ts`) through `log`. No I/O and no
+ * wire: it is tested without sockets.
  *
  * The state it rules over is `roster.ts`'s (who is registered) and `rooms.ts`'s, one entry per
  * user; an account connected from several clients at once has its other connections in
@@ -30,12 +30,19 @@ import {
   roomProblem,
 } from "../protocol/values.ts";
 import { utf8ByteLength } from "../common/utf8.ts";
+import type { Log, LogEvent } from "../common/log_event.ts";
 import {
-  broadcastedLine,
-  eventLine,
-  privateLine,
-  receivedLine,
-  roomLine,
+  BROADCASTED,
+  CONNECTED,
+  DISCONNECTED,
+  JOINED,
+  LEFT,
+  PRIVATE_MESSAGE,
+  PUT_OUT,
+  RECEIVED,
+  REJOINED,
+  RENAMED,
+  ROOM_MESSAGE,
 } from "./console_lines.ts";
 import { Connections } from "./connections.ts";
 import { Rooms } from "./rooms.ts";
@@ -58,8 +65,8 @@ export const BATCH_CHARS = 64 * 1024;
 export interface ChatCoreOptions<M extends Member> {
   /** Where deliveries and error replies go. */
   out: Outbound<M>;
-  /** Where console lines go. */
-  log: (line: string) => void;
+  /** Where console events go. */
+  log: Log;
   /** The wall clock, for the times printed and sent. */
   now?: () => Date;
   /** The accounts feature; without it there are no accounts, offline messages or history. */
@@ -95,8 +102,8 @@ interface Batch<M> {
   sender: M;
   messages: ServerMessage[];
   chars: number;
-  /** The `Received:` line of each message, printed with the `Broadcasted:` line when sent. */
-  received: string[];
+  /** The `Received:` event of each message, logged with the `Broadcasted:` one when sent. */
+  received: LogEvent[];
 }
 
 /** A refusal: what the client is told, and why in a word. */
@@ -105,7 +112,7 @@ type Refusal = { message: string; reason?: ErrorReason };
 /** The chat's state and rules. */
 export class ChatCore<M extends Member> {
   readonly #out: Outbound<M>;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #now: () => Date;
   readonly #accounts: AccountHooks<M> | undefined;
   readonly #observer: ChatObserver<M> | undefined;
@@ -157,7 +164,7 @@ export class ChatCore<M extends Member> {
     };
     this.#deliver([user], [{ ...notice, members }]);
     this.#observer?.joinedRoom(user, joined.name);
-    this.#log(eventLine(this.#now(), `${user.nickname}: back in ${joined.name}.`));
+    this.#log(REJOINED.at(this.#now(), { nickname: user.nickname!, room: joined.name }));
     this.#notify(joined.members, user, notice);
   }
 
@@ -176,7 +183,7 @@ export class ChatCore<M extends Member> {
     };
     this.#deliver([user], [notice]);
     this.#notify(left.members, user, notice);
-    this.#log(eventLine(this.#now(), `${user.nickname}: put out of ${left.name}.`));
+    this.#log(PUT_OUT.at(this.#now(), { nickname: user.nickname!, room: left.name }));
     return true;
   }
 
@@ -299,7 +306,7 @@ export class ChatCore<M extends Member> {
     for (const room of rooms) this.#roomHooks?.departed(member, room);
     if (member.account !== undefined) this.#accounts?.loggedOut(member);
     const now = this.#now();
-    this.#log(eventLine(now, `${member.nickname}: disconnected.`));
+    this.#log(DISCONNECTED.at(now, { nickname: member.nickname }));
     if (notify) {
       this.#notify(this.#members.members(), member, {
         type: "left",
@@ -321,7 +328,7 @@ export class ChatCore<M extends Member> {
     this.flush();
     this.#members.add(member);
     const now = this.#now();
-    this.#log(eventLine(now, `${member.nickname}: connected.`));
+    this.#log(this.#connected(now, member));
     if (!announce) return;
     this.#notify(this.#members.locals(), member, {
       type: "joined",
@@ -339,7 +346,7 @@ export class ChatCore<M extends Member> {
     if (!this.#members.remove(member)) return;
     for (const room of this.#rooms.leaveAll(member)) this.#roomHooks?.departed(member, room.name);
     const now = this.#now();
-    this.#log(eventLine(now, `${member.nickname}: disconnected.`));
+    this.#log(DISCONNECTED.at(now, { nickname: member.nickname! }));
     if (reason === undefined) return;
     this.#notify(this.#members.locals(), member, {
       type: "left",
@@ -373,7 +380,10 @@ export class ChatCore<M extends Member> {
     if (batch === undefined) return;
     this.#batch = undefined;
     const recipients = this.#deliver(this.#members.members(), batch.messages, batch.sender);
-    const broadcasted = broadcastedLine(recipients);
+    const broadcasted = BROADCASTED.at(batch.received.at(-1)!.time, {
+      nickname: batch.sender.nickname!,
+      recipients: recipients.map((member) => member.nickname!),
+    });
     for (const received of batch.received) {
       this.#log(received);
       this.#log(broadcasted);
@@ -405,7 +415,7 @@ export class ChatCore<M extends Member> {
     this.#members.add(member);
     this.#observer?.registered(member);
     const now = this.#now();
-    this.#log(eventLine(now, `${member.nickname}: connected.`));
+    this.#log(this.#connected(now, member));
     this.#send(member, this.#welcome(member, member.nickname, now));
     this.#notify(this.#members.members(), member, {
       type: "joined",
@@ -460,7 +470,7 @@ export class ChatCore<M extends Member> {
     this.#connections.add(user, connection);
     const now = this.#now();
     const count = this.#connections.count(user);
-    this.#log(eventLine(now, `${user.nickname}: connected (now from ${count} places).`));
+    this.#log(this.#connected(now, connection, count));
     const timestamp = now.toISOString();
     this.#send(connection, this.#welcome(connection, user.nickname!, now));
     // Without its members: the user is in the room already (not a reply to a join).
@@ -484,11 +494,18 @@ export class ChatCore<M extends Member> {
     }
     if (connection.account !== undefined) this.#accounts?.loggedOut(connection);
     const stay = this.#connections.count(entry);
-    const places = stay === 1 ? "1 place" : `${stay} places`;
-    this.#log(
-      eventLine(this.#now(), `${entry.nickname}: disconnected (still connected from ${places}).`),
-    );
+    this.#log(DISCONNECTED.at(this.#now(), { nickname: entry.nickname!, places: stay }));
     return replaced ? entry : undefined;
+  }
+
+  /** The event of `member` connected (of its account's `places`, when more than one). */
+  #connected(now: Date, member: M, places?: number): LogEvent {
+    return CONNECTED.at(now, {
+      nickname: member.nickname!,
+      ip: member.remote ? undefined : member.ip,
+      port: member.remote ? undefined : member.port,
+      places,
+    });
   }
 
   /** The `welcome` of `connection`, as `nickname` (that of its user), to this chat. */
@@ -531,7 +548,14 @@ export class ChatCore<M extends Member> {
     };
     if (!this.#fits(sender, message)) return;
     this.#accounts?.relayed(message);
-    const received = receivedLine(sender, stamped.date, text);
+    const received = RECEIVED.at(stamped.now, {
+      ip: sender.ip,
+      port: sender.port,
+      nickname: sender.nickname!,
+      client_id: sender.clientID,
+      size: utf8ByteLength(text),
+      sent_at: stamped.date,
+    });
     if (this.#batch !== undefined && this.#batch.sender !== sender) this.flush();
     const batch = this.#batch ??= { sender, messages: [], chars: 0, received: [] };
     batch.messages.push(message);
@@ -570,10 +594,14 @@ export class ChatCore<M extends Member> {
       : { type: "private", nickname: sender.nickname!, e2e, timestamp: stamped.timestamp };
     if (!this.#fits(connection, message)) return;
     // An encrypted message's size is its ciphertext's (base64): the server sees nothing else.
-    const size = e2e === undefined ? `${utf8ByteLength(text)}` : `${e2e.ct.length}, end-to-end`;
-    this.#log(
-      privateLine(stamped.date, sender, recipient?.nickname ?? `${to} (away, kept)`, size),
-    );
+    this.#log(PRIVATE_MESSAGE.at(stamped.now, {
+      nickname: sender.nickname!,
+      to: recipient?.nickname ?? to,
+      away: recipient === undefined,
+      size: e2e === undefined ? utf8ByteLength(text) : e2e.ct.length,
+      e2e: e2e !== undefined,
+      sent_at: stamped.date,
+    }));
     if (recipient === undefined) this.#accounts!.keep(connection, to, message);
     else this.#deliver([recipient], [message]);
     // The sender's other connections show it as sent.
@@ -615,7 +643,13 @@ export class ChatCore<M extends Member> {
     if (!this.#fits(connection, message)) return;
     this.#accounts?.relayed(message);
     const recipients = this.#deliver(room.members, [message], connection);
-    this.#log(roomLine(stamped.date, connection, room.name, text, recipients));
+    this.#log(ROOM_MESSAGE.at(stamped.now, {
+      nickname: connection.nickname!,
+      room: room.name,
+      size: utf8ByteLength(text),
+      recipients: recipients.map((member) => member.nickname!),
+      sent_at: stamped.date,
+    }));
   }
 
   #join(member: M, connection: M, name: string): void {
@@ -651,7 +685,7 @@ export class ChatCore<M extends Member> {
     this.#deliver([member], [joined], connection);
     this.#observer?.joinedRoom(member, room.name);
     this.#roomHooks?.joined(member, room.name, existing === undefined);
-    this.#log(eventLine(this.#now(), `${member.nickname}: joined ${room.name}.`));
+    this.#log(JOINED.at(this.#now(), { nickname: member.nickname!, room: room.name }));
     this.#notify(room.members, member, {
       type: "joined",
       nickname: member.nickname!,
@@ -678,7 +712,7 @@ export class ChatCore<M extends Member> {
     };
     this.#deliver([member], [notice]);
     this.#notify(room.members, member, notice);
-    this.#log(eventLine(this.#now(), `${member.nickname}: left ${room.name}.`));
+    this.#log(LEFT.at(this.#now(), { nickname: member.nickname!, room: room.name }));
   }
 
   #rename(member: M, connection: M, nickname: string): void {
@@ -710,7 +744,7 @@ export class ChatCore<M extends Member> {
     };
     this.#send(member, notice);
     this.#notify(this.#members.members(), member, notice);
-    this.#log(eventLine(this.#now(), `${old}: changed nickname to ${nickname}.`));
+    this.#log(RENAMED.at(this.#now(), { old, nickname }));
   }
 
   #list(member: M): void {
@@ -745,12 +779,15 @@ export class ChatCore<M extends Member> {
     return this.#isOperator?.(user) === true;
   }
 
-  /** The message's own time when it gives a readable one, else now; and what to relay. */
-  #stamp(timestamp: string | undefined): { date: Date; timestamp: string } {
+  /**
+   * The message's own time when it gives a readable one, else now; what to relay; and now (the
+   * time of its console event).
+   */
+  #stamp(timestamp: string | undefined): { date: Date; timestamp: string; now: Date } {
     const sentAt = parseTimestamp(timestamp);
-    if (sentAt !== undefined) return { date: sentAt, timestamp: timestamp! };
+    if (sentAt !== undefined) return { date: sentAt, timestamp: timestamp!, now: this.#now() };
     const now = this.#now();
-    return { date: now, timestamp: now.toISOString() };
+    return { date: now, timestamp: now.toISOString(), now };
   }
 
   /** Whether every wire can carry `message`; if not, the sender is told. */

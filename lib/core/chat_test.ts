@@ -11,7 +11,7 @@ function setUp(connectionsPerAccount?: number, chat?: string) {
   const log: string[] = [];
   const core = new ChatCore<FakeMember>({
     out,
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now: () => AT,
     connectionsPerAccount,
     chat,

@@ -22,7 +22,8 @@ import type { DevicesCommand, KeysCommand, Member, Outbound } from "../core/type
 import type { NewDevice, Store, StoredDevice } from "../store/store.ts";
 import { nicknameKey } from "../protocol/values.ts";
 import { InOrder } from "../common/in_order.ts";
-import { relayUnread, type UnreadRelay } from "./unread.ts";
+import { E2E_STORE_ERROR, relayUnread, type UnreadRelay } from "./unread.ts";
+import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
 import {
   approvalProblem,
   DEFAULT_DEVICE_NAME,
@@ -31,6 +32,13 @@ import {
   parseBundle,
   quote,
 } from "./devices.ts";
+
+/** A key or device command failed unexpectedly (`keys: <error>`). */
+export const KEYS_ERROR: EventKind<{ error: string }> = eventKind(
+  "keys_error",
+  "error",
+  (f) => `keys: ${f.error}`,
+);
 
 /** What the key directory needs of the server. */
 export interface KeyDirectoryOptions<M extends Member> {
@@ -43,7 +51,7 @@ export interface KeyDirectoryOptions<M extends Member> {
   /** Where accounts keep their devices; none: bundles last as long as connections. */
   store?: Store;
   /** Told of a bundle that could not be kept. */
-  log: (line: string) => void;
+  log: Log;
   /** Told of each bundle a member of this server publishes (a cluster passes it on). */
   published?: (member: M, bundle: KeyBundle) => void;
   /** The wall clock (ms), for when a device was added. */
@@ -108,7 +116,10 @@ export class KeyDirectory<M extends Member> {
     };
     steps.steps.run(
       () => this.#carryOut(member, command).finally(done),
-      (error) => this.#options.log(`keys: ${(error as Error).message}`),
+      (error) =>
+        this.#options.log(
+          KEYS_ERROR.at(new Date(this.#now()), { error: (error as Error).message }),
+        ),
     );
   }
 
@@ -140,7 +151,12 @@ export class KeyDirectory<M extends Member> {
     try {
       await this.#keepDevice(member, member.account, published);
     } catch (error) {
-      this.#options.log(`store: cannot keep the key of ${member.nickname}: ${error}`);
+      this.#options.log(
+        E2E_STORE_ERROR.at(new Date(this.#now()), {
+          action: `keep the key of ${member.nickname}`,
+          error: String(error),
+        }),
+      );
     }
   }
 

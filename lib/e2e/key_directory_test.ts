@@ -111,7 +111,7 @@ async function setUp() {
     out,
     store,
     find: (nickname) => members.get(nickname.toLowerCase()),
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now: () => T,
   });
   let port = 50_000;

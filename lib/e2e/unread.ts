@@ -11,6 +11,14 @@ import type { DevicesCommand, Member, Outbound } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
 import { nicknameKey } from "../protocol/values.ts";
 import { unreadProblem } from "./devices.ts";
+import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
+
+/** The store could not do `action` for the key directory (`store: cannot <action>: <error>`). */
+export const E2E_STORE_ERROR: EventKind<{ action: string; error: string }> = eventKind(
+  "store_error",
+  "error",
+  (f) => `store: cannot ${f.action}: ${f.error}`,
+);
 
 /** What relaying a notice needs. */
 export interface UnreadRelay<M extends Member> {
@@ -21,7 +29,7 @@ export interface UnreadRelay<M extends Member> {
   /** The clock, in milliseconds. */
   now: () => number;
   /** Told of a notice that could not be kept. */
-  log: (line: string) => void;
+  log: Log;
   /** Every connection of a user (of any node), none when away. */
   connectionsOf(nickname: string): M[];
 }
@@ -72,6 +80,11 @@ async function keepNotice<M extends Member>(
       at,
     });
   } catch (error) {
-    relay.log(`store: cannot keep a notice for ${to}: ${(error as Error).message}`);
+    relay.log(
+      E2E_STORE_ERROR.at(new Date(relay.now()), {
+        action: `keep a notice for ${to}`,
+        error: (error as Error).message,
+      }),
+    );
   }
 }

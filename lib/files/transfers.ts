@@ -15,12 +15,46 @@ import {
   WINDOW_CHUNKS,
 } from "../../protocol.ts";
 import type { Member, Outbound } from "../core/types.ts";
-import { formatDateTime } from "../common/text.ts";
+import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
+import { eventLine } from "../core/console_lines.ts";
 import { safeFileName } from "../protocol/file_names.ts";
 
 /** A transfer's id: chosen by its sender, unique among the transfers in progress. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SHA256 = /^[0-9a-f]{64}$/i;
+
+/** `nickname` offers `file` of `size` bytes to `to`. */
+export const TRANSFER_OFFERED: EventKind<{
+  nickname: string;
+  to: string;
+  file: string;
+  size: number;
+}> = eventKind(
+  "transfer_offered",
+  "info",
+  (f, time) => eventLine(time, `${f.nickname}: offers ${f.file} (${f.size} bytes) to ${f.to}.`),
+);
+
+/** `nickname` accepted `file` from `from`. */
+export const TRANSFER_ACCEPTED: EventKind<{ nickname: string; file: string; from: string }> =
+  eventKind(
+    "transfer_accepted",
+    "info",
+    (f, time) => eventLine(time, `${f.nickname}: accepted ${f.file} from ${f.from}.`),
+  );
+
+/** The transfer of `file` (`size` bytes) from `from` to `to` ended: `outcome` says how. */
+export const TRANSFER_ENDED: EventKind<{
+  file: string;
+  size: number;
+  from: string;
+  to: string;
+  outcome: string;
+}> = eventKind("transfer_ended", "info", (f, time) =>
+  eventLine(
+    time,
+    `transfer of ${f.file} (${f.size} bytes) from ${f.from} to ${f.to} ${f.outcome}.`,
+  ));
 
 /** What the feature needs of the chat core. */
 export interface TransferChat<M extends Member> {
@@ -36,8 +70,8 @@ export interface TransfersOptions<M extends Member> {
   out: Outbound<M>;
   /** Who is connected, to find a transfer's recipient. */
   chat: TransferChat<M>;
-  /** Takes each console line: an offer, an acceptance, and the end of each transfer. */
-  log: (line: string) => void;
+  /** Takes each console event: an offer, an acceptance, and the end of each transfer. */
+  log: Log;
   /** Largest file offered, in bytes. */
   maxFileBytes: number;
   /** Most transfers a client takes part in at once. */
@@ -67,7 +101,7 @@ interface Transfer<M> {
 export class Transfers<M extends Member> {
   readonly #out: Outbound<M>;
   readonly #chat: TransferChat<M>;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #now: () => Date;
   readonly #maxFileBytes: number;
   readonly #maxTransfers: number;
@@ -182,11 +216,12 @@ export class Transfers<M extends Member> {
     for (const each of [sender, recipient!]) {
       this.#counts.set(each, (this.#counts.get(each) ?? 0) + 1);
     }
-    this.#line(
-      `${sender.nickname}: offers ${transfer.name} (${transfer.size} bytes) to ${
-        recipient!.nickname
-      }.`,
-    );
+    this.#log(TRANSFER_OFFERED.at(this.#now(), {
+      nickname: sender.nickname!,
+      to: recipient!.nickname!,
+      file: transfer.name,
+      size: transfer.size,
+    }));
     this.#send(recipient!, {
       type: "offer",
       id: transfer.id,
@@ -217,9 +252,11 @@ export class Transfers<M extends Member> {
         } else {
           transfer.accepted = true;
           transfer.startedAt = Date.now();
-          this.#line(
-            `${member.nickname}: accepted ${transfer.name} from ${transfer.sender.nickname}.`,
-          );
+          this.#log(TRANSFER_ACCEPTED.at(this.#now(), {
+            nickname: member.nickname!,
+            file: transfer.name,
+            from: transfer.sender.nickname!,
+          }));
         }
         this.#send(transfer.sender, { type: request.type, id: transfer.id });
         return undefined;
@@ -296,17 +333,16 @@ export class Transfers<M extends Member> {
       if (count > 0) this.#counts.set(each, count);
       else this.#counts.delete(each);
     }
-    this.#line(
-      `transfer of ${transfer.name} (${transfer.size} bytes) from ${transfer.sender.nickname} ` +
-        `to ${transfer.recipient.nickname} ${outcome}.`,
-    );
+    this.#log(TRANSFER_ENDED.at(this.#now(), {
+      file: transfer.name,
+      size: transfer.size,
+      from: transfer.sender.nickname!,
+      to: transfer.recipient.nickname!,
+      outcome,
+    }));
   }
 
   #send(member: M, message: ServerMessage): void {
     this.#out.deliver([member], [message]);
-  }
-
-  #line(text: string): void {
-    this.#log(`${formatDateTime(this.#now())} :: ${text}`);
   }
 }

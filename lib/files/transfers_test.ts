@@ -23,7 +23,7 @@ function setUp({ maxFileBytes = 1_000_000, maxTransfers = 2 } = {}) {
       find: (nickname) => members.get(nickname.toLowerCase()),
       isAccount: (nickname) => nickname === "Dana",
     },
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now: () => new Date(2024, 2, 21, 10, 30, 44),
     maxFileBytes,
     maxTransfers,

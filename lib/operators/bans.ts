@@ -38,7 +38,7 @@ export function looksLikeAddress(text: string): boolean {
 }
 
 /** How long a ban lasts, in words: `until 2026-11-30 10:00:00 UTC`, or `until lifted`. */
-export function banEnd(ban: ServerBan): string {
+export function banEnd(ban: Pick<ServerBan, "until">): string {
   return ban.until === undefined ? "until lifted" : `until ${formatUtc(new Date(ban.until))}`;
 }
 

@@ -13,7 +13,7 @@
  * In a cluster the other nodes hear of each kill and ban (`OperatorNews`): the node of a user
  * killed there disconnects it, and every node enforces a ban on its own users.
  *
- * Every action is a console line: `Alice (operator): killed Bob: spamming`.
+ * Every action is a console event (`operator_events.ts`): `Alice (operator): killed Bob: spamming`.
  *
  * It runs past 450 lines because each operator command sits with its refusals and its console
  * line, and the bans (`bans.ts`) are already a module of their own.
@@ -22,8 +22,7 @@
  */
 
 import type { OperatorAction, ServerMessage } from "../../protocol.ts";
-import { escapeControls } from "../common/text.ts";
-import { eventLine } from "../core/console_lines.ts";
+import type { Log } from "../common/log_event.ts";
 import type { Member, OperatorCommand, Outbound } from "../core/types.ts";
 import { nicknameKey, nicknameProblem, SERVER_NAME } from "../protocol/values.ts";
 import type { ServerBan, Store } from "../store/store.ts";
@@ -37,6 +36,16 @@ import {
   ServerBans,
   userBanKey,
 } from "./bans.ts";
+import {
+  BANS_STORE_ERROR,
+  because,
+  OPER_REFUSED,
+  OPERATOR_ACTION,
+  OPERATOR_UNREGISTERED,
+  type OperatorActionFields,
+  OPERED,
+  SERVER_BAN_ENDED,
+} from "./operator_events.ts";
 
 /** The longest server ban, in seconds (ten years); longer is "until lifted". */
 export const MAX_BAN_SECONDS = 10 * 365 * 24 * 60 * 60;
@@ -71,8 +80,8 @@ export interface OperatorsOptions<M extends Member> {
   operators: readonly string[];
   /** Where replies and announcements go (through the bus, in a cluster). */
   out: Outbound<M>;
-  /** Where console lines go. */
-  log: (line: string) => void;
+  /** Where console events go. */
+  log: Log;
   /** The clock, for bans' ends and the times sent. */
   now: () => Date;
   /** Where bans are kept; none: they last until the server stops. */
@@ -147,21 +156,22 @@ export class Operators<M extends Member> {
     const name = connection.nickname ?? "-";
     const check = this.#options.checkPassword;
     if (!this.isOperator(nicknameKey(account)) || check === undefined) {
-      this.#options.log(
-        eventLine(this.#options.now(), `${name}: OPER as ${escapeControls(account)} refused.`),
-      );
+      this.#options.log(OPER_REFUSED.at(this.#options.now(), {
+        nickname: connection.nickname,
+        ip: connection.ip,
+        port: connection.port,
+        account,
+      }));
       return { ok: false, problem: "not an operator", message: "No operator account by that name" };
     }
     const problem = await check(connection, account, password);
     if (problem !== undefined) return { ok: false, problem: "password", message: problem };
     if (connection.closing) return { ok: false, problem: "password", message: "Connection closed" };
     this.#opered.add(connection);
-    this.#options.log(
-      eventLine(
-        this.#options.now(),
-        `${connection.nickname ?? name} (operator): OPER as ${nicknameKey(account)}.`,
-      ),
-    );
+    this.#options.log(OPERED.at(this.#options.now(), {
+      nickname: connection.nickname ?? name,
+      account: nicknameKey(account),
+    }));
     return { ok: true };
   }
 
@@ -176,10 +186,7 @@ export class Operators<M extends Member> {
     this.#schedule();
     for (const name of this.#options.operators) {
       if (await store.account(nicknameKey(name)) !== undefined) continue;
-      this.#options.log(
-        `Operator ${JSON.stringify(name)} is no account yet: whoever registers that nickname ` +
-          "first is an operator, so register it now",
-      );
+      this.#options.log(OPERATOR_UNREGISTERED.at(this.#options.now(), { nickname: name }));
     }
   }
 
@@ -262,7 +269,7 @@ export class Operators<M extends Member> {
       return this.#refuse(operator, "Cannot /kill yourself: /exit leaves");
     }
     const name = user.nickname!, by = operator.nickname!;
-    this.#logAction(by, `killed ${name}${because(reason)}`);
+    this.#logAction({ nickname: by, action: "kill", target: name, reason });
     if (user.remote) this.#options.publish?.({ kind: "kill", nickname: name, by, reason });
     else this.#removeUser(user, killed(by, reason));
     this.#reply(operator, "kill", name, `${name} was disconnected${because(reason)}`);
@@ -305,7 +312,13 @@ export class Operators<M extends Member> {
     }
     this.#options.store?.putServerBan(ban).catch((error: Error) => this.#storeFailed(error));
     this.#options.publish?.({ kind: "ban", ban });
-    this.#logAction(ban.by, `banned ${ban.target} ${banEnd(ban)}${because(reason)}`);
+    this.#logAction({
+      nickname: ban.by,
+      action: "serverban",
+      target: ban.target,
+      reason,
+      until: ban.until === undefined ? undefined : new Date(ban.until),
+    });
     this.#enforce(ban);
     this.#schedule();
     this.#reply(
@@ -329,7 +342,7 @@ export class Operators<M extends Member> {
     }
     this.#forget(ban.key);
     this.#options.publish?.({ kind: "unban", key: ban.key });
-    this.#logAction(operator.nickname!, `lifted the ban on ${ban.target}`);
+    this.#logAction({ nickname: operator.nickname!, action: "serverunban", target: ban.target });
     this.#reply(operator, "serverunban", ban.target, `${ban.target} is no longer banned`);
   }
 
@@ -363,7 +376,7 @@ export class Operators<M extends Member> {
     }
     if (marked.length > 0) out.deliver(marked, [announcement]);
     if (others.length > 0) out.deliver(others, [plain]);
-    this.#logAction(by, `announced: ${text}`);
+    this.#logAction({ nickname: by, action: "wall", text });
   }
 
   /** What `target` of a ban is: a user connected, an address, or a nickname; undefined if none. */
@@ -420,7 +433,7 @@ export class Operators<M extends Member> {
   /** Ends the bans whose time is up (the timer calls it), saying so on the console. */
   expire(): void {
     for (const ban of this.#bans.expire()) {
-      this.#options.log(eventLine(this.#options.now(), `server ban on ${ban.target} ended.`));
+      this.#options.log(SERVER_BAN_ENDED.at(this.#options.now(), { target: ban.target }));
       this.#forget(ban.key);
     }
     this.#schedule();
@@ -431,15 +444,11 @@ export class Operators<M extends Member> {
   }
 
   #storeFailed(error: Error): void {
-    this.#options.log(
-      eventLine(this.#options.now(), `server bans: the store failed: ${error.message}`),
-    );
+    this.#options.log(BANS_STORE_ERROR.at(this.#options.now(), { error: error.message }));
   }
 
-  #logAction(by: string, what: string): void {
-    this.#options.log(
-      eventLine(this.#options.now(), escapeControls(`${by} (operator): ${what}`)),
-    );
+  #logAction(fields: OperatorActionFields): void {
+    this.#options.log(OPERATOR_ACTION.at(this.#options.now(), fields));
   }
 
   #reply(operator: M, action: OperatorAction, target: string, message: string): void {
@@ -461,11 +470,6 @@ export class Operators<M extends Member> {
 interface Removal {
   reason: string;
   lastWord: ServerMessage;
-}
-
-/** `: <reason>`, or nothing without one. */
-function because(reason: string | undefined): string {
-  return reason === undefined ? "" : `: ${reason}`;
 }
 
 /** The removal of a user killed by operator `by`. */

@@ -15,7 +15,7 @@ function setUp(options: { now?: () => Date; store?: MemoryStore } = {}) {
   const now = options.now ?? (() => AT);
   const core = new ChatCore<FakeMember>({
     out,
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now,
     connectionsPerAccount: 3,
     isOperator: (user) => operators.operates(user),
@@ -25,7 +25,7 @@ function setUp(options: { now?: () => Date; store?: MemoryStore } = {}) {
   const operators: Operators<FakeMember> = new Operators<FakeMember>({
     operators: ["Alice"],
     out,
-    log: (line) => log.push(line),
+    log: (event) => log.push(event.text),
     now,
     store: options.store,
     chat: core,

@@ -255,7 +255,7 @@ export class RoomCommands<M extends Member> {
         rooms.forget(key);
         // A room made later under its name must not show what was said in this one.
         rooms.store?.forgetHistory(key).catch((error: Error) =>
-          rooms.log(`Store: cannot forget the history of ${record.name}: ${error.message}`)
+          rooms.storeFailed(`forget the history of ${record.name}`, error)
         );
         rooms.tellRoom(record, {
           type: "moderated",

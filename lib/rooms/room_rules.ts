@@ -342,7 +342,7 @@ export class RoomRules<M extends Member> implements RoomHooks<M> {
         this.#rooms.out.deliver([user], historyRun(page, record.name, this.#replyBytes));
       }
     } catch (error) {
-      this.#rooms.log(`Store: cannot read room history: ${(error as Error).message}`);
+      this.#rooms.storeFailed("read room history", error as Error);
     }
   }
 

@@ -11,7 +11,8 @@
 
 import type { ServerMessage } from "../../protocol.ts";
 import type { ChatCore } from "../core/chat.ts";
-import { eventLine } from "../core/console_lines.ts";
+import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
+import { eventLine, STORE_ERROR } from "../core/console_lines.ts";
 import type { Member, Outbound } from "../core/types.ts";
 import { nicknameKey, roomKey } from "../protocol/values.ts";
 import type { Store } from "../store/store.ts";
@@ -29,14 +30,29 @@ import {
   untilText,
 } from "./room_record.ts";
 
+/**
+ * `nickname` (`operator`: acting as a server operator, not as a role of its own in the room) did
+ * `action` in `room` (`action` names the room, as the line says it).
+ */
+export const ROOM_ACTION: EventKind<{
+  nickname: string;
+  operator: boolean;
+  room: string;
+  action: string;
+}> = eventKind(
+  "room_action",
+  "info",
+  (f, time) => eventLine(time, `${f.nickname}${f.operator ? " (operator)" : ""}: ${f.action}.`),
+);
+
 /** What the kept rooms need from the server. */
 export interface RoomStateOptions<M extends Member> {
   /** Where deliveries go. */
   out: Outbound<M>;
   /** Where room records are kept; none: nothing outlasts the process. */
   store?: Store;
-  /** Console lines. */
-  log: (line: string) => void;
+  /** Console events. */
+  log: Log;
   /** The clock. */
   now?: () => Date;
   /**
@@ -57,7 +73,7 @@ export interface RoomStateOptions<M extends Member> {
 export class RoomState<M extends Member> {
   readonly #out: Outbound<M>;
   readonly #store: Store | undefined;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #now: () => Date;
   readonly #isOperator: (user: M) => boolean;
   readonly #accountName: (nickname: string) => string | undefined;
@@ -113,9 +129,9 @@ export class RoomState<M extends Member> {
     return this.#identities;
   }
 
-  /** Writes a console line. */
-  log(line: string): void {
-    this.#log(line);
+  /** Says on the console that the store could not do `action`. */
+  storeFailed(action: string, error: Error): void {
+    this.#log(STORE_ERROR.at(this.#now(), { action, error: error.message }));
   }
 
   /** The nickname of the account `nickname` is, or undefined when it is none. */
@@ -141,7 +157,7 @@ export class RoomState<M extends Member> {
     this.drop(key);
     if (record === undefined || record.owner !== undefined || record.stored) {
       this.#store?.deleteRoom(key).catch((error: Error) =>
-        this.#log(`Store: cannot forget room ${key}: ${error.message}`)
+        this.storeFailed(`forget room ${key}`, error)
       );
     }
     this.#publish?.(key, undefined);
@@ -170,13 +186,11 @@ export class RoomState<M extends Member> {
     if (keptInStore(record)) {
       record.stored = true;
       store.putRoom(key, JSON.stringify(storable(record))).catch((error: Error) =>
-        this.#log(`Store: cannot keep room ${record.name}: ${error.message}`)
+        this.storeFailed(`keep room ${record.name}`, error)
       );
     } else if (record.stored) {
       delete record.stored;
-      store.deleteRoom(key).catch((error: Error) =>
-        this.#log(`Store: cannot forget room ${key}: ${error.message}`)
-      );
+      store.deleteRoom(key).catch((error: Error) => this.storeFailed(`forget room ${key}`, error));
     }
   }
 
@@ -307,8 +321,12 @@ export class RoomState<M extends Member> {
     const role = roleOf(record, who);
     const asOperator = this.operator(who) && role !== "owner" &&
       (role !== "moderator" || record.owner === undefined);
-    const actor = `${user.nickname}${asOperator ? " (operator)" : ""}`;
-    this.#log(eventLine(this.#now(), `${actor}: ${text}.`));
+    this.#log(ROOM_ACTION.at(this.#now(), {
+      nickname: user.nickname!,
+      operator: asOperator,
+      room: record.name,
+      action: text,
+    }));
   }
 
   // --- Who may what ---

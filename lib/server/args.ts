@@ -19,6 +19,7 @@ import { type FlagSpec, type Parsed, parseFlags, parsePort } from "../common/fla
 import { parseIpRange } from "../common/ip_address.ts";
 import { nicknameProblem } from "../protocol/values.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
+import { LOG_FORMATS, type LogFormat } from "./log_format.ts";
 
 /** Where the server serves TLS. */
 export interface TlsSettings {
@@ -52,6 +53,8 @@ export interface ServerArgs {
   operators: string[];
   /** Where IRC is served, when it is. */
   irc?: IrcArgs;
+  /** How the console writes its events (`--log-format`), when given; `text` when not. */
+  logFormat?: LogFormat;
 }
 
 /** Where and how the server speaks IRC. */
@@ -267,6 +270,7 @@ export const SERVER_USAGE: string = [
   `  --cluster-prefix <prefix>     its keys and channels in Redis (default ${DEFAULT_CLUSTER_PREFIX})`,
   "  --node-timeout <s>            a node silent this long has left, with its users " +
   `(default ${DEFAULT_NODE_TIMEOUT_MS / 1000})`,
+  "  --log-format text|json        console lines as text, or one JSON object a line (default text)",
 ].join("\n");
 
 /** Parses ChatServer's arguments. */
@@ -293,6 +297,7 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     "irc-tls-port": "string",
     "irc-name": "string",
     "irc-ping": "string",
+    "log-format": "string",
     help: "boolean",
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
@@ -363,6 +368,18 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
       return { ok: false, error: "ERR - option --trust-proxy needs --web-port" };
     }
     value.trustProxies = proxies.value.values;
+  }
+  const logFormat = values["log-format"] as string | undefined;
+  if (logFormat !== undefined) {
+    if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+      return {
+        ok: false,
+        error: `ERR - option --log-format: expected ${
+          LOG_FORMATS.join(" or ")
+        }, got "${logFormat}"`,
+      };
+    }
+    value.logFormat = logFormat as LogFormat;
   }
   const irc = parseIrcFlags(values, tls?.value !== undefined);
   if (irc !== undefined && !irc.ok) return irc;

@@ -235,3 +235,18 @@ Deno.test("parseServerArgs() takes --trust-proxy more than once, with the web po
   });
   assert.match(SERVER_USAGE, /--trust-proxy <address> +a reverse proxy in front of the web port/);
 });
+
+Deno.test("parseServerArgs() takes --log-format text or json, and nothing else", () => {
+  const json = parseServerArgs(["--log-format", "json"]);
+  assert.ok(json.ok);
+  assert.equal(json.value.logFormat, "json");
+  const text = parseServerArgs(["--log-format=text"]);
+  assert.equal(text.ok && text.value.logFormat, "text");
+  const unset = parseServerArgs([]);
+  assert.equal(unset.ok && unset.value.logFormat, undefined);
+  assert.deepEqual(parseServerArgs(["--log-format", "xml"]), {
+    ok: false,
+    error: 'ERR - option --log-format: expected text or json, got "xml"',
+  });
+  assert.match(SERVER_USAGE, /--log-format text\|json/);
+});

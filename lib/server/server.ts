@@ -24,7 +24,7 @@ import { Transfers } from "../files/transfers.ts";
 import { KeyDirectory } from "../e2e/key_directory.ts";
 import { Operators } from "../operators/operators.ts";
 import type { Outbound } from "../core/types.ts";
-import { formatDateTime } from "../common/text.ts";
+import type { Log } from "../common/log_event.ts";
 import type { FrameEvent } from "../protocol/frame_reader.ts";
 import { MAX_CONNECTIONS_PER_ACCOUNT, type ServerLimits } from "./limits.ts";
 import type { ByteConn } from "../net/conn.ts";
@@ -41,6 +41,7 @@ import { FlowControl } from "./flow_control.ts";
 import type { IrcEdge } from "../irc/irc_edge.ts";
 import type { Command } from "../core/types.ts";
 import { ircEdge, type IrcSettings } from "./irc_setup.ts";
+import { ACCEPT_FAILED, REFUSED } from "./server_events.ts";
 
 /** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
 type ChatMember = Peer | RemoteMember;
@@ -61,8 +62,8 @@ export const MAX_REFUSALS_WAITING = 256;
 export interface ChatServerOptions {
   /** The limits every connection is held to. */
   limits: ServerLimits;
-  /** Where console lines go. */
-  log: (line: string) => void;
+  /** Where console events go. */
+  log: Log;
   /** The wall clock, for the times printed and sent. */
   now?: () => Date;
   /** Where accounts, offline messages and history are kept; none: the server has no accounts. */
@@ -99,7 +100,7 @@ const LEFT_AT_SHUTDOWN = "server shutting down";
 export class ChatServer {
   readonly #listeners: Deno.Listener[];
   readonly #limits: ServerLimits;
-  readonly #log: (line: string) => void;
+  readonly #log: Log;
   readonly #now: () => Date;
   readonly #bus: ClusterBus<Peer> | undefined;
   readonly #core: ChatCore<ChatMember>;
@@ -316,7 +317,7 @@ export class ChatServer {
       } catch (error) {
         if (this.#stopping || error instanceof Deno.errors.BadResource) break;
         // Such as "too many open files": pause, then keep serving.
-        this.#log(`Accept failed: ${(error as Error).message}; retrying`);
+        this.#log(ACCEPT_FAILED.at(this.#now(), { error: (error as Error).message }));
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(backoff * 2, MAX_ACCEPT_BACKOFF_MS);
         continue;
@@ -381,7 +382,7 @@ export class ChatServer {
    * (a client that sends nothing is told in JSON after `REFUSAL_WAIT_MS`), then closed.
    */
   #refuse(peer: Peer, refusal: string): void {
-    this.#log(`${formatDateTime(this.#now())} :: refused ${peer.name}: ${refusal}`);
+    this.#logRefused(peer, refusal);
     peer.refusal = refusal;
     if (this.#refusing.size >= MAX_REFUSALS_WAITING) {
       this.#close(peer, peer.wire.encodeError(refusal));
@@ -389,6 +390,15 @@ export class ChatServer {
     }
     this.#refusing.set(peer, setTimeout(() => this.#sendRefusal(peer), REFUSAL_WAIT_MS));
     peer.read(this.#handler);
+  }
+
+  #logRefused(peer: Peer, reason: string): void {
+    this.#log(REFUSED.at(this.#now(), {
+      ip: peer.ip,
+      port: peer.port,
+      nickname: peer.nickname,
+      reason,
+    }));
   }
 
   #sendRefusal(peer: Peer): void {
@@ -435,7 +445,7 @@ export class ChatServer {
       const banned = this.#operators.registrationProblem(command.nickname, peer.ip);
       if (banned !== undefined && command.kind === "register") {
         this.#core.flush();
-        this.#log(`${formatDateTime(this.#now())} :: refused ${peer.name}: ${banned}`);
+        this.#logRefused(peer, banned);
         this.#drop(peer, LEFT_BY_ACCIDENT, peer.wire.encodeError(banned));
         return;
       }

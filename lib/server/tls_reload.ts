@@ -12,9 +12,46 @@
  * @module
  */
 
-import { formatDateTime } from "../common/text.ts";
+import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
+import { eventLine } from "../core/console_lines.ts";
 import { fingerprintOf, pemCertificates } from "../net/fingerprint.ts";
 import { type ReloadableTlsListener, type TlsPair, tlsPairProblem } from "../net/tls_listener.ts";
+
+/** The certificate read again is served on `ports` (`same`: it had not changed). */
+export const TLS_RELOADED: EventKind<{ fingerprint: string; same: boolean; ports: string[] }> =
+  eventKind("tls_reloaded", "info", (f, time) =>
+    eventLine(
+      time,
+      `TLS certificate reloaded: ${f.fingerprint}${f.same ? " (the same as before)" : ""} on ` +
+        `port${f.ports.length === 1 ? "" : "s"} ${f.ports.join(", ")}`,
+    ));
+
+/** The files read again were refused for `reason`; `fingerprint`'s certificate is still served. */
+export const TLS_NOT_RELOADED: EventKind<{ reason: string; fingerprint?: string }> = eventKind(
+  "tls_not_reloaded",
+  "error",
+  (f, time) =>
+    eventLine(
+      time,
+      `TLS certificate not reloaded: ${f.reason}` +
+        (f.fingerprint === undefined ? "" : `; still serving ${f.fingerprint}`),
+    ),
+);
+
+/** One TLS port could not take the new certificate, for `reason`; `state` says what it serves. */
+export const TLS_PORT_NOT_RELOADED: EventKind<{ port: number; reason: string; state: string }> =
+  eventKind(
+    "tls_port_not_reloaded",
+    "error",
+    (f, time) => eventLine(time, `TLS port ${f.port} not reloaded: ${f.reason}; ${f.state}`),
+  );
+
+/** SIGHUP came to a server without TLS: nothing to reload. */
+export const NOTHING_TO_RELOAD: EventKind<Record<string, never>> = eventKind(
+  "nothing_to_reload",
+  "info",
+  (_, time) => eventLine(time, "SIGHUP: no certificate to reload"),
+);
 
 /** Where the certificate and key are. */
 export interface TlsFiles {
@@ -73,8 +110,8 @@ export interface TlsReloadOptions {
   listeners: readonly ReloadableTlsListener[];
   /** The fingerprint of the certificate served at start. */
   fingerprint: string;
-  /** Where console lines go. */
-  log: (line: string) => void;
+  /** Where console events go. */
+  log: Log;
   /** The clock, for the lines' times. */
   now?: () => Date;
   /** Reads a file (tests give their own). */
@@ -102,7 +139,7 @@ export class TlsReload {
   reload(): Promise<void> {
     this.#last = this.#last.then(() => this.#reload()).catch((error) =>
       // Unforeseen: said, and the next reload may still be made.
-      this.#log(`TLS certificate not reloaded: ${(error as Error).message}`)
+      this.#options.log(TLS_NOT_RELOADED.at(this.#now(), { reason: (error as Error).message }))
     );
     return this.#last;
   }
@@ -110,8 +147,8 @@ export class TlsReload {
   async #reload(): Promise<void> {
     const reading = await readTlsPair(this.#options.files, this.#options.read);
     if (!reading.ok) {
-      this.#log(
-        `TLS certificate not reloaded: ${reading.error}; still serving ${this.#fingerprint}`,
+      this.#options.log(
+        TLS_NOT_RELOADED.at(this.#now(), { reason: reading.error, fingerprint: this.#fingerprint }),
       );
       return;
     }
@@ -123,22 +160,24 @@ export class TlsReload {
       } catch (error) {
         if (error instanceof Deno.errors.BadResource) continue; // Closed: the server is stopping.
         const now = listener.closed ? "it is closed" : `still serving ${this.#fingerprint} there`;
-        this.#log(
-          `TLS port ${listener.addr.port} not reloaded: ${(error as Error).message}; ${now}`,
-        );
+        this.#options.log(TLS_PORT_NOT_RELOADED.at(this.#now(), {
+          port: listener.addr.port,
+          reason: (error as Error).message,
+          state: now,
+        }));
       }
     }
     if (ports.length === 0) return;
-    const same = reading.fingerprint === this.#fingerprint ? " (the same as before)" : "";
+    const same = reading.fingerprint === this.#fingerprint;
     this.#fingerprint = reading.fingerprint;
-    this.#log(
-      `TLS certificate reloaded: ${reading.fingerprint}${same} on port${
-        ports.length === 1 ? "" : "s"
-      } ${ports.join(", ")}`,
-    );
+    this.#options.log(TLS_RELOADED.at(this.#now(), {
+      fingerprint: reading.fingerprint,
+      same,
+      ports: ports.map(String),
+    }));
   }
 
-  #log(text: string): void {
-    this.#options.log(`${formatDateTime((this.#options.now ?? (() => new Date()))())} :: ${text}`);
+  #now(): Date {
+    return (this.#options.now ?? (() => new Date()))();
   }
 }

@@ -62,7 +62,7 @@ Deno.test("TlsReload serves the files read again on every listener, or says why 
     files,
     listeners,
     fingerprint: await fingerprint("signed.pem"),
-    log: (line) => lines.push(line),
+    log: (event) => lines.push(event.text),
     now: NOW,
     read: readFile,
   });
