@@ -2,7 +2,8 @@
  * ChatServer: a TCP chat server (spec part A).
  *
  * Run: `deno run --allow-net ChatServer.ts [<port>] [options]` (`--help` lists the options;
- * TLS also needs `--allow-read` for the certificate and key files).
+ * TLS also needs `--allow-read` for the certificate and key files, and
+ * `--metrics-token-file` for its file).
  *
  * @module
  */
@@ -16,6 +17,16 @@ import { ChatServer } from "./lib/server/server.ts";
 import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
+import { ChatMetrics, processCpuClock } from "./lib/metrics/chat_metrics.ts";
+import { Registry } from "./lib/metrics/registry.ts";
+import {
+  METRICS_PATH,
+  metricsHandler,
+  type MetricsServer,
+  readToken,
+  serveMetrics,
+} from "./lib/metrics/endpoint.ts";
+import { VERSION } from "./lib/server/version.ts";
 
 const args = parseServerArgs(Deno.args);
 if (!args.ok) {
@@ -25,6 +36,20 @@ if (!args.ok) {
   Deno.exit(1);
 }
 const { port, limits, tls, dataDir, webPort, webOrigins, cluster, operators, irc } = args.value;
+const metricsArgs = args.value.metrics;
+const token = metricsArgs?.tokenFile === undefined ? undefined : readToken(metricsArgs.tokenFile);
+if (token !== undefined && !token.ok) {
+  console.log(token.error);
+  Deno.exit(1);
+}
+// Node's process (for the CPU time) costs memory: loaded only when the metrics are served.
+const served = webPort !== undefined || metricsArgs?.port !== undefined;
+const registry = new Registry();
+const metrics = new ChatMetrics(registry, {
+  version: VERSION,
+  cpuSeconds: served ? await processCpuClock() : undefined,
+});
+const scrape = metricsHandler(() => registry.scrape(), { token: token?.token });
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -79,7 +104,7 @@ if (!opened.ok) {
   console.log(opened.error);
   Deno.exit(1);
 }
-const { store } = opened;
+const store = metrics.measured(opened.store);
 // The chat's id, made once and kept in the store: the same at any address, port or node.
 const chat = await store.chatId().catch((error: Error) => {
   console.log(`ERR - cannot read the chat's id from the store: ${error.message}`);
@@ -124,6 +149,7 @@ const server = new ChatServer(listeners, {
     pingTimeoutMs: irc.pingSeconds * 1000,
   },
   log: (line) => console_.line(line),
+  metrics,
 });
 
 /** The web client's folder, beside this file. */
@@ -142,6 +168,7 @@ function startWeb(webPort: number): WebServer | undefined {
       origins: webOrigins ?? [],
       tls: pem,
       onConnection: (conn) => server.adopt(conn),
+      routes: { [METRICS_PATH]: scrape },
     });
     const scheme = pem === undefined ? "http" : "https";
     console_.line(`Web client at ${scheme}://${machineAddress()}:${web.port}/`);
@@ -157,9 +184,27 @@ function startWeb(webPort: number): WebServer | undefined {
 }
 const web = webPort === undefined ? undefined : startWeb(webPort);
 
+/** Serves the metrics on `port` alone, or says why not and goes on without. */
+function startMetrics(port: number): MetricsServer | undefined {
+  try {
+    const served = serveMetrics(port, scrape);
+    console_.line(`Metrics at http://${machineAddress()}:${served.port}${METRICS_PATH}`);
+    return served;
+  } catch (error) {
+    console_.line(
+      error instanceof Deno.errors.AddrInUse
+        ? `Metrics not served: port ${port} is in use`
+        : `Metrics not served: ${(error as Error).message}`,
+    );
+    return undefined;
+  }
+}
+const metricsServer = metricsArgs?.port === undefined ? undefined : startMetrics(metricsArgs.port);
+
 async function stop(): Promise<never> {
   await server.shutdown();
   await web?.shutdown();
+  await metricsServer?.shutdown();
   await store.close();
   await node?.leave();
   await console_.flush();

@@ -17,6 +17,12 @@ import {
 import { MAX_FRAME_BYTES } from "../../protocol.ts";
 import { type FlagSpec, type Parsed, parseFlags, parsePort } from "../common/flags.ts";
 import { nicknameProblem } from "../protocol/values.ts";
+import {
+  METRICS_FLAGS,
+  METRICS_USAGE,
+  type MetricsArgs,
+  parseMetricsFlags,
+} from "../metrics/metrics_flags.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 
 /** Where the server serves TLS. */
@@ -49,6 +55,8 @@ export interface ServerArgs {
   operators: string[];
   /** Where IRC is served, when it is. */
   irc?: IrcArgs;
+  /** Where and to whom `/metrics` is served besides the web port, when a flag says. */
+  metrics?: MetricsArgs;
 }
 
 /** Where and how the server speaks IRC. */
@@ -250,6 +258,7 @@ export const SERVER_USAGE: string = [
   "  --tls-port <port>             serve TLS on this port as well as plain TCP on <port>",
   "  --web-port <port>             serve the web client there (HTTPS with the TLS flags)",
   "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
+  ...METRICS_USAGE,
   "  --irc-port <port>             serve IRC there too (0: a free port; deno task server: 6667)",
   "  --irc-tls-port <port>         serve IRC over TLS there (with the TLS flags)",
   `  --irc-name <name>             the server's name on IRC (default ${DEFAULT_IRC_NAME})`,
@@ -287,6 +296,7 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     "irc-name": "string",
     "irc-ping": "string",
     help: "boolean",
+    ...METRICS_FLAGS,
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
   const parsed = parseFlags(portText === undefined ? args : args.slice(1), spec);
@@ -351,6 +361,9 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     }
     value.webOrigins = list;
   }
+  const metrics = parseMetricsFlags(values, webPort !== undefined);
+  if (metrics !== undefined && !metrics.ok) return metrics;
+  if (metrics !== undefined) value.metrics = metrics.value;
   const irc = parseIrcFlags(values, tls?.value !== undefined);
   if (irc !== undefined && !irc.ok) return irc;
   if (irc !== undefined) value.irc = irc.value;

@@ -36,7 +36,12 @@ export interface WebServerOptions {
   tls?: { cert: string; key: string };
   /** Each WebSocket, once open, as a connection for the chat. */
   onConnection: (conn: WebSocketConn) => void;
+  /** Other paths and their handlers (such as `/metrics`), answered before the page's files. */
+  routes?: Readonly<Record<string, WebRoute>>;
 }
+
+/** The handler of one path of `WebServerOptions.routes`. */
+export type WebRoute = (request: Request, info: { remoteAddr: Deno.NetAddr }) => Response;
 
 /** A running web server. */
 export interface WebServer {
@@ -85,10 +90,14 @@ function headers(type: string): Headers {
 /** Answers one request: a WebSocket at /ws, a file of the page, or 404. */
 export function webHandler(
   assets: Map<string, { body: Uint8Array; type: string }>,
-  options: Pick<WebServerOptions, "origins" | "onConnection">,
+  options: Pick<WebServerOptions, "origins" | "onConnection" | "routes">,
 ): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response {
   return (request, info) => {
     const url = new URL(request.url);
+    const { routes } = options;
+    if (routes !== undefined && Object.hasOwn(routes, url.pathname)) {
+      return routes[url.pathname](request, info);
+    }
     if (url.pathname === "/ws") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return new Response("Expected a WebSocket upgrade\n", {

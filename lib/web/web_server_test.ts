@@ -88,3 +88,28 @@ Deno.test("webHandler() opens the WebSocket to the page's own origin and to thos
     assert.equal(handle(ws(origin), INFO).status, 101, String(origin));
   }
 });
+
+Deno.test("webHandler() answers the paths given as routes (such as /metrics) with their handler", async () => {
+  const dir = tempDir();
+  Deno.writeTextFileSync(`${dir.path}/index.html`, "page");
+  const assets = readAssets(dir.path);
+  dir[Symbol.dispose]();
+  const seen: string[] = [];
+  const handle = webHandler(assets, {
+    origins: [],
+    onConnection: () => {},
+    routes: {
+      "/metrics": (_request, info) => {
+        seen.push(info.remoteAddr.hostname);
+        return new Response("up 1\n");
+      },
+    },
+  });
+  const metrics = handle(new Request("http://chat.test/metrics"), INFO);
+  assert.equal(await metrics.text(), "up 1\n");
+  assert.deepEqual(seen, ["192.0.2.7"]);
+  assert.equal(await handle(new Request("http://chat.test/"), INFO).text(), "page");
+  const other = handle(new Request("http://chat.test/metrics/x"), INFO);
+  assert.equal(other.status, 404);
+  await other.body?.cancel();
+});
