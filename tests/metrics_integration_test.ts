@@ -1,20 +1,22 @@
 /**
  * The server's metrics with real processes: a scrape of `--metrics-port` (and of the web port's
  * `/metrics`) follows clients of every wire as they connect, chat and leave, clients held to the
- * rate limit, cut off for not reading and refused at the door, and Prometheus's own linter
- * (`promtool check metrics`) takes every scrape without a warning.
+ * rate limit, cut off for not reading and refused at the door, a cluster's link up and down,
+ * and Prometheus's own linter (`promtool check metrics`) takes every scrape without a warning.
  */
 
 import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
 import { IrcClient } from "../lib/tools/irc_client.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
+import { RedisServer } from "../lib/tools/redis_server.ts";
 import { promtoolCheck } from "../lib/tools/promtool.ts";
 import {
   chatLine,
   line,
   processTest,
   ServerProgram,
+  tempDir,
   WAIT_MS,
   within,
 } from "../lib/tools/testing.ts";
@@ -248,5 +250,36 @@ processTest(
     assert.ok(cut.value("chat_outbox_peak_bytes") > 0);
     await assertPromtoolTakes(cut);
     assert.ok(stalled);
+  },
+);
+
+processTest(
+  "a node of a cluster tells its link, the nodes it sees and its bus messages, in and out",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await ServerProgram.startNode(redis.url, ["--metrics-port", "0"]);
+    const port = await metricsPort(a);
+    await using b = await ServerProgram.startNode(redis.url, [], [], 2);
+    await using ann = await RawClient.registered(a.port, "Ann");
+    await using ben = await RawClient.registered(b.port, "Ben");
+    await a.stdout.waitFor(line("<dt> :: Ben: connected."));
+    await b.stdout.waitFor(line("<dt> :: Ann: connected."));
+    await ben.send(chatLine("from the other node"));
+    assert.equal((await ann.nextOfType("broadcast")).message, "from the other node");
+    await ann.send(chatLine("and back"));
+    assert.equal((await ben.nextOfType("broadcast")).message, "and back");
+    const up = await scrape(port);
+    assert.equal(up.value("chat_cluster_link_up"), 1);
+    assert.equal(up.value("chat_cluster_nodes"), 2);
+    assert.equal(up.value("chat_users"), 2);
+    assert.ok(up.value('chat_cluster_bus_messages_total{direction="out"}') >= 2);
+    assert.ok(up.value('chat_cluster_bus_messages_total{direction="in"}') >= 2);
+    await assertPromtoolTakes(up);
+
+    await redis.stop();
+    await a.stdout.waitFor(/^Cluster link lost: .*; retrying$/);
+    const down = await scrape(port);
+    assert.equal(down.value("chat_cluster_link_up"), 0);
   },
 );
