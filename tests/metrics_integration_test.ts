@@ -15,6 +15,7 @@ import {
   chatLine,
   line,
   processTest,
+  Program,
   ServerProgram,
   tempDir,
   WAIT_MS,
@@ -281,5 +282,55 @@ processTest(
     await a.stdout.waitFor(/^Cluster link lost: .*; retrying$/);
     const down = await scrape(port);
     assert.equal(down.value("chat_cluster_link_up"), 0);
+  },
+);
+
+processTest(
+  "with --metrics-token-file, a request from elsewhere reads the metrics with the bearer token only",
+  async () => {
+    using dir = tempDir();
+    const tokenFile = `${dir.path}/metrics-token`;
+    Deno.writeTextFileSync(tokenFile, "b3arer-t0ken\n");
+    await using server = await ServerProgram.start(
+      ["--metrics-port", "0", "--metrics-token-file", tokenFile],
+      [`--allow-read=${dir.path}`],
+    );
+    const port = await metricsPort(server);
+    // Through a proxy (the header says so), a request from this machine is from anywhere.
+    const relayed = (authorization?: string) =>
+      fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: {
+          "x-forwarded-for": "203.0.113.9",
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+      });
+    for (
+      const authorization of [
+        undefined,
+        "Bearer wrong",
+        "Bearer b3arer-t0kenx",
+        "Basic b3arer-t0ken",
+      ]
+    ) {
+      const refused = await relayed(authorization);
+      assert.equal(refused.status, 401, String(authorization));
+      await refused.body?.cancel();
+    }
+    const allowed = await relayed("Bearer b3arer-t0ken");
+    assert.equal(allowed.status, 200);
+    assert.match(await allowed.text(), /^chat_users 0$/m);
+
+    // A token file the server may not read is said at start, and the server exits.
+    await using unreadable = new Program("ChatServer.ts", [
+      "--metrics-port",
+      "0",
+      "--metrics-token-file",
+      tokenFile,
+    ]);
+    assert.equal(await unreadable.exitCode(), 1);
+    assert.match(
+      unreadable.stdout.lines[0],
+      /^ERR - cannot read the metrics token file ".*metrics-token": /,
+    );
   },
 );

@@ -46,11 +46,12 @@ export type RefusalReason = typeof REFUSAL_REASONS[number];
 
 /**
  * Why a client was disconnected: it asked (`quit`), its connection closed or failed (`closed`),
- * the server closed it on a protocol error (`error`, IRC's `ERROR`), it stopped reading
- * (`sendq_full`, `write_stalled`), it flooded (`flood`), sent a frame past the limit
+ * the server closed it with IRC's `ERROR` (`error`: a ping timeout, a wrong password), it stopped
+ * reading (`sendq_full`, `write_stalled`), it flooded (`flood`), sent a frame past the limit
  * (`frame_too_long`), did not register in time (`register_timeout`), an operator removed it
- * (`operator`: a kill, or a server ban set while it was here), it is banned at registration (`banned`), it spoke TLS or HTTP to the chat port (`foreign`), or the
- * server stopped (`shutdown`).
+ * (`operator`: a kill, or a server ban set while it was here), it is banned at registration
+ * (`banned`), it spoke TLS or HTTP to the chat port (`foreign`), or the server stopped
+ * (`shutdown`).
  */
 export const DISCONNECT_REASONS = [
   "quit",

@@ -11,7 +11,9 @@
  * It runs past 450 lines because every kind of command is handed to its feature in one place
  * (`#dispatch`, for frames of every wire and for what the IRC listener hands on), with the server
  * bans checked there and at accept (`operators/`), so that who handles what, and in which order,
- * reads in one method. The IRC listener is set up in `irc_setup.ts`.
+ * reads in one method; and because every departure is counted there by its reason, for the
+ * metrics (`metrics/`), which read the server's snapshot (`#snapshot`) when scraped. The IRC
+ * listener is set up in `irc_setup.ts`.
  *
  * @module
  */
