@@ -150,7 +150,7 @@ processTest(
       assert.ok(deliveries >= 2 * 4 + 1 + 1 + 5, `${deliveries} deliveries`);
       assert.ok(chatting.value("chat_written_bytes_total") > 0);
       assert.ok(
-        chatting.value('chat_store_operation_duration_seconds_count{operation="remember"}') >= 3,
+        chatting.value("chat_history_additions_total") >= 3,
       );
       await assertPromtoolTakes(chatting);
 

@@ -12,7 +12,12 @@
  */
 
 import type { Store } from "../store/store.ts";
-import { measuredStore, STORE_OPERATIONS, type StoreFigures } from "./measured_store.ts";
+import {
+  measuredStore,
+  STORE_OPERATIONS,
+  type StoreFigures,
+  TIMED_OPERATIONS,
+} from "./measured_store.ts";
 import type { Counter, Registry } from "./registry.ts";
 
 /** The values of the `wire` label: how a connection speaks. */
@@ -243,13 +248,17 @@ export class ChatMetrics {
         "chat_store_operation_duration_seconds",
         "Store operations by operation, and how long each took until done (a write: committed)",
         STORE_BUCKETS,
-        { operation: STORE_OPERATIONS },
+        { operation: TIMED_OPERATIONS },
       ),
       errors: registry.counter(
         "chat_store_errors_total",
         "Store operations that failed, by operation",
         { operation: STORE_OPERATIONS },
       ),
+      remembered: registry.counter(
+        "chat_history_additions_total",
+        "Messages added to history (to everyone and to rooms; not timed: nobody waits for them)",
+      ).with(),
     };
   }
 
