@@ -187,9 +187,9 @@ const web = webPort === undefined ? undefined : startWeb(webPort);
 /** Serves the metrics on `port` alone, or says why not and goes on without. */
 function startMetrics(port: number): MetricsServer | undefined {
   try {
-    const served = serveMetrics(port, scrape);
-    console_.line(`Metrics at http://${machineAddress()}:${served.port}${METRICS_PATH}`);
-    return served;
+    const alone = serveMetrics(port, scrape);
+    console_.line(`Metrics at http://${machineAddress()}:${alone.port}${METRICS_PATH}`);
+    return alone;
   } catch (error) {
     console_.line(
       error instanceof Deno.errors.AddrInUse

@@ -313,7 +313,8 @@ export class ChatMetrics {
     );
     gauge(
       "chat_outbox_peak_bytes",
-      "The most bytes one connection's outbox held since the previous scrape (high-water mark)",
+      "The most bytes of chat one connection's outbox held since the previous scrape " +
+        "(high-water mark; file data waits apart and is not counted)",
       (s) => s.peakQueuedBytes,
     );
     gauge(
