@@ -2,7 +2,8 @@
  * ChatServer: a TCP chat server (spec part A).
  *
  * Run: `deno run --allow-net ChatServer.ts [<port>] [options]` (`--help` lists the options;
- * TLS also needs `--allow-read` for the certificate and key files).
+ * TLS also needs `--allow-read` for the certificate and key files, and
+ * `--metrics-token-file` for its file).
  *
  * @module
  */
@@ -13,6 +14,8 @@ import { ConsoleLog } from "./lib/server/console_log.ts";
 import { formatterOf } from "./lib/server/log_format.ts";
 import {
   IRC_STARTED,
+  METRICS_NOT_STARTED,
+  METRICS_STARTED,
   SERVER_STARTED,
   START_FAILED,
   STATS,
@@ -31,6 +34,16 @@ import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { ReloadableTlsListener } from "./lib/net/tls_listener.ts";
 import { NOTHING_TO_RELOAD, TlsReload } from "./lib/server/tls_reload.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
+import { ChatMetrics, processCpuClock } from "./lib/metrics/chat_metrics.ts";
+import { Registry } from "./lib/metrics/registry.ts";
+import {
+  METRICS_PATH,
+  metricsHandler,
+  type MetricsServer,
+  readToken,
+  serveMetrics,
+} from "./lib/metrics/endpoint.ts";
+import { VERSION } from "./lib/server/version.ts";
 
 const args = parseServerArgs(Deno.args);
 if (!args.ok) {
@@ -51,6 +64,17 @@ function fail(reason: string): never {
   console.log(format(START_FAILED.at(new Date(), { reason })));
   Deno.exit(1);
 }
+const metricsArgs = args.value.metrics;
+const token = metricsArgs?.tokenFile === undefined ? undefined : readToken(metricsArgs.tokenFile);
+if (token !== undefined && !token.ok) fail(token.error.replace(/^ERR - /, ""));
+// Node's process (for the CPU time) costs memory: loaded only when the metrics are served.
+const served = webPort !== undefined || metricsArgs?.port !== undefined;
+const registry = new Registry();
+const metrics = new ChatMetrics(registry, {
+  version: VERSION,
+  cpuSeconds: served ? await processCpuClock() : undefined,
+});
+const scrape = metricsHandler(() => registry.scrape(), { token: token?.token });
 
 /** Reads the TLS certificate and key, or exits with a clear error. */
 function readTlsFiles(tls: TlsSettings): { cert: string; key: string } {
@@ -103,7 +127,7 @@ const opened = node !== undefined
   ? { ok: true as const, store: node.openStore(storeBounds(limits), onStoreError) }
   : openStore(dataDir, storeBounds(limits), onStoreError);
 if (!opened.ok) fail(opened.error.replace(/^ERR - /, ""));
-const { store } = opened;
+const store = metrics.measured(opened.store);
 // The chat's id, made once and kept in the store: the same at any address, port or node.
 const chat = await store.chatId().catch((error: Error) =>
   fail(`cannot read the chat's id from the store: ${error.message}`)
@@ -150,6 +174,14 @@ const server = new ChatServer(listeners, {
     pingTimeoutMs: irc.pingSeconds * 1000,
   },
   log,
+  metrics,
+});
+
+/** `/healthz` and `/readyz`, on the web port and the metrics port. */
+const health = healthRoutes({
+  phase: () => server.phase,
+  store: () => store.problem(),
+  clusterUp: node && (() => node.up),
 });
 
 /** The web client's folder, beside this file. */
@@ -172,11 +204,10 @@ function startWeb(webPort: number): WebServer | undefined {
       tls: secure,
       onConnection: (conn) => server.adopt(conn),
       trustProxies,
-      routes: healthRoutes({
-        phase: () => server.phase,
-        store: () => store.problem(),
-        clusterUp: node && (() => node.up),
-      }),
+      routes: (request, client) =>
+        new URL(request.url).pathname === METRICS_PATH
+          ? scrape(request, { remoteAddr: client })
+          : health(request),
     });
     if (secure !== undefined) tlsListeners.push(secure);
     const scheme = pem === undefined ? "http" : "https";
@@ -206,9 +237,30 @@ Deno.addSignalListener("SIGHUP", () => {
   else log(NOTHING_TO_RELOAD.at(new Date(), {}));
 });
 
+/** Serves the metrics on `port` alone, or says why not and goes on without. */
+function startMetrics(port: number): MetricsServer | undefined {
+  try {
+    const alone = serveMetrics(port, scrape, "0.0.0.0", health);
+    log(
+      METRICS_STARTED.at(new Date(), {
+        url: `http://${machineAddress()}:${alone.port}${METRICS_PATH}`,
+      }),
+    );
+    return alone;
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? `port ${port} is in use`
+      : (error as Error).message;
+    log(METRICS_NOT_STARTED.at(new Date(), { reason }));
+    return undefined;
+  }
+}
+const metricsServer = metricsArgs?.port === undefined ? undefined : startMetrics(metricsArgs.port);
+
 async function stop(): Promise<never> {
   await server.shutdown();
   await web?.shutdown();
+  await metricsServer?.shutdown();
   await store.close();
   await node?.leave();
   await console_.flush();

@@ -157,6 +157,11 @@ export class Accounts<M extends Member> implements AccountHooks<M> {
     for (const name of await this.#store.accountNames()) this.#names.set(nicknameKey(name), name);
   }
 
+  /** How many accounts there are. */
+  get count(): number {
+    return this.#names.size;
+  }
+
   /** Another node of the cluster made the account `key` (`nickname`) or gave it up (undefined). */
   learn(key: string, nickname: string | undefined): void {
     if (nickname === undefined) this.#names.delete(key);

@@ -91,6 +91,8 @@ export class ClusterBus<P extends Member> {
   readonly #toldDropped = new Set<Member>();
   /** Counts the link's restorations: a wait for an earlier one does not release what is kept. */
   #restorations = 0;
+  /** Messages heard from other nodes. */
+  #heard = 0;
   /** The kinds of bad bus message already logged (each is logged once). */
   readonly #logged = new Set<string>();
   /** The nicknames of this node's users, held in Redis. */
@@ -190,6 +192,16 @@ export class ClusterBus<P extends Member> {
     }
   }
 
+  /** How many messages this node has heard from the others (for the metrics). */
+  get heard(): number {
+    return this.#heard;
+  }
+
+  /** The nodes this node knows of, itself included. */
+  get nodesSeen(): number {
+    return this.#presence.nodes + 1;
+  }
+
   /** Starts hearing the other nodes, and asks them who is there. */
   async start(core: ChatCore<P | RemoteMember>): Promise<void> {
     this.#core = core;
@@ -280,6 +292,7 @@ export class ClusterBus<P extends Member> {
       return;
     }
     if (message.node === this.#options.node.id) return;
+    this.#heard++;
     if (typeof message.seq === "number") {
       // Sent again because its first sending could not be confirmed: heard once.
       if (message.seq <= (this.#lastSeq.get(message.node) ?? 0)) return;

@@ -147,6 +147,7 @@ export class ClusterNode {
   /** Whether each of the two connections (commands, and what the node hears) is ready. */
   readonly #ready = { client: true, subscriber: true };
   #onLink: ((up: boolean, reason?: string) => void) | undefined;
+  #published = 0;
 
   private constructor(id: string, settings: ClusterSettings, client: RedisClient) {
     this.id = id;
@@ -228,7 +229,13 @@ export class ClusterNode {
 
   /** Publishes `message` on `channel` (a full name); messages go out in the order given. */
   publish(channel: string, message: string): Promise<unknown> {
+    this.#published++;
     return this.#client.publish(channel, message);
+  }
+
+  /** How many messages this node has published on the bus (for the metrics). */
+  get published(): number {
+    return this.#published;
   }
 
   /** Hears `channels` (full names), through a connection of their own. */

@@ -163,6 +163,11 @@ export class Presence<P extends Member> {
     })));
   }
 
+  /** How many other nodes this node hears of (until their lease runs out). */
+  get nodes(): number {
+    return this.#remote.size;
+  }
+
   /** How many users the other nodes have, as far as this node knows. */
   get remoteCount(): number {
     return [...this.#remote.values()].reduce((sum, users) => sum + users.size, 0);

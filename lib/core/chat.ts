@@ -206,6 +206,11 @@ export class ChatCore<M extends Member> {
     return this.#members.size;
   }
 
+  /** How many rooms there are (with someone in them). */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
   /** The registered client that goes by `nickname` (in any case), if any. */
   find(nickname: string): M | undefined {
     return this.#members.find(nickname);

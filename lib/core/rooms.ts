@@ -20,6 +20,11 @@ export class Rooms<M> {
   readonly #rooms = new Map<string, Room<M>>();
   readonly #memberships = new Map<M, Set<Room<M>>>();
 
+  /** How many rooms there are (with someone in them). */
+  get size(): number {
+    return this.#rooms.size;
+  }
+
   /** The room called `name` (in any case), if it exists. */
   get(name: string): Room<M> | undefined {
     return this.#rooms.get(roomKey(name));

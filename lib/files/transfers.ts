@@ -17,6 +17,7 @@ import {
 import type { Member, Outbound } from "../core/types.ts";
 import { type EventKind, eventKind, type Log } from "../common/log_event.ts";
 import { eventLine } from "../core/console_lines.ts";
+import type { Tally } from "../common/tally.ts";
 import { safeFileName } from "../protocol/file_names.ts";
 
 /** A transfer's id: chosen by its sender, unique among the transfers in progress. */
@@ -64,6 +65,23 @@ export interface TransferChat<M extends Member> {
   isAccount?(nickname: string): boolean;
 }
 
+/** What the feature counts, for the server's metrics. */
+export interface TransferTallies {
+  /** Offers relayed to their recipient. */
+  offered: Tally;
+  /** Transfers that ended complete. */
+  completed: Tally;
+  /** Offers their recipient rejected. */
+  rejected: Tally;
+  /** Transfers cancelled, or ended by one side leaving. */
+  failed: Tally;
+  /** File data relayed, in bytes. */
+  bytes: Tally;
+}
+
+/** How a transfer ended, as counted. */
+type Outcome = "completed" | "rejected" | "failed";
+
 /** How the feature is set up. */
 export interface TransfersOptions<M extends Member> {
   /** Where offers, answers, chunks and refusals go. */
@@ -78,6 +96,8 @@ export interface TransfersOptions<M extends Member> {
   maxTransfers: number;
   /** The clock, for the console's lines and the offer's timestamp. */
   now?: () => Date;
+  /** Where offers, ends and bytes relayed are counted, when they are. */
+  tallies?: TransferTallies;
 }
 
 /** One transfer in progress. */
@@ -108,6 +128,7 @@ export class Transfers<M extends Member> {
   readonly #byId = new Map<string, Transfer<M>>();
   /** How many transfers each client takes part in. */
   readonly #counts = new Map<M, number>();
+  readonly #tallies: TransferTallies | undefined;
 
   /** Creates the feature, with no transfer in progress. */
   constructor(options: TransfersOptions<M>) {
@@ -117,6 +138,7 @@ export class Transfers<M extends Member> {
     this.#now = options.now ?? (() => new Date());
     this.#maxFileBytes = options.maxFileBytes;
     this.#maxTransfers = options.maxTransfers;
+    this.#tallies = options.tallies;
   }
 
   /** How many transfers are in progress. */
@@ -160,7 +182,7 @@ export class Transfers<M extends Member> {
     for (const transfer of [...this.#byId.values()]) {
       if (transfer.sender !== member && transfer.recipient !== member) continue;
       const other = transfer.sender === member ? transfer.recipient : transfer.sender;
-      this.#end(transfer, `failed: ${member.nickname} left`);
+      this.#end(transfer, "failed", `failed: ${member.nickname} left`);
       this.#send(other, { type: "cancel", id: transfer.id, reason: `${member.nickname} left` });
     }
   }
@@ -232,6 +254,7 @@ export class Transfers<M extends Member> {
       ...(offer.e2e === undefined ? {} : { e2e: offer.e2e }),
       timestamp: this.#now().toISOString(),
     });
+    this.#tallies?.offered.inc();
   }
 
   /** Carries out one step of `transfer` asked by `member`; the problem, if it may not. */
@@ -248,7 +271,7 @@ export class Transfers<M extends Member> {
         if (!fromRecipient) return `only its recipient may ${request.type} it`;
         if (transfer.accepted) return "it was accepted already";
         if (request.type === "reject") {
-          this.#end(transfer, `rejected by ${member.nickname}`);
+          this.#end(transfer, "rejected", `rejected by ${member.nickname}`);
         } else {
           transfer.accepted = true;
           transfer.startedAt = Date.now();
@@ -277,6 +300,7 @@ export class Transfers<M extends Member> {
         }
         this.#end(
           transfer,
+          "completed",
           `finished in ${((Date.now() - transfer.startedAt) / 1000).toFixed(1)} s`,
         );
         this.#send(transfer.sender, { type: "complete", id: transfer.id });
@@ -284,7 +308,7 @@ export class Transfers<M extends Member> {
       case "cancel": {
         const other = fromRecipient ? transfer.sender : transfer.recipient;
         const reason = request.reason ?? `cancelled by ${member.nickname}`;
-        this.#end(transfer, `failed: ${reason}`);
+        this.#end(transfer, "failed", `failed: ${reason}`);
         this.#send(other, { type: "cancel", id: transfer.id, reason });
         return undefined;
       }
@@ -317,6 +341,7 @@ export class Transfers<M extends Member> {
     }
     transfer.nextSeq++;
     transfer.relayed += bytes;
+    this.#tallies?.bytes.inc(bytes);
     this.#out.bulk(transfer.recipient, chunk, frame);
     return undefined;
   }
@@ -325,8 +350,9 @@ export class Transfers<M extends Member> {
     return (this.#counts.get(member) ?? 0) >= this.#maxTransfers;
   }
 
-  /** Forgets `transfer`, with its console line. */
-  #end(transfer: Transfer<M>, outcome: string): void {
+  /** Forgets `transfer`, with its console line (`outcome`, counted as `how`). */
+  #end(transfer: Transfer<M>, how: Outcome, outcome: string): void {
+    this.#tallies?.[how].inc();
     this.#byId.delete(transfer.id);
     for (const each of [transfer.sender, transfer.recipient]) {
       const count = (this.#counts.get(each) ?? 1) - 1;

@@ -8,6 +8,7 @@
  */
 
 import { concat } from "../common/bytes.ts";
+import type { Tally } from "../common/tally.ts";
 
 /**
  * The last batch built from several chunks, kept so that outboxes holding the very same chunks
@@ -52,6 +53,8 @@ export interface OutboxOptions {
   onError?: (error: unknown) => void;
   /** The clock, in milliseconds, for stall detection. */
   now?: () => number;
+  /** Counts the bytes written (for the server's metrics), when given. */
+  written?: Tally;
 }
 
 /** A byte-capped queue of outgoing bytes with a single writer loop. */
@@ -60,6 +63,7 @@ export class Outbox {
   readonly #capBytes: number;
   readonly #onError?: (error: unknown) => void;
   readonly #now: () => number;
+  readonly #counted: Tally | undefined;
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
   #inFlightBytes = 0;
@@ -87,6 +91,7 @@ export class Outbox {
     this.#capBytes = options.capBytes;
     this.#onError = options.onError;
     this.#now = options.now ?? Date.now;
+    this.#counted = options.written;
   }
 
   /** Bytes queued or being written. */
@@ -229,6 +234,7 @@ export class Outbox {
 
   readonly #onWritten = (n: number): void => {
     const batch = this.#batch!;
+    if (this.#counted !== undefined) this.#counted.inc(n);
     this.#written += n;
     this.#sinceProgress += n;
     if (this.#written < batch.length) {

@@ -188,3 +188,15 @@ Deno.test("Outbox writes at most BULK_WRITE_BYTES of bulk at once", async () => 
   await outbox.drained();
   assert.deepEqual(writer.writes.map((w) => w.length), [2 * piece, piece]);
 });
+
+Deno.test("Outbox counts the bytes written, partial writes included, when given a tally", async () => {
+  const writer = new FakeWriter();
+  writer.limit = 3;
+  let written = 0;
+  const outbox = new Outbox(writer, { capBytes: 100, written: { inc: (n = 1) => written += n } });
+  outbox.enqueue(new Uint8Array(5));
+  outbox.enqueueBulk(new Uint8Array(4));
+  await outbox.drained();
+  assert.equal(written, 9);
+  assert.equal(writer.writes.length, 4);
+});

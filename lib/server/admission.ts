@@ -24,6 +24,11 @@ export class Admission {
     this.#limits = limits;
   }
 
+  /** Whether the server holds as many connections as it may. */
+  get full(): boolean {
+    return this.#count >= this.#limits.maxClients;
+  }
+
   /** Why a new connection from `ip` may not stay, or undefined when it may. */
   problem(ip: string): string | undefined {
     const { maxClients, maxPerIp, limitLoopback } = this.#limits;

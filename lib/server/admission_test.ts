@@ -5,12 +5,15 @@ Deno.test("Admission refuses past --max-clients, and lets one in again when anot
   const admission = new Admission({ maxClients: 2, maxPerIp: 0, limitLoopback: false });
   admission.opened("192.0.2.1");
   assert.equal(admission.problem("192.0.2.2"), undefined);
+  assert.ok(!admission.full);
   admission.opened("192.0.2.2");
+  assert.ok(admission.full);
   assert.equal(
     admission.problem("192.0.2.3"),
     "Server full: 2 connections already; try again later",
   );
   admission.closed("192.0.2.1");
+  assert.ok(!admission.full);
   assert.equal(admission.problem("192.0.2.3"), undefined);
 });
 

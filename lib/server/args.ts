@@ -18,6 +18,12 @@ import { MAX_FRAME_BYTES } from "../../protocol.ts";
 import { type FlagSpec, type Parsed, parseFlags, parsePort } from "../common/flags.ts";
 import { parseIpRange } from "../common/ip_address.ts";
 import { nicknameProblem } from "../protocol/values.ts";
+import {
+  METRICS_FLAGS,
+  METRICS_USAGE,
+  type MetricsArgs,
+  parseMetricsFlags,
+} from "../metrics/metrics_flags.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.ts";
 import { LOG_FORMATS, type LogFormat } from "./log_format.ts";
 
@@ -55,6 +61,8 @@ export interface ServerArgs {
   irc?: IrcArgs;
   /** How the console writes its events (`--log-format`), when given; `text` when not. */
   logFormat?: LogFormat;
+  /** Where and to whom `/metrics` is served besides the web port, when a flag says. */
+  metrics?: MetricsArgs;
 }
 
 /** Where and how the server speaks IRC. */
@@ -258,6 +266,7 @@ export const SERVER_USAGE: string = [
   "  --web-origin <origin>[,...]   other origins whose pages may open its WebSocket",
   "  --trust-proxy <address>       a reverse proxy in front of the web port: the client's address",
   "                                is its X-Forwarded-For (repeat for more; 10.0.0.0/8 for a range)",
+  ...METRICS_USAGE,
   "  --irc-port <port>             serve IRC there too (0: a free port; deno task server: 6667)",
   "  --irc-tls-port <port>         serve IRC over TLS there (with the TLS flags)",
   `  --irc-name <name>             the server's name on IRC (default ${DEFAULT_IRC_NAME})`,
@@ -299,6 +308,7 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     "irc-ping": "string",
     "log-format": "string",
     help: "boolean",
+    ...METRICS_FLAGS,
   };
   for (const f of SERVER_NUMBER_FLAGS) spec[f.flag] = "string";
   const parsed = parseFlags(portText === undefined ? args : args.slice(1), spec);
@@ -381,6 +391,9 @@ export function parseServerArgs(args: string[]): Parsed<ServerArgs> {
     }
     value.logFormat = logFormat as LogFormat;
   }
+  const metrics = parseMetricsFlags(values, webPort !== undefined);
+  if (metrics !== undefined && !metrics.ok) return metrics;
+  if (metrics !== undefined) value.metrics = metrics.value;
   const irc = parseIrcFlags(values, tls?.value !== undefined);
   if (irc !== undefined && !irc.ok) return irc;
   if (irc !== undefined) value.irc = irc.value;

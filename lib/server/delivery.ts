@@ -8,7 +8,8 @@
 
 import { MAX_FRAME_BYTES, type ServerMessage } from "../../protocol.ts";
 import { concat } from "../common/bytes.ts";
-import type { Outbound } from "../core/types.ts";
+import type { ErrorReason, Outbound } from "../core/types.ts";
+import type { Tally } from "../common/tally.ts";
 import type { Wire } from "../wire/wire.ts";
 import { WIRES } from "../wire/wires.ts";
 import type { FlowControl } from "./flow_control.ts";
@@ -19,11 +20,22 @@ const NEWLINE = new Uint8Array([0x0a]);
 /** Bytes not encoded yet (a wire's recipients may all take theirs alone). */
 const lazy = new Uint8Array();
 
+/** What delivery counts, for the server's metrics. */
+export interface DeliveryTallies {
+  /** Messages queued, one per message and recipient. */
+  deliveries: Tally;
+  /** Refusals, by reason (`other`: a refusal without one). */
+  refusals: Readonly<Record<ErrorReason | "other", Tally>>;
+}
+
 /**
  * The `Outbound` of this server's connections, queuing through `flow` (which applies the sendq
- * and notes congestion).
+ * and notes congestion), counting on `tallies` when given.
  */
-export function peerDelivery(flow: Pick<FlowControl, "enqueue">): Outbound<Peer> {
+export function peerDelivery(
+  flow: Pick<FlowControl, "enqueue">,
+  tallies?: DeliveryTallies,
+): Outbound<Peer> {
   return {
     deliver: (recipients, messages) => {
       const accepted: Peer[] = [];
@@ -53,9 +65,11 @@ export function peerDelivery(flow: Pick<FlowControl, "enqueue">): Outbound<Peer>
         }
         if (sent !== undefined && flow.enqueue(peer, sent)) accepted.push(peer);
       }
+      tallies?.deliveries.inc(accepted.length * messages.length);
       return accepted;
     },
     refuse: (peer, message, reason) => {
+      tallies?.refusals[reason ?? "other"].inc();
       const bytes = peer.wire.encodeError(message, reason, peer);
       if (bytes.length > 0) flow.enqueue(peer, bytes);
     },

@@ -43,3 +43,33 @@ Deno.test("deliver() asks every reader when the wire says some may be named", ()
   assert.deepEqual(asked, { personal: 10, encode: 1, encodeFor: 1 });
   assert.deepEqual(sent, [1, 1, 1, 2, 1, 1, 1, 1, 1, 1]);
 });
+
+Deno.test("deliver() counts a delivery per message and recipient that took it; refuse() by reason", () => {
+  const counts = { deliveries: 0, taken: 0, other: 0 };
+  const tally = (key: keyof typeof counts) => ({ inc: (n = 1) => counts[key] += n });
+  const nothing = { inc: () => {} };
+  const { wire } = countingWire(false, new Set());
+  const peers = Array.from({ length: 5 }, () => ({ wire }) as unknown as Peer);
+  const full = peers[2];
+  const delivery = peerDelivery({ enqueue: (peer) => peer !== full }, {
+    deliveries: tally("deliveries"),
+    refusals: {
+      taken: tally("taken"),
+      other: tally("other"),
+      registered: nothing,
+      registration: nothing,
+      unregistered: nothing,
+      account: nothing,
+    },
+  });
+  const messages = [
+    { type: "broadcast", nickname: "a", message: "one" },
+    { type: "broadcast", nickname: "a", message: "two" },
+  ] as ServerMessage[];
+  assert.equal(delivery.deliver(peers, messages).length, 4);
+  assert.equal(counts.deliveries, 8);
+  const refusing = { wire: { encodeError: () => new Uint8Array([3]) } } as unknown as Peer;
+  delivery.refuse(refusing, "Nickname taken", "taken");
+  delivery.refuse(refusing, "No such user");
+  assert.deepEqual(counts, { deliveries: 8, taken: 1, other: 1 });
+});

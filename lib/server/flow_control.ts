@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Tally } from "../common/tally.ts";
 import type { ServerLimits } from "./limits.ts";
 import type { Peer } from "./peer.ts";
 import { rateVerdict } from "./rate_limiter.ts";
@@ -34,6 +35,14 @@ export interface FlowActions {
   warn(peer: Peer, warning: string): void;
 }
 
+/** What flow control counts, for the server's metrics. */
+export interface FlowTallies {
+  /** Clients held to the rate limit, each once (when first warned). */
+  throttled: Tally;
+  /** Frames that waited for the rate limit. */
+  delayed: Tally;
+}
+
 /** The rate limit, congestion and the sendq of every connection of one server. */
 export class FlowControl {
   readonly #limits: ServerLimits;
@@ -45,11 +54,18 @@ export class FlowControl {
   readonly #congested = new Map<Peer, Promise<void>>();
   /** The turn of the last sender woken from waiting for room (see `#nextTurn`). */
   #turns: Promise<void> = Promise.resolve();
+  readonly #tallies: FlowTallies | undefined;
+  /** The most bytes one outbox held since `takePeak` was last called. */
+  #peak = 0;
 
-  /** Flow control within `limits`, acting on clients through `actions`. */
-  constructor(limits: ServerLimits, actions: FlowActions) {
+  /**
+   * Flow control within `limits`, acting on clients through `actions`, counting on `tallies`
+   * when given.
+   */
+  constructor(limits: ServerLimits, actions: FlowActions, tallies?: FlowTallies) {
     this.#limits = limits;
     this.#actions = actions;
+    this.#tallies = tallies;
     this.#highWater = Math.min(HIGH_WATER_BYTES, limits.sendqBytes / 4);
     this.#overflowCap = limits.sendqBytes * OVERFLOW_FACTOR;
   }
@@ -85,8 +101,22 @@ export class FlowControl {
       this.#actions.markDead(peer, "removed (too slow to keep up)", peer.wire.encodeError(why));
       return false;
     }
-    if (peer.outbox.queuedBytes > this.#highWater) this.#noteCongestion(peer);
+    const queued = peer.outbox.queuedBytes;
+    if (queued > this.#peak) this.#peak = queued;
+    if (queued > this.#highWater) this.#noteCongestion(peer);
     return true;
+  }
+
+  /** The most bytes one outbox held since the last call; the count starts again. */
+  takePeak(): number {
+    const peak = this.#peak;
+    this.#peak = 0;
+    return peak;
+  }
+
+  /** How many recipients are over the high-water mark now. */
+  get congested(): number {
+    return this.#congested.size;
   }
 
   /** Forgets `peer`, which is leaving. */
@@ -144,8 +174,10 @@ export class FlowControl {
     }
     if (verdict.warning !== undefined) {
       peer.warnedOfRate = true;
+      this.#tallies?.throttled.inc();
       this.#actions.warn(peer, verdict.warning);
     }
+    if (verdict.wait > 0) this.#tallies?.delayed.inc();
     return verdict.wait;
   }
 

@@ -7,6 +7,7 @@
  */
 
 import { concat } from "../common/bytes.ts";
+import type { Tally } from "../common/tally.ts";
 import type { Member } from "../core/types.ts";
 import type { FrameEvent, FrameReader } from "../protocol/frame_reader.ts";
 import type { ServerLimits } from "./limits.ts";
@@ -87,9 +88,15 @@ export class Peer implements Member {
   /**
    * Takes `conn` within `limits` (frame size, sendq, rates); `onWriteError` is called when a
    * write to it fails. `wire`, when given, is the wire its port speaks (else its first bytes
-   * tell).
+   * tell); `written`, when given, counts the bytes written to it.
    */
-  constructor(conn: ByteConn, limits: ServerLimits, onWriteError: () => void, wire?: Wire) {
+  constructor(
+    conn: ByteConn,
+    limits: ServerLimits,
+    onWriteError: () => void,
+    wire?: Wire,
+    written?: Tally,
+  ) {
     this.conn = conn;
     this.#preset = wire !== undefined;
     if (wire !== undefined) this.wire = wire;
@@ -97,7 +104,7 @@ export class Peer implements Member {
     this.ip = addr.hostname;
     this.port = addr.port;
     this.#maxFrameBytes = limits.maxFrameBytes;
-    this.outbox = new Outbox(conn, { capBytes: limits.sendqBytes, onError: onWriteError });
+    this.outbox = new Outbox(conn, { capBytes: limits.sendqBytes, onError: onWriteError, written });
     this.limiter = limits.maxRate > 0 ? new RateLimiter(limits.burst, limits.maxRate) : undefined;
     this.byteLimiter = limits.byteRate > 0
       ? new RateLimiter(limits.byteBurst, limits.byteRate)

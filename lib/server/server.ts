@@ -11,7 +11,9 @@
  * It runs past 450 lines because every kind of command is handed to its feature in one place
  * (`#dispatch`, for frames of every wire and for what the IRC listener hands on), with the server
  * bans checked there and at accept (`operators/`), so that who handles what, and in which order,
- * reads in one method. The IRC listener is set up in `irc_setup.ts`.
+ * reads in one method; and because every departure is counted there by its reason, for the
+ * metrics (`metrics/`), which read the server's snapshot (`#snapshot`) when scraped. The IRC
+ * listener is set up in `irc_setup.ts`.
  *
  * @module
  */
@@ -42,6 +44,14 @@ import type { IrcEdge } from "../irc/irc_edge.ts";
 import type { Command } from "../core/types.ts";
 import { ircEdge, type IrcSettings } from "./irc_setup.ts";
 import { ACCEPT_FAILED, REFUSED } from "./server_events.ts";
+import {
+  ChatMetrics,
+  type DisconnectReason,
+  type ServerSnapshot,
+  type WireLabel,
+} from "../metrics/chat_metrics.ts";
+import { Registry } from "../metrics/registry.ts";
+import { WebSocketConn } from "../web/websocket_conn.ts";
 
 /** Who the core knows: this node's connections, and in a cluster the users of other nodes. */
 type ChatMember = Peer | RemoteMember;
@@ -76,6 +86,8 @@ export interface ChatServerOptions {
   operators?: readonly string[];
   /** The IRC listener, when there is one: its ports' listeners and its settings. */
   irc?: IrcSettings;
+  /** Where the server counts what happens and is read when scraped; none: counted unread. */
+  metrics?: ChatMetrics;
 }
 
 export type { IrcSettings };
@@ -103,6 +115,7 @@ export class ChatServer {
   readonly #log: Log;
   readonly #now: () => Date;
   readonly #bus: ClusterBus<Peer> | undefined;
+  readonly #node: ClusterNode | undefined;
   readonly #core: ChatCore<ChatMember>;
   readonly #accounts: Accounts<ChatMember> | undefined;
   readonly #rooms: RoomRules<ChatMember>;
@@ -120,7 +133,11 @@ export class ChatServer {
   /** Refused connections waiting to show their wire, with the timer that gives up waiting. */
   readonly #refusing = new Map<Peer, ReturnType<typeof setTimeout>>();
   /** Clients found dead while looping over clients, with their last word, removed after. */
-  readonly #dead = new Map<Peer, { lastWord?: Uint8Array; reason: string }>();
+  readonly #dead = new Map<
+    Peer,
+    { lastWord?: Uint8Array; reason: string; why: DisconnectReason }
+  >();
+  readonly #metrics: ChatMetrics;
   /** Connections being closed. */
   readonly #closing = new Set<Promise<void>>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -133,13 +150,20 @@ export class ChatServer {
     this.#limits = options.limits;
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
+    const metrics = this.#metrics = options.metrics ??
+      new ChatMetrics(new Registry(), { version: "" });
     this.#admission = new Admission(options.limits);
     this.#flow = new FlowControl(options.limits, {
-      drop: (peer, reason, lastWord) => this.#drop(peer, reason, lastWord),
-      markDead: (peer, reason, lastWord) => this.#markDead(peer, reason, lastWord),
-      warn: (peer, warning) => this.#outbound.refuse(peer, warning),
-    });
-    this.#outbound = peerDelivery(this.#flow);
+      drop: (peer, reason, lastWord) => this.#drop(peer, reason, "flood", lastWord),
+      markDead: (peer, reason, lastWord) => this.#markDead(peer, reason, "sendq_full", lastWord),
+      // A warning, not a refusal: written as an error, but not counted as one.
+      warn: (peer, warning) => {
+        const bytes = peer.wire.encodeError(warning, undefined, peer);
+        if (bytes.length > 0) this.#flow.enqueue(peer, bytes);
+      },
+    }, { throttled: metrics.throttled, delayed: metrics.delayedFrames });
+    this.#outbound = peerDelivery(this.#flow, metrics);
+    this.#node = options.cluster;
     this.#bus = options.cluster && new ClusterBus<Peer>({
       node: options.cluster,
       handle: (peer, command) => this.#core.handle(peer, command),
@@ -191,7 +215,7 @@ export class ChatServer {
       chat: this.#core,
       // Only this node's connections are disconnected here; another node's hear of it.
       disconnect: (peer, reason, lastWord) => {
-        this.#markDead(peer as Peer, reason, (peer as Peer).wire.encode([lastWord]));
+        this.#markDead(peer as Peer, reason, "operator", (peer as Peer).wire.encode([lastWord]));
         queueMicrotask(() => this.#reap());
       },
       publish: this.#bus && ((news) => this.#bus!.operatorNews(news)),
@@ -233,7 +257,7 @@ export class ChatServer {
         this.#reap();
       },
       enqueue: (peer, bytes) => this.#flow.enqueue(peer, bytes),
-      drop: (peer, reason, lastWord) => this.#drop(peer, reason, lastWord),
+      drop: (peer, reason, lastWord) => this.#drop(peer, reason, "error", lastWord),
     });
     this.#transfers = new Transfers({
       out,
@@ -245,7 +269,9 @@ export class ChatServer {
       now: this.#now,
       maxFileBytes: this.#limits.maxFileBytes,
       maxTransfers: this.#limits.maxTransfers,
+      tallies: metrics.transfers,
     });
+    metrics.watch(() => this.#snapshot(), this.#bus !== undefined);
   }
 
   /** Accepts and serves connections until `shutdown` is called. */
@@ -274,6 +300,40 @@ export class ChatServer {
     return { connections: this.#peers.size, registered: this.#core.size };
   }
 
+  /** What the metrics read when scraped (the outboxes' peak starts again). */
+  #snapshot(): ServerSnapshot {
+    const connections: Record<WireLabel, number> = { json: 0, chat1: 0, websocket: 0, irc: 0 };
+    let queuedBytes = 0;
+    for (const peer of this.#peers) {
+      connections[this.#wireLabel(peer)]++;
+      queuedBytes += peer.outbox.queuedBytes + peer.outbox.bulkBytes;
+    }
+    const node = this.#node;
+    return {
+      connections,
+      users: this.#core.size,
+      accounts: this.#accounts?.count ?? 0,
+      rooms: this.#core.roomCount,
+      queuedBytes,
+      peakQueuedBytes: this.#flow.takePeak(),
+      congested: this.#flow.congested,
+      transfers: this.#transfers.size,
+      cluster: node && {
+        up: node.up,
+        nodes: this.#bus!.nodesSeen,
+        published: node.published,
+        heard: this.#bus!.heard,
+      },
+    };
+  }
+
+  /** How `peer` speaks, as the metrics' `wire` label says it. */
+  #wireLabel(peer: Peer): WireLabel {
+    if (peer.conn instanceof WebSocketConn) return "websocket";
+    if (this.#irc?.owns(peer)) return "irc";
+    return peer.wire === WIRES.chat1 ? "chat1" : "json";
+  }
+
   /** Stops accepting, tells every client the server is going, and closes every connection. */
   async shutdown(): Promise<void> {
     if (this.#stopping) return;
@@ -300,7 +360,7 @@ export class ChatServer {
     for (const peer of [...this.#peers]) {
       // IRC's wires (one per set of capabilities) all say it alike.
       if (!lastWords.has(peer.wire)) lastWords.set(peer.wire, peer.wire.encode([notice]));
-      this.#disconnect(peer, LEFT_AT_SHUTDOWN, lastWords.get(peer.wire));
+      this.#disconnect(peer, LEFT_AT_SHUTDOWN, "shutdown", lastWords.get(peer.wire));
     }
     while (this.#closing.size > 0) await Promise.all(this.#closing);
   }
@@ -344,16 +404,31 @@ export class ChatServer {
       // The peer is already gone; reading will tell.
     }
     // A failed write may be noticed inside a loop over clients: mark the peer, reap it after.
-    const peer = new Peer(conn, this.#limits, () => {
-      this.#markDead(peer, LEFT_BY_ACCIDENT);
-      queueMicrotask(() => this.#reap());
-    }, irc ? this.#irc?.wire : undefined);
+    const peer = new Peer(
+      conn,
+      this.#limits,
+      () => {
+        this.#markDead(peer, LEFT_BY_ACCIDENT, "closed");
+        queueMicrotask(() => this.#reap());
+      },
+      irc ? this.#irc?.wire : undefined,
+      this.#metrics.writtenBytes,
+    );
     if (irc) this.#irc?.open(peer);
-    const refusal = this.#admission.problem(peer.ip) ?? this.#operators.addressProblem(peer.ip);
+    const full = this.#admission.problem(peer.ip);
+    const refusal = full ?? this.#operators.addressProblem(peer.ip);
     if (refusal !== undefined) {
+      const { refusals } = this.#metrics;
+      const why = full === undefined
+        ? "banned"
+        : this.#admission.full
+        ? "server_full"
+        : "address_limit";
+      refusals[why].inc();
       this.#refuse(peer, refusal);
       return;
     }
+    this.#metrics.accepted.inc();
     this.#peers.add(peer);
     this.#admission.opened(peer.ip);
     peer.read(this.#handler);
@@ -372,9 +447,14 @@ export class ChatServer {
     },
     foreign: (peer, protocol) => {
       // A TLS client cannot read an answer in plain text: it just gets a clean close.
-      this.#drop(peer, LEFT_BY_ACCIDENT, protocol === "http" ? httpRefusal() : undefined);
+      this.#drop(
+        peer,
+        LEFT_BY_ACCIDENT,
+        "foreign",
+        protocol === "http" ? httpRefusal() : undefined,
+      );
     },
-    ended: (peer) => this.#drop(peer, LEFT_BY_ACCIDENT),
+    ended: (peer) => this.#drop(peer, LEFT_BY_ACCIDENT, "closed"),
   };
 
   /**
@@ -429,7 +509,7 @@ export class ChatServer {
     }
     if (event.kind === "oversize") {
       const why = `Frame too long: the limit is ${event.limit} bytes`;
-      this.#drop(peer, `removed (${why})`, peer.wire.encodeError(why));
+      this.#drop(peer, `removed (${why})`, "frame_too_long", peer.wire.encodeError(why));
       return;
     }
     const command = peer.wire.decode(event.bytes, peer.nickname !== undefined);
@@ -440,13 +520,15 @@ export class ChatServer {
 
   /** Hands `command` of `peer` to the core or the feature it is for (`frame`: its bytes). */
   #dispatch(peer: Peer, command: Command, frame?: Uint8Array): void {
+    this.#metrics.countCommand(command);
     if (command.kind === "register" || command.kind === "nick") {
       // A banned user (or address) is refused before its name is looked at any further.
       const banned = this.#operators.registrationProblem(command.nickname, peer.ip);
       if (banned !== undefined && command.kind === "register") {
         this.#core.flush();
         this.#logRefused(peer, banned);
-        this.#drop(peer, LEFT_BY_ACCIDENT, peer.wire.encodeError(banned));
+        this.#metrics.refusals.banned.inc();
+        this.#drop(peer, LEFT_BY_ACCIDENT, "banned", peer.wire.encodeError(banned));
         return;
       }
       if (banned !== undefined) {
@@ -457,7 +539,7 @@ export class ChatServer {
     }
     if (command.kind === "disconnect") {
       const goodbye = peer.wire.encode([{ type: "goodbye", timestamp: this.#now().toISOString() }]);
-      this.#disconnect(peer, command.reason ?? LEFT_BY_REQUEST, goodbye);
+      this.#disconnect(peer, command.reason ?? LEFT_BY_REQUEST, "quit", goodbye);
     } else if (
       command.kind === "login" || command.kind === "account" || command.kind === "history" ||
       command.kind === "ack"
@@ -508,21 +590,21 @@ export class ChatServer {
   // -------------------------------------------------------------------------
   // Departures
 
-  #markDead(peer: Peer, reason: string, lastWord?: Uint8Array): void {
+  #markDead(peer: Peer, reason: string, why: DisconnectReason, lastWord?: Uint8Array): void {
     if (peer.closing || this.#dead.has(peer)) return;
-    this.#dead.set(peer, { reason, lastWord: peer.outbox.failed ? undefined : lastWord });
+    this.#dead.set(peer, { reason, why, lastWord: peer.outbox.failed ? undefined : lastWord });
   }
 
   /** Disconnects `peer`, then those found dead while telling the others. */
-  #drop(peer: Peer, reason: string, lastWord?: Uint8Array): void {
-    this.#disconnect(peer, reason, lastWord);
+  #drop(peer: Peer, reason: string, why: DisconnectReason, lastWord?: Uint8Array): void {
+    this.#disconnect(peer, reason, why, lastWord);
     this.#reap();
   }
 
   /** Removes the clients found dead, after the loop that found them. */
   #reap(): void {
-    for (const [peer, { reason, lastWord }] of this.#dead) {
-      this.#disconnect(peer, reason, lastWord);
+    for (const [peer, { reason, why, lastWord }] of this.#dead) {
+      this.#disconnect(peer, reason, why, lastWord);
     }
     this.#dead.clear();
   }
@@ -533,10 +615,10 @@ export class ChatServer {
     const { writeTimeoutMs, registerTimeoutMs } = this.#limits;
     for (const peer of this.#peers) {
       if (peer.outbox.stalledFor(now) > writeTimeoutMs) {
-        this.#markDead(peer, "removed (stopped reading)");
+        this.#markDead(peer, "removed (stopped reading)", "write_stalled");
       } else if (peer.nickname === undefined && now - peer.connectedAt > registerTimeoutMs) {
         const why = `Registration timeout: not registered within ${registerTimeoutMs / 1000} s`;
-        this.#markDead(peer, why, peer.wire.encodeError(why));
+        this.#markDead(peer, why, "register_timeout", peer.wire.encodeError(why));
       }
     }
     this.#irc?.sweep();
@@ -544,10 +626,10 @@ export class ChatServer {
   }
 
   /**
-   * Removes `peer` (once): out of the chat, the others told who left and why (`reason`), and
-   * its connection closed after `lastWord`.
+   * Removes `peer` (once): out of the chat, the others told who left and why (`reason`, counted
+   * as `why`), and its connection closed after `lastWord`.
    */
-  #disconnect(peer: Peer, reason: string, lastWord?: Uint8Array): void {
+  #disconnect(peer: Peer, reason: string, why: DisconnectReason, lastWord?: Uint8Array): void {
     if (peer.closing) return;
     const successor = this.#core.leave(peer, reason, !this.#stopping);
     // The connection that takes the user's place holds its name now.
@@ -560,7 +642,10 @@ export class ChatServer {
     this.#flow.forget(peer);
     clearTimeout(this.#refusing.get(peer));
     this.#refusing.delete(peer);
-    if (this.#peers.delete(peer)) this.#admission.closed(peer.ip);
+    if (this.#peers.delete(peer)) {
+      this.#admission.closed(peer.ip);
+      this.#metrics.disconnects[why].inc();
+    }
     this.#close(peer, lastWord);
   }
 

@@ -60,6 +60,20 @@ export const WEB_NOT_STARTED: EventKind<{ reason: string }> = eventKind(
   (f) => `Web client not started: ${f.reason}`,
 );
 
+/** The metrics are served alone at `url` (`--metrics-port`). */
+export const METRICS_STARTED: EventKind<{ url: string }> = eventKind(
+  "metrics_started",
+  "info",
+  (f) => `Metrics at ${f.url}`,
+);
+
+/** The metrics port was not opened, for `reason`; the server goes on without it. */
+export const METRICS_NOT_STARTED: EventKind<{ reason: string }> = eventKind(
+  "metrics_not_started",
+  "warn",
+  (f) => `Metrics not served: ${f.reason}`,
+);
+
 /** A connection from `ip`:`port` (of `nickname`, once registered) was refused, for `reason`. */
 export const REFUSED: EventKind<{
   ip: string;

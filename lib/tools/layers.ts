@@ -31,6 +31,7 @@ const SERVER_SIDE = [
   "wire",
   "irc",
   "web",
+  "metrics",
 ];
 
 /** Every part, from the bottom up. A test module may import anything (it runs nothing in use). */
@@ -81,6 +82,8 @@ export const PARTS: readonly Part[] = [
   { name: "net", paths: ["lib/net/"], may: ["common"] },
   /** The web port: the page's files and its WebSocket. */
   { name: "web", paths: ["lib/web/"], may: ["common", "net"] },
+  /** The server's metrics: the registry, the text format, `/metrics`, the chat's metrics. */
+  { name: "metrics", paths: ["lib/metrics/"], may: ["common", "store"] },
   /** The server's edge, and the server program. */
   {
     name: "server",
