@@ -6,7 +6,7 @@
  */
 
 import { parseTimestamp } from "../protocol/values.ts";
-import { formatLine, formatTags, splitText } from "./message.ts";
+import { formatLine, formatTags, MAX_LINE_BYTES, splitText } from "./message.ts";
 import type { FlavorCap } from "./session.ts";
 
 /**
@@ -87,6 +87,34 @@ export class Lines {
     for (const piece of splitText(text, whole ? WHOLE_TEXT_BYTES : TEXT_BYTES)) {
       this.add(source, command, target === undefined ? [piece] : [target, piece], tags, true);
     }
+  }
+
+  /**
+   * Adds `items` joined by `separator` as the trailing parameter after `params`, in as many lines
+   * as it takes for each to stay within IRC's 512 bytes (a list of many nicknames or channels).
+   */
+  addList(
+    source: string | undefined,
+    command: string,
+    params: readonly string[],
+    items: readonly string[],
+    separator = " ",
+  ): void {
+    const head = formatLine(source, command, [...params, ""]);
+    const budget = MAX_LINE_BYTES - 2 - encoder.encode(head).length;
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const size = encoder.encode(item).length + (batch.length === 0 ? 0 : separator.length);
+      if (batch.length > 0 && bytes + size > budget) {
+        this.add(source, command, [...params, batch.join(separator)], {}, true);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(item);
+      bytes += size;
+    }
+    if (batch.length > 0) this.add(source, command, [...params, batch.join(separator)], {}, true);
   }
 
   /** Whether nothing was written. */

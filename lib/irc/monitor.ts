@@ -55,7 +55,7 @@ export class Monitors<M extends Member> {
         const online: string[] = [];
         const offline: string[] = [];
         const refused: string[] = [];
-        for (const name of names) {
+        for (const [index, name] of names.entries()) {
           if (ircNickProblem(name) !== undefined) {
             refused.push(name);
             continue;
@@ -66,7 +66,8 @@ export class Monitors<M extends Member> {
               lines.add(server, ERR_MONLISTFULL, [
                 nick,
                 `${MAX_MONITORED}`,
-                names.join(","),
+                // The ones not added.
+                names.slice(index).join(","),
                 "Monitor list is full",
               ]));
             break;
@@ -84,12 +85,8 @@ export class Monitors<M extends Member> {
           for (const name of refused) {
             lines.add(server, ERR.ERRONEUSNICKNAME, [nick, name, "Erroneous nickname"]);
           }
-          if (online.length > 0) {
-            lines.add(server, RPL_MONONLINE, [nick, online.join(",")], {}, true);
-          }
-          if (offline.length > 0) {
-            lines.add(server, RPL_MONOFFLINE, [nick, offline.join(",")], {}, true);
-          }
+          lines.addList(server, RPL_MONONLINE, [nick], online, ",");
+          lines.addList(server, RPL_MONOFFLINE, [nick], offline, ",");
         });
         return;
       }
@@ -101,9 +98,7 @@ export class Monitors<M extends Member> {
         return;
       case "L":
         this.#reply(member, (lines) => {
-          if (list.size > 0) {
-            lines.add(server, RPL_MONLIST, [nick, [...list.values()].join(",")], {}, true);
-          }
+          lines.addList(server, RPL_MONLIST, [nick], [...list.values()], ",");
           lines.add(server, RPL_ENDOFMONLIST, [nick, "End of MONITOR list"]);
         });
         return;
@@ -114,12 +109,8 @@ export class Monitors<M extends Member> {
             return here === undefined ? [] : [maskOf(view, here.nickname!)];
           });
           const offline = [...list.values()].filter((name) => view.find(name) === undefined);
-          if (online.length > 0) {
-            lines.add(server, RPL_MONONLINE, [nick, online.join(",")], {}, true);
-          }
-          if (offline.length > 0) {
-            lines.add(server, RPL_MONOFFLINE, [nick, offline.join(",")], {}, true);
-          }
+          lines.addList(server, RPL_MONONLINE, [nick], online, ",");
+          lines.addList(server, RPL_MONOFFLINE, [nick], offline, ",");
         });
         return;
     }
