@@ -183,3 +183,28 @@ processTest(
     assert.ok(!lines.some((line) => line.raw.includes("the plan")));
   },
 );
+
+processTest(
+  "a reason longer than a line from another wire reaches IRC cut within 512 bytes",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0", "--operator", "olga"]);
+    await using olga = await RawClient.withAccount(
+      server.port,
+      "Olga",
+      "correct horse",
+      EXTENSIONS,
+    );
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy");
+    await using kit = await IrcClient.registered(server.ircPort, "Kit");
+    await ivy.waitFor(/^:Kit!\S+ JOIN &chat$/);
+    // The JSON wire takes frames of 64 KiB: a reason of 5,000 characters is one.
+    const reason = "spam ".repeat(1000);
+    await olga.sendMessage({ type: "operator", action: "kill", target: "Kit", reason });
+    const quit = await ivy.waitFor((line) => line.command === "QUIT");
+    assert.ok(fits(quit), `${quit.raw.length} bytes`);
+    assert.match(quit.params[0], /spam spam/);
+    const last = await kit.closedByServer();
+    const error = last.find((line) => line.startsWith("ERROR "));
+    assert.ok(error !== undefined && encoder.encode(error).length + 2 <= 512, error);
+  },
+);

@@ -24,3 +24,20 @@ Deno.test("an empty list writes no line", () => {
   lines.addList("chat.local", "319", ["me", "bob"], []);
   assert.equal(lines.empty, true);
 });
+
+Deno.test("a line past 512 bytes has its last parameter cut at a code point; text a client sent goes whole", () => {
+  const lines = new Lines(new Set(["server-time"]));
+  // An operator's reason from the JSON wire may run to 64 KiB.
+  lines.add("Jay!Jay@chat", "QUIT", ["removed by an operator: " + "é".repeat(2000)], {
+    time: "2024-03-21T10:30:44.000Z",
+  }, true);
+  const said = "a".repeat(480);
+  lines.addText("Ivy!~ivy@irc", "PRIVMSG", "&chat", said);
+  const [quit, privmsg] = lines.text.split("\r\n");
+  const bare = quit.replace(/^@\S+ /, "");
+  assert.ok(quit.startsWith("@time=2024-03-21T10:30:44.000Z :Jay!Jay@chat QUIT :removed by"));
+  assert.ok(new TextEncoder().encode(bare).length <= MAX_LINE_BYTES - 2);
+  assert.ok(new TextEncoder().encode(bare).length >= MAX_LINE_BYTES - 3);
+  assert.ok(bare.endsWith("é"));
+  assert.equal(privmsg, `:Ivy!~ivy@irc PRIVMSG &chat :${said}`);
+});

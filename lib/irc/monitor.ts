@@ -23,6 +23,16 @@ const RPL_MONLIST = "732";
 const RPL_ENDOFMONLIST = "733";
 const ERR_MONLISTFULL = "734";
 
+/** `names` joined by commas, as many of them as make at most 300 bytes (one at least). */
+function listWithin(names: string[]): string {
+  let joined = names[0];
+  for (const name of names.slice(1)) {
+    if (new TextEncoder().encode(`${joined},${name}`).length > 300) break;
+    joined += `,${name}`;
+  }
+  return joined;
+}
+
 /** Writes lines to one connection. */
 export type Reply<M> = (member: M, write: (lines: Lines) => void) => void;
 
@@ -66,8 +76,8 @@ export class Monitors<M extends Member> {
               lines.add(server, ERR_MONLISTFULL, [
                 nick,
                 `${MAX_MONITORED}`,
-                // The ones not added.
-                names.slice(index).join(","),
+                // The ones not added (as many as keep the line within 512 bytes).
+                listWithin(names.slice(index)),
                 "Monitor list is full",
               ]));
             break;

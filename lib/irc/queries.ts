@@ -336,7 +336,8 @@ export function userhost<M extends Member>(
 /** Writes `ISON`: which of `nicks` are here. */
 export function ison<M extends Member>(view: IrcView<M>, lines: Lines, me: M, nicks: string[]) {
   const here = nicks.flatMap((nick) => view.find(nick)?.nickname ?? []);
-  lines.add(view.serverName, RPL.ISON, [me.nickname!, here.join(" ")], {}, true);
+  if (here.length === 0) lines.add(view.serverName, RPL.ISON, [me.nickname!, ""], {}, true);
+  else lines.addList(view.serverName, RPL.ISON, [me.nickname!], here);
 }
 
 /** Writes `MODE <channel>`'s reply: its modes, when it was made. */
