@@ -102,6 +102,10 @@ processTest(
     await kit.waitFor(/^:Ivy!\S+ PRIVMSG Kit :irc to irc$/);
     await kit.send("PRIVMSG Ivy :and back");
     await ivy.waitFor(/^:Kit!\S+ PRIVMSG Ivy :and back$/);
+    // A nickname held at the other node is refused once the nodes have answered, as IRC says.
+    await ivy.send("NICK JAY");
+    const taken = await ivy.waitFor((each) => each.command === "433");
+    assert.deepEqual(taken.params.slice(0, 2), ["Ivy", "JAY"]);
 
     // A room: JOIN, PRIVMSG, PART across nodes, and its NAMES.
     await jay.sendMessage({ type: "join", room: "#lab" });

@@ -17,8 +17,10 @@ import {
   channelName,
   ison,
   lusers,
+  MAX_CHANNELS,
   motd,
   names,
+  TARGMAX,
   userhost,
   VERSION,
   who,
@@ -30,8 +32,6 @@ import { parseTimestamp } from "../protocol/values.ts";
 import type { Lines } from "./lines.ts";
 import { maskOf } from "./view.ts";
 
-/** Most targets of one `PRIVMSG`, `NOTICE`, `JOIN` or `PART` (`TARGMAX`). */
-const MAX_TARGETS = 10;
 /** Longest real name (`SETNAME`). */
 const MAX_REALNAME_CHARS = 200;
 
@@ -56,6 +56,19 @@ export function handleCommand<M extends Member>(
     numeric(ERR.NEEDMOREPARAMS, command, "Not enough parameters");
     return false;
   };
+  // The targets of `list` that the command takes (ISUPPORT's TARGMAX); 407 for the rest.
+  const targetsOf = (list: string) => {
+    const all = list.split(",");
+    const most = TARGMAX[command];
+    if (all.length > most && command !== "NOTICE") {
+      numeric(
+        ERR.TOOMANYTARGETS,
+        all[most] || "*",
+        `Too many targets: ${command} takes at most ${most}, the rest were not carried out`,
+      );
+    }
+    return all.slice(0, most);
+  };
   switch (command) {
     case "PRIVMSG":
     case "NOTICE":
@@ -67,7 +80,7 @@ export function handleCommand<M extends Member>(
         if (command === "PRIVMSG") numeric(ERR.NOTEXTTOSEND, "No text to send");
         return;
       }
-      for (const target of params[0].split(",").slice(0, MAX_TARGETS)) {
+      for (const target of targetsOf(params[0])) {
         say(host, member, session, command, target, params[1], label);
       }
       session.lastSpoke = host.now();
@@ -80,10 +93,20 @@ export function handleCommand<M extends Member>(
         }
         return;
       }
-      for (const target of params[0].split(",").slice(0, MAX_TARGETS)) {
+      for (const target of targetsOf(params[0])) {
         if (target.toLowerCase() === view.everyone.toLowerCase()) continue;
         if (!target.startsWith("#")) {
           numeric(ERR.NOSUCHCHANNEL, target, "No such channel");
+          continue;
+        }
+        if (
+          view.roomOf(member, target) === undefined && view.roomsOf(member).length >= MAX_CHANNELS
+        ) {
+          numeric(
+            ERR.TOOMANYCHANNELS,
+            target,
+            `You are in ${MAX_CHANNELS} channels: PART one first`,
+          );
           continue;
         }
         host.dispatch(member, { kind: "join", room: target }, { command, target, label });
@@ -91,7 +114,7 @@ export function handleCommand<M extends Member>(
       return;
     case "PART":
       if (!needs(1)) return;
-      for (const target of params[0].split(",").slice(0, MAX_TARGETS)) {
+      for (const target of targetsOf(params[0])) {
         if (target.toLowerCase() === view.everyone.toLowerCase()) {
           host.reply(
             member,
@@ -142,7 +165,7 @@ export function handleCommand<M extends Member>(
         }
         return;
       }
-      for (const target of targets.slice(0, MAX_TARGETS)) {
+      for (const target of targetsOf(params[0])) {
         const channel = channelName(view, target);
         host.reply(member, (lines) => {
           if (channel !== undefined && canSee(view, member, channel)) {
@@ -223,7 +246,7 @@ export function handleCommand<M extends Member>(
     case "KICK": {
       if (!needs(2)) return;
       const [room, who, reason] = params;
-      for (const target of who.split(",").slice(0, MAX_TARGETS)) {
+      for (const target of targetsOf(who)) {
         const kick: Command = reason === undefined || reason === ""
           ? { kind: "moderate", room, action: "kick", nickname: target }
           : { kind: "moderate", room, action: "kick", nickname: target, reason };

@@ -53,7 +53,7 @@ function numericFor(
     case "JOIN":
       if (/is private/.test(message)) return { code: ERR.INVITEONLYCHAN, params: [target] };
       if (/banned/.test(message)) return { code: ERR.BANNEDFROMCHAN, params: [target] };
-      if (/kept in \d+ rooms/.test(message)) return { code: "405", params: [target] };
+      if (/kept in \d+ rooms/.test(message)) return { code: ERR.TOOMANYCHANNELS, params: [target] };
       return undefined;
     case "PART":
       return /^Not in room/.test(message)
@@ -97,6 +97,12 @@ export function writeRefusal(
   }
   // A NOTICE is never answered (RFC 1459), not even with an error.
   if (context?.command === "NOTICE") return;
+  if (context?.command === "CHATHISTORY") {
+    // draft/chathistory's refusal: a room the client may not read is an invalid target.
+    const params = ["CHATHISTORY", "INVALID_TARGET", context.target ?? "*", message];
+    lines.add(server, "FAIL", params, { label: context.label }, true);
+    return;
+  }
   const numeric = numericFor(context, message, reason);
   if (numeric === undefined) {
     lines.addText(server, "NOTICE", nick, message, { label: context?.label });

@@ -219,6 +219,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
   }
 
   #handle(member: M, session: IrcSession, message: IrcMessage): void {
+    session.claim = undefined;
     const label = message.tags.label;
     if (
       label === undefined || member.nickname === undefined || !session.has("labeled-response") ||
@@ -297,6 +298,7 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
     const session = this.#sessions.get(member);
     if (session === undefined) return;
     session.context = context;
+    if (command.kind === "nick" || command.kind === "register") session.claim = context;
     this.#renderer.actor = member.nickname;
     const notice = context.command === "NOTICE";
     if (notice) this.#renderer.notice = true;

@@ -89,9 +89,11 @@ export class IrcWire<M extends Member> implements Wire {
   encodeError(message: string, reason?: ErrorReason, to?: Member): Uint8Array {
     const lines = new Lines(this.#caps);
     const session = to === undefined ? undefined : this.#view.session(to as M);
-    if (session?.context !== undefined) session.context.refused = true;
+    // A nickname refused after its command (claimed from the other nodes) is still its refusal.
+    const context = session?.context ?? (reason === "taken" ? session?.claim : undefined);
+    if (context !== undefined) context.refused = true;
     const nick = to === undefined ? undefined : to.nickname ?? session?.nick ?? "*";
-    writeRefusal(lines, this.#view.serverName, nick, session?.context, message, reason);
+    writeRefusal(lines, this.#view.serverName, nick, context, message, reason);
     if (to !== undefined) this.#refused(to, message, reason);
     return encoder.encode(lines.text);
   }

@@ -6,7 +6,7 @@
  */
 
 import { parseTimestamp } from "../protocol/values.ts";
-import { formatLine, formatTags, splitText } from "./message.ts";
+import { formatLine, formatTags, MAX_LINE_BYTES, splitText } from "./message.ts";
 import type { FlavorCap } from "./session.ts";
 
 /**
@@ -53,13 +53,27 @@ export class Lines {
     return this.#caps.has(cap);
   }
 
-  /** Adds one line. */
+  /**
+   * Adds one line, its last parameter cut (at a code point) when the line would pass IRC's 512
+   * bytes (its tags aside): a reason, a topic or a real name from elsewhere is never a longer line.
+   */
   add(
     source: string | undefined,
     command: string,
     params: readonly string[],
     tags: LineTags = {},
     trailing = false,
+  ): void {
+    this.#add(source, command, params, tags, trailing, true);
+  }
+
+  #add(
+    source: string | undefined,
+    command: string,
+    params: readonly string[],
+    tags: LineTags,
+    trailing: boolean,
+    fit: boolean,
   ): void {
     const written: Record<string, string | undefined> = {};
     if (tags.batch !== undefined && this.#caps.has("batch")) written.batch = tags.batch;
@@ -71,7 +85,8 @@ export class Lines {
       written.account = tags.account;
     }
     if (tags.bot === true && this.#caps.has("message-tags")) written.bot = "";
-    this.#text += formatTags(written) + formatLine(source, command, params, trailing) + "\r\n";
+    const line = formatLine(source, command, params, trailing);
+    this.#text += formatTags(written) + (fit ? fitted(line) : line) + "\r\n";
   }
 
   /** Adds `text` as one line or more, each `command [target] :piece`. */
@@ -84,9 +99,45 @@ export class Lines {
   ): void {
     const whole = text.length <= WHOLE_TEXT_BYTES &&
       encoder.encode(text).length <= WHOLE_TEXT_BYTES;
+    // Cut already: what a client said in one line goes on whole, its sender's mask before it.
     for (const piece of splitText(text, whole ? WHOLE_TEXT_BYTES : TEXT_BYTES)) {
-      this.add(source, command, target === undefined ? [piece] : [target, piece], tags, true);
+      this.#add(
+        source,
+        command,
+        target === undefined ? [piece] : [target, piece],
+        tags,
+        true,
+        false,
+      );
     }
+  }
+
+  /**
+   * Adds `items` joined by `separator` as the trailing parameter after `params`, in as many lines
+   * as it takes for each to stay within IRC's 512 bytes (a list of many nicknames or channels).
+   */
+  addList(
+    source: string | undefined,
+    command: string,
+    params: readonly string[],
+    items: readonly string[],
+    separator = " ",
+  ): void {
+    const head = formatLine(source, command, [...params, ""]);
+    const budget = MAX_LINE_BYTES - 2 - encoder.encode(head).length;
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const size = encoder.encode(item).length + (batch.length === 0 ? 0 : separator.length);
+      if (batch.length > 0 && bytes + size > budget) {
+        this.add(source, command, [...params, batch.join(separator)], {}, true);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(item);
+      bytes += size;
+    }
+    if (batch.length > 0) this.add(source, command, [...params, batch.join(separator)], {}, true);
   }
 
   /** Whether nothing was written. */
@@ -98,4 +149,15 @@ export class Lines {
   get text(): string {
     return this.#text;
   }
+}
+
+/** `line` (without CR LF) cut at a code point to fit IRC's 512 bytes with its CR LF. */
+function fitted(line: string): string {
+  if (line.length <= (MAX_LINE_BYTES - 2) / 3) return line;
+  const bytes = encoder.encode(line);
+  if (bytes.length <= MAX_LINE_BYTES - 2) return line;
+  let end = MAX_LINE_BYTES - 2;
+  // Not inside a character: back to the first byte of the one cut.
+  while ((bytes[end] & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
 }

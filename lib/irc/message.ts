@@ -119,7 +119,10 @@ export function formatTags(tags: Record<string, string | undefined>): string {
 /**
  * A line (without CR LF): `source`, `command` and `params`, the last one written as a trailing
  * parameter when it must be (empty, starting with `:`, or holding a space) or when `trailing`.
- * Line breaks and NULs in parameters become spaces: one message stays one line.
+ * Line breaks and NULs in parameters become spaces: one message stays one line. A parameter
+ * before the last cannot be empty, start with `:` or hold a space (what a client sent may be
+ * echoed there, such as `WHOIS ::x`): it is written `*`, or with `_` for each space, so that the
+ * parameters after it stay where they are.
  */
 export function formatLine(
   source: string | undefined,
@@ -133,7 +136,8 @@ export function formatLine(
     const last = index === params.length - 1;
     if (last && (trailing || clean === "" || clean.startsWith(":") || clean.includes(" "))) {
       line += ` :${clean}`;
-    } else line += ` ${clean}`;
+    } else if (last) line += ` ${clean}`;
+    else line += clean === "" || clean.startsWith(":") ? " *" : ` ${clean.replaceAll(" ", "_")}`;
   });
   return line;
 }

@@ -3,6 +3,7 @@ import {
   escapeTag,
   formatLine,
   formatTags,
+  type IrcMessage,
   MAX_CLIENT_TAG_BYTES,
   parseLine,
   splitText,
@@ -62,6 +63,15 @@ Deno.test("a line is written with a trailing parameter where it must have one", 
   assert.equal(formatLine("a", "PRIVMSG", ["#x", "hi"], true), ":a PRIVMSG #x :hi");
   // One message stays one line, whatever its text holds.
   assert.equal(formatLine("a", "PRIVMSG", ["#x", "one\r\ntwo\0"]), ":a PRIVMSG #x :one  two ");
+});
+
+Deno.test("a parameter before the last that a client made empty, spaced or starting with : keeps the others in place", () => {
+  // What a client sent is echoed in numerics: a lone CR in `NICK a\rUSER`, `WHOIS ::x`, `a,,b`.
+  const echoed = (param: string) =>
+    parseLine(formatLine("srv", "432", ["*", param, "Erroneous nickname"])) as IrcMessage;
+  assert.deepEqual(echoed("a\rUSER").params, ["*", "a_USER", "Erroneous nickname"]);
+  assert.deepEqual(echoed(":x").params, ["*", "*", "Erroneous nickname"]);
+  assert.deepEqual(echoed("").params, ["*", "*", "Erroneous nickname"]);
 });
 
 Deno.test("long text is cut into pieces within the bytes, at code points and line breaks", () => {

@@ -23,6 +23,16 @@ const RPL_MONLIST = "732";
 const RPL_ENDOFMONLIST = "733";
 const ERR_MONLISTFULL = "734";
 
+/** `names` joined by commas, as many of them as make at most 300 bytes (one at least). */
+function listWithin(names: string[]): string {
+  let joined = names[0];
+  for (const name of names.slice(1)) {
+    if (new TextEncoder().encode(`${joined},${name}`).length > 300) break;
+    joined += `,${name}`;
+  }
+  return joined;
+}
+
 /** Writes lines to one connection. */
 export type Reply<M> = (member: M, write: (lines: Lines) => void) => void;
 
@@ -55,7 +65,7 @@ export class Monitors<M extends Member> {
         const online: string[] = [];
         const offline: string[] = [];
         const refused: string[] = [];
-        for (const name of names) {
+        for (const [index, name] of names.entries()) {
           if (ircNickProblem(name) !== undefined) {
             refused.push(name);
             continue;
@@ -66,7 +76,8 @@ export class Monitors<M extends Member> {
               lines.add(server, ERR_MONLISTFULL, [
                 nick,
                 `${MAX_MONITORED}`,
-                names.join(","),
+                // The ones not added (as many as keep the line within 512 bytes).
+                listWithin(names.slice(index)),
                 "Monitor list is full",
               ]));
             break;
@@ -84,12 +95,8 @@ export class Monitors<M extends Member> {
           for (const name of refused) {
             lines.add(server, ERR.ERRONEUSNICKNAME, [nick, name, "Erroneous nickname"]);
           }
-          if (online.length > 0) {
-            lines.add(server, RPL_MONONLINE, [nick, online.join(",")], {}, true);
-          }
-          if (offline.length > 0) {
-            lines.add(server, RPL_MONOFFLINE, [nick, offline.join(",")], {}, true);
-          }
+          lines.addList(server, RPL_MONONLINE, [nick], online, ",");
+          lines.addList(server, RPL_MONOFFLINE, [nick], offline, ",");
         });
         return;
       }
@@ -101,9 +108,7 @@ export class Monitors<M extends Member> {
         return;
       case "L":
         this.#reply(member, (lines) => {
-          if (list.size > 0) {
-            lines.add(server, RPL_MONLIST, [nick, [...list.values()].join(",")], {}, true);
-          }
+          lines.addList(server, RPL_MONLIST, [nick], [...list.values()], ",");
           lines.add(server, RPL_ENDOFMONLIST, [nick, "End of MONITOR list"]);
         });
         return;
@@ -114,12 +119,8 @@ export class Monitors<M extends Member> {
             return here === undefined ? [] : [maskOf(view, here.nickname!)];
           });
           const offline = [...list.values()].filter((name) => view.find(name) === undefined);
-          if (online.length > 0) {
-            lines.add(server, RPL_MONONLINE, [nick, online.join(",")], {}, true);
-          }
-          if (offline.length > 0) {
-            lines.add(server, RPL_MONOFFLINE, [nick, offline.join(",")], {}, true);
-          }
+          lines.addList(server, RPL_MONONLINE, [nick], online, ",");
+          lines.addList(server, RPL_MONOFFLINE, [nick], offline, ",");
         });
         return;
     }

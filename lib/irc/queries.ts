@@ -25,13 +25,27 @@ import {
 /** The version shown by `004` and `VERSION`. */
 export const VERSION = "chat-deno-1";
 
+/** Most channels an IRC user may be in besides the everyone-chat (ISUPPORT `CHANLIMIT`). */
+export const MAX_CHANNELS = 100;
+
+/** Most targets of each command that takes a list of them (ISUPPORT `TARGMAX`). */
+export const TARGMAX: Readonly<Record<string, number>> = {
+  PRIVMSG: 4,
+  NOTICE: 4,
+  JOIN: 10,
+  PART: 10,
+  NAMES: 1,
+  WHOIS: 1,
+  KICK: 1,
+};
+
 /** The `ISUPPORT` tokens, in the order `005` lists them. */
 export function isupport<M extends Member>(view: IrcView<M>): string[] {
   return [
     "AWAYLEN=200",
     "BOT=B",
     "CASEMAPPING=ascii",
-    "CHANLIMIT=#&:100",
+    `CHANLIMIT=#&:${MAX_CHANNELS}`,
     "CHANMODES=bq,,,imnt",
     `CHANNELLEN=${MAX_ROOM_CHARS}`,
     "CHANTYPES=#&",
@@ -45,7 +59,7 @@ export function isupport<M extends Member>(view: IrcView<M>): string[] {
     `NETWORK=${view.serverName}`,
     `NICKLEN=${MAX_NICKNAME_CHARS}`,
     "PREFIX=(o)@",
-    "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:10,PART:10,NAMES:1,WHOIS:1,KICK:1",
+    `TARGMAX=${Object.entries(TARGMAX).map(([command, most]) => `${command}:${most}`).join(",")}`,
     `TOPICLEN=${MAX_TOPIC_CHARS}`,
     "UTF8ONLY",
   ];
@@ -146,19 +160,12 @@ export function names<M extends Member>(
   const server = view.serverName;
   const record = view.record(channel);
   const symbol = record?.private ? "@" : "=";
-  let batch: string[] = [];
-  let bytes = 0;
-  const flush = () => {
-    if (batch.length > 0) lines.add(server, RPL.NAMREPLY, [nick, symbol, channel, batch.join(" ")]);
-    batch = [];
-    bytes = 0;
-  };
-  for (const name of namesOf(view, channel, view.session(me))) {
-    if (bytes + name.length > 380) flush();
-    batch.push(name);
-    bytes += name.length + 1;
-  }
-  flush();
+  lines.addList(
+    server,
+    RPL.NAMREPLY,
+    [nick, symbol, channel],
+    namesOf(view, channel, view.session(me)),
+  );
   lines.add(server, RPL.ENDOFNAMES, [nick, channel, "End of /NAMES list."]);
 }
 
@@ -230,12 +237,44 @@ export function who<M extends Member>(view: IrcView<M>, lines: Lines, me: M, mas
   lines.add(view.serverName, RPL.ENDOFWHO, [me.nickname!, mask, "End of WHO list"]);
 }
 
-/** An IRC mask (`*` and `?` wildcards) as a case-insensitive pattern. */
-export function maskPattern(mask: string): RegExp {
-  const source = [...mask].map((char) =>
-    char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.+^${}()|[\]\\]/g, "\\$&")
-  ).join("");
-  return new RegExp(`^${source}$`, "i");
+/** What `maskPattern` gives: whether a name matches the mask. */
+export interface MaskPattern {
+  /** Whether `text` matches the mask, regardless of case. */
+  test(text: string): boolean;
+}
+
+/**
+ * An IRC mask (`*` and `?` wildcards) as a case-insensitive pattern. It is matched without a
+ * regular expression, in at most the product of the two lengths: a mask of many `*`s (`WHO
+ * ****...*x`) would keep a backtracking regular expression, and the server with it, busy for ages.
+ */
+export function maskPattern(mask: string): MaskPattern {
+  const pattern = [...mask.toLowerCase()];
+  return { test: (text) => wildcardMatch(pattern, [...text.toLowerCase()]) };
+}
+
+/** Whether `text` matches `pattern` (`*`: any run of characters, `?`: any one character). */
+function wildcardMatch(pattern: string[], text: string[]): boolean {
+  let p = 0;
+  let t = 0;
+  // The last `*` seen, and where in the text what it covers ends for now.
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      mark = t;
+    } else if (star !== -1) {
+      // The last `*` covers one more character, and what follows it is tried again from there.
+      p = star + 1;
+      t = ++mark;
+    } else return false;
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** Writes `WHOIS <nick>`, or 401 when nobody goes by it, then its end. */
@@ -256,7 +295,7 @@ export function whois<M extends Member>(view: IrcView<M>, lines: Lines, me: M, n
   ]);
   const rooms = view.roomsOf(target).filter((room) => canSee(view, me, room))
     .map((room) => prefixOf(view, room, target) + room);
-  if (rooms.length > 0) lines.add(server, RPL.WHOISCHANNELS, params(rooms.join(" ")));
+  lines.addList(server, RPL.WHOISCHANNELS, params(), rooms);
   lines.add(server, RPL.WHOISSERVER, params(server, "Chat for Deno"));
   if (view.isOperator(target)) lines.add(server, RPL.WHOISOPERATOR, params("is an operator"));
   if (session?.bot === true) lines.add(server, RPL.WHOISBOT, params("is a bot"));
@@ -297,7 +336,8 @@ export function userhost<M extends Member>(
 /** Writes `ISON`: which of `nicks` are here. */
 export function ison<M extends Member>(view: IrcView<M>, lines: Lines, me: M, nicks: string[]) {
   const here = nicks.flatMap((nick) => view.find(nick)?.nickname ?? []);
-  lines.add(view.serverName, RPL.ISON, [me.nickname!, here.join(" ")], {}, true);
+  if (here.length === 0) lines.add(view.serverName, RPL.ISON, [me.nickname!, ""], {}, true);
+  else lines.addList(view.serverName, RPL.ISON, [me.nickname!], here);
 }
 
 /** Writes `MODE <channel>`'s reply: its modes, when it was made. */

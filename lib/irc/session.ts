@@ -99,6 +99,11 @@ export class IrcSession {
   pingSent: number | undefined;
   /** The command being carried out. */
   context: Context | undefined;
+  /**
+   * The last `NICK` (or registration), until the next command: in a cluster its nickname is
+   * claimed from the other nodes after the command, and a refusal then is still its `433`.
+   */
+  claim: Context | undefined;
   /** Set once the connection is registered and its welcome burst was sent. */
   welcomed = false;
   /**

@@ -40,7 +40,8 @@ export function invisibleIn(text: string): string | undefined {
 /**
  * Why a nickname cannot be used, or undefined when it can: 1 to 32 characters, no white space,
  * no control characters, no invisible direction marks or other invisible characters (which could
- * disguise a name as another's).
+ * disguise a name as another's), none of the characters IRC gives a meaning to (`,*?!@`, and `$`,
+ * `:` or `&` first).
  */
 export function nicknameProblem(nickname: string): string | undefined {
   const length = codePointLength(nickname);
@@ -63,6 +64,13 @@ export function nicknameProblem(nickname: string): string | undefined {
   if (nickname.toLowerCase() === SERVER_NAME) {
     return `Nickname ${quote(nickname)} is the server's own, for its announcements`;
   }
+  // IRC's own rule (IRC users see everyone): "bob!x" would show on IRC as "bob" saying it,
+  // "a,b" a list of two, "&chat" the everyone-chat's channel, "b*" a mask.
+  const irc = /[,*?!@]/.exec(nickname)?.[0] ?? /^[$:&]/.exec(nickname)?.[0];
+  if (irc !== undefined) {
+    return `Nickname ${quote(nickname)} must not contain any of ,*?!@ nor start with $, : or & ` +
+      `(IRC reads them as lists, masks, addresses and channels): it has "${irc}"`;
+  }
   return undefined;
 }
 
@@ -71,7 +79,7 @@ export const MAX_ROOM_CHARS = 32;
 
 /**
  * Why a room name cannot be used, or undefined when it can: "#" then 1 to 31 characters, none of
- * them white space, control or invisible characters.
+ * them white space, control or invisible characters, or a comma (IRC's list separator).
  */
 export function roomProblem(room: string): string | undefined {
   const length = codePointLength(room);
@@ -80,6 +88,10 @@ export function roomProblem(room: string): string | undefined {
   }
   if (/[\s\p{Z}\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(room)) {
     return `Room name ${quote(room)} must not contain white space or control characters`;
+  }
+  if (room.includes(",")) {
+    // IRC's JOIN and PRIVMSG read "#a,b" as two channels.
+    return `Room name ${quote(room)} must not contain ",", which IRC reads as a list`;
   }
   const invisible = invisibleIn(room);
   if (invisible !== undefined) {

@@ -40,6 +40,19 @@ Deno.test("roomProblem() and nicknameProblem() refuse invisible characters, whic
   }
 });
 
+Deno.test("nicknameProblem() and roomProblem() refuse what IRC reads as lists, masks, addresses and channels", () => {
+  // "bob!x" would show on IRC as bob saying it; "vic,tim" as two users; "&chat" as a channel.
+  for (const name of ["bob!x", "bob@home", "vic,tim", "b*", "what?", "&chat", "$all", ":x"]) {
+    assert.match(nicknameProblem(name)!, /must not contain any of ,\*\?!@ nor start with/, name);
+  }
+  for (const name of ["a&b", "a$b", "a:b", "john.doe", "2pac", "[x]", "{x}", "~x"]) {
+    assert.equal(nicknameProblem(name), undefined, name);
+  }
+  assert.match(nicknameProblem("*server*")!, /the server's own/);
+  assert.match(roomProblem("#a,b")!, /must not contain ",", which IRC reads as a list/);
+  assert.equal(roomProblem("#a:b!*"), undefined);
+});
+
 // ---------------------------------------------------------------------------
 // Values
 
