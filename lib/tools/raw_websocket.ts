@@ -59,6 +59,8 @@ export class RawWebSocket {
   /** The server's answer to the handshake, its head as text. */
   readonly response: string;
   #buffer: Uint8Array;
+  /** Messages of a frame of lines not yet asked for. */
+  #messages: Record<string, unknown>[] = [];
 
   private constructor(conn: Deno.Conn, response: string, rest: Uint8Array) {
     this.conn = conn;
@@ -151,16 +153,22 @@ export class RawWebSocket {
     }
   }
 
-  /** The next JSON message of `type` (one per frame, or several in a frame of lines). */
+  /** The next JSON message (one per frame, or several in a frame of lines); undefined at the end. */
+  async next(): Promise<Record<string, unknown> | undefined> {
+    while (this.#messages.length === 0) {
+      const text = await this.nextText();
+      if (text === undefined) return undefined;
+      for (const line of text.split("\n")) if (line !== "") this.#messages.push(JSON.parse(line));
+    }
+    return this.#messages.shift();
+  }
+
+  /** The next JSON message of `type`, skipping others. */
   async nextOfType(type: string): Promise<Record<string, unknown>> {
     while (true) {
-      const text = await this.nextText();
-      if (text === undefined) throw new Error(`The WebSocket closed before a ${type}`);
-      for (const line of text.split("\n")) {
-        if (line === "") continue;
-        const message = JSON.parse(line);
-        if (message.type === type) return message;
-      }
+      const message = await this.next();
+      if (message === undefined) throw new Error(`The WebSocket closed before a ${type}`);
+      if (message.type === type) return message;
     }
   }
 
