@@ -83,8 +83,10 @@ export class WebSocketConn implements ByteConn {
   /** Set once nothing more is read: the client closed, failed, or the socket ended. */
   #readEnded = false;
   #sending: Sending | undefined;
-  /** Control frames waiting for the frames under way (pongs, the close). */
+  /** Control frames waiting for the frames under way (the close). */
   #control: Uint8Array[] = [];
+  /** The pong waiting to be sent: only the latest ping's is (RFC 6455, section 5.5.3). */
+  #pendingPong: Uint8Array | undefined;
   #controlWrite: Promise<void> | undefined;
   #closeSent = false;
   #closed = false;
@@ -100,7 +102,7 @@ export class WebSocketConn implements ByteConn {
     this.#decoder = new FrameDecoder({
       data: (bytes) => this.#pieces.push(bytes),
       end: () => this.#pieces.push(NEWLINE),
-      ping: (payload) => this.#sendControl(serverFrame(OPCODE.pong, payload)),
+      ping: (payload) => this.#pong(payload),
       close: (code) => this.#end(code ?? CLOSE_CODE.normal),
       fail: (code, why) => this.#end(code, why),
     }, options.maxMessageBytes);
@@ -192,7 +194,11 @@ export class WebSocketConn implements ByteConn {
       let n: number | null;
       try {
         n = await this.#conn.read(this.#raw);
-      } catch {
+      } catch (error) {
+        // Closed under us (the web server stopping): as closed as by `close`.
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+          this.close();
+        }
         n = null;
       }
       if (n === null || this.#closed) {
@@ -232,10 +238,21 @@ export class WebSocketConn implements ByteConn {
     this.#flushControl();
   }
 
+  /** Answers a ping, once the frames under way are written (a later ping's pong replaces it). */
+  #pong(payload: Uint8Array): void {
+    if (this.#closed || this.#closeSent) return;
+    this.#pendingPong = serverFrame(OPCODE.pong, payload);
+    this.#flushControl();
+  }
+
   /** Writes the control frames waiting, unless frames of a write are under way. */
   #flushControl(): void {
-    if (this.#control.length === 0 || this.#sending !== undefined) return;
-    if (this.#controlWrite !== undefined) return;
+    if (this.#sending !== undefined || this.#controlWrite !== undefined) return;
+    if (this.#pendingPong !== undefined) {
+      this.#control.unshift(this.#pendingPong);
+      this.#pendingPong = undefined;
+    }
+    if (this.#control.length === 0) return;
     const length = this.#control.reduce((sum, frame) => sum + frame.length, 0);
     const frames = concat(this.#control, length);
     this.#control = [];

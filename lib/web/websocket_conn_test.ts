@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Outbox } from "../net/outbox.ts";
 import { clientFrame, closeOf, RawWebSocket } from "../tools/raw_websocket.ts";
+import { WAIT_MS, within } from "../tools/testing.ts";
 import { WebSocketConn } from "./websocket_conn.ts";
 import { OPCODE } from "./websocket_frames.ts";
 
@@ -25,6 +26,8 @@ async function pair(
   return {
     conn,
     socket,
+    /** The server's end of the TCP connection, under the WebSocketConn. */
+    raw: server,
     [Symbol.dispose]() {
       conn.close();
       socket.close();
@@ -169,4 +172,33 @@ Deno.test("WebSocketConn reports a write cut short as the part of the lines it c
     ];
     assert.deepEqual([...bytes], expected, "the frames whole, in order");
   }
+});
+
+Deno.test("WebSocketConn answers only the latest of the pings that come while a write is under way", async () => {
+  using ends = await pair();
+  const { conn, socket } = ends;
+  const pings = ["1", "2", "3"].map((payload) => clientFrame(OPCODE.ping, payload));
+  await socket.sendRaw(Uint8Array.from([...pings.flatMap((ping) => [...ping])]));
+  await socket.sendRaw(clientFrame(OPCODE.text, "then"));
+  const line = new Uint8Array(16);
+  assert.equal(decoder.decode(line.subarray(0, (await conn.read(line))!)), "then\n");
+  const pongs: string[] = [];
+  await conn.closeWrite();
+  for (let frame = await socket.nextFrame(); frame?.opcode !== OPCODE.close;) {
+    pongs.push(decoder.decode(frame!.payload));
+    frame = await socket.nextFrame();
+  }
+  // The first ping's pong went out at once; the next two came while it was being written, or not.
+  assert.equal(pongs[0], "1");
+  assert.equal(pongs.at(-1), "3");
+  assert.ok(pongs.length <= 3);
+});
+
+Deno.test("WebSocketConn counts as closed once its socket is closed under it (the web server stopping)", async () => {
+  using ends = await pair();
+  const { conn, raw } = ends;
+  const reading = conn.read(new Uint8Array(16));
+  raw.close();
+  assert.equal(await reading, null);
+  await within(conn.closed, WAIT_MS, "the connection to count as closed");
 });
