@@ -110,7 +110,7 @@ export type WebRoutes = (
 export interface WebServer {
   /** The port it listens on. */
   port: number;
-  /** Stops listening; resolves once the requests under way have finished. */
+  /** Stops listening and closes every connection (WebSockets too); resolves once all are closed. */
   shutdown(): Promise<void>;
 }
 
