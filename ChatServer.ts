@@ -33,7 +33,7 @@ import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { ReloadableTlsListener } from "./lib/net/tls_listener.ts";
 import { NOTHING_TO_RELOAD, TlsReload } from "./lib/server/tls_reload.ts";
-import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
+import { IDLE_TIMEOUT_MS, startWebServer, type WebServer } from "./lib/web/web_server.ts";
 import { ChatMetrics, processCpuClock } from "./lib/metrics/chat_metrics.ts";
 import { Registry } from "./lib/metrics/registry.ts";
 import {
@@ -196,18 +196,35 @@ function startWeb(webPort: number): WebServer | undefined {
   }
   let secure: ReloadableTlsListener | undefined;
   try {
-    secure = pem && new ReloadableTlsListener({ hostname: "0.0.0.0", port: webPort }, pem);
+    secure = pem &&
+      new ReloadableTlsListener(
+        { hostname: "0.0.0.0", port: webPort, tcpBacklog: LISTEN_BACKLOG },
+        pem,
+      );
     const web = startWebServer({
       port: webPort,
       root: WEB_ROOT,
       origins: webOrigins ?? [],
       tls: secure,
-      onConnection: (conn) => server.adopt(conn),
+      onConnection: (conn, proxied) => server.adopt(conn, proxied),
       trustProxies,
       routes: (request, client) =>
         new URL(request.url).pathname === METRICS_PATH
           ? scrape(request, { remoteAddr: client })
           : health(request),
+      limits: {
+        maxMessageBytes: limits.maxFrameBytes,
+        headTimeoutMs: limits.httpTimeoutMs,
+        handshakeTimeoutMs: limits.registerTimeoutMs,
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+        writeTimeoutMs: limits.writeTimeoutMs,
+      },
+      // Every web connection counts toward --max-clients and --max-per-ip, as the chat port's.
+      gate: {
+        enter: (ip, perIp) => server.admit(ip, perIp),
+        leave: (ip, perIp) => server.release(ip, perIp),
+      },
+      log,
     });
     if (secure !== undefined) tlsListeners.push(secure);
     const scheme = pem === undefined ? "http" : "https";

@@ -66,3 +66,54 @@ export function codePointLength(text: string): number {
   for (const _ of text) count++;
   return count;
 }
+
+/**
+ * A UTF-8 check of text that arrives in pieces (a WebSocket message's frames): `push` each piece,
+ * then `end`. Well-formed as `isWellFormedUtf8` says, a character cut between pieces included.
+ */
+export class Utf8Stream {
+  /** Continuation bytes still expected for the character under way. */
+  #need = 0;
+  /** The allowed range of the next byte (narrower than 0x80 to 0xbf right after some leads). */
+  #low = 0x80;
+  #high = 0xbf;
+
+  /** Checks `bytes`, the next piece: false once anything so far is not well-formed. */
+  push(bytes: Uint8Array): boolean {
+    let need = this.#need, low = this.#low, high = this.#high;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i];
+      if (need > 0) {
+        if (byte < low || byte > high) return false;
+        need--;
+        low = 0x80;
+        high = 0xbf;
+        continue;
+      }
+      if (byte < 0x80) continue;
+      if (byte >= 0xc2 && byte <= 0xdf) need = 1;
+      else if (byte >= 0xe0 && byte <= 0xef) {
+        need = 2;
+        if (byte === 0xe0) low = 0xa0; // overlong
+        else if (byte === 0xed) high = 0x9f; // surrogates
+      } else if (byte >= 0xf0 && byte <= 0xf4) {
+        need = 3;
+        if (byte === 0xf0) low = 0x90; // overlong
+        else if (byte === 0xf4) high = 0x8f; // past U+10FFFF
+      } else return false;
+    }
+    this.#need = need;
+    this.#low = low;
+    this.#high = high;
+    return true;
+  }
+
+  /** Whether the text ends where a character ends; the check is then ready for new text. */
+  end(): boolean {
+    const complete = this.#need === 0;
+    this.#need = 0;
+    this.#low = 0x80;
+    this.#high = 0xbf;
+    return complete;
+  }
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { seededRandom } from "../tools/fuzz.ts";
-import { codePointLength, isWellFormedUtf8, utf8ByteLength } from "./utf8.ts";
+import { codePointLength, isWellFormedUtf8, utf8ByteLength, Utf8Stream } from "./utf8.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
@@ -94,4 +94,27 @@ Deno.test("codePointLength() counts code points, not UTF-16 units", () => {
   assert.equal(codePointLength("héllo 😀"), 7);
   assert.equal(codePointLength(""), 0);
   assert.equal(codePointLength("日本"), 2);
+});
+
+Deno.test("Utf8Stream agrees with isWellFormedUtf8() however the bytes are cut into pieces (seeded)", () => {
+  const next = seededRandom(7);
+  const pool = [0x41, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xf0, 0xf4, 0xf5];
+  const stream = new Utf8Stream();
+  for (let round = 0; round < 20_000; round++) {
+    const input = new Uint8Array(Math.floor(next() * 10)).map(() =>
+      next() < 0.8 ? pool[Math.floor(next() * pool.length)] : Math.floor(next() * 256)
+    );
+    let ok = true;
+    for (let at = 0; at < input.length && ok;) {
+      const to = Math.min(input.length, at + 1 + Math.floor(next() * 4));
+      ok = stream.push(input.subarray(at, to));
+      at = to;
+    }
+    // A failed check is dropped, as its connection is: the next text starts a new check.
+    const complete = stream.end();
+    assert.equal(ok && complete, isWellFormedUtf8(input), `bytes ${[...input]}`);
+  }
+  const smile = bytes("😀");
+  assert.equal(stream.push(smile.subarray(0, 2)), true, "a character cut in two is fine so far");
+  assert.equal(stream.end(), false, "but not as the end of the text");
 });

@@ -136,6 +136,14 @@ export const SERVER_NUMBER_FLAGS: readonly NumberFlag[] = [
     help: "how long a connection has to register",
   },
   {
+    flag: "http-timeout",
+    limit: "httpTimeoutMs",
+    unit: "seconds",
+    min: 0.1,
+    max: 3600,
+    help: "how long the web port waits for a request's headers",
+  },
+  {
     flag: "max-clients",
     limit: "maxClients",
     unit: "count",

@@ -21,6 +21,8 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
     "2.5",
     "--register-timeout",
     "1",
+    "--http-timeout",
+    "0.5",
     "--max-clients",
     "100",
     "--max-per-ip",
@@ -63,6 +65,7 @@ Deno.test("parseServerArgs() sets each limit from its flag, seconds in milliseco
         sendqBytes: 65536,
         writeTimeoutMs: 2500,
         registerTimeoutMs: 1000,
+        httpTimeoutMs: 500,
         maxClients: 100,
         maxPerIp: 0,
         limitLoopback: true,
@@ -148,6 +151,10 @@ Deno.test("parseServerArgs() answers --help with the usage, which lists every li
   );
   assert.match(SERVER_USAGE, /--max-rate <n> +.*\(default 10\)/);
   assert.match(SERVER_USAGE, /--register-timeout <seconds> .*\(default 30\)/);
+  assert.match(
+    SERVER_USAGE,
+    /--http-timeout <seconds> +how long the web port waits .*\(default 10\)/,
+  );
   assert.match(SERVER_USAGE, /--offline-days <days> .*\(default 30\)/);
   assert.match(SERVER_USAGE, /--data <dir> /);
 });

@@ -12,6 +12,8 @@ export const DEFAULT_SENDQ_BYTES = 1024 * 1024;
 export const DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
 /** Default time a connection has to register, in seconds. */
 export const DEFAULT_REGISTER_TIMEOUT_SECONDS = 30;
+/** Default time the web port waits for a request's headers, in seconds. */
+export const DEFAULT_HTTP_TIMEOUT_SECONDS = 10;
 /** Default most connections at once. */
 export const DEFAULT_MAX_CLIENTS = 10_000;
 /** Default most connections from one IP address (0: no cap). */
@@ -55,6 +57,8 @@ export interface ServerLimits {
   writeTimeoutMs: number;
   /** Milliseconds a connection has to register. */
   registerTimeoutMs: number;
+  /** Milliseconds the web port waits for a request's headers. */
+  httpTimeoutMs: number;
   /** Most connections at once. */
   maxClients: number;
   /** Most connections from one IP address; 0 for no cap. */
@@ -91,6 +95,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   sendqBytes: DEFAULT_SENDQ_BYTES,
   writeTimeoutMs: DEFAULT_WRITE_TIMEOUT_SECONDS * 1000,
   registerTimeoutMs: DEFAULT_REGISTER_TIMEOUT_SECONDS * 1000,
+  httpTimeoutMs: DEFAULT_HTTP_TIMEOUT_SECONDS * 1000,
   maxClients: DEFAULT_MAX_CLIENTS,
   maxPerIp: DEFAULT_MAX_PER_IP,
   limitLoopback: false,

@@ -37,7 +37,7 @@ import type { RemoteMember } from "../cluster/remote_member.ts";
 import type { Store } from "../store/store.ts";
 import { httpRefusal } from "../wire/sniff.ts";
 import { WIRES } from "../wire/wires.ts";
-import { Admission } from "./admission.ts";
+import { Admission, BOTH_CAPS, type Caps } from "./admission.ts";
 import { peerDelivery } from "./delivery.ts";
 import { FlowControl } from "./flow_control.ts";
 import type { IrcEdge } from "../irc/irc_edge.ts";
@@ -103,6 +103,11 @@ export interface ServerStats {
 /** Where a server is in its life: loading what it keeps, taking clients, or shutting down. */
 export type ServerPhase = "starting" | "serving" | "stopping";
 
+/** Counts of a web connection: the cap in all alone, the cap per address alone, neither. */
+const TOTAL_CAP: Readonly<Caps> = { total: true, perIp: false };
+const PER_IP_CAP: Readonly<Caps> = { total: false, perIp: true };
+const NO_CAP: Readonly<Caps> = { total: false, perIp: false };
+
 /** Why a client left, as the others are told. */
 const LEFT_BY_REQUEST = "disconnected";
 const LEFT_BY_ACCIDENT = "connection lost";
@@ -126,6 +131,8 @@ export class ChatServer {
   readonly #ircListeners: Deno.Listener[];
   /** Every open connection that was let in. */
   readonly #peers = new Set<Peer>();
+  /** The caps each connection counts toward here, when not both (a WebSocket's, adopted). */
+  readonly #caps = new WeakMap<Peer, Readonly<Caps>>();
   readonly #admission: Admission;
   readonly #flow: FlowControl;
   /** What the core delivers through, to this node's connections. */
@@ -387,16 +394,39 @@ export class ChatServer {
     }
   }
 
-  /** Serves a connection that came from elsewhere (a WebSocket from the web server). */
-  adopt(conn: ByteConn): void {
+  /**
+   * Counts a connection of the web port from `ip` toward the caps, from its accept until
+   * `release`: undefined once counted, or why it may not stay. `perIp: false` (a trusted proxy's
+   * connection, which carries many clients) counts it toward `--max-clients` alone.
+   */
+  admit(ip: string, perIp: boolean): string | undefined {
+    if (this.#stopping) return "Server shutting down";
+    const caps = perIp ? BOTH_CAPS : TOTAL_CAP;
+    const problem = this.#admission.problem(ip, caps);
+    if (problem === undefined) this.#admission.opened(ip, caps);
+    else this.#metrics.refusals[this.#admission.full ? "server_full" : "address_limit"].inc();
+    return problem;
+  }
+
+  /** Counts out a connection of the web port that `admit` counted. */
+  release(ip: string, perIp: boolean): void {
+    this.#admission.closed(ip, perIp ? BOTH_CAPS : TOTAL_CAP);
+  }
+
+  /**
+   * Serves a connection that came from elsewhere (a WebSocket from the web server), counted
+   * toward the caps already (`admit`). `proxied`: it came through a trusted proxy and counts
+   * toward `--max-per-ip` now, by the client's address the proxy gave, and is refused past it.
+   */
+  adopt(conn: ByteConn, proxied = false): void {
     if (this.#stopping) {
       conn.close();
       return;
     }
-    this.#serveConnection(conn);
+    this.#serveConnection(conn, false, proxied ? PER_IP_CAP : NO_CAP);
   }
 
-  #serveConnection(conn: ByteConn, irc = false): void {
+  #serveConnection(conn: ByteConn, irc = false, caps: Readonly<Caps> = BOTH_CAPS): void {
     try {
       // Chat lines are small and latency matters more than packet count.
       (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
@@ -415,7 +445,7 @@ export class ChatServer {
       this.#metrics.writtenBytes,
     );
     if (irc) this.#irc?.open(peer);
-    const full = this.#admission.problem(peer.ip);
+    const full = this.#admission.problem(peer.ip, caps);
     const refusal = full ?? this.#operators.addressProblem(peer.ip);
     if (refusal !== undefined) {
       const { refusals } = this.#metrics;
@@ -430,7 +460,8 @@ export class ChatServer {
     }
     this.#metrics.accepted.inc();
     this.#peers.add(peer);
-    this.#admission.opened(peer.ip);
+    this.#admission.opened(peer.ip, caps);
+    if (caps !== BOTH_CAPS) this.#caps.set(peer, caps);
     peer.read(this.#handler);
   }
 
@@ -643,7 +674,7 @@ export class ChatServer {
     clearTimeout(this.#refusing.get(peer));
     this.#refusing.delete(peer);
     if (this.#peers.delete(peer)) {
-      this.#admission.closed(peer.ip);
+      this.#admission.closed(peer.ip, this.#caps.get(peer));
       this.#metrics.disconnects[why].inc();
     }
     this.#close(peer, lastWord);

@@ -5,12 +5,22 @@
  * proxy that it trusts (`--trust-proxy`), the client's address and scheme are the proxy's word
  * (`forwarded.ts`). Other routes (the health checks) are asked first.
  *
+ * It serves its port itself (`http_server.ts`), on the connections its listener accepts, so that
+ * each connection is counted against the chat server's caps from its accept to its close and held
+ * to the web port's deadlines and sizes, and a WebSocket's frames are written to the socket
+ * directly (`websocket_conn.ts`).
+ *
  * @module
  */
 
+import type { Log } from "../common/log_event.ts";
+import { parseIp } from "../common/ip_address.ts";
 import { TrustedProxies } from "./forwarded.ts";
-import { TlsFront } from "./tls_front.ts";
-import { WebSocketConn } from "./websocket_conn.ts";
+import type { HttpRequestInfo } from "./http_connection.ts";
+import { type ConnectionGate, HttpServer } from "./http_server.ts";
+import { RefusalNotes } from "./refusal_notes.ts";
+import type { WebSocketConn } from "./websocket_conn.ts";
+import { upgradeWebSocket } from "./websocket_handshake.ts";
 
 /** What the page may load and connect to: itself only, and no inline script. */
 export const CONTENT_SECURITY_POLICY: string =
@@ -28,26 +38,64 @@ const TYPES: Record<string, string> = {
   json: "application/json",
 };
 
+/** The web port's limits. */
+export interface WebLimits {
+  /** Longest WebSocket message taken from a client (the chat's largest frame). */
+  maxMessageBytes: number;
+  /** How long a request's head may take to arrive (ms): `--http-timeout`. */
+  headTimeoutMs: number;
+  /** How long the WebSocket's handshake may take, when shorter (ms): `--register-timeout`. */
+  handshakeTimeoutMs: number;
+  /** How long a kept-alive connection may wait for its next request (ms). */
+  idleTimeoutMs: number;
+  /** How long a response's write may make no progress (ms): `--write-timeout`. */
+  writeTimeoutMs: number;
+}
+
+/** How long a kept-alive connection may wait for its next request by default (ms). */
+export const IDLE_TIMEOUT_MS = 60_000;
+
+/** The web port's limits by default (the server's own defaults). */
+export const DEFAULT_WEB_LIMITS: Readonly<WebLimits> = {
+  maxMessageBytes: 64 * 1024,
+  headTimeoutMs: 10_000,
+  handshakeTimeoutMs: 30_000,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+  writeTimeoutMs: 30_000,
+};
+
 /** How the web server is set up. */
 export interface WebServerOptions {
-  /** The port to listen on, on every address; 0: a free one. */
+  /** The port to listen on; 0: a free one. */
   port: number;
+  /** The address to listen on; every IPv4 address (`0.0.0.0`) when not given. */
+  hostname?: string;
   /** The folder of the page's files. */
   root: string;
   /** Origins other than the page's own that may open the WebSocket. */
   origins: readonly string[];
   /**
-   * Serve HTTPS and WSS on this TLS listener (on its port, in place of `port`), through a
-   * `TlsFront`: a `ReloadableTlsListener`'s certificate can then be replaced without closing the
-   * page's WebSockets.
+   * Serve HTTPS and WSS on this TLS listener (on its port, in place of `port`): a
+   * `ReloadableTlsListener`'s certificate can then be replaced without closing the page's
+   * WebSockets.
    */
   tls?: Deno.TlsListener;
-  /** Each WebSocket, once open, as a connection for the chat. */
-  onConnection: (conn: WebSocketConn) => void;
+  /**
+   * Each WebSocket, once open, as a connection for the chat. `proxied`: it came through a trusted
+   * proxy, so it was counted toward the cap in all only, and its client (`conn.remoteAddr`, the
+   * proxy's word) is yet to be counted per address.
+   */
+  onConnection: (conn: WebSocketConn, proxied: boolean) => void;
   /** Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` and `-Proto` are believed. */
   trustProxies?: readonly string[];
   /** Routes asked before the page's: an answer, or undefined for a request they do not take. */
   routes?: WebRoutes;
+  /** The limits; `DEFAULT_WEB_LIMITS` when not given. */
+  limits?: WebLimits;
+  /** The caps every connection counts toward from its accept to its close; none: no caps. */
+  gate?: ConnectionGate;
+  /** Where console lines go (connections turned away, once per address and minute). */
+  log?: Log;
 }
 
 /**
@@ -63,7 +111,7 @@ export type WebRoutes = (
 export interface WebServer {
   /** The port it listens on. */
   port: number;
-  /** Stops listening; resolves once the requests under way have finished. */
+  /** Stops listening and closes every connection (WebSockets too); resolves once all are closed. */
   shutdown(): Promise<void>;
 }
 
@@ -107,16 +155,19 @@ function headers(type: string): Headers {
 export function webHandler(
   assets: Map<string, { body: Uint8Array; type: string }>,
   options: Pick<WebServerOptions, "origins" | "onConnection" | "trustProxies" | "routes"> & {
-    /** The page is served over TLS in front of this handler (its own origin is `https:`). */
+    /** The page is served over TLS (its own origin is `https:`). */
     secure?: boolean;
+    /** Longest WebSocket message taken from a client. */
+    maxMessageBytes?: number;
   },
-): (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response> {
+): (request: Request, info: HttpRequestInfo) => Response | Promise<Response> {
   const proxies = new TrustedProxies(options.trustProxies ?? []);
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_WEB_LIMITS.maxMessageBytes;
   return (request, info) => {
     const url = new URL(request.url);
-    // The address can be read only while the request is being handled.
     const peer = info.remoteAddr;
-    const client = proxies.any
+    const proxied = proxies.any && proxies.trusts(parseIp(peer.hostname) ?? new Uint8Array());
+    const client = proxied
       ? {
         ...peer,
         hostname: proxies.clientAddress(peer.hostname, request.headers.get("x-forwarded-for")),
@@ -147,15 +198,11 @@ export function webHandler(
           headers: headers("text/plain; charset=utf-8"),
         });
       }
-      const { socket, response } = Deno.upgradeWebSocket(request);
-      socket.addEventListener("open", () => {
-        try {
-          options.onConnection(new WebSocketConn(socket, client));
-        } catch {
-          socket.close(1011);
-        }
+      return upgradeWebSocket(request, {
+        remoteAddr: client,
+        maxMessageBytes,
+        open: (conn) => options.onConnection(conn, proxied),
       });
-      return response;
     }
     const asset = assets.get(url.pathname);
     if (asset === undefined) {
@@ -164,54 +211,56 @@ export function webHandler(
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method not allowed\n", { status: 405, headers: headers("text/plain") });
     }
-    return new Response(request.method === "HEAD" ? null : asset.body as BodyInit, {
-      headers: headers(asset.type),
-    });
+    if (request.method === "HEAD") {
+      // No body, but the length of the one a GET gets.
+      const head = headers(asset.type);
+      head.set("content-length", String(asset.body.length));
+      return new Response(null, { headers: head });
+    }
+    return new Response(asset.body as BodyInit, { headers: headers(asset.type) });
   };
 }
 
 /** Starts the web server; throws when its port cannot be used or `root` cannot be read. */
 export function startWebServer(options: WebServerOptions): WebServer {
   const assets = readAssets(options.root);
+  const limits = options.limits ?? DEFAULT_WEB_LIMITS;
   const { tls } = options;
-  const handle = webHandler(assets, { ...options, secure: tls !== undefined });
-  let front: TlsFront | undefined;
-  const server = Deno.serve(
-    {
-      // Behind the TLS front, the page's server listens on loopback only.
-      ...(tls === undefined
-        ? { port: options.port, hostname: "0.0.0.0" }
-        : { port: 0, hostname: "127.0.0.1" }),
-      onListen: () => {},
-      onError: () =>
-        new Response("Server error\n", { status: 500, headers: headers("text/plain") }),
-    },
-    (request, info) => handle(request, front === undefined ? info : fromClient(info, front)),
-  );
-  if (tls !== undefined) {
-    front = new TlsFront(tls, server.addr);
-    front.serve();
-  }
+  const handler = webHandler(assets, {
+    ...options,
+    secure: tls !== undefined,
+    maxMessageBytes: limits.maxMessageBytes,
+  });
+  const listener = tls ??
+    Deno.listen({
+      hostname: options.hostname ?? "0.0.0.0",
+      port: options.port,
+      tcpBacklog: LISTEN_BACKLOG,
+    });
+  const proxies = new TrustedProxies(options.trustProxies ?? []);
+  const notes = options.log && new RefusalNotes({ log: options.log });
+  const server = new HttpServer(listener, {
+    handler,
+    scheme: tls === undefined ? "http" : "https",
+    headTimeoutMs: limits.headTimeoutMs,
+    // The WebSocket's handshake is its registration's first step: the shorter deadline holds.
+    headTimeoutFor: (path) => path === "/ws" ? limits.handshakeTimeoutMs : undefined,
+    idleTimeoutMs: limits.idleTimeoutMs,
+    writeTimeoutMs: limits.writeTimeoutMs,
+    gate: options.gate,
+    shared: (ip) => proxies.any && proxies.trusts(parseIp(ip) ?? new Uint8Array()),
+    refused: notes && ((ip, why) => notes.note(ip, why)),
+    log: options.log,
+  });
+  server.serve();
   return {
-    port: tls?.addr.port ?? server.addr.port,
-    shutdown: async () => {
-      await server.shutdown();
-      await front?.close();
-    },
+    port: server.addr.port,
+    shutdown: () => server.shutdown(),
   };
 }
 
-/** `info` with the browser's address in place of the loopback one `front` relays from. */
-function fromClient(
-  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-  front: TlsFront,
-): Deno.ServeHandlerInfo<Deno.NetAddr> {
-  return {
-    get remoteAddr() {
-      return front.clientOf(info.remoteAddr);
-    },
-    get completed() {
-      return info.completed;
-    },
-  };
-}
+/**
+ * Connections the system may queue before the web port accepts them (as the chat port's): a
+ * class opening the page at once must not overflow it.
+ */
+const LISTEN_BACKLOG = 4096;

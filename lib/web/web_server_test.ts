@@ -2,15 +2,17 @@ import assert from "node:assert/strict";
 import {
   CONTENT_SECURITY_POLICY,
   readAssets,
+  startWebServer,
   webHandler,
   type WebServerOptions,
 } from "./web_server.ts";
-import { tempDir } from "../tools/testing.ts";
+import type { HttpRequestInfo } from "./http_connection.ts";
+import { LINES_PROTOCOL, type WebSocketConn } from "./websocket_conn.ts";
+import { tempDir, WAIT_MS, within } from "../tools/testing.ts";
 
-const INFO = {
+const INFO: HttpRequestInfo = {
   remoteAddr: { transport: "tcp", hostname: "192.0.2.7", port: 50_000 },
-  completed: Promise.resolve(),
-} as unknown as Deno.ServeHandlerInfo<Deno.NetAddr>;
+};
 
 function handlerFor(
   files: Record<string, string>,
@@ -72,6 +74,7 @@ Deno.test("webHandler() serves the page's files and modules with a strict policy
   const head = await handle(new Request("http://chat.test/", { method: "HEAD" }), INFO);
   assert.equal(head.status, 200);
   assert.equal(head.body, null);
+  assert.equal(head.headers.get("content-length"), "15", "the length a GET gets");
 });
 
 /** A WebSocket upgrade request for chat.test/ws, from a page of `origin`. */
@@ -101,7 +104,7 @@ Deno.test("webHandler() opens the WebSocket to the page's own origin and to thos
 });
 
 /** A request's handling details from `hostname`. */
-function from(hostname: string): Deno.ServeHandlerInfo<Deno.NetAddr> {
+function from(hostname: string): HttpRequestInfo {
   return { ...INFO, remoteAddr: { ...INFO.remoteAddr, hostname } };
 }
 
@@ -153,10 +156,61 @@ Deno.test("behind a trusted proxy that ends TLS, the page's own https origin may
   await plain.body?.cancel();
 });
 
-Deno.test("webHandler() behind the TLS front takes the page's https origin for its own, not http", async () => {
+Deno.test("webHandler() served over TLS takes the page's https origin for its own, not http", async () => {
   const handle = handlerFor({ "index.html": "x" }, [], { secure: true });
   assert.equal((await handle(ws("https://chat.test"), INFO)).status, 101);
   const plain = await handle(ws("http://chat.test"), INFO);
   assert.equal(plain.status, 403);
   await plain.body?.cancel();
+});
+
+Deno.test("startWebServer() serves the WebSocket itself: one message a frame, or the lines in one frame with chat-lines", async () => {
+  using dir = tempDir();
+  Deno.writeTextFileSync(`${dir.path}/index.html`, "page");
+  const opened: { conn: WebSocketConn; proxied: boolean }[] = [];
+  let wake = () => {};
+  const web = startWebServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    root: dir.path,
+    origins: [],
+    onConnection: (conn, proxied) => {
+      opened.push({ conn, proxied });
+      wake();
+    },
+  });
+  try {
+    for (const protocols of [[], [LINES_PROTOCOL]]) {
+      const socket = new WebSocket(`ws://127.0.0.1:${web.port}/ws`, protocols);
+      const frames: string[] = [];
+      let arrived = () => {};
+      socket.onmessage = (event) => {
+        frames.push(event.data);
+        arrived();
+      };
+      await within(new Promise((resolve) => socket.onopen = resolve), WAIT_MS, "the socket");
+      assert.equal(socket.protocol, protocols[0] ?? "");
+      while (opened.length === 0) await new Promise<void>((resolve) => wake = resolve);
+      const { conn, proxied } = opened.shift()!;
+      assert.equal(proxied, false);
+      assert.equal(conn.batched, protocols.length > 0);
+      socket.send('{"type":"list"}');
+      const line = new Uint8Array(64);
+      const n = await conn.read(line);
+      assert.equal(new TextDecoder().decode(line.subarray(0, n!)), '{"type":"list"}\n');
+      await conn.write(new TextEncoder().encode('{"a":1}\n{"b":2}\n'));
+      const expected = protocols.length > 0 ? ['{"a":1}\n{"b":2}\n'] : ['{"a":1}', '{"b":2}'];
+      while (frames.length < expected.length) {
+        await within(new Promise<void>((resolve) => arrived = resolve), WAIT_MS, "the frames");
+      }
+      assert.deepEqual(frames, expected);
+      const closed = new Promise((resolve) => socket.onclose = resolve);
+      socket.close();
+      assert.equal(await conn.read(line), null, "the client's close ends the stream");
+      conn.close();
+      await within(closed, WAIT_MS, "the close");
+    }
+  } finally {
+    await web.shutdown();
+  }
 });

@@ -1,88 +1,287 @@
 /**
- * A WebSocket as the server's connections see a TCP stream: each text message arrives as its
- * bytes and a newline (one JSON message per text frame, as the page sends them), and each line
- * written goes out as one text message. Writing waits while the socket holds more than
- * `BUFFERED_BYTES` unsent, so that a slow browser fills its outbox (and meets its sendq) as a slow
- * TCP client does, instead of the socket's own buffer growing without bound.
+ * A WebSocket (RFC 6455) on the web port's own connection, as the server's connections see a TCP
+ * stream: each message the client sends arrives as its bytes and a newline (one JSON message per
+ * text message, as the page sends them), and what the server writes goes out as text frames.
+ *
+ * A client that offered the subprotocol `LINES_PROTOCOL` (`chat-lines`) gets everything written at
+ * once in one text frame: the JSON messages each followed by a newline, as the outbox holds them
+ * (cut into several frames, between messages, past `MAX_BATCH_FRAME_BYTES`). Any other client gets
+ * one text frame per message. Either way the frames of one write go out in one write to the
+ * socket, and a write waits on the socket as a TCP client's does: a page that stops reading fills
+ * its outbox and meets its sendq and write timeout as a terminal client does. A write the socket
+ * takes in part reports how much of the lines it carried, so the outbox's stall detection sees
+ * its progress; the rest of the same lines must be written next (the outbox does so).
+ *
+ * Reading goes at the server's pace: the socket is read only when the connection's reader asks
+ * for more, so a client that floods backs up into its own socket. Pings are answered, pongs
+ * ignored, a close is answered and ends the stream; a broken rule fails the connection with its
+ * close code (`websocket_frames.ts`).
  *
  * @module
  */
 
-import { type ByteConn, IncomingBytes } from "../net/conn.ts";
+import { concat } from "../common/bytes.ts";
+import type { ByteConn } from "../net/conn.ts";
+import {
+  CLOSE_CODE,
+  closeFrame,
+  FrameDecoder,
+  type FramedLines,
+  frameLines,
+  linesWritten,
+  OPCODE,
+  serverFrame,
+} from "./websocket_frames.ts";
 
-/** Bytes a WebSocket may hold unsent before writes wait for it. */
-export const BUFFERED_BYTES = 256 * 1024;
-/** How often a waiting write looks at the socket's buffer again (ms). */
-const DRAIN_POLL_MS = 5;
+/** The subprotocol of a client that reads many JSON lines in one text frame. */
+export const LINES_PROTOCOL = "chat-lines";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const NEWLINE = 0x0a;
+/** Bytes a quiet connection reads at a time (a pending read holds them). */
+const IDLE_READ_BYTES = 512;
+/** Bytes a busy connection (one that filled its buffer) reads at a time. */
+const BUSY_READ_BYTES = 16 * 1024;
+/** How long a close waits for the close frame under way to be written (ms). */
+const CLOSE_FRAME_MS = 1000;
 
-/** A server-side WebSocket as a byte stream of JSON lines. */
+const NEWLINE = Uint8Array.of(0x0a);
+
+/** How a WebSocket is served. */
+export interface WebSocketConnOptions {
+  /** Longest message taken from the client; past it the connection fails (1009). */
+  maxMessageBytes: number;
+  /** Whether the client reads batches (it offered `LINES_PROTOCOL`). */
+  batched: boolean;
+  /** What the client sent after its handshake, read before the socket. */
+  leftover?: Uint8Array;
+}
+
+/** The frames of one write being written, and how far. */
+interface Sending {
+  framed: FramedLines;
+  /** The lines' length. */
+  lines: number;
+  /** Bytes of the frames written. */
+  written: number;
+  /** Bytes of the lines reported written. */
+  reported: number;
+}
+
+/** A server-side WebSocket on its own connection, as a byte stream of JSON lines. */
 export class WebSocketConn implements ByteConn {
-  /** The address the browser connected from. */
+  /** The address of the client (the proxy's word for it, behind a trusted proxy). */
   readonly remoteAddr: Deno.NetAddr;
-  readonly #socket: WebSocket;
-  readonly #incoming = new IncomingBytes();
+  /** Whether the client reads batches (`LINES_PROTOCOL`). */
+  readonly batched: boolean;
+  /** Resolves once the connection is closed. */
+  readonly closed: Promise<void>;
+  readonly #conn: Deno.Conn;
+  readonly #decoder: FrameDecoder;
+  /** What has been read and not yet taken: views of `#raw` (or the leftover), and newlines. */
+  #pieces: Uint8Array[] = [];
+  #raw = new Uint8Array(IDLE_READ_BYTES);
+  #leftover: Uint8Array | undefined;
+  /** Set once nothing more is read: the client closed, failed, or the socket ended. */
+  #readEnded = false;
+  #sending: Sending | undefined;
+  /** Control frames waiting for the frames under way (the close). */
+  #control: Uint8Array[] = [];
+  /** The pong waiting to be sent: only the latest ping's is (RFC 6455, section 5.5.3). */
+  #pendingPong: Uint8Array | undefined;
+  #controlWrite: Promise<void> | undefined;
+  #closeSent = false;
+  #closed = false;
+  #resolveClosed: () => void = () => {};
 
-  /** Wraps `socket` (just upgraded) from `remoteAddr`. */
-  constructor(socket: WebSocket, remoteAddr: Deno.NetAddr) {
-    this.#socket = socket;
+  /** Serves the WebSocket on `conn` (its 101 written), from the client at `remoteAddr`. */
+  constructor(conn: Deno.Conn, remoteAddr: Deno.NetAddr, options: WebSocketConnOptions) {
+    this.#conn = conn;
     this.remoteAddr = remoteAddr;
-    socket.binaryType = "arraybuffer";
-    socket.onmessage = (event) => {
-      const data = event.data;
-      const bytes = typeof data === "string"
-        ? encoder.encode(data)
-        : new Uint8Array(data as ArrayBuffer);
-      const line = new Uint8Array(bytes.length + 1);
-      line.set(bytes);
-      line[bytes.length] = NEWLINE;
-      this.#incoming.push(line);
-    };
-    socket.onclose = () => this.#incoming.end();
-    socket.onerror = () => this.#incoming.end();
+    this.batched = options.batched;
+    this.#leftover = options.leftover?.length ? options.leftover : undefined;
+    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    this.#decoder = new FrameDecoder({
+      data: (bytes) => this.#pieces.push(bytes),
+      end: () => this.#pieces.push(NEWLINE),
+      ping: (payload) => this.#pong(payload),
+      close: (code) => this.#end(code ?? CLOSE_CODE.normal),
+      fail: (code, why) => this.#end(code, why),
+    }, options.maxMessageBytes);
   }
 
-  /** Reads what has arrived into `buffer`; null once the socket has closed and all is read. */
-  read(buffer: Uint8Array): Promise<number | null> {
-    return this.#incoming.read(buffer);
+  /** Reads the client's messages, as lines, into `buffer`; null once the stream has ended. */
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#pieces.length === 0) {
+      if (this.#readEnded) return null;
+      await this.#fill();
+    }
+    let n = 0;
+    while (n < buffer.length && this.#pieces.length > 0) {
+      const piece = this.#pieces[0];
+      const take = Math.min(piece.length, buffer.length - n);
+      buffer.set(piece.subarray(0, take), n);
+      n += take;
+      if (take === piece.length) this.#pieces.shift();
+      else this.#pieces[0] = piece.subarray(take);
+    }
+    return n;
   }
 
-  /** Sends each line of `bytes` as one text message, once the socket has room. */
+  /**
+   * Writes `bytes` (JSON lines) as text frames, all in one buffer; resolves to how many of the
+   * lines' bytes went out, which may be fewer (then the rest must be written next).
+   */
   async write(bytes: Uint8Array): Promise<number> {
-    while (
-      this.#socket.readyState === WebSocket.OPEN && this.#socket.bufferedAmount > BUFFERED_BYTES
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    if (this.#sending === undefined) {
+      while (this.#controlWrite !== undefined) await this.#controlWrite;
+      if (this.#closeSent || this.#closed) {
+        throw new Deno.errors.BrokenPipe("The WebSocket is closed");
+      }
+      const framed = frameLines(bytes, this.batched);
+      if (framed.bytes.length === 0) return bytes.length;
+      this.#sending = { framed, lines: bytes.length, written: 0, reported: 0 };
+    } else if (bytes.length !== this.#sending.lines - this.#sending.reported) {
+      throw new Error(
+        `A WebSocket write cut short must go on with the rest: ${bytes.length} bytes given, ` +
+          `${this.#sending.lines - this.#sending.reported} expected`,
+      );
     }
-    if (this.#socket.readyState !== WebSocket.OPEN) {
-      throw new Deno.errors.BrokenPipe("The WebSocket is closed");
+    const sending = this.#sending;
+    const frames = sending.framed.bytes;
+    try {
+      while (true) {
+        sending.written += await this.#conn.write(frames.subarray(sending.written));
+        if (sending.written === frames.length) {
+          this.#sending = undefined;
+          this.#flushControl();
+          return sending.lines - sending.reported;
+        }
+        const carried = linesWritten(sending.framed, sending.written);
+        if (carried > sending.reported) {
+          const n = carried - sending.reported;
+          sending.reported = carried;
+          return n;
+        }
+      }
+    } catch (error) {
+      this.#sending = undefined;
+      throw error;
     }
-    // Decoded once for the whole batch; each line is then one message.
-    for (const line of decoder.decode(bytes).split("\n")) {
-      if (line !== "") this.#socket.send(line);
-    }
-    return bytes.length;
   }
 
-  /** A WebSocket has no half-close: this closes it, politely. */
-  closeWrite(): Promise<void> {
-    this.close();
-    return Promise.resolve();
+  /** Closes the WebSocket politely (code 1000); the client's answer ends the stream. */
+  async closeWrite(): Promise<void> {
+    this.#sendClose(CLOSE_CODE.normal);
+    await this.#controlSettled();
   }
 
-  /** Closes the socket (normal closure). */
+  /** Closes the connection: at once, or once the close frame under way is written (1 s at most). */
   close(): void {
-    const state = this.#socket.readyState;
-    if (state === WebSocket.OPEN || state === WebSocket.CONNECTING) {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#readEnded = true;
+    if (this.#controlWrite === undefined) this.#closeSocket();
+    else this.#controlSettled().then(() => this.#closeSocket());
+  }
+
+  // -------------------------------------------------------------------------
+  // Reading
+
+  /** Reads the socket once (or the leftover) and decodes what came. */
+  async #fill(): Promise<void> {
+    let chunk = this.#leftover;
+    this.#leftover = undefined;
+    if (chunk === undefined) {
+      let n: number | null;
       try {
-        this.#socket.close(1000);
-      } catch {
-        // Closing already.
+        n = await this.#conn.read(this.#raw);
+      } catch (error) {
+        // Closed under us (the web server stopping): as closed as by `close`.
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+          this.close();
+        }
+        n = null;
+      }
+      if (n === null || this.#closed) {
+        this.#readEnded = true;
+        return;
+      }
+      chunk = this.#raw.subarray(0, n);
+      // The next read's buffer: its views in `#pieces` are read before it is used again.
+      if (n === this.#raw.length && n < BUSY_READ_BYTES) {
+        this.#raw = new Uint8Array(BUSY_READ_BYTES);
+      } else if (n < IDLE_READ_BYTES && this.#raw.length > IDLE_READ_BYTES) {
+        this.#raw = new Uint8Array(IDLE_READ_BYTES);
       }
     }
-    this.#incoming.end();
+    this.#decoder.push(chunk);
   }
+
+  /** The client closed (or broke a rule): the close is answered with `code`, the stream ends. */
+  #end(code: number, why = ""): void {
+    this.#readEnded = true;
+    this.#sendClose(code, why);
+  }
+
+  // -------------------------------------------------------------------------
+  // Control frames
+
+  #sendClose(code: number, why = ""): void {
+    if (this.#closeSent || this.#closed) return;
+    this.#closeSent = true;
+    this.#sendControl(closeFrame(code, why));
+  }
+
+  /** Sends a control frame once the frames under way are written. */
+  #sendControl(frame: Uint8Array): void {
+    if (this.#closed) return;
+    this.#control.push(frame);
+    this.#flushControl();
+  }
+
+  /** Answers a ping, once the frames under way are written (a later ping's pong replaces it). */
+  #pong(payload: Uint8Array): void {
+    if (this.#closed || this.#closeSent) return;
+    this.#pendingPong = serverFrame(OPCODE.pong, payload);
+    this.#flushControl();
+  }
+
+  /** Writes the control frames waiting, unless frames of a write are under way. */
+  #flushControl(): void {
+    if (this.#sending !== undefined || this.#controlWrite !== undefined) return;
+    if (this.#pendingPong !== undefined) {
+      this.#control.unshift(this.#pendingPong);
+      this.#pendingPong = undefined;
+    }
+    if (this.#control.length === 0) return;
+    const length = this.#control.reduce((sum, frame) => sum + frame.length, 0);
+    const frames = concat(this.#control, length);
+    this.#control = [];
+    this.#controlWrite = writeAll(this.#conn, frames).catch(() => {}).finally(() => {
+      this.#controlWrite = undefined;
+      this.#flushControl();
+    });
+  }
+
+  /** Resolves once no control frame is being written, or after `CLOSE_FRAME_MS`. */
+  async #controlSettled(): Promise<void> {
+    if (this.#controlWrite === undefined) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, CLOSE_FRAME_MS));
+    await Promise.race([this.#controlWrite, late]);
+    clearTimeout(timer);
+  }
+
+  #closeSocket(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    this.#resolveClosed();
+  }
+}
+
+/** Writes all of `bytes` to `conn`. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
 }
