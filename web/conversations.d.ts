@@ -1,5 +1,8 @@
 /** Types of `conversations.js` (a plain module, as the page loads it unchanged). */
 
+/** The most lines one conversation keeps on the page. */
+export const LINES_KEPT: number;
+
 /** The tabs and the log of the conversation open. */
 export class Conversations {
   /**
@@ -29,6 +32,12 @@ export class Conversations {
   ): void;
   /** Shows a line of the page's own in the conversation open. */
   system(text: string): void;
+  /**
+   * Draws the lines gathered since the last time: each conversation's appended at once (its
+   * oldest dropped past `LINES_KEPT`), the one shown kept scrolled to its end if it was there,
+   * the unread counts redrawn.
+   */
+  flush(): void;
   /** Forgets every conversation (the user left). */
   clear(): void;
 }

@@ -4,12 +4,27 @@
  * privately), and the lines shown in them. Every text from another person is put on the page with
  * textContent, never as HTML.
  *
+ * Lines are gathered and drawn together (`flush`, at the end of each slice of what arrives, or in
+ * the next task): one append, one look at the scroll position and one redraw of the tabs for many
+ * lines. A conversation keeps its last `LINES_KEPT` lines; once it drops older ones, its first line
+ * says so, and `/history` fetches what was said to everyone or in a room again.
+ *
  * @module
  */
 
 import { EVERYONE } from "./names.js";
 
+/** The most lines one conversation keeps on the page. */
+export const LINES_KEPT = 1000;
+
 const $ = (id) => document.getElementById(id);
+
+/** The time of day as lines show it, made once (a format per line is slow). */
+const TIME_OF_DAY = new Intl.DateTimeFormat([], {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
 
 /** The tabs and the log of the conversation open. */
 export class Conversations {
@@ -18,6 +33,10 @@ export class Conversations {
   #active = EVERYONE;
   #isOwn;
   #onShow;
+  /** Whether lines wait to be drawn, a flush asked for. */
+  #flushing = false;
+  /** Whether an unread count changed since the tabs were drawn. */
+  #tabsStale = false;
 
   /**
    * Takes the tabs and the log; `isOwn(nickname)` tells this user's own lines, and
@@ -52,6 +71,7 @@ export class Conversations {
 
   /** Shows conversation `id`, its unread lines now read. */
   show(id) {
+    this.flush();
     this.#active = id;
     const found = this.#all.get(id);
     if (found !== undefined) found.unread = 0;
@@ -96,6 +116,19 @@ export class Conversations {
     this.#line(this.#active, title, [time(new Date()), span("text", text)], "system");
   }
 
+  /**
+   * Draws the lines gathered since the last time: each conversation's appended at once (its
+   * oldest dropped past `LINES_KEPT`), the one shown kept scrolled to its end if it was there,
+   * the unread counts redrawn.
+   */
+  flush() {
+    this.#flushing = false;
+    for (const conversation of this.#all.values()) {
+      if (conversation.pending.length > 0) this.#draw(conversation);
+    }
+    if (this.#tabsStale) this.#renderTabs();
+  }
+
   /** Forgets every conversation (the user left). */
   clear() {
     this.#all.clear();
@@ -109,7 +142,7 @@ export class Conversations {
     if (found === undefined) {
       const log = document.createElement("div");
       log.className = "conversation";
-      found = { id, title, unread: 0, log };
+      found = { id, title, unread: 0, log, pending: [], lines: 0, hidden: false };
       this.#all.set(id, found);
       this.#renderTabs();
     }
@@ -121,18 +154,53 @@ export class Conversations {
     const row = document.createElement("div");
     row.className = `line ${className}`;
     row.append(...parts);
-    const log = $("log");
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    found.log.append(row);
-    if (id === this.#active) {
-      if (atBottom) log.scrollTop = log.scrollHeight;
-    } else if (!own) {
+    found.pending.push(row);
+    if (id !== this.#active && !own) {
       found.unread++;
-      this.#renderTabs();
+      this.#tabsStale = true;
+    }
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setTimeout(() => {
+        if (this.#flushing) this.flush();
+      }, 0);
     }
   }
 
+  /** Appends `conversation`'s waiting lines, drops its oldest past the bound, scrolls. */
+  #draw(conversation) {
+    const rows = conversation.pending;
+    conversation.pending = [];
+    const shown = conversation.id === this.#active;
+    const log = $("log");
+    const atBottom = shown && log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    const fragment = document.createDocumentFragment();
+    for (const row of rows) fragment.append(row);
+    conversation.log.append(fragment);
+    conversation.lines += rows.length;
+    if (conversation.lines > LINES_KEPT) this.#dropOldest(conversation);
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  /** Drops `conversation`'s oldest lines past `LINES_KEPT`; the first time, says so above. */
+  #dropOldest(conversation) {
+    const { log } = conversation;
+    if (!conversation.hidden) {
+      conversation.hidden = true;
+      const note = document.createElement("div");
+      note.className = "line system hidden-lines";
+      note.textContent = hiddenNote(conversation);
+      log.prepend(note);
+    }
+    const range = document.createRange();
+    range.setStartAfter(log.firstChild);
+    range.setEndBefore(log.children[1 + conversation.lines - LINES_KEPT]);
+    range.deleteContents();
+    conversation.lines = LINES_KEPT;
+  }
+
   #renderTabs() {
+    this.#tabsStale = false;
     $("tabs").replaceChildren(...[...this.#all.values()].map((c) => {
       const tab = document.createElement("button");
       tab.type = "button";
@@ -160,6 +228,14 @@ function span(className, text) {
   return element;
 }
 
+/** What the first line of `conversation` says once it dropped its oldest lines. */
+function hiddenNote({ id, title }) {
+  const kept = `Older messages are hidden (the page keeps the last ${LINES_KEPT} lines)`;
+  if (id === EVERYONE) return `${kept}: /history shows them`;
+  if (id.startsWith("#")) return `${kept}: /history ${title} shows them`;
+  return kept;
+}
+
 /** The title of a conversation that the line shown in it names no better. */
 function titleFor(id) {
   return id === EVERYONE ? "Everyone" : id;
@@ -168,10 +244,6 @@ function titleFor(id) {
 function time(date) {
   const element = document.createElement("time");
   element.dateTime = date.toISOString();
-  element.textContent = date.toLocaleTimeString([], {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  element.textContent = TIME_OF_DAY.format(date);
   return element;
 }
