@@ -3,6 +3,9 @@
 /** The most lines one conversation keeps on the page. */
 export const LINES_KEPT: number;
 
+/** The most lines drawn at once into the conversation shown (each is laid out by the browser). */
+export const DRAWN_AT_ONCE: number;
+
 /** The tabs and the log of the conversation open. */
 export class Conversations {
   /**
@@ -33,9 +36,10 @@ export class Conversations {
   /** Shows a line of the page's own in the conversation open. */
   system(text: string): void;
   /**
-   * Draws the lines gathered since the last time: each conversation's appended at once (its
-   * oldest dropped past `LINES_KEPT`), the one shown kept scrolled to its end if it was there,
-   * the unread counts redrawn.
+   * Draws the lines gathered since the last time: each conversation's appended at once (the
+   * conversation shown takes `DRAWN_AT_ONCE`, and the rest in the next task), its oldest dropped
+   * past `LINES_KEPT`; the one shown is kept scrolled to its end if it was there; the unread counts
+   * are redrawn.
    */
   flush(): void;
   /** Forgets every conversation (the user left). */

@@ -15,10 +15,15 @@ export const SLICE_MS = 8;
 const COMPACT_AT = 1024;
 
 /**
- * Runs `run` in a task of its own, soon: a message posted on a channel, which browsers run
- * without the 4 ms wait that nested timers get.
+ * Runs `run` in a task of its own, soon: at background priority where the browser has a scheduler
+ * (Chromium: drawing, input and the socket's messages go first), else a message posted on a
+ * channel, which browsers run without the 4 ms wait that nested timers get.
  */
 export function nextTask(run) {
+  if (typeof globalThis.scheduler?.postTask === "function") {
+    globalThis.scheduler.postTask(run, { priority: "background" });
+    return;
+  }
   if (channel === undefined) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => waiting.shift()?.();
