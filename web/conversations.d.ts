@@ -1,5 +1,11 @@
 /** Types of `conversations.js` (a plain module, as the page loads it unchanged). */
 
+/** The most lines one conversation keeps on the page. */
+export const LINES_KEPT: number;
+
+/** The most lines drawn at once into the conversation shown (each is laid out by the browser). */
+export const DRAWN_AT_ONCE: number;
+
 /** The tabs and the log of the conversation open. */
 export class Conversations {
   /**
@@ -29,6 +35,13 @@ export class Conversations {
   ): void;
   /** Shows a line of the page's own in the conversation open. */
   system(text: string): void;
+  /**
+   * Draws the lines gathered since the last time: each conversation's appended at once (the
+   * conversation shown takes `DRAWN_AT_ONCE`, and the rest in the next task), its oldest dropped
+   * past `LINES_KEPT`; the one shown is kept scrolled to its end if it was there; the unread counts
+   * are redrawn.
+   */
+  flush(): void;
   /** Forgets every conversation (the user left). */
   clear(): void;
 }

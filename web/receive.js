@@ -1,6 +1,7 @@
 /**
  * What arrives from the server, each message handed to the part of the page it is for, in the
- * order it came (one may wait on keys to be opened). A private message sealed end to end is
+ * order it came (one may wait on keys to be opened), a few milliseconds' worth at a time
+ * (`inbox.js`), the lines of each slice drawn at its end: a burst leaves the page responsive. A private message sealed end to end is
  * opened here before it is shown. What the user did from another of its connections (an account
  * connected from several places) shows as its own: a whisper as sent, in the conversation with its
  * recipient; a room as joined.
@@ -10,12 +11,13 @@
 
 import { EVERYONE, personId, roomId, sameName } from "./names.js";
 import { describeFailure, describeUnread } from "./common/e2e_keys.js";
+import { Inbox } from "./inbox.js";
 
 /** The server's messages, shown one after another. */
 export class Receiver {
   #page;
   /** What arrives is shown in order, though showing one may wait on keys. */
-  #showing = Promise.resolve();
+  #inbox;
 
   /**
    * Takes the parts of the page the messages are for: `session`, `conversations`, `people`,
@@ -23,6 +25,9 @@ export class Receiver {
    */
   constructor(page) {
     this.#page = page;
+    this.#inbox = new Inbox((message) => this.#show(message), {
+      afterSlice: () => page.conversations.flush(),
+    });
   }
 
   /** Takes `message`, from the server, to show in its turn. */
@@ -36,7 +41,7 @@ export class Receiver {
       if (message.type === "error" && message.ref !== undefined) {
         this.#page.keys.client?.onKeys(message);
       }
-      this.#showing = this.#showing.then(() => this.#show(message)).catch(console.error);
+      this.#inbox.push(message);
     }
   }
 
