@@ -294,6 +294,10 @@ processTest(
     const names = await hal.waitFor((each) => each.command === "353");
     assert.deepEqual(names.params.at(-1)!.split(" ").sort(), ["@Gus", "Hal"]);
     await gus.waitFor(/^:Hal!~hal@irc JOIN #g$/);
+    // The ban list clients ask for on joining reads as empty to a member (no refusal shown).
+    await hal.send("MODE #g b");
+    const bans = await hal.waitFor((each) => each.command === "368" || each.command === "NOTICE");
+    assert.deepEqual([bans.command, ...bans.params.slice(0, 2)], ["368", "Hal", "#g"]);
 
     await gus.send("MODE #g +m");
     await hal.waitFor(/^:Gus!~gus@irc MODE #g \+m$/);

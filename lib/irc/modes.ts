@@ -12,7 +12,7 @@ import type { IrcHost } from "./host.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { canSee, channelModes, channelName, quietList, sameNick, userModes } from "./queries.ts";
 import type { IrcSession } from "./session.ts";
-import { maskNickname, maskOf } from "./view.ts";
+import { maskNickname, maskOf, prefixOf } from "./view.ts";
 
 /**
  * The room setting each channel mode sets (`on`) and unsets. `+i` is IRC's invite-only channel: a
@@ -154,7 +154,10 @@ function list<M extends Member>(
     host.reply(member, (lines) => quietList(view, lines, member, channel));
     return;
   }
-  if (view.record(channel) === undefined) {
+  // Clients ask for the ban list on joining: to whoever may not see it, it reads as empty
+  // (rather than a refusal shown at every join).
+  const mayNotSee = prefixOf(view, channel, member) === "" && !view.isOperator(member);
+  if (view.record(channel) === undefined || mayNotSee) {
     host.reply(member, (lines) =>
       lines.add(view.serverName, RPL.ENDOFBANLIST, [
         member.nickname!,
