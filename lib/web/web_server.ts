@@ -19,7 +19,7 @@ import { TrustedProxies } from "./forwarded.ts";
 import type { HttpRequestInfo } from "./http_connection.ts";
 import { type ConnectionGate, HttpServer } from "./http_server.ts";
 import { RefusalNotes } from "./refusal_notes.ts";
-import type { WebSocketConn } from "./websocket_conn.ts";
+import type { Keepalive, WebSocketConn } from "./websocket_conn.ts";
 import { upgradeWebSocket } from "./websocket_handshake.ts";
 
 /** What the page may load and connect to: itself only, and no inline script. */
@@ -50,10 +50,18 @@ export interface WebLimits {
   idleTimeoutMs: number;
   /** How long a response's write may make no progress (ms): `--write-timeout`. */
   writeTimeoutMs: number;
+  /** When a silent WebSocket is pinged and how long it has to answer; `KEEPALIVE` when not given. */
+  keepalive?: Keepalive;
 }
 
 /** How long a kept-alive connection may wait for its next request by default (ms). */
 export const IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * A WebSocket silent for a minute is pinged, and closed when still silent a minute later: a page
+ * whose network dropped is let go within two minutes (as Deno's own server did).
+ */
+export const KEEPALIVE: Readonly<Keepalive> = { idleMs: 60_000, timeoutMs: 60_000 };
 
 /** The web port's limits by default (the server's own defaults). */
 export const DEFAULT_WEB_LIMITS: Readonly<WebLimits> = {
@@ -62,6 +70,7 @@ export const DEFAULT_WEB_LIMITS: Readonly<WebLimits> = {
   handshakeTimeoutMs: 30_000,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   writeTimeoutMs: 30_000,
+  keepalive: KEEPALIVE,
 };
 
 /** How the web server is set up. */
@@ -159,6 +168,8 @@ export function webHandler(
     secure?: boolean;
     /** Longest WebSocket message taken from a client. */
     maxMessageBytes?: number;
+    /** When a silent WebSocket is pinged; none: never. */
+    keepalive?: Keepalive;
   },
 ): (request: Request, info: HttpRequestInfo) => Response | Promise<Response> {
   const proxies = new TrustedProxies(options.trustProxies ?? []);
@@ -201,6 +212,7 @@ export function webHandler(
       return upgradeWebSocket(request, {
         remoteAddr: client,
         maxMessageBytes,
+        keepalive: options.keepalive,
         open: (conn) => options.onConnection(conn, proxied),
       });
     }
@@ -230,6 +242,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     ...options,
     secure: tls !== undefined,
     maxMessageBytes: limits.maxMessageBytes,
+    keepalive: limits.keepalive ?? KEEPALIVE,
   });
   const listener = tls ??
     Deno.listen({

@@ -17,6 +17,11 @@
  * ignored, a close is answered and ends the stream; a broken rule fails the connection with its
  * close code (`websocket_frames.ts`).
  *
+ * With a `keepalive`, a connection the server is reading from that has sent nothing for
+ * `idleMs` is pinged; if still nothing arrives within `timeoutMs` (a pong, or anything), the
+ * client is taken for gone (a page whose network dropped sends no close): the connection is
+ * closed with code 1001 and its stream ends, as a closed one's does.
+ *
  * @module
  */
 
@@ -53,6 +58,16 @@ export interface WebSocketConnOptions {
   batched: boolean;
   /** What the client sent after its handshake, read before the socket. */
   leftover?: Uint8Array;
+  /** When to ping a silent client, and how long to wait for it; none: never pinged. */
+  keepalive?: Keepalive;
+}
+
+/** When a silent client is pinged, and how long it has to answer. */
+export interface Keepalive {
+  /** Silence (ms) after which the client is pinged. */
+  idleMs: number;
+  /** How long (ms) after the ping the client has to send anything before it is closed. */
+  timeoutMs: number;
 }
 
 /** The frames of one write being written, and how far. */
@@ -91,6 +106,14 @@ export class WebSocketConn implements ByteConn {
   #closeSent = false;
   #closed = false;
   #resolveClosed: () => void = () => {};
+  readonly #keepalive: Keepalive | undefined;
+  #keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the socket last gave bytes (ms since the epoch). */
+  #lastHeard = Date.now();
+  /** When the keepalive's ping went out, unanswered so far; undefined when none is. */
+  #pingedAt: number | undefined;
+  /** Whether a read of the socket is under way (the server is waiting for the client). */
+  #reading = false;
 
   /** Serves the WebSocket on `conn` (its 101 written), from the client at `remoteAddr`. */
   constructor(conn: Deno.Conn, remoteAddr: Deno.NetAddr, options: WebSocketConnOptions) {
@@ -106,6 +129,8 @@ export class WebSocketConn implements ByteConn {
       close: (code) => this.#end(code ?? CLOSE_CODE.normal),
       fail: (code, why) => this.#end(code, why),
     }, options.maxMessageBytes);
+    this.#keepalive = options.keepalive;
+    if (this.#keepalive !== undefined) this.#armKeepalive(this.#keepalive.idleMs);
   }
 
   /** Reads the client's messages, as lines, into `buffer`; null once the stream has ended. */
@@ -179,6 +204,7 @@ export class WebSocketConn implements ByteConn {
     if (this.#closed) return;
     this.#closed = true;
     this.#readEnded = true;
+    clearTimeout(this.#keepaliveTimer);
     if (this.#controlWrite === undefined) this.#closeSocket();
     else this.#controlSettled().then(() => this.#closeSocket());
   }
@@ -192,6 +218,7 @@ export class WebSocketConn implements ByteConn {
     this.#leftover = undefined;
     if (chunk === undefined) {
       let n: number | null;
+      this.#reading = true;
       try {
         n = await this.#conn.read(this.#raw);
       } catch (error) {
@@ -200,7 +227,10 @@ export class WebSocketConn implements ByteConn {
           this.close();
         }
         n = null;
+      } finally {
+        this.#reading = false;
       }
+      if (n !== null) this.#heard();
       if (n === null || this.#closed) {
         this.#readEnded = true;
         return;
@@ -271,7 +301,43 @@ export class WebSocketConn implements ByteConn {
     clearTimeout(timer);
   }
 
+  // -------------------------------------------------------------------------
+  // Keepalive
+
+  /** Bytes came from the client: it is there, whatever they say. */
+  #heard(): void {
+    this.#lastHeard = Date.now();
+    this.#pingedAt = undefined;
+  }
+
+  #armKeepalive(ms: number): void {
+    clearTimeout(this.#keepaliveTimer);
+    this.#keepaliveTimer = setTimeout(() => this.#checkKeepalive(), Math.max(0, ms));
+  }
+
+  /** Pings a client silent for too long, or closes one that did not answer in time. */
+  #checkKeepalive(): void {
+    const keepalive = this.#keepalive!;
+    if (this.#closed || this.#closeSent) return;
+    const now = Date.now();
+    // Not reading (the server is behind on what the client sent): the client is not silent.
+    if (!this.#reading) this.#heard();
+    if (this.#pingedAt !== undefined) {
+      const left = this.#pingedAt + keepalive.timeoutMs - now;
+      if (left > 0) return this.#armKeepalive(left);
+      this.#sendClose(CLOSE_CODE.goingAway, "No answer to a ping");
+      this.close();
+      return;
+    }
+    const left = this.#lastHeard + keepalive.idleMs - now;
+    if (left > 0) return this.#armKeepalive(left);
+    this.#pingedAt = now;
+    this.#sendControl(serverFrame(OPCODE.ping));
+    this.#armKeepalive(keepalive.timeoutMs);
+  }
+
   #closeSocket(): void {
+    clearTimeout(this.#keepaliveTimer);
     try {
       this.#conn.close();
     } catch {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Outbox } from "../net/outbox.ts";
 import { clientFrame, closeOf, RawWebSocket } from "../tools/raw_websocket.ts";
 import { WAIT_MS, within } from "../tools/testing.ts";
-import { WebSocketConn } from "./websocket_conn.ts";
+import { type Keepalive, WebSocketConn } from "./websocket_conn.ts";
 import { OPCODE } from "./websocket_frames.ts";
 
 const encoder = new TextEncoder();
@@ -10,7 +10,12 @@ const decoder = new TextDecoder();
 
 /** A WebSocketConn on one end of a loopback TCP connection, and a hand-driven client on the other. */
 async function pair(
-  options: { batched?: boolean; maxMessageBytes?: number; leftover?: Uint8Array } = {},
+  options: {
+    batched?: boolean;
+    maxMessageBytes?: number;
+    leftover?: Uint8Array;
+    keepalive?: Keepalive;
+  } = {},
 ) {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const [client, server] = await Promise.all([
@@ -21,6 +26,7 @@ async function pair(
     batched: options.batched ?? false,
     maxMessageBytes: options.maxMessageBytes ?? 1000,
     leftover: options.leftover,
+    keepalive: options.keepalive,
   });
   const socket = RawWebSocket.from(client);
   return {
@@ -201,4 +207,50 @@ Deno.test("WebSocketConn counts as closed once its socket is closed under it (th
   raw.close();
   assert.equal(await reading, null);
   await within(conn.closed, WAIT_MS, "the connection to count as closed");
+});
+
+Deno.test("WebSocketConn pings a silent client, and closes it with 1001 when nothing comes back in time", async () => {
+  using ends = await pair({ keepalive: { idleMs: 20, timeoutMs: 50 } });
+  const { conn, socket } = ends;
+  const read = readAll(conn);
+  const ping = await socket.nextFrame();
+  assert.equal(ping?.opcode, OPCODE.ping);
+  // No pong: the client's network is gone.
+  const close = await socket.nextFrame();
+  assert.equal(close?.opcode, OPCODE.close);
+  assert.equal(closeOf(close!).code, 1001);
+  assert.equal(await within(read, WAIT_MS, "the stream's end"), "", "the stream ends");
+  assert.equal(await socket.nextFrame(), undefined, "the socket is closed");
+});
+
+Deno.test("WebSocketConn keeps a client that answers its pings, and reads on", async () => {
+  using ends = await pair({ keepalive: { idleMs: 20, timeoutMs: 50 } });
+  const { conn, socket } = ends;
+  const buffer = new Uint8Array(100);
+  const read = conn.read(buffer);
+  for (let i = 0; i < 5; i++) {
+    const ping = await socket.nextFrame();
+    assert.equal(ping?.opcode, OPCODE.ping, `ping ${i + 1}`);
+    await socket.sendRaw(clientFrame(OPCODE.pong, ping!.payload));
+  }
+  await socket.sendRaw(clientFrame(OPCODE.text, "still here"));
+  const n = await within(read, WAIT_MS, "the message");
+  assert.equal(decoder.decode(buffer.subarray(0, n ?? 0)), "still here\n");
+});
+
+Deno.test("WebSocketConn pings no client the server is not reading from", async () => {
+  using ends = await pair({ keepalive: { idleMs: 10, timeoutMs: 10 } });
+  const { conn, socket } = ends;
+  // Nobody reads `conn` for a while (the server behind on what the client sent): no ping, no close.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await socket.sendRaw(clientFrame(OPCODE.text, "late"));
+  const buffer = new Uint8Array(100);
+  const n = await within(conn.read(buffer), WAIT_MS, "the message");
+  assert.equal(decoder.decode(buffer.subarray(0, n ?? 0)), "late\n");
+  // Reading again, it waits for the client: now a silent client is pinged.
+  const next = conn.read(buffer);
+  const frame = await socket.nextFrame();
+  assert.equal(frame?.opcode, OPCODE.ping, "the first frame is a ping once it reads, not a close");
+  conn.close();
+  assert.equal(await next, null);
 });

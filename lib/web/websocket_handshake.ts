@@ -9,7 +9,7 @@
  */
 
 import { SwitchingProtocols } from "./http_response.ts";
-import { LINES_PROTOCOL, WebSocketConn } from "./websocket_conn.ts";
+import { type Keepalive, LINES_PROTOCOL, WebSocketConn } from "./websocket_conn.ts";
 
 /** The GUID the accept key is made with (RFC 6455, section 1.3). */
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -29,6 +29,8 @@ export interface UpgradeOptions {
   remoteAddr: Deno.NetAddr;
   /** Longest message taken from the client. */
   maxMessageBytes: number;
+  /** When to ping a silent client, and how long to wait for it; none: never pinged. */
+  keepalive?: Keepalive;
   /** The WebSocket, open: it is the callee's now (it throws: the socket is closed, 1011). */
   open: (conn: WebSocketConn) => void;
 }
@@ -52,9 +54,10 @@ export class WebSocketUpgrade extends SwitchingProtocols {
 
   /** Serves `conn` as a WebSocket; resolves once it is closed. */
   override async takeOver(conn: Deno.Conn, leftover: Uint8Array): Promise<void> {
-    const { remoteAddr, maxMessageBytes, open } = this.#options;
+    const { remoteAddr, maxMessageBytes, keepalive, open } = this.#options;
     const socket = new WebSocketConn(conn, remoteAddr, {
       maxMessageBytes,
+      keepalive,
       batched: this.#batched,
       leftover,
     });
