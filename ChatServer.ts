@@ -288,7 +288,10 @@ Deno.addSignalListener("SIGTERM", stop);
 // `kill -USR2 <pid>` prints the server's load and memory. (Not SIGUSR1: on that signal Deno,
 // like Node, opens the V8 inspector, which would let anyone who can signal the server debug it.)
 Deno.addSignalListener("SIGUSR2", () => {
-  const { connections, registered } = server.stats();
+  const stats = server.stats();
+  // The web port's connections that are still HTTP count too (its WebSockets are the chat's).
+  const connections = stats.connections + (web?.httpConnections ?? 0);
+  const { registered } = stats;
   const { rss, heapUsed } = Deno.memoryUsage();
   log(STATS.at(new Date(), { connections, registered, rss_bytes: rss, heap_bytes: heapUsed }));
 });

@@ -10,7 +10,14 @@ import assert from "node:assert/strict";
 import { EXTENSION_TYPES } from "../protocol.ts";
 import { RawClient } from "../lib/tools/raw_client.ts";
 import { RawWebSocket } from "../lib/tools/raw_websocket.ts";
-import { line, processTest, ServerProgram, WAIT_MS, within } from "../lib/tools/testing.ts";
+import {
+  line,
+  processTest,
+  ServerProgram,
+  serverStats,
+  WAIT_MS,
+  within,
+} from "../lib/tools/testing.ts";
 import { LINES_PROTOCOL } from "../lib/web/websocket_conn.ts";
 
 const encoder = new TextEncoder();
@@ -227,6 +234,43 @@ processTest(
     for (const each of left) {
       assert.equal(each.nickname, "Stalled");
       assert.match(String(each.reason), /^removed \((too slow to keep up|stopped reading)\)$/);
+    }
+  },
+);
+
+processTest(
+  "SIGUSR2's stats count the web port's open HTTP connections, and a WebSocket once",
+  async () => {
+    const { server, web } = await webServer([]);
+    await using _ = server;
+    const before = await serverStats(server);
+    // Two kept-alive connections, each answered once and waiting for its next request.
+    const conns = await Promise.all(
+      [1, 2].map(() => Deno.connect({ hostname: "127.0.0.1", port: web })),
+    );
+    try {
+      for (const conn of conns) {
+        await conn.write(encoder.encode("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"));
+        const buffer = new Uint8Array(1024);
+        const n = await within(conn.read(buffer), WAIT_MS, "the answer");
+        assert.match(decoder.decode(buffer.subarray(0, n ?? 0)), /^HTTP\/1\.1 200 /);
+      }
+      const socket = await RawWebSocket.open(web);
+      try {
+        await join(socket, "Ann");
+        await socket.nextOfType("welcome");
+        const stats = await serverStats(server);
+        assert.equal(
+          stats.connections,
+          before.connections + 3,
+          "two HTTP connections, one WebSocket",
+        );
+        assert.equal(stats.registered, before.registered + 1);
+      } finally {
+        socket.close();
+      }
+    } finally {
+      for (const conn of conns) conn.close();
     }
   },
 );

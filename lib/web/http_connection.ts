@@ -110,6 +110,11 @@ export class HttpConnection {
     this.#options = options;
   }
 
+  /** Whether a `SwitchingProtocols` has taken the connection (it is a WebSocket now). */
+  get taken(): boolean {
+    return this.#taken;
+  }
+
   /** Serves requests until the connection ends; resolves once it is closed. */
   async serve(): Promise<void> {
     this.#setDeadline(this.#requestStart + this.#options.headTimeoutMs);

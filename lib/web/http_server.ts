@@ -74,6 +74,13 @@ export class HttpServer {
     return this.#listener.addr as Deno.NetAddr;
   }
 
+  /** How many connections are open and still HTTP (not taken over by a WebSocket). */
+  get httpConnections(): number {
+    let count = 0;
+    for (const connection of this.#connections) if (!connection.taken) count++;
+    return count;
+  }
+
   /** Accepts and serves connections until `shutdown`. */
   serve(): Promise<void> {
     this.#serving ??= this.#accept();

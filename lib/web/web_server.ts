@@ -120,6 +120,8 @@ export type WebRoutes = (
 export interface WebServer {
   /** The port it listens on. */
   port: number;
+  /** How many of its connections are open and still HTTP (its WebSockets are the chat's). */
+  readonly httpConnections: number;
   /** Stops listening and closes every connection (WebSockets too); resolves once all are closed. */
   shutdown(): Promise<void>;
 }
@@ -268,6 +270,9 @@ export function startWebServer(options: WebServerOptions): WebServer {
   server.serve();
   return {
     port: server.addr.port,
+    get httpConnections() {
+      return server.httpConnections;
+    },
     shutdown: () => server.shutdown(),
   };
 }
