@@ -33,16 +33,18 @@ import { openStore, storeBounds } from "./lib/store/open.ts";
 import { fingerprintOf, pemCertificates } from "./lib/net/fingerprint.ts";
 import { ReloadableTlsListener } from "./lib/net/tls_listener.ts";
 import { NOTHING_TO_RELOAD, TlsReload } from "./lib/server/tls_reload.ts";
-import { IDLE_TIMEOUT_MS, startWebServer, type WebServer } from "./lib/web/web_server.ts";
+import {
+  IDLE_TIMEOUT_MS,
+  startRoutesServer,
+  startWebServer,
+  type WebLimits,
+  type WebRoutes,
+  type WebServer,
+} from "./lib/web/web_server.ts";
+import { type ConnectionGate, countingGate } from "./lib/web/http_server.ts";
 import { ChatMetrics, processCpuClock } from "./lib/metrics/chat_metrics.ts";
 import { Registry } from "./lib/metrics/registry.ts";
-import {
-  METRICS_PATH,
-  metricsHandler,
-  type MetricsServer,
-  readToken,
-  serveMetrics,
-} from "./lib/metrics/endpoint.ts";
+import { METRICS_PATH, metricsHandler, readToken } from "./lib/metrics/endpoint.ts";
 import { VERSION } from "./lib/server/version.ts";
 
 const args = parseServerArgs(Deno.args);
@@ -184,6 +186,27 @@ const health = healthRoutes({
   clusterUp: node && (() => node.up),
 });
 
+/** What the web port and the metrics port answer besides the page: the metrics, the health. */
+const routes: WebRoutes = (request, client) =>
+  new URL(request.url).pathname === METRICS_PATH
+    ? scrape(request, { remoteAddr: client })
+    : health(request);
+
+/** The deadlines of the web port and the metrics port. */
+const webLimits: WebLimits = {
+  maxMessageBytes: limits.maxFrameBytes,
+  headTimeoutMs: limits.httpTimeoutMs,
+  handshakeTimeoutMs: limits.registerTimeoutMs,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+  writeTimeoutMs: limits.writeTimeoutMs,
+};
+
+/** Every HTTP connection counts toward --max-clients and --max-per-ip, as the chat port's. */
+const gate: ConnectionGate = {
+  enter: (ip, perIp) => server.admit(ip, perIp),
+  leave: (ip, perIp) => server.release(ip, perIp),
+};
+
 /** The web client's folder, beside this file. */
 const WEB_ROOT = new URL("./web", import.meta.url).pathname;
 
@@ -208,22 +231,9 @@ function startWeb(webPort: number): WebServer | undefined {
       tls: secure,
       onConnection: (conn, proxied) => server.adopt(conn, proxied),
       trustProxies,
-      routes: (request, client) =>
-        new URL(request.url).pathname === METRICS_PATH
-          ? scrape(request, { remoteAddr: client })
-          : health(request),
-      limits: {
-        maxMessageBytes: limits.maxFrameBytes,
-        headTimeoutMs: limits.httpTimeoutMs,
-        handshakeTimeoutMs: limits.registerTimeoutMs,
-        idleTimeoutMs: IDLE_TIMEOUT_MS,
-        writeTimeoutMs: limits.writeTimeoutMs,
-      },
-      // Every web connection counts toward --max-clients and --max-per-ip, as the chat port's.
-      gate: {
-        enter: (ip, perIp) => server.admit(ip, perIp),
-        leave: (ip, perIp) => server.release(ip, perIp),
-      },
+      routes,
+      limits: webLimits,
+      gate,
       log,
     });
     if (secure !== undefined) tlsListeners.push(secure);
@@ -254,10 +264,20 @@ Deno.addSignalListener("SIGHUP", () => {
   else log(NOTHING_TO_RELOAD.at(new Date(), {}));
 });
 
-/** Serves the metrics on `port` alone, or says why not and goes on without. */
-function startMetrics(port: number): MetricsServer | undefined {
+/** Most connections the metrics port holds at once (a scraper or two, and people by hand). */
+const METRICS_PORT_CONNECTIONS = 16;
+
+/** Serves the metrics (and the health checks) on `port` alone, or says why not and goes on. */
+function startMetrics(port: number): WebServer | undefined {
   try {
-    const alone = serveMetrics(port, scrape, "0.0.0.0", health);
+    // Its own cap: a scraper takes no chat client's place, and a flood there costs the chat nothing.
+    const alone = startRoutesServer({
+      port,
+      routes,
+      limits: webLimits,
+      gate: countingGate(METRICS_PORT_CONNECTIONS),
+      log,
+    });
     log(
       METRICS_STARTED.at(new Date(), {
         url: `http://${machineAddress()}:${alone.port}${METRICS_PATH}`,

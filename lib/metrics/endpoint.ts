@@ -1,8 +1,8 @@
 /**
- * `GET /metrics`: who may read it, and serving it on a port of its own. By default only a client
- * on this machine (a loopback address, and not relayed by a proxy) may; with a token (read from
- * `--metrics-token-file`), anyone who sends `Authorization: Bearer <token>`, compared in
- * constant time.
+ * `GET /metrics`: who may read it (the web port and `--metrics-port` serve it). By default only
+ * a client on this machine (a loopback address, and not relayed by a proxy) may; with a token
+ * (read from `--metrics-token-file`), anyone who sends `Authorization: Bearer <token>`, compared
+ * in constant time.
  *
  * @module
  */
@@ -114,36 +114,4 @@ export function readToken(
     };
   }
   return { ok: true, token };
-}
-
-/** The metrics served on a port of their own. */
-export interface MetricsServer {
-  /** The port it listens on. */
-  port: number;
-  /** Stops listening; resolves once the requests under way have finished. */
-  shutdown(): Promise<void>;
-}
-
-/**
- * Serves `handler` at `/metrics` on `port` (0: a free one) of `hostname` (every address when not
- * given), over HTTP; `others` may answer other paths (the health checks), and the rest get 404.
- * Throws when the port cannot be used.
- */
-export function serveMetrics(
-  port: number,
-  handler: MetricsHandler,
-  hostname = "0.0.0.0",
-  others?: (request: Request) => Response | Promise<Response> | undefined,
-): MetricsServer {
-  const server = Deno.serve({
-    port,
-    hostname,
-    onListen: () => {},
-    onError: () => text(500, "Server error\n"),
-  }, (request, info) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === METRICS_PATH) return handler(request, info as RequestInfo);
-    return others?.(request) ?? text(404, "Not found\n");
-  });
-  return { port: server.addr.port, shutdown: () => server.shutdown() };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { metricsHandler, readToken, sameToken, serveMetrics } from "./endpoint.ts";
+import { metricsHandler, readToken, sameToken } from "./endpoint.ts";
 import { tempDir } from "../tools/testing.ts";
 
 /** A request's connection from `hostname`. */
@@ -88,18 +88,4 @@ Deno.test("the token is read from its file, trimmed; a missing or empty file is 
   const missing = readToken(`${dir.path}/none`);
   assert.ok(!missing.ok);
   assert.match(missing.error, /^ERR - cannot read the metrics token file ".*\/none": /);
-});
-
-Deno.test("serveMetrics() serves /metrics alone on its own port", async () => {
-  const server = serveMetrics(0, metricsHandler(() => SCRAPE), "127.0.0.1");
-  try {
-    const scraped = await fetch(`http://127.0.0.1:${server.port}/metrics`);
-    assert.equal(scraped.status, 200);
-    assert.equal(await scraped.text(), SCRAPE);
-    const other = await fetch(`http://127.0.0.1:${server.port}/`);
-    assert.equal(other.status, 404);
-    await other.body?.cancel();
-  } finally {
-    await server.shutdown();
-  }
 });

@@ -23,7 +23,7 @@ export const METRICS_FLAGS: FlagSpec = {
 
 /** The metrics flags' lines of `--help`. */
 export const METRICS_USAGE: readonly string[] = [
-  "  --metrics-port <port>         serve /metrics alone there, over HTTP (0: a free port);",
+  "  --metrics-port <port>         serve /metrics (and the health checks) there, over HTTP (0: free);",
   "                                it is on the web port too; loopback clients only, unless:",
   "  --metrics-token-file <file>   others may read it with this bearer token (run with",
   "                                --allow-read for the file)",

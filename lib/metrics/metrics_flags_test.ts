@@ -12,7 +12,10 @@ Deno.test("--metrics-port and --metrics-token-file are the server's flags, in it
   const none = parseServerArgs([]);
   assert.ok(none.ok);
   assert.equal(none.value.metrics, undefined);
-  assert.match(SERVER_USAGE, /^ {2}--metrics-port <port> {9}serve \/metrics alone there/m);
+  assert.match(
+    SERVER_USAGE,
+    /^ {2}--metrics-port <port> {9}serve \/metrics \(and the health checks\) there/m,
+  );
   assert.match(SERVER_USAGE, /^ {2}--metrics-token-file <file> {3}others may read it/m);
 });
 

@@ -38,6 +38,25 @@ export interface ConnectionGate {
   leave(ip: string, perIp: boolean): void;
 }
 
+/**
+ * A gate of its own for a port that is not the chat's (the metrics port): at most `max`
+ * connections at once, whatever their address, so that nobody there takes a chat client's place
+ * and a flood there costs the chat nothing.
+ */
+export function countingGate(max: number): ConnectionGate {
+  let open = 0;
+  return {
+    enter: () => {
+      if (open >= max) return `Too many connections: this port takes ${max} at once`;
+      open++;
+      return undefined;
+    },
+    leave: () => {
+      open--;
+    },
+  };
+}
+
 /** How the server is set up. */
 export interface HttpServerOptions extends HttpConnectionOptions {
   /** The caps every connection is counted against; none: no caps. */

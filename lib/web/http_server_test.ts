@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { WAIT_MS, within } from "../tools/testing.ts";
-import { type ConnectionGate, HttpServer, type HttpServerOptions } from "./http_server.ts";
+import {
+  type ConnectionGate,
+  countingGate,
+  HttpServer,
+  type HttpServerOptions,
+} from "./http_server.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -213,4 +218,13 @@ Deno.test("HttpServer's shutdown closes every connection, idle or waiting for it
   await within(web.server.shutdown(), WAIT_MS, "the shutdown");
   assert.equal((await waiting.untilClosed()).text, "");
   assert.equal((await idle.untilClosed()).text.match(/HTTP\/1\.1/g)?.length, 1);
+});
+
+Deno.test("countingGate() lets in so many connections at once, whatever their address", () => {
+  const gate = countingGate(2);
+  assert.equal(gate.enter("192.0.2.1", true), undefined);
+  assert.equal(gate.enter("192.0.2.2", true), undefined);
+  assert.equal(gate.enter("192.0.2.3", true), "Too many connections: this port takes 2 at once");
+  gate.leave("192.0.2.1", true);
+  assert.equal(gate.enter("192.0.2.3", true), undefined);
 });

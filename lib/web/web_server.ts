@@ -282,3 +282,54 @@ export function startWebServer(options: WebServerOptions): WebServer {
  * class opening the page at once must not overflow it.
  */
 const LISTEN_BACKLOG = 4096;
+
+/** How a port of routes alone is set up (`startRoutesServer`). */
+export interface RoutesServerOptions {
+  /** The port (0: a free one). */
+  port: number;
+  /** The address to listen on; every address when not given. */
+  hostname?: string;
+  /** What it answers; a request they do not take gets 404. */
+  routes: WebRoutes;
+  /** Its deadlines (the WebSocket's play no part); the server's defaults when not given. */
+  limits?: WebLimits;
+  /** The caps its connections count toward; none when not given. */
+  gate?: ConnectionGate;
+  /** Where console events go (connections turned away, once per address and minute). */
+  log?: Log;
+}
+
+/**
+ * Serves `routes` alone on a port of their own (the metrics port), over HTTP, with the web port's
+ * deadlines, caps and refusals, so that a slow or greedy client costs it no more than the web
+ * port. Throws when the port cannot be used.
+ */
+export function startRoutesServer(options: RoutesServerOptions): WebServer {
+  const limits = options.limits ?? DEFAULT_WEB_LIMITS;
+  const listener = Deno.listen({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: options.port,
+    tcpBacklog: LISTEN_BACKLOG,
+  });
+  const notes = options.log && new RefusalNotes({ log: options.log });
+  const server = new HttpServer(listener, {
+    handler: (request, info) =>
+      options.routes(request, info.remoteAddr) ??
+        new Response("Not found\n", { status: 404, headers: headers("text/plain") }),
+    scheme: "http",
+    headTimeoutMs: limits.headTimeoutMs,
+    idleTimeoutMs: limits.idleTimeoutMs,
+    writeTimeoutMs: limits.writeTimeoutMs,
+    gate: options.gate,
+    refused: notes && ((ip, why) => notes.note(ip, why)),
+    log: options.log,
+  });
+  server.serve();
+  return {
+    port: server.addr.port,
+    get httpConnections() {
+      return server.httpConnections;
+    },
+    shutdown: () => server.shutdown(),
+  };
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   CONTENT_SECURITY_POLICY,
   readAssets,
+  startRoutesServer,
   startWebServer,
   webHandler,
   type WebServerOptions,
@@ -212,5 +213,48 @@ Deno.test("startWebServer() serves the WebSocket itself: one message a frame, or
     }
   } finally {
     await web.shutdown();
+  }
+});
+
+Deno.test("startRoutesServer() answers its routes alone, 404 to the rest, and closes a head that is late", async () => {
+  const server = startRoutesServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    routes: (request, client) =>
+      new URL(request.url).pathname === "/metrics"
+        ? new Response(`up 1 from ${client.hostname}\n`)
+        : undefined,
+    limits: {
+      maxMessageBytes: 1024,
+      headTimeoutMs: 200,
+      handshakeTimeoutMs: 200,
+      idleTimeoutMs: 200,
+      writeTimeoutMs: 1000,
+    },
+  });
+  try {
+    const scraped = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+    assert.equal(await scraped.text(), "up 1 from 127.0.0.1\n");
+    const other = await fetch(`http://127.0.0.1:${server.port}/`);
+    assert.equal(other.status, 404);
+    await other.body?.cancel();
+    // Half a request: answered 408 and closed at the head's deadline.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(new TextEncoder().encode("GET /metrics HTTP/1.1\r\n"));
+    let answer = "";
+    const buffer = new Uint8Array(1024);
+    await within(
+      (async () => {
+        for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+          answer += new TextDecoder().decode(buffer.subarray(0, n));
+        }
+      })(),
+      WAIT_MS,
+      "the late head's answer and close",
+    );
+    conn.close();
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+  } finally {
+    await server.shutdown();
   }
 });
