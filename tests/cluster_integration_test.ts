@@ -655,6 +655,17 @@ processTest("a web page on one node and a terminal client on another talk end to
   await page.waitFor(
     `[...document.querySelectorAll('#log .line')].some((l) => l.textContent.includes("Term joined"))`,
   );
+  // Term publishes its key at node b as it starts, and the page looks it up at node a when it
+  // whispers: the whisper waits until node a can tell Term's key (else it goes in the clear, said).
+  {
+    await using probe = await RawClient.registered(a.port, "Probe", [...EXTENSION_TYPES]);
+    for (let tries = 0;; tries++) {
+      await probe.sendMessage({ type: "keys", nickname: "Term" });
+      if ((await probe.nextOfType("keys")).bundle !== undefined) break;
+      assert.ok(tries < 200, "node a came to know Term's key");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
   await page.submit("#message", "/w Term from a page on node a");
   await term.stdout.waitFor(line("<dt> :: [private, end-to-end] Webby: from a page on node a"));
   await term.type("/w Webby and back from node b");
