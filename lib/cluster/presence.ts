@@ -18,6 +18,9 @@
  * A node hears a room's channel only while one of its users is in the room (what is said in a
  * room crosses on its channel): it says that its user joined a room only once it listens there.
  *
+ * It runs past 450 lines because mirroring, waiting names and the digest's repair act on one view
+ * of the other nodes' users, which must change in one place.
+ *
  * @module
  */
 

@@ -2,6 +2,9 @@
  * Helpers for tests that run real ChatServer and ChatClient processes over 127.0.0.1: wait for
  * output lines (never for sleeps), always within a time bound, and clean up every process.
  *
+ * It runs past 450 lines because the process, its output lines and the time bound are one
+ * mechanism that every test file uses together (a server, a node of a cluster, a client).
+ *
  * @module
  */
 
