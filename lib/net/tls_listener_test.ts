@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fingerprintOf, pemCertificates } from "./fingerprint.ts";
 import { ReloadableTlsListener, type TlsPair, tlsPairProblem } from "./tls_listener.ts";
-import { connectPinned, PinMismatchError } from "./tls_pinned.ts";
+import { certificateShownAt } from "./tls_pinned.ts";
 
 const read = (name: string) =>
   Deno.readTextFileSync(new URL(`../../testdata/${name}`, import.meta.url));
@@ -14,21 +14,6 @@ const decoder = new TextDecoder();
 const fingerprint = (pair: TlsPair) => fingerprintOf(pemCertificates(pair.cert)[0]);
 
 /** The fingerprint of the certificate a new connection to `port` is shown. */
-async function shownAt(port: number): Promise<string> {
-  try {
-    const conn = await connectPinned({
-      address: "127.0.0.1",
-      port,
-      serverName: "localhost",
-      pins: [],
-    });
-    conn.close();
-    return "a certificate matching no pin";
-  } catch (error) {
-    if (error instanceof PinMismatchError) return error.actual;
-    throw error;
-  }
-}
 
 /** Echoes what each accepted connection says, until the listener closes. */
 function echo(listener: Deno.Listener): { done: Promise<void>; conns: Deno.Conn[] } {
@@ -70,12 +55,12 @@ Deno.test("a replaced certificate is shown to new connections, and those accepte
   const served = echo(listener);
   const before = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [CA] });
   assert.equal(await say(before, "hello"), "hello");
-  assert.equal(await shownAt(port), await fingerprint(SIGNED));
+  assert.equal(await certificateShownAt(port), await fingerprint(SIGNED));
 
   await listener.replace(SELF_SIGNED);
   assert.equal(listener.addr.port, port);
   assert.equal(listener.pair, SELF_SIGNED);
-  assert.equal(await shownAt(port), await fingerprint(SELF_SIGNED));
+  assert.equal(await certificateShownAt(port), await fingerprint(SELF_SIGNED));
   assert.equal(await say(before, "still here"), "still here");
 
   before.close();
@@ -87,7 +72,7 @@ Deno.test("an accept under way when the certificate is replaced takes the next c
   const listener = new ReloadableTlsListener(LOOPBACK, SIGNED);
   const accepting = listener.accept();
   await listener.replace(SELF_SIGNED);
-  const fingerprinting = shownAt(listener.addr.port);
+  const fingerprinting = certificateShownAt(listener.addr.port);
   const conn = await accepting;
   await conn.handshake().catch(() => {});
   conn.close();
@@ -103,7 +88,7 @@ Deno.test("replacements asked for at once are made in order, the last one served
     listener.replace(SIGNED),
     listener.replace(SELF_SIGNED),
   ]);
-  assert.equal(await shownAt(listener.addr.port), await fingerprint(SELF_SIGNED));
+  assert.equal(await certificateShownAt(listener.addr.port), await fingerprint(SELF_SIGNED));
   listener.close();
   await served.done;
 });
@@ -116,7 +101,7 @@ Deno.test("a pair the port refuses leaves the old certificate served", async () 
     /KeyMismatch/,
   );
   assert.equal(listener.pair, SIGNED);
-  assert.equal(await shownAt(listener.addr.port), await fingerprint(SIGNED));
+  assert.equal(await certificateShownAt(listener.addr.port), await fingerprint(SIGNED));
   listener.close();
   await served.done;
   await assert.rejects(() => listener.replace(SELF_SIGNED), Deno.errors.BadResource);

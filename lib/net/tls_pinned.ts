@@ -131,3 +131,18 @@ class NodeTlsConn implements ByteConn {
     this.#incoming.end();
   }
 }
+
+/**
+ * The fingerprint of the certificate a new TLS connection to 127.0.0.1:`port` is shown (what a
+ * test reads to tell which certificate a port serves), asked for by the name `serverName`.
+ */
+export async function certificateShownAt(port: number, serverName = "localhost"): Promise<string> {
+  try {
+    const conn = await connectPinned({ address: "127.0.0.1", port, serverName, pins: [] });
+    conn.close();
+    return "a certificate matching no pin";
+  } catch (error) {
+    if (error instanceof PinMismatchError) return error.actual;
+    throw error;
+  }
+}
