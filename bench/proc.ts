@@ -1,9 +1,12 @@
 /**
- * What the benchmarks need of the machine: a free port, a command's output, and a process's CPU
- * time and memory from /proc (read with cat, as Deno will not read /proc itself).
+ * What the benchmarks need of the machine: a free port, a command's output, a process's CPU
+ * time and memory from /proc (read with cat, as Deno will not read /proc itself), and a server
+ * with its web port started.
  *
  * @module
  */
+
+import { LineLog } from "../lib/tools/testing.ts";
 
 /** Clock ticks per second of /proc's CPU times. */
 const TICKS_PER_SECOND = 100;
@@ -55,4 +58,31 @@ export async function waitForPort(port: number): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** A server started by `startWebChat`: the process, its output lines and its web port. */
+export interface WebChat {
+  /** The server's process. */
+  server: Deno.ChildProcess;
+  /** Its standard output, line by line. */
+  out: LineLog;
+  /** The port of its web client. */
+  web: number;
+}
+
+/**
+ * Starts `ChatServer.ts <port> --web-port 0 ...flags` (with the page readable) and waits for its
+ * web port's start line.
+ */
+export async function startWebChat(port: number, flags: string[]): Promise<WebChat> {
+  const server = new Deno.Command("deno", {
+    args: ["run", "--allow-net", "--allow-read=web", "ChatServer.ts", `${port}`, "--web-port", "0"]
+      .concat(flags),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const out = new LineLog(server.stdout);
+  const { line } = await out.waitFor(/^Web client at /);
+  return { server, out, web: Number(/:(\d+)\/$/.exec(line)![1]) };
 }

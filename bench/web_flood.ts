@@ -16,8 +16,7 @@
 
 import net from "node:net";
 import { parseFlags } from "../lib/common/flags.ts";
-import { LineLog } from "../lib/tools/testing.ts";
-import { freePort, memoryMiB } from "./proc.ts";
+import { freePort, memoryMiB, startWebChat } from "./proc.ts";
 
 const flags = parseFlags(Deno.args, {
   attack: "string",
@@ -192,28 +191,13 @@ function row(phase: string, figures: Figures, attackText: string): string {
 }
 
 const chatPort = freePort();
-const server = new Deno.Command("deno", {
-  args: [
-    "run",
-    "--allow-net",
-    "--allow-read=web",
-    "ChatServer.ts",
-    `${chatPort}`,
-    "--web-port",
-    "0",
-    "--limit-loopback",
-    "--max-per-ip",
-    `${MAX_PER_IP}`,
-    "--max-clients",
-    "20000",
-  ],
-  stdin: "null",
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const out = new LineLog(server.stdout);
-const { line } = await out.waitFor(/^Web client at /);
-const webPort = Number(/:(\d+)\/$/.exec(line)![1]);
+const { server, out, web: webPort } = await startWebChat(chatPort, [
+  "--limit-loopback",
+  "--max-per-ip",
+  `${MAX_PER_IP}`,
+  "--max-clients",
+  "20000",
+]);
 
 const quiet = await measure(server, chatPort, webPort, PHASE_MS, "q");
 const until = performance.now() + PHASE_MS;

@@ -11,8 +11,7 @@
  */
 
 import { parseFlags } from "../lib/common/flags.ts";
-import { LineLog } from "../lib/tools/testing.ts";
-import { cpuSeconds, freePort } from "./proc.ts";
+import { cpuSeconds, freePort, startWebChat } from "./proc.ts";
 
 const flags = parseFlags(Deno.args, { recipients: "string", messages: "string" });
 if (!flags.ok) throw new Error(flags.error);
@@ -101,25 +100,7 @@ async function webRecipient(web: number, i: number, lines: boolean): Promise<Rec
 
 async function run(kind: "TCP" | "WebSocket" | "WebSocket, chat-lines"): Promise<string> {
   const port = freePort();
-  const server = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read=web",
-      "ChatServer.ts",
-      `${port}`,
-      "--max-rate",
-      "0",
-      "--web-port",
-      "0",
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const out = new LineLog(server.stdout);
-  const { line } = await out.waitFor(/^Web client at /);
-  const web = Number(/:(\d+)\/$/.exec(line)![1]);
+  const { server, out, web } = await startWebChat(port, ["--max-rate", "0"]);
   const recipients: Recipient[] = [];
   for (let i = 0; i < RECIPIENTS; i++) {
     recipients.push(
