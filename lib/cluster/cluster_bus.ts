@@ -202,7 +202,7 @@ export class ClusterBus<P extends Member> {
     return this.#presence.nodes + 1;
   }
 
-  /** Starts hearing the other nodes, and asks them who is there. */
+  /** Starts hearing the other nodes, and resolves once they have said who is there. */
   async start(core: ChatCore<P | RemoteMember>): Promise<void> {
     this.#core = core;
     this.#presence.attach(core);
@@ -220,7 +220,7 @@ export class ClusterBus<P extends Member> {
         });
       }
     });
-    this.#presence.start();
+    await this.#presence.start();
   }
 
   /** Stops looking for nodes that died. */

@@ -42,7 +42,7 @@ const APART_REASON = "left while the servers could not reach each other";
 /** What presence uses of the node: room channels, and which nodes are live. */
 export type PresenceLink = Pick<
   ClusterNode,
-  "up" | "settings" | "liveNodes" | "channel" | "listen" | "unlisten"
+  "id" | "up" | "settings" | "liveNodes" | "channel" | "listen" | "unlisten"
 >;
 
 /** What presence needs of the server's features. */
@@ -134,14 +134,23 @@ export class Presence<P extends Member> {
 
   /**
    * Asks the other nodes who is there, and from now on, each quarter of `--node-timeout`, looks
-   * for nodes that died and tells the others the digest of this node's users.
+   * for nodes that died and tells the others the digest of this node's users. Resolves once every
+   * other live node has answered (or `--node-timeout` has passed): a user let in before would not
+   * be announced to the users of a node not heard yet, nor told of them.
    */
-  start(): void {
+  async start(): Promise<void> {
+    const { node } = this.#options;
+    const live = await node.liveNodes().catch(() => [] as string[]);
+    const answered = this.#awaitNodes(
+      new Set(live.filter((id) => id !== node.id)),
+      node.settings.nodeTimeoutMs,
+    );
     this.hello();
     this.#sweepTimer = setInterval(() => {
       this.#sweep().catch(() => {});
-      if (this.#options.node.up) this.#options.publish("all", { kind: "digest", ...this.digest() });
-    }, this.#options.node.settings.nodeTimeoutMs / SWEEPS_PER_TIMEOUT);
+      if (node.up) this.#options.publish("all", { kind: "digest", ...this.digest() });
+    }, node.settings.nodeTimeoutMs / SWEEPS_PER_TIMEOUT);
+    await answered;
   }
 
   /** Stops looking for nodes that died, and waiting for nodes to speak again. */
@@ -275,10 +284,15 @@ export class Presence<P extends Member> {
    * `hello` or its `state`), or after `ms`: what was kept for them may then be sent.
    */
   heardAgainFromAll(ms: number): Promise<void> {
-    this.#awaited?.done();
-    const nodes = new Set(
-      [...this.#remote].filter(([, users]) => users.size > 0).map(([id]) => id),
+    return this.#awaitNodes(
+      new Set([...this.#remote].filter(([, users]) => users.size > 0).map(([id]) => id)),
+      ms,
     );
+  }
+
+  /** Resolves once each of `nodes` has said `hello` or its `state`, or after `ms`. */
+  #awaitNodes(nodes: Set<string>, ms: number): Promise<void> {
+    this.#awaited?.done();
     if (nodes.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(), ms);

@@ -20,6 +20,7 @@ function setUp(live: string[] = []) {
   const link = { holding: false };
   const presence = new Presence<FakeMember>({
     node: {
+      id: "me",
       up: true,
       settings: { url: "", shown: "", prefix: "chat:", nodeTimeoutMs: 20 },
       liveNodes: () => Promise.resolve(live),
@@ -157,8 +158,9 @@ Deno.test("Presence says hello at start, and takes a node whose lease ran out fo
   const { core, presence, published, said } = setUp();
   presence.heardFrom("n1");
   presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
+  await settle();
   published.length = 0;
-  presence.start();
+  await presence.start();
   try {
     assert.deepEqual(published, [{ channel: "all", message: { kind: "hello" } }]);
     while (said.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -178,7 +180,7 @@ Deno.test("a user back on a restarted node is in the chat here once its old node
   presence.hear("n2", { kind: "join", member: { nickname: "Bob", extensions: ["joined"] } });
   presence.hear("n2", { kind: "room", nickname: "Bob", room: "#ops", in: true });
   assert.equal((core.find("Bob") as RemoteMember).node, "n1");
-  presence.start();
+  await presence.start();
   try {
     while (said.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   } finally {
@@ -232,7 +234,7 @@ Deno.test("a node asked to sync answers with its state; each quarter timeout it 
     "node:n1 state",
   ]);
   published.length = 0;
-  presence.start();
+  await presence.start();
   try {
     while (!published.some(({ message }) => message.kind === "digest")) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -266,4 +268,33 @@ Deno.test("heardAgainFromAll() waits for every node with users to speak again, o
   const started = Date.now();
   await presence.heardAgainFromAll(30);
   assert.ok(Date.now() - started >= 25, "no answer: the bound ends the wait");
+});
+
+Deno.test("at start, a node waits for every other live node to say who is there, or for its bound", async () => {
+  const { core, presence, published } = setUp(["me", "n1", "n2"]);
+  await settle();
+  published.length = 0;
+  let started = false;
+  const starting = presence.start().then(() => started = true);
+  try {
+    while (published.length === 0) await settle();
+    assert.deepEqual(published, [{ channel: "all", message: { kind: "hello" } }]);
+    presence.hear("n1", {
+      kind: "state",
+      members: [{ nickname: "Bob", extensions: [], rooms: [] }],
+    });
+    await settle();
+    assert.equal(started, false, "n2 has not answered yet");
+    presence.hear("n2", { kind: "state", members: [] });
+    await starting;
+    assert.ok(core.find("Bob"), "Bob of n1 is known before anyone is let in");
+  } finally {
+    presence.stop();
+  }
+  // A live node that never answers holds the start for --node-timeout at most (20 ms here).
+  const { presence: other } = setUp(["me", "n3"]);
+  const began = Date.now();
+  await other.start();
+  other.stop();
+  assert.ok(Date.now() - began >= 15, "it did wait for n3");
 });
