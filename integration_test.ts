@@ -281,6 +281,8 @@ processTest(
       "3",
       "--max-rate",
       "0",
+      "--byte-rate",
+      "0",
     ]);
     // Registered, then never reads again; disposed (closed) when the test ends.
     await using _stalled = await RawClient.registered(server.port, "Stalled");

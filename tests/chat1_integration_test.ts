@@ -180,7 +180,7 @@ processTest(
   "a CHAT/1.0 client that stops reading is cut off at its sendq; a CHAT/1.0 reader gets all",
   async () => {
     await using server = await ServerProgram.start(
-      ["--sendq", "65536", "--write-timeout", "3", "--max-rate", "0"],
+      ["--sendq", "65536", "--write-timeout", "3", "--max-rate", "0", "--byte-rate", "0"],
     );
     // Registered, then never reads again; disposed (closed) when the test ends.
     await using _stalled = await chat1Registered(server.port, "stalled");
