@@ -83,6 +83,57 @@ processTest(
 );
 
 processTest(
+  "CHATHISTORY answers in a chathistory batch, an empty one when nothing was said, and a " +
+    "labelled CHATHISTORY gets its label on that batch",
+  async () => {
+    await using server = await ServerProgram.start(["--irc-port", "0"]);
+    await using jay = await RawClient.registered(server.port, "Jay", EXTENSIONS);
+    await jay.send(chatLine("first") + chatLine("second"));
+    await jay.sendMessage({ type: "join", room: "#quiet" });
+    await jay.nextOfType("joined");
+    await using ivy = await IrcClient.registered(server.ircPort, "Ivy", [
+      "batch",
+      "message-tags",
+      "server-time",
+      "labeled-response",
+      "draft/chathistory",
+    ]);
+    /** The batch that answers the command labelled `label`: its opening line and its lines. */
+    const answer = async (label: string) => {
+      const opened = await ivy.waitFor((each) => each.tags.label === label);
+      const id = opened.params[0]?.slice(1);
+      const inside: string[] = [];
+      while (true) {
+        const each = await ivy.next();
+        if (each.command === "BATCH" && each.params[0] === `-${id}`) break;
+        assert.equal(each.tags.batch, id, `${each.raw} is in the batch`);
+        inside.push(`${each.command} ${each.params.join(" ")}`);
+      }
+      return { opened: [opened.command, ...opened.params.slice(1)], inside };
+    };
+    await ivy.send("@label=h1 CHATHISTORY LATEST &chat * 10");
+    assert.deepEqual(await answer("h1"), {
+      opened: ["BATCH", "chathistory", "&chat"],
+      inside: ["PRIVMSG &chat first", "PRIVMSG &chat second"],
+    });
+    await ivy.send("JOIN #quiet");
+    await ivy.waitFor(/^:Ivy!~ivy@irc JOIN #quiet$/);
+    await ivy.send("@label=h2 CHATHISTORY LATEST #quiet * 10");
+    assert.deepEqual(await answer("h2"), {
+      opened: ["BATCH", "chathistory", "#quiet"],
+      inside: [],
+    });
+    // Without a label, the same batch; a refusal is a FAIL with the label it was asked with.
+    await ivy.send("CHATHISTORY LATEST #quiet * 10");
+    const unlabelled = await ivy.waitFor((each) => each.command === "BATCH");
+    assert.deepEqual(unlabelled.params.slice(1), ["chathistory", "#quiet"]);
+    await ivy.send("@label=h3 CHATHISTORY LATEST #nowhere * 10");
+    const refused = await ivy.waitFor((each) => each.tags.label === "h3");
+    assert.deepEqual(refused.params.slice(0, 3), ["CHATHISTORY", "INVALID_TARGET", "#nowhere"]);
+  },
+);
+
+processTest(
   "SASL PLAIN logs an IRC client in: what was kept for it and the history it missed arrive " +
     "with server-time",
   async () => {

@@ -41,6 +41,11 @@ export const DEFAULT_PING_TIMEOUT_MS = 60_000;
  * them, it is cut off as a flood.
  */
 export const MAX_HELD_LINES = 100;
+/**
+ * Most labelled `CHATHISTORY` commands of one connection whose answers are awaited: past them, the
+ * oldest label is forgotten (its answer comes unlabelled).
+ */
+const MAX_PENDING_HISTORY = 16;
 
 /** The chat's side of the IRC listener: what it reads, and what it does. */
 export interface IrcEdgeOptions<M extends Member> {
@@ -235,10 +240,16 @@ export class IrcEdge<M extends Member> implements IrcHost<M> {
       this.#options.flush?.();
     } finally {
       const gathered = this.#options.gather(member, false) ?? [];
-      this.#options.send(
-        member,
-        labelled(gathered, label, this.view.serverName, `l${++this.#batches}`),
-      );
+      if (gathered.length === 0 && message.command === "CHATHISTORY") {
+        // Its answer comes later, from the store, and takes the label then (`irc_wire.ts`).
+        session.historyLabels.push(label);
+        if (session.historyLabels.length > MAX_PENDING_HISTORY) session.historyLabels.shift();
+      } else {
+        this.#options.send(
+          member,
+          labelled(gathered, label, this.view.serverName, `l${++this.#batches}`),
+        );
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import type { Command, ErrorReason, Member } from "../core/types.ts";
 import { FrameReader } from "../protocol/frame_reader.ts";
 import type { Wire } from "../wire/wire.ts";
 import { writeRefusal } from "./errors.ts";
+import { labelled } from "./labels.ts";
 import { Lines } from "./lines.ts";
 import { MAX_FRAME_BYTES } from "./message.ts";
 import type { Renderer } from "./render.ts";
@@ -29,6 +30,8 @@ export class IrcWire<M extends Member> implements Wire {
   readonly #caps: ReadonlySet<FlavorCap>;
   readonly #renderer: Renderer<M>;
   readonly #view: IrcView<M>;
+  /** Batches of labelled answers opened here (their ids are `L1`, `L2`, ...). */
+  #labels = 0;
   readonly #refused: (to: Member, message: string, reason: ErrorReason | undefined) => void;
 
   /**
@@ -75,11 +78,23 @@ export class IrcWire<M extends Member> implements Wire {
     return this.#renderer.personalToSome(messages);
   }
 
-  /** `messages` written for `to` alone. */
+  /**
+   * `messages` written for `to` alone. The answer of a labelled `CHATHISTORY` (its end is a
+   * `history` message) goes with the oldest label awaiting one.
+   */
   encodeFor(messages: readonly ServerMessage[], to: Member): Uint8Array | undefined {
     const lines = new Lines(this.#caps);
     this.#renderer.render(lines, messages, to as M);
-    return lines.empty ? undefined : encoder.encode(lines.text);
+    const bytes = lines.empty ? undefined : encoder.encode(lines.text);
+    const waiting = this.#view.session(to as M)?.historyLabels;
+    if (!waiting?.length || !messages.some((message) => message.type === "history")) return bytes;
+    const server = this.#view.serverName;
+    return labelled(
+      bytes === undefined ? [] : [bytes],
+      waiting.shift()!,
+      server,
+      `L${++this.#labels}`,
+    );
   }
 
   /**

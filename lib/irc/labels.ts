@@ -16,6 +16,21 @@ function tagged(line: string, tag: string): string {
   return line.startsWith("@") ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`;
 }
 
+/** The tags of `line` (`key=value` each, as written), and its command with its parameters. */
+function parts(line: string): { tags: string[]; rest: string } {
+  const tagged = line.startsWith("@");
+  const afterTags = tagged ? line.slice(line.indexOf(" ") + 1) : line;
+  const rest = afterTags.startsWith(":") ? afterTags.slice(afterTags.indexOf(" ") + 1) : afterTags;
+  return { tags: tagged ? line.slice(1, line.indexOf(" ")).split(";") : [], rest };
+}
+
+/** Whether `lines` are one batch: its opening line, its lines, its closing line. */
+function isOneBatch(lines: string[]): boolean {
+  const id = /^BATCH \+(\S+)/.exec(parts(lines[0]).rest)?.[1];
+  return id !== undefined && parts(lines.at(-1)!).rest === `BATCH -${id}` &&
+    lines.slice(1, -1).every((line) => parts(line).tags.includes(`batch=${id}`));
+}
+
 /**
  * `gathered` (the bytes queued for the client while its command labelled `label` ran) with
  * the label: the one line labelled, several in a batch named `batch`, or an `ACK` from
@@ -31,7 +46,9 @@ export function labelled(
   const lines = text.split("\r\n").filter((line) => line !== "");
   const tag = `label=${escapeTag(label)}`;
   if (lines.length === 0) return encoder.encode(`@${tag} :${server} ACK\r\n`);
-  if (lines.length === 1) return encoder.encode(tagged(lines[0], tag) + "\r\n");
+  if (lines.length === 1 || isOneBatch(lines)) {
+    return encoder.encode([tagged(lines[0], tag), ...lines.slice(1)].join("\r\n") + "\r\n");
+  }
   const inside = lines.map((line) =>
     line.includes("batch=") && line.startsWith("@") ? line : tagged(line, `batch=${batch}`)
   );

@@ -28,3 +28,27 @@ Deno.test("a labelled command's replies, however they were queued, come in one b
     ":srv BATCH -b1",
   ]);
 });
+
+Deno.test("a labelled command answered by one batch has the label on that batch's opening", () => {
+  assert.deepEqual(
+    lines(
+      ":srv BATCH +h1 chathistory #r\r\n@batch=h1;time=t :a PRIVMSG #r :x\r\n",
+      "@time=u;batch=h1 :b PRIVMSG #r :y\r\n:srv BATCH -h1\r\n",
+    ),
+    [
+      "@label=l1 :srv BATCH +h1 chathistory #r",
+      "@batch=h1;time=t :a PRIVMSG #r :x",
+      "@time=u;batch=h1 :b PRIVMSG #r :y",
+      ":srv BATCH -h1",
+    ],
+  );
+  assert.deepEqual(lines(":srv BATCH +h2 chathistory #r\r\n:srv BATCH -h2\r\n"), [
+    "@label=l1 :srv BATCH +h2 chathistory #r",
+    ":srv BATCH -h2",
+  ]);
+  // A line outside the batch: the whole goes in a labeled-response batch.
+  assert.equal(
+    lines(":srv BATCH +h3 chathistory #r\r\n:srv BATCH -h3\r\n:srv NOTICE a :z\r\n")[0],
+    "@label=l1 :srv BATCH +b1 labeled-response",
+  );
+});

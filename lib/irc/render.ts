@@ -143,10 +143,14 @@ export class Renderer<M extends Member> {
   render(lines: Lines, messages: readonly ServerMessage[], to?: M): void {
     let batch: string | undefined;
     for (const message of messages) {
-      const history = "history" in message && message.history === true;
+      // A history's end without its lines is an empty batch (draft/chathistory).
+      const history = ("history" in message && message.history === true) ||
+        message.type === "history";
       if (history && batch === undefined && lines.has("batch")) {
         batch = `h${++this.#batches}`;
-        const target = message.type === "room" ? message.room : this.#view.everyone;
+        const target = message.type === "room" || message.type === "history"
+          ? message.room ?? this.#view.everyone
+          : this.#view.everyone;
         lines.add(this.#view.serverName, "BATCH", [`+${batch}`, "chathistory", target]);
       }
       this.#one(lines, message, to, batch);

@@ -100,6 +100,11 @@ export class IrcSession {
   /** The command being carried out. */
   context: Context | undefined;
   /**
+   * The labels of this connection's `CHATHISTORY` commands whose answers are still to come (from
+   * the store), oldest first: each goes on its answer's batch (IRCv3 `labeled-response`).
+   */
+  readonly historyLabels: string[] = [];
+  /**
    * The last `NICK` (or registration), until the next command: in a cluster its nickname is
    * claimed from the other nodes after the command, and a refusal then is still its `433`.
    */
