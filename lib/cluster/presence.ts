@@ -216,7 +216,8 @@ export class Presence<P extends Member> {
         this.announce(`node:${from}`);
         break;
       case "join":
-        this.#add(from, message.member);
+        // The newcomer's node told only its own users: this node tells its own.
+        this.#add(from, message.member, true);
         break;
       case "leave": {
         const member = this.member(from, message.nickname);
@@ -315,9 +316,9 @@ export class Presence<P extends Member> {
 
   /**
    * Replaces what this node knows of node `from` with its `members`: those missing are gone, the
-   * others are added and put in exactly the rooms listed. Who came and went is announced (while
-   * the nodes could not tell each other, or a message was lost), unless the notices were `kept`
-   * by `from` and come on their own.
+   * others are added and put in exactly the rooms listed. Who came is announced; who went too
+   * (while the nodes could not tell each other, or a message was lost), unless `from` `kept` the
+   * notices of leaving and they come on their own.
    */
   #state(from: string, members: MemberState[], kept: boolean): void {
     const users = this.#users(from);
@@ -326,7 +327,8 @@ export class Presence<P extends Member> {
       if (!listed.has(key)) this.#remove(from, member, kept ? undefined : APART_REASON);
     }
     for (const each of members) {
-      const member = this.#add(from, each, !kept);
+      // Announced here even when `from` kept its notices: a node tells only its own of a join.
+      const member = this.#add(from, each, true);
       const rooms = new Set(each.rooms.map(roomKey));
       for (const [key, room] of [...member.rooms]) {
         if (!rooms.has(key)) this.#room(member, room, false);

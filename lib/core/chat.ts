@@ -422,7 +422,8 @@ export class ChatCore<M extends Member> {
     const now = this.#now();
     this.#log(this.#connected(now, member));
     this.#send(member, this.#welcome(member, member.nickname, now));
-    this.#notify(this.#members.members(), member, {
+    // Each other node of a cluster tells its own members, as it hears of the newcomer.
+    this.#notify(this.#members.locals(), member, {
       type: "joined",
       nickname: member.nickname,
       timestamp: now.toISOString(),
