@@ -290,6 +290,27 @@ processTest("from one sender, users on other nodes get 1,000 messages in order",
   }
 });
 
+processTest(
+  "a line said in a room on one node reaches a user who joined the room on another node just before",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    await using bob = await user(b, "Bob");
+    await bob.sendMessage({ type: "join", room: "#r" });
+    await bob.nextOfType("joined");
+    // Each time, Bob speaks as soon as the newcomer's join is answered: node b may not know yet.
+    for (let i = 0; i < 10; i++) {
+      await using newcomer = await user(a, `Ann${i}`);
+      await newcomer.sendMessage({ type: "join", room: "#r" });
+      await newcomer.nextOfType("joined");
+      await bob.sendMessage({ type: "room", room: "#r", message: `welcome ${i}` });
+      assert.equal((await newcomer.nextOfType("room")).message, `welcome ${i}`);
+    }
+  },
+);
+
 processTest("a node that stops tells the other nodes' users that its users left", async () => {
   using dir = tempDir();
   await using redis = await RedisServer.start({ dir: dir.path });

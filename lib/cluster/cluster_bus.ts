@@ -60,6 +60,8 @@ export interface ClusterBusOptions<P extends Member> {
   log: Log;
   /** The server's features that users of other nodes reach too. */
   features: () => BusFeatures<P | RemoteMember>;
+  /** Writes nothing more to `peer` until `until` settles (see `PresenceOptions.hold`). */
+  hold?: (peer: P, until: Promise<void>) => void;
 }
 
 /** What the bus needs of the server's features. */
@@ -117,6 +119,7 @@ export class ClusterBus<P extends Member> {
       publish,
       holding: () => this.#held.holding,
       left: (member) => this.#deliveries.forget(member),
+      hold: options.hold,
       log: options.log,
       features: options.features,
     });

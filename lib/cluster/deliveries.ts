@@ -1,7 +1,10 @@
 /**
  * Deliveries between the nodes of a cluster. When the core delivers to members of other nodes,
  * the messages cross Redis once, on the channel of that one node, of the room they are said in,
- * or `all`, with the recipients' names (or `*` for every user of those nodes); each node then
+ * or `all`, with the recipients' names (or `*` for every user of those nodes). Lines said in a
+ * room always go on its channel to `*`, while any other node is known: each node that hears it
+ * delivers to its own members of the room as it knows them, so that one who joined a moment ago,
+ * not yet known to the sender's node, misses nothing said after its join was answered. Each node then
  * delivers to its own users through the same outbound as local traffic (each message encoded
  * once per wire). One publisher connection per node keeps every sender's messages in order.
  * While Redis is away, they are kept by the bus and sent once it is back.
@@ -23,7 +26,10 @@ import type { Presence } from "./presence.ts";
 import { RemoteMember } from "./remote_member.ts";
 
 /** Who is where, as deliveries need to know it (the node's `Presence`). */
-export type Whereabouts<P extends Member> = Pick<Presence<P>, "locals" | "remoteCount" | "member">;
+export type Whereabouts<P extends Member> = Pick<
+  Presence<P>,
+  "locals" | "remoteCount" | "member" | "nodes"
+>;
 
 /** How deliveries are set up. */
 export interface DeliveriesOptions<P extends Member> {
@@ -63,6 +69,13 @@ export class Deliveries<P extends Member> {
         else locals.push(member);
       }
       const accepted: (P | RemoteMember)[] = this.#options.inner.deliver(locals, messages);
+      const room = roomLinesOf(messages);
+      if (room !== undefined && this.#options.presence.nodes > 0) {
+        // Said in a room: to every member there on the nodes that hear its channel, as each node
+        // knows its own, so that one who joined there a moment ago, unknown here yet, hears it.
+        this.#options.publish(`room:${roomKey(room)}`, { kind: "deliver", to: "*", messages });
+        return [...accepted, ...remote];
+      }
       if (remote.length === 0) return accepted;
       // While the link is away, the bus keeps them (see `held_messages.ts`).
       this.#sendOn(remote, messages);
@@ -188,7 +201,12 @@ export class Deliveries<P extends Member> {
       throw new Error('"messages" is not a list of messages');
     }
     const recipients: P[] = [];
-    if (to === "*") recipients.push(...this.#options.presence.locals());
+    const room = roomLinesOf(messages);
+    if (to === "*" && room !== undefined) {
+      for (const member of this.#core!.membersOf(room)) {
+        if (!(member instanceof RemoteMember)) recipients.push(member);
+      }
+    } else if (to === "*") recipients.push(...this.#options.presence.locals());
     else {
       for (const name of to) {
         const member = this.#core!.find(name);
@@ -213,6 +231,17 @@ const TRANSFER_TYPES: ReadonlySet<string> = new Set([
   "received",
   "complete",
 ]);
+
+/** The room when `messages` are all lines said in that one room (not history), else undefined. */
+function roomLinesOf(messages: readonly ServerMessage[]): string | undefined {
+  const first = messages[0];
+  if (first?.type !== "room") return undefined;
+  const key = roomKey(first.room);
+  const same = messages.every((message) =>
+    message.type === "room" && message.history !== true && roomKey(message.room) === key
+  );
+  return same ? first.room : undefined;
+}
 
 /** The room a message is said in or about, if any. */
 function roomOf(message: ServerMessage): string | undefined {

@@ -30,6 +30,9 @@ function setUp() {
       get remoteCount() {
         return remote.size;
       },
+      get nodes() {
+        return new Set([...remote.values()].map((member) => member.node)).size;
+      },
       member: (node, nickname) => {
         const member = remote.get(nickname);
         return member?.node === node ? member : undefined;
@@ -84,18 +87,25 @@ Deno.test("Deliveries keeps this node's users here and sends the others' on once
   }]);
 });
 
-Deno.test("Deliveries sends a room's messages on the room's channel, and everyone's to * on all", () => {
-  const { at, deliveries, published } = setUp();
+Deno.test("Deliveries sends a room's lines to * on the room's channel, even to no one known, and everyone's to * on all", () => {
+  const { alice, at, deliveries, published } = setUp();
   const room: ServerMessage = { type: "room", room: "#Ops", nickname: "Alice", message: "hi" };
   deliveries.outbound.deliver([at("Carol"), at("Erin")], [room]);
+  // Nobody of another node is known in the room: one who joined there a moment ago may be.
+  assert.deepEqual(deliveries.outbound.deliver([], [room]), []);
   deliveries.outbound.deliver([at("Carol"), at("Dave"), at("Erin")], [HI]);
   deliveries.outbound.deliver([at("Carol"), at("Erin")], [HI]);
+  // A notice about a room goes to those it names.
+  const notice: ServerMessage = { type: "joined", room: "#Ops", nickname: "Alice" };
+  deliveries.outbound.deliver([alice, at("Carol"), at("Erin")], [notice]);
   assert.deepEqual(
     published.map(({ channel, message }) => [channel, (message as { to: unknown }).to]),
     [
-      ["room:#ops", ["Carol", "Erin"]],
+      ["room:#ops", "*"],
+      ["room:#ops", "*"],
       ["all", "*"],
       ["all", ["Carol", "Erin"]],
+      ["room:#ops", ["Carol", "Erin"]],
     ],
   );
 });
@@ -119,13 +129,19 @@ Deno.test("Deliveries hands the bus what goes while the link is down, and says w
   }]);
 });
 
-Deno.test("Deliveries delivers what another node sends to the users named, or to all with *", () => {
-  const { alice, bob, deliveries, inner, reaped } = setUp();
+Deno.test("Deliveries delivers what another node sends to the users named, or to all with * (of a room, for its lines)", () => {
+  const { alice, bob, core, deliveries, inner, reaped } = setUp();
   deliveries.hear("n1", { kind: "deliver", to: ["bob", "Carol", "Nobody"], messages: [HI] });
   deliveries.hear("n1", { kind: "deliver", to: "*", messages: [HI] });
   deliveries.hear("n1", { kind: "deliver", to: ["Carol"], messages: [HI] });
   assert.deepEqual(inner.deliveries.map((d) => d.members), [[bob], [alice, bob]]);
   assert.equal(reaped(), 2, "the dead are reaped after each delivery here");
+  // A room's lines to *: this node's members of that room, as this node knows them.
+  core.handle(bob, { kind: "join", room: "#ops" });
+  inner.deliveries.length = 0;
+  const line: ServerMessage = { type: "room", room: "#OPS", nickname: "Carol", message: "hi" };
+  deliveries.hear("n1", { kind: "deliver", to: "*", messages: [line] });
+  assert.deepEqual(inner.deliveries.map((d) => d.members), [[bob]]);
   assert.throws(
     () => deliveries.hear("n1", { kind: "deliver", to: "Bob" as never, messages: [HI] }),
     { message: '"to" is neither "*" nor a list of names' },

@@ -16,7 +16,8 @@
  * timeout and a round trip.
  *
  * A node hears a room's channel only while one of its users is in the room (what is said in a
- * room crosses on its channel): it says that its user joined a room only once it listens there.
+ * room crosses on its channel): it says that its user joined a room only once it listens there,
+ * and holds its answer to that user until then (`hold`).
  *
  * It runs past 450 lines because mirroring, waiting names and the digest's repair act on one view
  * of the other nodes' users, which must change in one place.
@@ -67,6 +68,11 @@ export interface PresenceOptions<P extends Member> {
    * notices of who came and went meanwhile are among it, so its `state` announces nothing.
    */
   holding: () => boolean;
+  /**
+   * Writes nothing more to `member`, a user of this node, until `until` settles (the outbox's
+   * `hold`): its answer to a join waits until this node hears the room's channel.
+   */
+  hold?: (member: P, until: Promise<void>) => void;
   /** A user of this node left (what other nodes offered it is forgotten). */
   left: (member: P | RemoteMember) => void;
   /** Where console events go (a node is gone). */
@@ -119,7 +125,10 @@ export class Presence<P extends Member> {
     joinedRoom: (member, room) => {
       const said = () =>
         this.#options.publish("all", { kind: "room", nickname: member.nickname!, room, in: true });
-      this.#rooms.listen(room).then(said, said);
+      const heard = this.#rooms.heard(room);
+      const listening = this.#rooms.listen(room).then(said, said);
+      // The user is told it is in once this node hears what is said there.
+      if (!heard && !member.remote) this.#options.hold?.(member as P, listening);
     },
     leftRoom: (member, room) => {
       this.#options.publish("all", { kind: "room", nickname: member.nickname!, room, in: false });

@@ -21,6 +21,8 @@ export class RoomChannels {
   readonly #link: RoomChannelLink;
   /** Subscriptions made or under way, by room key. */
   readonly #rooms = new Map<string, Promise<void>>();
+  /** The rooms whose subscription is made. */
+  readonly #heard = new Set<string>();
 
   /** Rooms heard through `link`. */
   constructor(link: RoomChannelLink) {
@@ -32,10 +34,13 @@ export class RoomChannels {
     const key = roomKey(room);
     let listening = this.#rooms.get(key);
     if (listening === undefined) {
-      listening = this.#link.listen(key).catch((error) => {
-        this.#rooms.delete(key);
+      const made = this.#link.listen(key).then(() => {
+        if (this.#rooms.get(key) === made) this.#heard.add(key);
+      }, (error) => {
+        if (this.#rooms.get(key) === made) this.#rooms.delete(key);
         throw error;
       });
+      listening = made;
       this.#rooms.set(key, listening);
     }
     return listening;
@@ -45,11 +50,17 @@ export class RoomChannels {
   release(room: string): void {
     const key = roomKey(room);
     if (!this.#rooms.delete(key)) return;
+    this.#heard.delete(key);
     this.#link.unlisten(key).catch(() => {});
   }
 
   /** Whether `room`'s channel is heard (or being subscribed to). */
   has(room: string): boolean {
     return this.#rooms.has(roomKey(room));
+  }
+
+  /** Whether `room`'s channel is heard already (its subscription made, not just under way). */
+  heard(room: string): boolean {
+    return this.#heard.has(roomKey(room));
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RoomChannels } from "./room_channels.ts";
 
-Deno.test("RoomChannels subscribes to a room once, leaves it once, and retries a failed subscription", async () => {
+Deno.test("RoomChannels subscribes to a room once, says when it is heard, leaves it once, and retries a failed subscription", async () => {
   const calls: string[] = [];
   let fail = true;
   const rooms = new RoomChannels({
@@ -14,10 +14,13 @@ Deno.test("RoomChannels subscribes to a room once, leaves it once, and retries a
   await assert.rejects(rooms.listen("#Ops"), /Redis is away/);
   assert.equal(rooms.has("#ops"), false);
   fail = false;
-  await rooms.listen("#ops");
+  const listening = rooms.listen("#ops");
+  assert.deepEqual([rooms.has("#ops"), rooms.heard("#ops")], [true, false], "under way");
+  await listening;
   await rooms.listen("#OPS");
-  assert.equal(rooms.has("#ops"), true);
+  assert.deepEqual([rooms.has("#ops"), rooms.heard("#ops")], [true, true]);
   rooms.release("#ops");
   rooms.release("#ops");
+  assert.equal(rooms.heard("#ops"), false);
   assert.deepEqual(calls, ["listen #ops", "listen #ops", "unlisten #ops"]);
 });

@@ -84,6 +84,8 @@ export class Outbox {
   #failed = false;
   /** Callers waiting for the queue to fall to a number of bytes (made when first needed). */
   #lowWaiters: { bytes: number; resolve: () => void }[] | undefined;
+  /** Holds that writing waits for (see `hold`). */
+  #holds = 0;
 
   /** Creates an outbox that writes to `writer`. */
   constructor(writer: ByteWriter, options: OutboxOptions) {
@@ -133,8 +135,23 @@ export class Outbox {
     return true;
   }
 
+  /**
+   * Writes nothing new until `until` settles: what is queued meanwhile waits (a batch being
+   * written goes on). A node of a cluster holds a user's answer to a join until it hears the
+   * room's channel, so that nothing said there once the user knows it is in is missed.
+   */
+  hold(until: Promise<unknown>): void {
+    this.#holds++;
+    const release = () => {
+      this.#holds--;
+      if (this.#chunks.length > 0 || this.#bulk.length > 0) this.#start();
+    };
+    until.then(release, release);
+  }
+
   /** Starts the writer once the current work is done, unless it runs or is about to. */
   #start(): void {
+    if (this.#holds > 0) return;
     if (!this.#writing && !this.#scheduled) {
       // Start writing once the current work is done, so that everything queued meanwhile
       // (such as the broadcasts of every read that completed together) goes in one write.
@@ -180,7 +197,7 @@ export class Outbox {
 
   /** Resolves once everything queued so far is written, or writing has failed. */
   async drained(): Promise<void> {
-    while (this.#writing || this.#scheduled) {
+    while (this.#writing || this.#scheduled || (this.#holds > 0 && this.queuedBytes > 0)) {
       await new Promise<void>((resolve) => (this.#idleWaiters ??= []).push(resolve));
     }
   }
@@ -189,9 +206,9 @@ export class Outbox {
   // recipient, and an async function's frame and promise per write cost more than the rest of
   // our side of it (measured for issue 12).
 
-  /** Takes the next batch and starts writing it; stops, idle, when nothing is queued. */
+  /** Takes the next batch and starts writing it; stops, idle, when nothing is queued or held. */
   #next(): void {
-    if (this.#chunks.length === 0 && this.#bulk.length === 0) {
+    if (this.#holds > 0 || (this.#chunks.length === 0 && this.#bulk.length === 0)) {
       this.#stop();
       return;
     }

@@ -200,3 +200,23 @@ Deno.test("Outbox counts the bytes written, partial writes included, when given 
   assert.equal(written, 9);
   assert.equal(writer.writes.length, 4);
 });
+
+Deno.test("Outbox.hold() keeps what is queued from being written until it settles, then writes it together", async () => {
+  const writer = new FakeWriter();
+  const outbox = new Outbox(writer, { capBytes: 100 });
+  let settle!: () => void;
+  outbox.hold(new Promise<void>((resolve) => settle = resolve));
+  outbox.enqueue(new Uint8Array([1]));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  outbox.enqueue(new Uint8Array([2]));
+  assert.deepEqual(writer.writes, [], "nothing is written while held");
+  assert.equal(outbox.stalledFor(), 0, "a hold is no stall");
+  settle();
+  await outbox.drained();
+  assert.deepEqual(writer.writes.map((w) => [...w]), [[1, 2]]);
+  // A hold that fails lets writing go on too.
+  outbox.hold(Promise.reject(new Error("no subscription")));
+  outbox.enqueue(new Uint8Array([3]));
+  await outbox.drained();
+  assert.deepEqual(writer.writes.map((w) => [...w]), [[1, 2], [3]]);
+});

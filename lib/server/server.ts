@@ -176,6 +176,7 @@ export class ChatServer {
       handle: (peer, command) => this.#core.handle(peer, command),
       inner: this.#outbound,
       afterDelivery: () => this.#reap(),
+      hold: (peer, until) => peer.outbox.hold(until),
       log: this.#log,
       features: () => ({
         keys: this.#keys,
