@@ -291,6 +291,23 @@ processTest("from one sender, users on other nodes get 1,000 messages in order",
 });
 
 processTest(
+  "a line to everyone said on one node reaches a user who came on another node just before",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    await using bob = await user(b, "Bob");
+    // Each time, Bob speaks as soon as the newcomer is welcome: node b may not know of it yet.
+    for (let i = 0; i < 10; i++) {
+      await using newcomer = await user(a, `Ann${i}`);
+      await bob.sendMessage({ type: "message", message: `hello ${i}` });
+      assert.equal((await newcomer.nextOfType("broadcast")).message, `hello ${i}`);
+    }
+  },
+);
+
+processTest(
   "a line said in a room on one node reaches a user who joined the room on another node just before",
   async () => {
     using dir = tempDir();

@@ -1,12 +1,12 @@
 /**
  * Deliveries between the nodes of a cluster. When the core delivers to members of other nodes,
  * the messages cross Redis once, on the channel of that one node, of the room they are said in,
- * or `all`, with the recipients' names (or `*` for every user of those nodes). Lines said in a
- * room always go on its channel to `*`, while any other node is known: each node that hears it
- * delivers to its own members of the room as it knows them, so that one who joined a moment ago,
- * not yet known to the sender's node, misses nothing said after its join was answered. Each node then
- * delivers to its own users through the same outbound as local traffic (each message encoded
- * once per wire). One publisher connection per node keeps every sender's messages in order.
+ * or `all`, with the recipients' names (or `*` for every user of those nodes). Lines said to
+ * everyone, or in a room, always go to `*` on `all` or the room's channel while any other node is
+ * known: each node that hears them delivers to its own users (in the room) as it knows them, so
+ * that one who came a moment ago, not yet known to the sender's node, misses nothing said after it
+ * was answered. Each node then delivers to its own users through the same outbound as local
+ * traffic (each message encoded once per wire). One publisher connection per node keeps every sender's messages in order.
  * While Redis is away, they are kept by the bus and sent once it is back.
  *
  * File transfers: the sender's node runs each transfer (its window, its checks); the recipient's
@@ -69,11 +69,11 @@ export class Deliveries<P extends Member> {
         else locals.push(member);
       }
       const accepted: (P | RemoteMember)[] = this.#options.inner.deliver(locals, messages);
-      const room = roomLinesOf(messages);
-      if (room !== undefined && this.#options.presence.nodes > 0) {
-        // Said in a room: to every member there on the nodes that hear its channel, as each node
-        // knows its own, so that one who joined there a moment ago, unknown here yet, hears it.
-        this.#options.publish(`room:${roomKey(room)}`, { kind: "deliver", to: "*", messages });
+      const audience = audienceOf(messages);
+      if (audience !== undefined && this.#options.presence.nodes > 0) {
+        // Said to everyone or in a room: to all there on the nodes that hear it, as each node
+        // knows its own, so that one who came a moment ago, unknown here yet, hears it.
+        this.#options.publish(audience, { kind: "deliver", to: "*", messages });
         return [...accepted, ...remote];
       }
       if (remote.length === 0) return accepted;
@@ -231,6 +231,18 @@ const TRANSFER_TYPES: ReadonlySet<string> = new Set([
   "received",
   "complete",
 ]);
+
+/**
+ * The channel of those `messages` are said to, when they are all lines said to everyone (`all`)
+ * or in one room (its channel), not history; else undefined.
+ */
+function audienceOf(messages: readonly ServerMessage[]): string | undefined {
+  if (messages.every((message) => message.type === "broadcast" && message.history !== true)) {
+    return messages.length > 0 ? "all" : undefined;
+  }
+  const room = roomLinesOf(messages);
+  return room === undefined ? undefined : `room:${roomKey(room)}`;
+}
 
 /** The room when `messages` are all lines said in that one room (not history), else undefined. */
 function roomLinesOf(messages: readonly ServerMessage[]): string | undefined {

@@ -75,26 +75,32 @@ function setUp() {
 }
 
 const HI: ServerMessage = { type: "broadcast", nickname: "Alice", message: "hi" };
+/** A notice for some: those it names. */
+const CAME: ServerMessage = { type: "joined", nickname: "Zoe" };
 
 Deno.test("Deliveries keeps this node's users here and sends the others' on once, by name", () => {
   const { alice, at, deliveries, inner, published } = setUp();
-  const taken = deliveries.outbound.deliver([alice, at("Carol"), at("Dave")], [HI]);
+  const taken = deliveries.outbound.deliver([alice, at("Carol"), at("Dave")], [CAME]);
   assert.deepEqual(taken, [alice, at("Carol"), at("Dave")]);
   assert.deepEqual(inner.deliveries.map((d) => d.to), [["Alice"]]);
   assert.deepEqual(published, [{
     channel: "node:n1",
-    message: { kind: "deliver", to: ["Carol", "Dave"], messages: [HI] },
+    message: { kind: "deliver", to: ["Carol", "Dave"], messages: [CAME] },
   }]);
 });
 
-Deno.test("Deliveries sends a room's lines to * on the room's channel, even to no one known, and everyone's to * on all", () => {
+Deno.test("Deliveries sends lines said in a room or to everyone to * on the room's channel or all, even to no one known", () => {
   const { alice, at, deliveries, published } = setUp();
   const room: ServerMessage = { type: "room", room: "#Ops", nickname: "Alice", message: "hi" };
   deliveries.outbound.deliver([at("Carol"), at("Erin")], [room]);
   // Nobody of another node is known in the room: one who joined there a moment ago may be.
   assert.deepEqual(deliveries.outbound.deliver([], [room]), []);
+  // Lines to everyone go to all, even when nobody of another node is known.
   deliveries.outbound.deliver([at("Carol"), at("Dave"), at("Erin")], [HI]);
-  deliveries.outbound.deliver([at("Carol"), at("Erin")], [HI]);
+  deliveries.outbound.deliver([], [HI]);
+  // A notice for all those of other nodes goes to *; one for some, to those it names.
+  deliveries.outbound.deliver([at("Carol"), at("Dave"), at("Erin")], [CAME]);
+  deliveries.outbound.deliver([at("Carol"), at("Erin")], [CAME]);
   // A notice about a room goes to those it names.
   const notice: ServerMessage = { type: "joined", room: "#Ops", nickname: "Alice" };
   deliveries.outbound.deliver([alice, at("Carol"), at("Erin")], [notice]);
@@ -103,6 +109,8 @@ Deno.test("Deliveries sends a room's lines to * on the room's channel, even to n
     [
       ["room:#ops", "*"],
       ["room:#ops", "*"],
+      ["all", "*"],
+      ["all", "*"],
       ["all", "*"],
       ["all", ["Carol", "Erin"]],
       ["room:#ops", ["Carol", "Erin"]],
