@@ -308,6 +308,26 @@ processTest(
 );
 
 processTest(
+  "a private message said on one node reaches a user who came on another node just before",
+  async () => {
+    using dir = tempDir();
+    await using redis = await RedisServer.start({ dir: dir.path });
+    await using a = await node(redis.url);
+    await using b = await node(redis.url);
+    await using bob = await user(b, "Bob");
+    // Each time, Bob whispers as soon as the newcomer is welcome: node b may not know of it yet.
+    for (let i = 0; i < 10; i++) {
+      await using newcomer = await user(a, `Ann${i}`);
+      await bob.sendMessage({ type: "private", to: `Ann${i}`, message: `psst ${i}` });
+      assert.equal((await newcomer.nextOfType("private")).message, `psst ${i}`);
+    }
+    // A name nobody holds is refused as before.
+    await bob.sendMessage({ type: "private", to: "Nobody", message: "hello?" });
+    assert.equal((await bob.nextOfType("error")).message, 'No such user "Nobody"');
+  },
+);
+
+processTest(
   "a line said in a room on one node reaches a user who joined the room on another node just before",
   async () => {
     using dir = tempDir();

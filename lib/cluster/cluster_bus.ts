@@ -36,6 +36,7 @@ import { HeldMessages } from "./held_messages.ts";
 import { type NameCommand, NicknameClaims } from "./nickname_claims.ts";
 import { Presence, type PresenceFeatures } from "./presence.ts";
 import type { RemoteMember } from "./remote_member.ts";
+import { nicknameKey } from "../protocol/values.ts";
 import { CLUSTER_LINK_LOST, CLUSTER_LINK_RESTORED, CLUSTER_PROBLEM } from "./cluster_events.ts";
 
 /** What users are told when the link to Redis is lost. */
@@ -78,6 +79,11 @@ export interface BusFeatures<M extends Member> extends PresenceFeatures<M> {
   /** Operators' kills and bans at another node. */
   operators?: { heard(news: OperatorNews): void };
 }
+
+/** Longest a private message waits for its recipient, a user of another node not known yet. */
+const ARRIVAL_WAIT_MS = 1000;
+/** How often the recipient such a message waits for is looked for. */
+const ARRIVAL_POLL_MS = 5;
 
 /** The bus of one node: see the module's comment. */
 export class ClusterBus<P extends Member> {
@@ -198,6 +204,22 @@ export class ClusterBus<P extends Member> {
   /** How many messages this node has heard from the others (for the metrics). */
   get heard(): number {
     return this.#heard;
+  }
+
+  /**
+   * Resolves once this node knows `nickname`, when a user of another node holds it but was not
+   * heard of here yet (it came a moment ago), or at once when nobody else holds it; after
+   * `ARRIVAL_WAIT_MS` at most. A private message to a user that new waits for it.
+   */
+  async arrival(nickname: string): Promise<void> {
+    const { node } = this.#options;
+    if (!node.up || this.#core?.find(nickname) !== undefined) return;
+    const holder = await node.holderOf(nicknameKey(nickname)).catch(() => undefined);
+    if (holder === undefined || holder === node.id) return;
+    const until = Date.now() + ARRIVAL_WAIT_MS;
+    while (this.#core?.find(nickname) === undefined && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, ARRIVAL_POLL_MS));
+    }
   }
 
   /** The nodes this node knows of, itself included. */

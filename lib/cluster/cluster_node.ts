@@ -132,6 +132,16 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')`;
 
+/** The node that holds the nickname KEYS[1], if its lease in the nodes set (KEYS[2]) is live. */
+const HOLDER = `
+local current = redis.call('GET', KEYS[1])
+local node = current and string.match(current, '^([^:]+):')
+local lease = node and redis.call('ZSCORE', KEYS[2], node)
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if lease and tonumber(lease) > now then return node end
+return false`;
+
 /** This server's membership of a cluster. */
 export class ClusterNode {
   /** The node's id: 4 hex digits, unique among the live nodes. */
@@ -280,6 +290,15 @@ export class ClusterNode {
       }),
     );
     return result === 1 ? "taken" : result === 2 ? "took" : "refused";
+  }
+
+  /** The live node whose user holds `nicknameKey`, if any (this one included). */
+  async holderOf(nicknameKey: string): Promise<string | undefined> {
+    const node = await this.#client.eval(HOLDER, {
+      keys: [this.#key(`nick:${nicknameKey}`), this.#key("nodes")],
+      arguments: [],
+    });
+    return typeof node === "string" ? node : undefined;
   }
 
   /** Frees `nicknameKey` if `holder` (registered at `registeredAt`) still holds it. */

@@ -120,6 +120,8 @@ export class ChatServer {
   readonly #log: Log;
   readonly #now: () => Date;
   readonly #bus: ClusterBus<Peer> | undefined;
+  /** Private messages waiting for their recipient to be known here, by sender (`#whisperLater`). */
+  readonly #arrivals = new Map<Peer, Promise<void>>();
   readonly #node: ClusterNode | undefined;
   readonly #core: ChatCore<ChatMember>;
   readonly #accounts: Accounts<ChatMember> | undefined;
@@ -522,9 +524,12 @@ export class ChatServer {
   // -------------------------------------------------------------------------
   // Flow control
 
-  /** What a sender waits for before its next frame: its nickname's claim, then flow control. */
+  /**
+   * What a sender waits for before its next frame: its nickname's claim, the recipient of its
+   * private message (see `#whisper`), then flow control.
+   */
   #beforeFrame(peer: Peer, bytes: number): Promise<void> | undefined {
-    const claim = this.#bus?.claims.pending(peer);
+    const claim = this.#bus?.claims.pending(peer) ?? this.#arrivals.get(peer);
     if (claim !== undefined) return claim.then(() => this.#beforeFrame(peer, bytes));
     return this.#flow.beforeFrame(peer, bytes);
   }
@@ -608,6 +613,11 @@ export class ChatServer {
         peer.byteLimiter?.refund(frame?.length ?? 0);
       }
     } else if (
+      command.kind === "whisper" && this.#bus !== undefined && !this.#irc?.owns(peer) &&
+      this.#core.find(command.to) === undefined
+    ) {
+      this.#whisperLater(peer, command, this.#bus);
+    } else if (
       this.#bus !== undefined && (command.kind === "register" || command.kind === "nick") &&
       // A name the chat knows is refused by the core, or joined as another connection.
       !(command.kind === "register" && this.#core.find(command.nickname) !== undefined)
@@ -617,6 +627,25 @@ export class ChatServer {
     } else {
       this.#core.handle(peer, command);
     }
+  }
+
+  /**
+   * A private message to a name this node does not know: in a cluster its holder may have come
+   * on another node a moment ago, not heard of here yet. It goes once this node knows (or after a
+   * second, when the core says there is no such user); the sender's next frames wait for it.
+   */
+  #whisperLater(
+    peer: Peer,
+    command: Extract<Command, { kind: "whisper" }>,
+    bus: ClusterBus<Peer>,
+  ): void {
+    this.#core.flush();
+    const waiting = bus.arrival(command.to).then(() => {
+      if (peer.closing) return;
+      this.#core.handle(peer, command);
+      this.#reap();
+    }).finally(() => this.#arrivals.delete(peer));
+    this.#arrivals.set(peer, waiting);
   }
 
   // -------------------------------------------------------------------------
