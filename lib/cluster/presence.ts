@@ -239,7 +239,10 @@ export class Presence<P extends Member> {
         break;
       case "room": {
         const member = this.member(from, message.nickname);
-        if (member !== undefined) this.#room(member, String(message.room), message.in === true);
+        // Its node told only its own users of a join: this node tells its own.
+        if (member !== undefined) {
+          this.#room(member, String(message.room), message.in === true, true);
+        }
         break;
       }
       case "keys": {
@@ -342,7 +345,7 @@ export class Presence<P extends Member> {
       for (const [key, room] of [...member.rooms]) {
         if (!rooms.has(key)) this.#room(member, room, false);
       }
-      for (const room of each.rooms) this.#room(member, room, true);
+      for (const room of each.rooms) this.#room(member, room, true, true);
     }
   }
 
@@ -363,11 +366,14 @@ export class Presence<P extends Member> {
     };
   }
 
-  /** `member` of another node went in (`inRoom`) or out of `room`: in the core too, if it is. */
-  #room(member: RemoteMember, room: string, inRoom: boolean): void {
+  /**
+   * `member` of another node went in (`inRoom`) or out of `room`: in the core too, if it is;
+   * a join new here is told to this node's users in the room when `announce`.
+   */
+  #room(member: RemoteMember, room: string, inRoom: boolean, announce = false): void {
     if (inRoom) member.rooms.set(roomKey(room), room);
     else member.rooms.delete(roomKey(room));
-    this.#core!.roomRemote(member, room, inRoom);
+    this.#core!.roomRemote(member, room, inRoom, announce);
   }
 
   /** The user `old` of node `from` is now `nickname`. */

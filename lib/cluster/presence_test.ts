@@ -127,7 +127,7 @@ Deno.test("Presence answers hello with its users, their rooms and bundles, on th
   }]);
 });
 
-Deno.test("Presence tells its users who joined another node, and who left it while the nodes were apart", () => {
+Deno.test("Presence tells its users who joined another node or a room there, and who left it while the nodes were apart", () => {
   const { alice, core, out, presence } = setUp();
   presence.heardFrom("n1");
   presence.hear("n1", { kind: "join", member: { nickname: "Bob", extensions: [] } });
@@ -141,17 +141,28 @@ Deno.test("Presence tells its users who joined another node, and who left it whi
     m.type === "left"
       ? `${m.nickname} left: ${m.reason}`
       : m.type === "joined"
-      ? `${m.nickname} joined`
+      ? `${m.nickname} joined${m.room === undefined ? "" : ` ${m.room}`}`
       : m.type
   );
   assert.deepEqual(told, [
     "Bob joined",
     "Bob left: left while the servers could not reach each other",
     "Carol joined",
+    "Carol joined #ops",
   ]);
+  // A join of a room another node tells of is told here once, to those in the room.
+  presence.hear("n1", { kind: "room", nickname: "Carol", room: "#ops", in: true });
+  presence.hear("n1", { kind: "join", member: { nickname: "Dan", extensions: [] } });
+  presence.hear("n1", { kind: "room", nickname: "Dan", room: "#ops", in: true });
+  presence.hear("n1", { kind: "room", nickname: "Dan", room: "#elsewhere", in: true });
+  assert.deepEqual(
+    out.received(alice).slice(4).map((m) => m.type === "joined" ? `${m.nickname} ${m.room}` : ""),
+    ["Dan undefined", "Dan #ops"],
+  );
   assert.deepEqual([...core.membersOf("#ops")].map((member) => member.nickname), [
     "Alice",
     "Carol",
+    "Dan",
   ]);
 });
 

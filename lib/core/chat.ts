@@ -88,6 +88,11 @@ export function accountRefusal(nickname: string): string {
   return `Nickname ${JSON.stringify(nickname)} is registered: log in with its password`;
 }
 
+/** The members of `members` connected to this node (not those of other nodes of a cluster). */
+function localsOf<M extends Member>(members: Iterable<M>): M[] {
+  return [...members].filter((member) => !member.remote);
+}
+
 /** The extension types of `command` the server knows. */
 function extensionsOf(command: RegisterCommand): Set<string> {
   return new Set(
@@ -369,11 +374,22 @@ export class ChatCore<M extends Member> {
     this.#roomHooks?.renamed(member, old);
   }
 
-  /** `member` of another node joined (`inRoom`) or left `room` (its node tells the others). */
-  roomRemote(member: M, room: string, inRoom: boolean): void {
+  /**
+   * `member` of another node joined (`inRoom`) or left `room`. Its node tells the others of a
+   * leave; of a join, each node tells its own members (`announce`), once.
+   */
+  roomRemote(member: M, room: string, inRoom: boolean, announce = false): void {
     if (!this.#members.has(member)) return;
-    if (inRoom) this.#rooms.join(room, member);
-    else {
+    if (inRoom) {
+      const { room: joined, already } = this.#rooms.join(room, member);
+      if (!announce || already) return;
+      this.#notify(localsOf(joined.members), member, {
+        type: "joined",
+        nickname: member.nickname!,
+        room: joined.name,
+        timestamp: this.#now().toISOString(),
+      });
+    } else {
       const left = this.#rooms.leave(room, member);
       if (left !== undefined) this.#roomHooks?.departed(member, left.name);
     }
@@ -692,7 +708,8 @@ export class ChatCore<M extends Member> {
     this.#observer?.joinedRoom(member, room.name);
     this.#roomHooks?.joined(member, room.name, existing === undefined);
     this.#log(JOINED.at(this.#now(), { nickname: member.nickname!, room: room.name }));
-    this.#notify(room.members, member, {
+    // Each other node of a cluster tells its own members, as it hears of the join.
+    this.#notify(localsOf(room.members), member, {
       type: "joined",
       nickname: member.nickname!,
       room: room.name,
