@@ -70,6 +70,7 @@ Deno.test("Presence tells the other nodes of its users' changes, and joins a roo
   core.handle(alice, { kind: "nick", nickname: "Alicia" });
   core.handle(alice, { kind: "leave", room: "#ops" });
   core.leave(alice, "bye");
+  await settle();
   assert.deepEqual(channels, ["listen chat:room:#ops", "unlisten chat:room:#ops"]);
   assert.deepEqual(published.map(({ message }) => message), [
     {

@@ -1,7 +1,9 @@
 /**
  * The room channels a node of a cluster hears: a room's channel while one of the node's own users
  * is in the room, and no longer after. A subscription that fails (Redis is away) is forgotten, so
- * that the next `listen` tries again.
+ * that the next `listen` tries again. Subscribing and leaving one room go to Redis one after the
+ * other: a room joined again while it was being left was once taken for heard by the Redis
+ * client, and then not heard at all.
  *
  * @module
  */
@@ -23,6 +25,8 @@ export class RoomChannels {
   readonly #rooms = new Map<string, Promise<void>>();
   /** The rooms whose subscription is made. */
   readonly #heard = new Set<string>();
+  /** Rooms being left, until Redis has taken the unsubscription (a new `listen` waits for it). */
+  readonly #leaving = new Map<string, Promise<void>>();
 
   /** Rooms heard through `link`. */
   constructor(link: RoomChannelLink) {
@@ -34,7 +38,9 @@ export class RoomChannels {
     const key = roomKey(room);
     let listening = this.#rooms.get(key);
     if (listening === undefined) {
-      const made = this.#link.listen(key).then(() => {
+      // After a leaving of the same room: the client would take the subscription for made.
+      const left = this.#leaving.get(key) ?? Promise.resolve();
+      const made = left.then(() => this.#link.listen(key)).then(() => {
         if (this.#rooms.get(key) === made) this.#heard.add(key);
       }, (error) => {
         if (this.#rooms.get(key) === made) this.#rooms.delete(key);
@@ -49,9 +55,16 @@ export class RoomChannels {
   /** No user of this node is in `room` any more: its channel is left. */
   release(room: string): void {
     const key = roomKey(room);
-    if (!this.#rooms.delete(key)) return;
+    const listening = this.#rooms.get(key);
+    if (listening === undefined) return;
+    this.#rooms.delete(key);
     this.#heard.delete(key);
-    this.#link.unlisten(key).catch(() => {});
+    // Once the subscription is made (or failed), so that the two go to Redis in that order.
+    const leaving: Promise<void> = listening.catch(() => {}).then(() => this.#link.unlisten(key))
+      .catch(() => {}).finally(() => {
+        if (this.#leaving.get(key) === leaving) this.#leaving.delete(key);
+      });
+    this.#leaving.set(key, leaving);
   }
 
   /** Whether `room`'s channel is heard (or being subscribed to). */
