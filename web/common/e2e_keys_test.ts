@@ -121,11 +121,12 @@ Deno.test("E2eClient.seal() encrypts to a peer with a key, and open() reads it o
   const directory = new Directory();
   const alice = await directory.client("Alice");
   const bob = await directory.client("Bob");
-  const sealed = await alice.client.seal("bob", "meet at noon");
-  assert.equal(JSON.stringify(sealed).includes("noon"), false);
+  const sealed = await alice.client.seal("bob", "meet at noon by the old oak");
+  // A phrase long enough that random ciphertext never spells it (once, "noon" alone it did).
+  assert.equal(JSON.stringify(sealed).includes("noon by the old oak"), false);
   const message = delivered("Alice", sealed);
   const opened = await bob.client.open(message);
-  assert.equal(opened.text, "meet at noon");
+  assert.equal(opened.text, "meet at noon by the old oak");
   assert.equal(opened.time.toISOString(), "2026-11-30T12:00:00.000Z");
   await assert.rejects(bob.client.open(message), /a replay/);
   // Both pinned each other on first sight, and saved it.
@@ -198,10 +199,10 @@ Deno.test("E2eClient.sealFile() seals a file's header and chunks for openFile() 
   const directory = new Directory();
   const alice = await directory.client("Alice");
   const bob = await directory.client("Bob");
-  const header = { name: "plans.txt", size: 5, sha256: "0".repeat(64) };
+  const header = { name: "plans-for-the-garden.txt", size: 5, sha256: "0".repeat(64) };
   const sealed = await alice.client.sealFile("Bob", "t1", header);
   assert.ok(sealed !== undefined && sealed !== "clear");
-  assert.equal(JSON.stringify(sealed.e2e).includes("plans"), false);
+  assert.equal(JSON.stringify(sealed.e2e).includes("plans-for-the-garden"), false);
   const offer = {
     type: "offer" as const,
     id: "t1",
