@@ -106,8 +106,13 @@ function memberOf(info: Message, nickname: string): Message | undefined {
 async function shownAt(client: RawClient, room: string, shown: boolean): Promise<void> {
   for (let tries = 0; tries < 100; tries++) {
     await client.sendMessage({ type: "topic", room });
+    // The answer: the topic, or a refusal that names the room (a "Slow down" is no answer).
+    const answers = (answer: Message) =>
+      answer.type === "topic" ||
+      (answer.type === "error" &&
+        String(answer.message).toLowerCase().includes(room.toLowerCase()));
     let answer = await client.next();
-    while (answer.type !== "topic" && answer.type !== "error") answer = await client.next();
+    while (!answers(answer)) answer = await client.next();
     if ((answer.type === "topic") === shown) return;
   }
   throw new Error(`${room} was never ${shown ? "shown" : "hidden"}`);
